@@ -1,0 +1,64 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+// @ts-expect-error: plain ESM script without type declarations
+import { checkLayers } from "../layers.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+function fixture(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "i386mm-layers-"));
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+const pkg = (name: string, deps: string[] = []) =>
+  JSON.stringify({
+    name: `@i386mm/${name}`,
+    dependencies: Object.fromEntries(deps.map((d) => [d, "workspace:*"])),
+  });
+
+describe("layer order", () => {
+  it("the repository obeys hw-i386 < page-alloc < slab < kmap < page-cache < vma < apps", () => {
+    expect(checkLayers(root)).toEqual([]);
+  });
+
+  it("flags a lower layer importing a higher one", () => {
+    const dir = fixture({
+      "packages/hw-i386/package.json": pkg("hw-i386"),
+      "packages/hw-i386/src/index.ts": 'import { x } from "@i386mm/slab";\n',
+      "packages/slab/package.json": pkg("slab"),
+    });
+    expect(checkLayers(dir).join("\n")).toMatch(/hw-i386\/src\/index.ts: imports @i386mm\/slab/);
+  });
+
+  it("flags a dependency declared upwards in package.json", () => {
+    const dir = fixture({ "packages/page-alloc/package.json": pkg("page-alloc", ["@i386mm/kmap"]) });
+    expect(checkLayers(dir).join("\n")).toMatch(/depends on @i386mm\/kmap/);
+  });
+
+  it("flags imports of another package's internals, by name or by relative path", () => {
+    const dir = fixture({
+      "packages/hw-i386/package.json": pkg("hw-i386"),
+      "packages/slab/package.json": pkg("slab", ["@i386mm/hw-i386"]),
+      "packages/slab/src/a.ts": 'import { y } from "@i386mm/hw-i386/src/ram";\n',
+      "packages/slab/src/b.ts": 'import { z } from "../../hw-i386/src/ram";\n',
+    });
+    const out = checkLayers(dir).join("\n");
+    expect(out).toMatch(/a.ts: imports @i386mm\/hw-i386\/src\/ram, the internals/);
+    expect(out).toMatch(/b.ts: imports ..\/..\/hw-i386\/src\/ram, which reaches outside/);
+  });
+
+  it("accepts a downward import through the public entry", () => {
+    const dir = fixture({
+      "packages/hw-i386/package.json": pkg("hw-i386"),
+      "packages/slab/package.json": pkg("slab", ["@i386mm/hw-i386"]),
+      "packages/slab/src/a.ts": 'import { PAGE_SIZE } from "@i386mm/hw-i386";\n',
+    });
+    expect(checkLayers(dir)).toEqual([]);
+  });
+});
