@@ -1,1 +1,11 @@
-export {};
+export * from "./cpu.js";
+export * from "./e820.js";
+export * from "./errors.js";
+export * from "./layout.js";
+export * from "./machine.js";
+export * from "./page.js";
+export * from "./pagetable.js";
+export * from "./paging.js";
+export * from "./ram.js";
+export * from "./tlb.js";
+export * from "./types.js";

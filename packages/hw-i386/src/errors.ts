@@ -1,0 +1,71 @@
+/*
+ * errors.ts — the three tiers of failure, as the kernel has them.
+ * Models: BUG()/oops (KernelBugError and subclasses), a machine check on a bus error
+ * (MachineCheckError), a bad BIOS memory map (E820Error), broken invariants (InvariantError),
+ * and the closed errno table (include/asm-generic/errno-base.h) for expected failure.
+ * Invariant: whoever throws a KernelBugError has validated before mutating, so the state
+ * after the throw is exactly the state before the call.
+ */
+
+/** Closed errno table (include/asm-generic/errno-base.h). Functions return `-Errno.X` on expected failure. */
+export const Errno = {
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EACCES: 13,
+  EFAULT: 14,
+  EBUSY: 16,
+  EEXIST: 17,
+  EINVAL: 22,
+} as const;
+/** One of the errno values of {@link Errno}. */
+export type Errno = (typeof Errno)[keyof typeof Errno];
+
+function hex(addr: number): string {
+  return addr.toString(16);
+}
+
+/**
+ * BUG() / oops: misuse the kernel would crash on. Message `"<call>: <detail> at 0x<addr>"`
+ * (or `"<call>: <detail>"` when no address applies). State is unchanged after the throw.
+ */
+export class KernelBugError extends Error {
+  /** The kernel function that detected the bug, e.g. `"__free_pages"`. */
+  readonly call: string;
+  /** The address involved (virtual, physical or pfn as the call defines), if any. */
+  readonly addr: number | undefined;
+  /** What was wrong, in plain language. */
+  readonly detail: string;
+  constructor(call: string, addr: number | undefined, detail: string) {
+    super(addr === undefined ? `${call}: ${detail}` : `${call}: ${detail} at 0x${hex(addr)}`);
+    this.name = new.target.name;
+    this.call = call;
+    this.addr = addr;
+    this.detail = detail;
+  }
+}
+
+/**
+ * A bus error: a physical access beyond installed RAM or into a hole of the memory map.
+ * Real hardware would raise #MC (or return floating-bus garbage); the model never returns a silent value.
+ */
+export class MachineCheckError extends KernelBugError {}
+
+/** A BIOS memory map that cannot be used (overlap, unaligned or empty range, unknown type). */
+export class E820Error extends KernelBugError {}
+
+/** A general-protection fault the model raises where hardware would (e.g. reserved bits in a PAE PDPTE on CR3 load). */
+export class GeneralProtectionError extends KernelBugError {}
+
+/** Thrown by every `check...Invariants()`: lists each broken invariant in plain language. */
+export class InvariantError extends Error {
+  /** One sentence per broken invariant. */
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`${problems.length} invariant(s) broken:\n - ${problems.join("\n - ")}`);
+    this.name = "InvariantError";
+    this.problems = problems;
+  }
+}

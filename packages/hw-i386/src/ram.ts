@@ -1,0 +1,263 @@
+/*
+ * ram.ts — physical RAM of the simulated PC, backed lazily per 4 KiB frame.
+ * Models the memory bus: what exists is every range of the e820 map (RAM, ROM/reserved, ACPI);
+ * anything else (the 640 KiB-1 MiB VGA/ROM hole, the PCI hole, beyond the top) raises a
+ * MachineCheckError instead of returning a value. Little-endian, like the CPU.
+ * Invariants: a frame that was never written (or was zeroFrame'd) has no host backing and
+ * reads as zeros; host memory grows only with frames written. The frame table is two-level
+ * (2 MiB chunks of 512 frames) so a 64 GiB machine costs a 32 K-entry directory at creation.
+ *
+ *   pa ──► pfn = pa / 4096 ──► chunk = pfn >>> 9 ──► frame = pfn & 511 ──► Uint32Array(1024) | hole
+ */
+
+import type { E820Map } from "./e820.js";
+import { MachineCheckError } from "./errors.js";
+import type { Pfn, PhysAddr } from "./types.js";
+
+const FRAME_SIZE = 4096;
+const CHUNK_FRAMES_SHIFT = 9;
+const CHUNK_FRAMES = 1 << CHUNK_FRAMES_SHIFT;
+const CHUNK_BYTES = CHUNK_FRAMES * FRAME_SIZE;
+
+/** Chunk classification: 0 = no byte of it exists, FULL = every byte exists, PARTIAL = check the ranges. */
+const CHUNK_FULL = 1;
+const CHUNK_PARTIAL = 2;
+
+/** The physical memory bus of one Machine. */
+export class PhysicalMemory {
+  /** Bytes of RAM installed (the machine's memBytes). */
+  readonly size: number;
+  /** End (exclusive) of the highest physical range that exists. */
+  readonly limit: number;
+  /** Frames that currently have host backing (written at least once). */
+  framesBacked = 0;
+  private readonly starts: number[];
+  private readonly ends: number[];
+  private readonly chunkState: Uint8Array;
+  private readonly w32: (Uint32Array | undefined)[][] = [];
+  private readonly b8: (Uint8Array | undefined)[][] = [];
+
+  /** `size` = installed RAM; `map` = the ranges that exist on the bus (every e820 entry). */
+  constructor(size: number, map: E820Map) {
+    this.size = size;
+    this.starts = map.map.map((e) => e.addr);
+    this.ends = map.map.map((e) => e.addr + e.size);
+    this.limit = Math.max(0, ...this.ends);
+    const nChunks = Math.ceil(this.limit / CHUNK_BYTES);
+    this.chunkState = new Uint8Array(nChunks);
+    for (let i = 0; i < this.starts.length; i++) {
+      const s = this.starts[i]!;
+      const e = this.ends[i]!;
+      const c0 = Math.floor(s / CHUNK_BYTES);
+      const c1 = Math.ceil(e / CHUNK_BYTES);
+      for (let c = c0; c < c1; c++) {
+        const cs = c * CHUNK_BYTES;
+        const full = s <= cs && e >= cs + CHUNK_BYTES;
+        this.chunkState[c] = full && this.chunkState[c] !== CHUNK_PARTIAL ? CHUNK_FULL : CHUNK_PARTIAL;
+      }
+    }
+    // A chunk fully covered by two adjacent ranges is still exact with the slow check.
+  }
+
+  /** True when every byte of [pa, pa+len) exists on the bus. */
+  exists(pa: number, len = 1): boolean {
+    if (pa < 0 || len < 0 || pa + len > this.limit || !Number.isSafeInteger(pa)) return false;
+    if (len === 0) return true;
+    const c = Math.floor(pa / CHUNK_BYTES);
+    if (this.chunkState[c] === CHUNK_FULL && Math.floor((pa + len - 1) / CHUNK_BYTES) === c) return true;
+    // Walk the (few, sorted) ranges, allowing an access to span adjacent ones.
+    let cur = pa;
+    const end = pa + len;
+    for (let i = 0; i < this.starts.length && cur < end; i++) {
+      if (this.starts[i]! <= cur && this.ends[i]! > cur) cur = this.ends[i]!;
+    }
+    return cur >= end;
+  }
+
+  private check(call: string, pa: number, len: number): void {
+    if (!this.exists(pa, len))
+      throw new MachineCheckError(
+        `PhysicalMemory.${call}`,
+        pa,
+        `${len}-byte physical access beyond RAM or into a memory-map hole`,
+      );
+  }
+
+  /** The frame's words, or undefined when never written. */
+  private frame32(pfn: number): Uint32Array | undefined {
+    const chunk = this.w32[pfn >>> CHUNK_FRAMES_SHIFT];
+    return chunk === undefined ? undefined : chunk[pfn & (CHUNK_FRAMES - 1)];
+  }
+  private frame8(pfn: number): Uint8Array | undefined {
+    const chunk = this.b8[pfn >>> CHUNK_FRAMES_SHIFT];
+    return chunk === undefined ? undefined : chunk[pfn & (CHUNK_FRAMES - 1)];
+  }
+  /** Back a frame on first write. */
+  private back(pfn: number): Uint8Array {
+    const c = pfn >>> CHUNK_FRAMES_SHIFT;
+    let chunk8 = this.b8[c];
+    let chunk32 = this.w32[c];
+    if (chunk8 === undefined || chunk32 === undefined) {
+      chunk8 = new Array<Uint8Array | undefined>(CHUNK_FRAMES).fill(undefined);
+      chunk32 = new Array<Uint32Array | undefined>(CHUNK_FRAMES).fill(undefined);
+      this.b8[c] = chunk8;
+      this.w32[c] = chunk32;
+    }
+    const i = pfn & (CHUNK_FRAMES - 1);
+    let f = chunk8[i];
+    if (f === undefined) {
+      const buf = new ArrayBuffer(FRAME_SIZE);
+      f = new Uint8Array(buf);
+      chunk8[i] = f;
+      chunk32[i] = new Uint32Array(buf);
+      this.framesBacked++;
+    }
+    return f;
+  }
+
+  /** Read one byte. */
+  read8(pa: number): number {
+    this.check("read8", pa, 1);
+    const pfn = Math.floor(pa / FRAME_SIZE);
+    const f = this.frame8(pfn);
+    return f === undefined ? 0 : f[pa - pfn * FRAME_SIZE]!;
+  }
+  /** Read a little-endian 16-bit value (may be unaligned). */
+  read16(pa: number): number {
+    return this.read8(pa) | (this.read8(pa + 1) << 8);
+  }
+  /** Read a little-endian 32-bit value as an unsigned number. Aligned reads take the fast path. */
+  read32(pa: number): number {
+    if ((pa & 3) === 0 && pa >= 0) {
+      const pfn = Math.floor(pa / FRAME_SIZE);
+      const c = pfn >>> CHUNK_FRAMES_SHIFT;
+      if (this.chunkState[c] !== CHUNK_FULL) this.check("read32", pa, 4);
+      const chunk = this.w32[c];
+      if (chunk === undefined) return 0;
+      const f = chunk[pfn & (CHUNK_FRAMES - 1)];
+      return f === undefined ? 0 : f[(pa - pfn * FRAME_SIZE) >>> 2]!;
+    }
+    this.check("read32", pa, 4);
+    return (
+      (this.read8(pa) |
+        (this.read8(pa + 1) << 8) |
+        (this.read8(pa + 2) << 16) |
+        (this.read8(pa + 3) << 24)) >>>
+      0
+    );
+  }
+  /** Read a little-endian 64-bit value. */
+  read64(pa: number): bigint {
+    this.check("read64", pa, 8);
+    return (BigInt(this.read32(pa + 4)) << 32n) | BigInt(this.read32(pa));
+  }
+  /** Write one byte (value truncated to 8 bits). */
+  write8(pa: number, v: number): void {
+    this.check("write8", pa, 1);
+    const pfn = Math.floor(pa / FRAME_SIZE);
+    this.back(pfn)[pa - pfn * FRAME_SIZE] = v;
+  }
+  /** Write a little-endian 16-bit value. */
+  write16(pa: number, v: number): void {
+    this.check("write16", pa, 2);
+    this.write8(pa, v & 0xff);
+    this.write8(pa + 1, (v >>> 8) & 0xff);
+  }
+  /** Write a little-endian 32-bit value (truncated to 32 bits). */
+  write32(pa: number, v: number): void {
+    if ((pa & 3) === 0 && pa >= 0) {
+      const pfn = Math.floor(pa / FRAME_SIZE);
+      const c = pfn >>> CHUNK_FRAMES_SHIFT;
+      if (this.chunkState[c] !== CHUNK_FULL) this.check("write32", pa, 4);
+      let f = this.frame32(pfn);
+      if (f === undefined) {
+        this.back(pfn);
+        f = this.frame32(pfn)!;
+      }
+      f[(pa - pfn * FRAME_SIZE) >>> 2] = v;
+      return;
+    }
+    this.check("write32", pa, 4);
+    for (let i = 0; i < 4; i++) this.write8(pa + i, (v >>> (8 * i)) & 0xff);
+  }
+  /** Write a little-endian 64-bit value. */
+  write64(pa: number, v: bigint): void {
+    this.check("write64", pa, 8);
+    const u = BigInt.asUintN(64, v);
+    this.write32(pa, Number(u & 0xffffffffn));
+    this.write32(pa + 4, Number(u >> 32n));
+  }
+  /** Copy `len` bytes out of RAM. */
+  readBytes(pa: number, len: number): Uint8Array {
+    this.check("readBytes", pa, len);
+    const out = new Uint8Array(len);
+    let done = 0;
+    while (done < len) {
+      const a = pa + done;
+      const pfn = Math.floor(a / FRAME_SIZE);
+      const off = a - pfn * FRAME_SIZE;
+      const n = Math.min(FRAME_SIZE - off, len - done);
+      const f = this.frame8(pfn);
+      if (f !== undefined) out.set(f.subarray(off, off + n), done);
+      done += n;
+    }
+    return out;
+  }
+  /** Copy bytes into RAM. */
+  writeBytes(pa: number, bytes: Uint8Array): void {
+    this.check("writeBytes", pa, bytes.length);
+    let done = 0;
+    while (done < bytes.length) {
+      const a = pa + done;
+      const pfn = Math.floor(a / FRAME_SIZE);
+      const off = a - pfn * FRAME_SIZE;
+      const n = Math.min(FRAME_SIZE - off, bytes.length - done);
+      this.back(pfn).set(bytes.subarray(done, done + n), off);
+      done += n;
+    }
+  }
+  /** memset: `len` bytes at `pa` set to `byte`. Filling whole unbacked frames with 0 allocates nothing. */
+  fill(pa: number, len: number, byte: number): void {
+    this.check("fill", pa, len);
+    let done = 0;
+    while (done < len) {
+      const a = pa + done;
+      const pfn = Math.floor(a / FRAME_SIZE);
+      const off = a - pfn * FRAME_SIZE;
+      const n = Math.min(FRAME_SIZE - off, len - done);
+      if ((byte & 0xff) === 0 && n === FRAME_SIZE) this.release(pfn);
+      else if ((byte & 0xff) !== 0 || this.frame8(pfn) !== undefined) this.back(pfn).fill(byte, off, off + n);
+      done += n;
+    }
+  }
+  /** clear_page: zero one frame (drops its host backing). */
+  zeroFrame(pfn: Pfn | number): void {
+    this.check("zeroFrame", pfn * FRAME_SIZE, FRAME_SIZE);
+    this.release(pfn);
+  }
+  /** copy_page: copy frame `src` to frame `dst`. */
+  copyFrame(dst: Pfn | number, src: Pfn | number): void {
+    this.check("copyFrame", src * FRAME_SIZE, FRAME_SIZE);
+    this.check("copyFrame", dst * FRAME_SIZE, FRAME_SIZE);
+    const s = this.frame8(src);
+    if (s === undefined) this.release(dst);
+    else if (dst !== src) this.back(dst).set(s);
+  }
+  /** True when the frame has host backing (has been written and not zeroed since). */
+  isBacked(pfn: Pfn | number): boolean {
+    return this.frame8(pfn) !== undefined;
+  }
+  /** Physical address of a byte: `pfn * 4096 + off`, for callers holding a pfn. */
+  static frameAddr(pfn: Pfn | number, off = 0): PhysAddr {
+    return (pfn * FRAME_SIZE + off) as PhysAddr;
+  }
+  private release(pfn: number): void {
+    const c = pfn >>> CHUNK_FRAMES_SHIFT;
+    const i = pfn & (CHUNK_FRAMES - 1);
+    const chunk8 = this.b8[c];
+    if (chunk8 === undefined || chunk8[i] === undefined) return;
+    chunk8[i] = undefined;
+    this.w32[c]![i] = undefined;
+    this.framesBacked--;
+  }
+}

@@ -1,0 +1,150 @@
+/*
+ * tlb.ts — one CPU's translation lookaside buffer (Intel SDM vol. 3 §4.10; the kernel side is
+ * include/asm-i386/tlbflush.h). v86-style: a flat Int32Array indexed by virtual page number
+ * holding `pfn << 8 | flags`, plus a list of live page numbers so a flush clears only those.
+ * Invariants: an entry is 0 or has TLB_VALID; every valid entry's page number is on the live
+ * list (unless the list overflowed, when flushes scan the whole array); an entry is only ever
+ * filled by a completed walk, so it may be stale but never invented. Capacity is unbounded:
+ * like a real TLB that happens never to evict, it keeps a stale translation until a flush.
+ *
+ *   entries[va >>> 12] : 31 ............... 8  7   6     5      4     3     2     1     0
+ *                        [ pfn (24 bits)     | - |LARGE|GLOBAL|DIRTY|EXEC |USER |WRITE|VALID]
+ */
+
+/** Entry is valid. */
+export const TLB_VALID = 1;
+/** Writable through every level (RW set in all). */
+export const TLB_WRITE = 2;
+/** User accessible through every level (US set in all). */
+export const TLB_USER = 4;
+/** Executable: no NX in the path, or NX not enabled. */
+export const TLB_EXEC = 8;
+/** The leaf's D bit is set: writes need no walk. */
+export const TLB_DIRTY = 16;
+/** Global (G set in the leaf and CR4.PGE at fill time). */
+export const TLB_GLOBAL = 32;
+/** Part of a large (4 MiB / 2 MiB) page. */
+export const TLB_LARGE = 64;
+
+const LIVE_CAP = 1 << 16;
+
+/** The TLB of one CPU. */
+export class Tlb {
+  /** Flat table, one Int32 per 4 KiB virtual page: `pfn << 8 | flags`, 0 = no entry. */
+  readonly entries = new Int32Array(1 << 20);
+  /** Lookups that found a usable entry. */
+  hits = 0;
+  /** Lookups that had to walk the page tables. */
+  misses = 0;
+  /** Page size of a large entry: 2^22 (2-level) or 2^21 (PAE). */
+  largeShift: number;
+  private readonly live = new Int32Array(LIVE_CAP);
+  private liveCount = 0;
+  private overflow = false;
+
+  constructor(largeShift = 22) {
+    this.largeShift = largeShift;
+  }
+
+  /** Cache a translation of virtual page `vpn` to `pfn` with TLB_* flags (TLB_VALID is added). */
+  fill(vpn: number, pfn: number, flags: number): void {
+    if (this.entries[vpn] === 0) {
+      if (this.liveCount < LIVE_CAP) this.live[this.liveCount++] = vpn;
+      else this.overflow = true;
+    }
+    this.entries[vpn] = (pfn << 8) | flags | TLB_VALID;
+  }
+
+  /** Drop one cached entry by virtual page number. */
+  drop(vpn: number): void {
+    this.entries[vpn] = 0;
+  }
+
+  /** invlpg: drop the entry for `va`; for a large page, every cached piece of it. */
+  invlpg(va: number): void {
+    const vpn = va >>> 12;
+    this.entries[vpn] = 0;
+    const n = 1 << (this.largeShift - 12);
+    const base = vpn & ~(n - 1);
+    const e = this.entries;
+    for (let i = base; i < base + n; i++) if ((e[i]! & TLB_LARGE) !== 0) e[i] = 0;
+  }
+
+  /** What a CR3 load does: drop every entry except global ones. */
+  flushNonGlobal(): void {
+    this.flush(true);
+  }
+
+  /** Drop everything, global entries included (CR4.PGE toggle). */
+  flushAll(): void {
+    this.flush(false);
+  }
+
+  /** Number of valid entries (for views and tests). */
+  size(): number {
+    let n = 0;
+    this.forEach(() => {
+      n++;
+    });
+    return n;
+  }
+
+  /** Visit each valid entry: `(va, pfn, flags)`. */
+  forEach(fn: (va: number, pfn: number, flags: number) => void): void {
+    const e = this.entries;
+    if (this.overflow) {
+      for (let i = 0; i < e.length; i++) if (e[i] !== 0) fn((i << 12) >>> 0, e[i]! >>> 8, e[i]! & 0xff);
+      return;
+    }
+    const seen = new Set<number>();
+    for (let i = 0; i < this.liveCount; i++) {
+      const vpn = this.live[i]!;
+      if (e[vpn] !== 0 && !seen.has(vpn)) {
+        seen.add(vpn);
+        fn((vpn << 12) >>> 0, e[vpn]! >>> 8, e[vpn]! & 0xff);
+      }
+    }
+  }
+
+  private flush(keepGlobal: boolean): void {
+    const e = this.entries;
+    if (this.overflow) {
+      if (!keepGlobal) e.fill(0);
+      else for (let i = 0; i < e.length; i++) if ((e[i]! & TLB_GLOBAL) === 0) e[i] = 0;
+      this.overflow = false;
+      this.liveCount = 0;
+      if (keepGlobal) for (let i = 0; i < e.length; i++) if (e[i] !== 0) this.track(i);
+      return;
+    }
+    let kept = 0;
+    const live = this.live;
+    for (let i = 0; i < this.liveCount; i++) {
+      const vpn = live[i]!;
+      const v = e[vpn]!;
+      if (v === 0) continue;
+      if (keepGlobal && (v & TLB_GLOBAL) !== 0) live[kept++] = vpn;
+      else e[vpn] = 0;
+    }
+    this.liveCount = kept;
+    if (kept > 0) this.dedupe();
+  }
+
+  private track(vpn: number): void {
+    if (this.liveCount < LIVE_CAP) this.live[this.liveCount++] = vpn;
+    else this.overflow = true;
+  }
+
+  /** Remove duplicate page numbers from the live list (a page can be refilled after invlpg). */
+  private dedupe(): void {
+    const seen = new Set<number>();
+    let k = 0;
+    for (let i = 0; i < this.liveCount; i++) {
+      const vpn = this.live[i]!;
+      if (!seen.has(vpn)) {
+        seen.add(vpn);
+        this.live[k++] = vpn;
+      }
+    }
+    this.liveCount = k;
+  }
+}
