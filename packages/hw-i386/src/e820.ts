@@ -49,7 +49,8 @@ const SEABIOS_HIGH_RESERVE = 0x20000;
  * The map QEMU's `pc` machine with SeaBIOS gives for `memBytes` of RAM, as in the oracle logs
  * (1 GiB → usable 0x100000-0x3ffdffff). RAM of 3.5 GiB or more is split: 3 GiB below 4 GiB and
  * the rest from 0x100000000 (QEMU's gigabyte alignment). [U: the split is QEMU's documented
- * behaviour, not shown by the oracle logs, which stop at 2 GiB.]
+ * behaviour, not shown by the oracle logs, which stop at 2 GiB.] RAM above 4 GiB is clipped at
+ * the 36-bit physical limit (64 GiB), so a 64 GiB machine reports 63 GiB usable above 1 MiB.
  */
 export function qemuE820(memBytes: number): E820Entry[] {
   if (!Number.isSafeInteger(memBytes) || memBytes < 2 * 1024 * 1024 || memBytes % 0x10000 !== 0) {
@@ -65,7 +66,10 @@ export function qemuE820(memBytes: number): E820Entry[] {
     { addr: lowmem - SEABIOS_HIGH_RESERVE, size: SEABIOS_HIGH_RESERVE, type: E820_RESERVED },
     { addr: 0xfffc0000, size: 0x40000, type: E820_RESERVED },
   ];
-  if (above4g > 0) map.push({ addr: 2 ** 32, size: above4g, type: E820_RAM });
+  // RAM relocated above 4 GiB ends at the CPU's 36-bit limit: with 64 GiB installed, the 1 GiB
+  // hidden under the PCI hole is lost (real QEMU refuses such a machine for a 36-bit CPU).
+  const top = Math.min(2 ** 32 + above4g, MAX_PHYS_ADDR);
+  if (above4g > 0) map.push({ addr: 2 ** 32, size: top - 2 ** 32, type: E820_RAM });
   return map;
 }
 

@@ -3,6 +3,7 @@ export * from "./e820.js";
 export * from "./errors.js";
 export * from "./layout.js";
 export * from "./machine.js";
+export * from "./mmu.js";
 export * from "./page.js";
 export * from "./pagetable.js";
 export * from "./paging.js";

@@ -1,0 +1,172 @@
+import { describe, expect, it } from "vitest";
+import { EFER_NX, set_in_cr4, write_cr3, X86_CR0_WP, X86_CR4_PGE, X86_CR4_PSE } from "../src/cpu.js";
+import { GeneralProtectionError } from "../src/errors.js";
+import { Machine } from "../src/machine.js";
+import { PF_INSTR, PF_PROT, PF_RSVD, PF_USER, PF_WRITE, peek, translate } from "../src/mmu.js";
+
+// Hand-computed walks from the Intel SDM formats (vol. 3 §4.3 figure 4-2/4-3, §4.4 figure 4-5..4-7).
+// Tables are written word by word, not through the package's own helpers.
+
+describe("32-bit (2-level) paging, hand-computed", () => {
+  // linear 0x08049a7c = pgd index 0x20 | pte index 0x049 | offset 0xa7c
+  // PDE at 0x5000 + 0x20*4 = 0x5080 = 0x00006007 (table 0x6000, P|RW|US)
+  // PTE at 0x6000 + 0x49*4 = 0x6124 = 0x12345005 (frame 0x12345000, P|US, read-only)
+  const setup = () => {
+    const m = new Machine({ memBytes: 512 << 20 });
+    m.ram.write32(0x5080, 0x00006007);
+    m.ram.write32(0x6124, 0x12345005);
+    const cpu = m.cpus[0]!;
+    write_cr3(cpu, 0x5000);
+    return { m, cpu };
+  };
+  it("translates a user read and sets A in the PDE and the PTE", () => {
+    const { m, cpu } = setup();
+    expect(translate(m, cpu, 0x08049a7c, { user: true })).toEqual({ phys: 0x12345a7c });
+    expect(m.ram.read32(0x5080)).toBe(0x00006027);
+    expect(m.ram.read32(0x6124)).toBe(0x12345025);
+  });
+  it("faults on a user write to a read-only page with error code P|W|U = 7 and CR2", () => {
+    const { m, cpu } = setup();
+    expect(translate(m, cpu, 0x08049a7c, { user: true, write: true })).toEqual({
+      fault: { cr2: 0x08049a7c, error_code: 7 },
+    });
+    expect(cpu.cr2).toBe(0x08049a7c);
+    expect(m.ram.read32(0x6124)).toBe(0x12345005); // leaf untouched on a fault
+  });
+  it("honours CR0.WP for supervisor writes: fault 3 with WP, write and set D without", () => {
+    const { m, cpu } = setup();
+    expect(translate(m, cpu, 0x08049a7c, { write: true })).toEqual({
+      fault: { cr2: 0x08049a7c, error_code: 3 },
+    });
+    cpu.cr0 = cpu.cr0 & ~X86_CR0_WP;
+    expect(translate(m, cpu, 0x08049a7c, { write: true })).toEqual({ phys: 0x12345a7c });
+    expect(m.ram.read32(0x6124)).toBe(0x12345065);
+  });
+  it("reports not-present with P=0: user read of an empty pte = 4, kernel write of an empty pde = 2", () => {
+    const { m, cpu } = setup();
+    expect(translate(m, cpu, 0x0804a000, { user: true })).toEqual({
+      fault: { cr2: 0x0804a000, error_code: 4 },
+    });
+    expect(translate(m, cpu, 0x40000000, { write: true })).toEqual({
+      fault: { cr2: 0x40000000, error_code: 2 },
+    });
+  });
+  it("maps a 4 MiB page only with CR4.PSE, and faults RSVD on bits 21:13", () => {
+    const { m, cpu } = setup();
+    // PDE 0x300 (linear 0xc0000000) at 0x5c00 = 0x00400083 (frame 0x400000, P|RW|PS)
+    m.ram.write32(0x5c00, 0x00400083);
+    set_in_cr4(cpu, X86_CR4_PSE);
+    expect(translate(m, cpu, 0xc0123456)).toEqual({ phys: 0x00523456 });
+    expect(m.ram.read32(0x5c00)).toBe(0x004000a3);
+    // without PSE the PS bit is ignored: 0x400000 is a page table, whose entry 0x123 is empty
+    cpu.cr4 = 0;
+    expect(translate(m, cpu, 0xc0123456)).toEqual({ fault: { cr2: 0xc0123456, error_code: 0 } });
+    cpu.cr4 = X86_CR4_PSE;
+    m.ram.write32(0x5c04, 0x00802083); // bit 13 set in a 4 MiB PDE
+    expect(translate(m, cpu, 0xc0400000, { user: true })).toEqual({
+      fault: { cr2: 0xc0400000, error_code: PF_PROT | PF_RSVD | PF_USER },
+    });
+  });
+  it("peek translates without touching A/D, the TLB or CR2", () => {
+    const { m, cpu } = setup();
+    expect(peek(m, 0x5000, 0x08049a7c, { user: true })).toEqual({ phys: 0x12345a7c });
+    expect(peek(m, 0x5000, 0x0804a000)).toEqual({ fault: { cr2: 0x0804a000, error_code: 0 } });
+    expect(m.ram.read32(0x6124)).toBe(0x12345005);
+    expect(cpu.tlb.hits + cpu.tlb.misses).toBe(0);
+    expect(cpu.cr2).toBe(0);
+  });
+});
+
+describe("PAE paging, hand-computed", () => {
+  // linear 0xbfffe123 = pgd 2 | pmd 0x1ff | pte 0x1fe | offset 0x123
+  // PDPTE 2 at 0x7010 = 0x8001; PDE at 0x8000 + 0x1ff*8 = 0x8ff8 = 0x9067
+  // PTE at 0x9000 + 0x1fe*8 = 0x9ff0: low 0x00abc067, high 0x00000001 → frame 0x1_00abc000
+  const setup = (nx = false) => {
+    const m = new Machine({ memBytes: 8 * 2 ** 30, pae: true, features: { nx } });
+    m.ram.write32(0x7010, 0x00008001);
+    m.ram.write32(0x8ff8, 0x00009067);
+    m.ram.write32(0x9ff0, 0x00abc067);
+    m.ram.write32(0x9ff4, 0x00000001);
+    const cpu = m.cpus[0]!;
+    write_cr3(cpu, 0x7000);
+    return { m, cpu };
+  };
+  it("walks three levels to a frame above 4 GiB", () => {
+    const { m, cpu } = setup();
+    expect(translate(m, cpu, 0xbfffe123, { user: true, write: true })).toEqual({ phys: 0x100abc123 });
+  });
+  it("sets A on the PDE and A already set stays; D set on the PTE by the write", () => {
+    const { m, cpu } = setup();
+    m.ram.write32(0x8ff8, 0x00009007);
+    m.ram.write32(0x9ff0, 0x00abc007);
+    translate(m, cpu, 0xbfffe123, { write: true });
+    expect(m.ram.read32(0x8ff8)).toBe(0x00009027);
+    expect(m.ram.read32(0x9ff0)).toBe(0x00abc067);
+    expect(m.ram.read32(0x9ff4)).toBe(1);
+  });
+  it("maps a 2 MiB page (PS in the PDE) and faults RSVD on PDE bits 20:13", () => {
+    const { m, cpu } = setup();
+    // PDE 0 of the pmd for pgd 2 (linear 0x80000000) at 0x8000 = 0x00400083 → frame 0x400000
+    m.ram.write32(0x8000, 0x00400083);
+    expect(translate(m, cpu, 0x801fffff)).toEqual({ phys: 0x005fffff });
+    m.ram.write32(0x8008, 0x00602083);
+    expect(translate(m, cpu, 0x80200000)).toEqual({
+      fault: { cr2: 0x80200000, error_code: PF_PROT | PF_RSVD },
+    });
+  });
+  it("faults RSVD on address bits above MAXPHYADDR (36) and on bit 63 without EFER.NXE", () => {
+    const { m, cpu } = setup();
+    m.ram.write32(0x9ff4, 0x00000101); // bit 40
+    expect(translate(m, cpu, 0xbfffe000, { write: true })).toEqual({
+      fault: { cr2: 0xbfffe000, error_code: PF_PROT | PF_RSVD | PF_WRITE },
+    });
+    m.ram.write32(0x9ff4, 0x80000001); // NX on a CPU without NX: reserved
+    expect(translate(m, cpu, 0xbfffe000)).toEqual({
+      fault: { cr2: 0xbfffe000, error_code: PF_PROT | PF_RSVD },
+    });
+  });
+  it("with EFER.NXE, NX forbids fetches only: error code P|U|I/D = 0x15", () => {
+    const { m, cpu } = setup(true);
+    expect(cpu.efer & EFER_NX).toBe(EFER_NX);
+    m.ram.write32(0x9ff4, 0x80000001);
+    expect(translate(m, cpu, 0xbfffe000, { user: true })).toEqual({ phys: 0x100abc000 });
+    expect(translate(m, cpu, 0xbfffe000, { user: true, fetch: true })).toEqual({
+      fault: { cr2: 0xbfffe000, error_code: PF_PROT | PF_USER | PF_INSTR },
+    });
+    // a not-present fetch reports I/D too
+    expect(translate(m, cpu, 0xbfffd000, { fetch: true })).toEqual({
+      fault: { cr2: 0xbfffd000, error_code: 0x10 },
+    });
+  });
+  it("loads the PDPTEs at CR3 write: later pgd changes are invisible until the next load", () => {
+    const { m, cpu } = setup();
+    m.ram.write32(0x7010, 0); // pgd entry 2 cleared in RAM
+    expect(translate(m, cpu, 0xbfffe123)).toEqual({ phys: 0x100abc123 }); // cached PDPTE still used (TLB miss)
+    write_cr3(cpu, 0x7000);
+    expect(translate(m, cpu, 0xbfffe123)).toEqual({ fault: { cr2: 0xbfffe123, error_code: 0 } });
+  });
+  it("raises #GP when a present PDPTE has reserved bits (RW here) at CR3 load", () => {
+    const { m, cpu } = setup();
+    m.ram.write32(0x7010, 0x00008003);
+    expect(() => write_cr3(cpu, 0x7000)).toThrow(GeneralProtectionError);
+    expect(cpu.cr3).toBe(0x7000);
+    expect(cpu.pdpte[2]).toBe(0x8001);
+  });
+});
+
+describe("global pages and CR4.PGE", () => {
+  it("a G pte survives a CR3 load only when CR4.PGE is set", () => {
+    const m = new Machine({ memBytes: 64 << 20 });
+    const cpu = m.cpus[0]!;
+    m.ram.write32(0x5c00, 0x00006003);
+    m.ram.write32(0x6000, 0x00100103); // G|P|RW at linear 0xc0000000
+    write_cr3(cpu, 0x5000);
+    set_in_cr4(cpu, X86_CR4_PGE);
+    translate(m, cpu, 0xc0000000);
+    m.ram.write32(0x6000, 0x00200103); // remap without a flush
+    write_cr3(cpu, 0x5000);
+    expect(translate(m, cpu, 0xc0000000)).toEqual({ phys: 0x100000 }); // global: kept
+    cpu.cr4 = 0; // clearing PGE flushes everything
+    expect(translate(m, cpu, 0xc0000000)).toEqual({ phys: 0x200000 });
+  });
+});
