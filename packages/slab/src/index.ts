@@ -1,1 +1,10 @@
-export {};
+export * from "./constants.js";
+export * from "./debug.js";
+export * from "./errors.js";
+export * from "./gfp.js";
+export * from "./invariants.js";
+export * from "./kmem-cache.js";
+export * from "./slab-allocator.js";
+export * from "./slab-descriptor.js";
+export * from "./slabinfo.js";
+export * from "./vmalloc.js";

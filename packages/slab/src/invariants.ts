@@ -1,0 +1,135 @@
+/*
+ * checkSlabInvariants (mm/slab.c's check_slabp, s_show's accounting checks and the invariants of
+ * reference 03 §12 / 04 §7, as plain-language statements). Reads only: never mutates.
+ * Per cache: list membership matches inuse; each bufctl chain (in RAM) visits num - inuse
+ * distinct indices and ends at BUFCTL_END; free_objects is the sum of free slots; array caches
+ * respect their limits; every object is in exactly one place (a slab's free chain, an array
+ * cache, or handed to a caller); every slab page has PG_slab and points back to cache and slab.
+ * vmalloc: vmlist sorted and disjoint, guard ptes empty, VM_ALLOC pages mapped where they belong.
+ */
+import { InvariantError, lookupPte, PAGE_OFFSET, PAGE_SHIFT, PAGE_SIZE, pte_pfn } from "@i386mm/hw-i386";
+import type { Page } from "@i386mm/page-alloc";
+import { BUFCTL_END } from "./constants.js";
+import { OFF_SLAB } from "./kmem-cache.js";
+import type { SlabAllocator } from "./slab-allocator.js";
+import { VM_ALLOC } from "./vmalloc.js";
+
+/** Throws InvariantError listing every broken slab/vmalloc invariant; returns when all hold. */
+export function checkSlabInvariants(s: SlabAllocator): void {
+  const p: string[] = [];
+  const t = s.slabs;
+  const mm = s.pa.mem_map;
+  let totalSlabPages = 0;
+  for (const c of s.cache_chain) {
+    const l3 = c.lists;
+    const where = new Map<number, string>(); // object address -> place
+    const put = (obj: number, place: string) => {
+      const prev = where.get(obj);
+      if (prev !== undefined) p.push(`${c.name}: object 0x${obj.toString(16)} is both in ${prev} and in ${place}`);
+      else where.set(obj, place);
+    };
+    let freeSum = 0;
+    const lists: [number, string][] = [
+      [l3.slabs_full, "slabs_full"],
+      [l3.slabs_partial, "slabs_partial"],
+      [l3.slabs_free, "slabs_free"],
+    ];
+    const slabHandles: number[] = [];
+    for (const [head, lname] of lists) {
+      let guard = 0;
+      for (let h = t.next[head]; h !== head; h = t.next[h]) {
+        if (++guard > 1 << 22) {
+          p.push(`${c.name}: ${lname} does not come back to its head`);
+          break;
+        }
+        if (t.prev[t.next[h]] !== h) p.push(`${c.name}: ${lname} links are not symmetric at slab ${h}`);
+        slabHandles.push(h);
+        const inuse = t.inuse[h];
+        if (inuse < 0 || inuse > c.num) p.push(`${c.name}: slab ${h} has inuse ${inuse} outside 0..${c.num}`);
+        if (lname === "slabs_full" && inuse !== c.num) p.push(`${c.name}: slab ${h} on slabs_full has inuse ${inuse}`);
+        if (lname === "slabs_free" && inuse !== 0) p.push(`${c.name}: slab ${h} on slabs_free has inuse ${inuse}`);
+        if (lname === "slabs_partial" && (inuse === 0 || inuse === c.num))
+          p.push(`${c.name}: slab ${h} on slabs_partial has inuse ${inuse}`);
+        if (t.cache[h] !== c.id) p.push(`${c.name}: slab ${h} on its list belongs to cache id ${t.cache[h]}`);
+        freeSum += c.num - inuse;
+        // bufctl chain
+        const seen = new Set<number>();
+        let i = t.free[h];
+        while (i !== BUFCTL_END) {
+          if (i >= c.num || seen.has(i)) {
+            p.push(`${c.name}: slab ${h} free chain is corrupt (index ${i})`);
+            break;
+          }
+          seen.add(i);
+          put(t.s_mem[h] + i * c.objsize, `the free chain of slab ${h}`);
+          i = t.bufctl(h, i);
+        }
+        if (seen.size !== c.num - inuse)
+          p.push(`${c.name}: slab ${h} free chain has ${seen.size} objects, expected num - inuse = ${c.num - inuse}`);
+        // pages
+        const start = t.s_mem[h] - t.colouroff[h];
+        if (start % PAGE_SIZE !== 0) p.push(`${c.name}: slab ${h} does not start on a page boundary`);
+        if (!OFF_SLAB(c) && t.desc[h] !== start + t.colouroff[h] - c.slab_size)
+          p.push(`${c.name}: on-slab descriptor of slab ${h} is not right before s_mem`);
+        const pfn = (start - PAGE_OFFSET) >>> PAGE_SHIFT;
+        for (let k = 0; k < 1 << c.gfporder; k++) {
+          totalSlabPages++;
+          if (!s.pa.PageSlab((pfn + k) as Page)) p.push(`${c.name}: page ${pfn + k} of slab ${h} lacks PG_slab`);
+          if (mm.lru_next[pfn + k] !== c.id || mm.lru_prev[pfn + k] !== h)
+            p.push(`${c.name}: page ${pfn + k} of slab ${h} does not point back to its cache and slab`);
+        }
+        if (t.s_mem[h] + c.num * c.objsize > start + (PAGE_SIZE << c.gfporder))
+          p.push(`${c.name}: objects of slab ${h} run past the slab's pages`);
+      }
+    }
+    if (freeSum !== l3.free_objects)
+      p.push(`${c.name}: free_objects is ${l3.free_objects} but the slabs hold ${freeSum} free objects`);
+    if (c.colour_next >= Math.max(c.colour, 1)) p.push(`${c.name}: colour_next ${c.colour_next} >= colour ${c.colour}`);
+    const arrays = c.array.map((ac, cpu) => [ac, `cpu ${cpu}'s array`] as const);
+    arrays.push([l3.shared, "the shared array"]);
+    for (const [ac, name] of arrays) {
+      if (ac === null) continue;
+      if (ac.avail < 0 || ac.avail > ac.limit) p.push(`${c.name}: ${name} has avail ${ac.avail} outside 0..${ac.limit}`);
+      for (let k = 0; k < ac.avail; k++) {
+        const obj = ac.entry[k];
+        const pfn = (obj - PAGE_OFFSET) >>> PAGE_SHIFT;
+        if (mm.lru_next[pfn] !== c.id) p.push(`${c.name}: ${name} holds 0x${obj.toString(16)} of another cache`);
+        put(obj, name);
+      }
+    }
+    // every object of every slab: exactly one place
+    for (const h of slabHandles) {
+      for (let k = 0; k < c.num; k++) {
+        const obj = t.s_mem[h] + k * c.objsize;
+        const live = s.isAllocated(obj + c.dbghead);
+        const place = where.get(obj);
+        if (live && place !== undefined) p.push(`${c.name}: allocated object 0x${obj.toString(16)} is also in ${place}`);
+        if (!live && place === undefined)
+          p.push(`${c.name}: object 0x${obj.toString(16)} is neither free, cached nor allocated (leaked)`);
+      }
+    }
+    for (const ac of c.array) if (ac !== null && ac.limit !== c.limit) p.push(`${c.name}: a per-CPU array limit differs from cachep->limit`);
+  }
+  if (totalSlabPages !== s.nr_slab) p.push(`nr_slab is ${s.nr_slab} but the slabs span ${totalSlabPages} pages`);
+  // vmalloc
+  const vm = s.vm;
+  let prevEnd = 0;
+  for (const a of vm.vmlist) {
+    if (a.addr < prevEnd) p.push(`vmlist: area 0x${a.addr.toString(16)} overlaps the previous one or is out of order`);
+    prevEnd = a.addr + a.size;
+    if (a.addr % PAGE_SIZE || a.size % PAGE_SIZE || a.size < 2 * PAGE_SIZE)
+      p.push(`vmlist: area 0x${a.addr.toString(16)} is not page aligned or smaller than one page plus guard`);
+    const guard = lookupPte(s.machine, s.pa.swapper_pg_dir, (a.addr + a.size - PAGE_SIZE) >>> 0);
+    if (guard !== null && guard.pte !== 0) p.push(`vmlist: guard page of area 0x${a.addr.toString(16)} is mapped`);
+    if (a.flags & VM_ALLOC && a.pages !== null) {
+      if (a.nr_pages !== a.size / PAGE_SIZE - 1)
+        p.push(`vmlist: area 0x${a.addr.toString(16)} has nr_pages ${a.nr_pages} for size ${a.size}`);
+      for (let i = 0; i < a.nr_pages; i++) {
+        const l = lookupPte(s.machine, s.pa.swapper_pg_dir, (a.addr + i * PAGE_SIZE) >>> 0);
+        if (l === null || (l.pte & 1) === 0 || pte_pfn(l.pte) !== a.pages[i])
+          p.push(`vmlist: page ${i} of area 0x${a.addr.toString(16)} is not mapped to pages[${i}]`);
+      }
+    }
+  }
+  if (p.length) throw new InvariantError(p);
+}
