@@ -119,7 +119,6 @@ function hwWalk(c: WalkCtx, linear: number, acc: number, out: WalkOut): number {
   let leafLow: number;
   let frame: number;
   let large = false;
-  let global: boolean;
   if (!c.pae) {
     const pdeAddr = ((c.cr3 & 0xfffff000) >>> 0) + (linear >>> 22) * 4;
     const pde = ram.read32(pdeAddr);
@@ -185,7 +184,7 @@ function hwWalk(c: WalkCtx, linear: number, acc: number, out: WalkOut): number {
   if (user && !us) return fault(out, base | PF_PROT);
   if (write && !rw && (user || c.wp)) return fault(out, base | PF_PROT);
   if (fetch && !exec) return fault(out, base | PF_PROT);
-  global = (leafLow & 0x100) !== 0 && c.pge;
+  const global = (leafLow & 0x100) !== 0 && c.pge;
   let newLow = leafLow | 0x20;
   if (write) newLow |= 0x40;
   if (c.commit && newLow !== leafLow) ram.write32(leafAddr, newLow);

@@ -1,0 +1,154 @@
+import { describe, expect, it } from "vitest";
+import { __flush_tlb_one, set_in_cr4, write_cr3, X86_CR4_PGE, X86_CR4_PSE } from "../src/cpu.js";
+import { Machine } from "../src/machine.js";
+import { flush_tlb_all, translate } from "../src/mmu.js";
+import { lookupPte, pte_clear, set_pmd_large, set_pte_at } from "../src/pagetable.js";
+import {
+  _PAGE_GLOBAL,
+  mk_pte,
+  PAGE_KERNEL_EXEC,
+  PAGE_KERNEL_LARGE_EXEC,
+  PAGE_SHARED,
+} from "../src/paging.js";
+import type { PhysAddr } from "../src/types.js";
+
+function bump(start = 0x100000) {
+  let next = start;
+  return () => {
+    const pa = next;
+    next += 4096;
+    return pa as PhysAddr;
+  };
+}
+
+describe.each([false, true])("TLB (pae=%s)", (pae) => {
+  const CR3 = 0x9000;
+  const setup = (cpus = 1) => {
+    const m = new Machine({ memBytes: 64 << 20, pae, cpus });
+    const alloc = bump();
+    for (const cpu of m.cpus) {
+      write_cr3(cpu, CR3);
+      set_in_cr4(cpu, X86_CR4_PGE | X86_CR4_PSE);
+    }
+    return { m, alloc };
+  };
+
+  it("counts a miss then hits for the same page", () => {
+    const { m, alloc } = setup();
+    set_pte_at(m, CR3, 0x08048000, mk_pte(0x500, PAGE_SHARED), alloc);
+    write_cr3(m.cpus[0]!, CR3); // PAE: reload the PDPTE just created
+    const cpu = m.cpus[0]!;
+    translate(m, cpu, 0x08048000, { user: true });
+    translate(m, cpu, 0x08048004, { user: true });
+    translate(m, cpu, 0x08048ffc, { user: true, write: true }); // D not yet set: walks again
+    translate(m, cpu, 0x08048ff8, { user: true, write: true });
+    expect([cpu.tlb.misses, cpu.tlb.hits]).toEqual([2, 2]);
+  });
+
+  it("keeps a stale translation until invlpg, then sees the new one", () => {
+    const { m, alloc } = setup();
+    const cpu = m.cpus[0]!;
+    set_pte_at(m, CR3, 0xc0400000, mk_pte(0x600, PAGE_KERNEL_EXEC), alloc);
+    write_cr3(cpu, CR3);
+    expect(translate(m, cpu, 0xc0400010)).toEqual({ phys: 0x600010 });
+    set_pte_at(m, CR3, 0xc0400000, mk_pte(0x700, PAGE_KERNEL_EXEC), alloc); // kernel forgets to flush
+    expect(translate(m, cpu, 0xc0400010)).toEqual({ phys: 0x600010 }); // stale
+    __flush_tlb_one(cpu, 0xc0400000);
+    expect(translate(m, cpu, 0xc0400010)).toEqual({ phys: 0x700010 }); // flushed
+  });
+
+  it("keeps translating an unmapped page until flushed, then faults", () => {
+    const { m, alloc } = setup();
+    const cpu = m.cpus[0]!;
+    set_pte_at(m, CR3, 0xc0800000, mk_pte(0x800, PAGE_KERNEL_EXEC), alloc);
+    write_cr3(cpu, CR3);
+    translate(m, cpu, 0xc0800000);
+    expect(pte_clear(m, CR3, 0xc0800000)).not.toBe(0);
+    expect(translate(m, cpu, 0xc0800000)).toEqual({ phys: 0x800000 });
+    cpu.tlb.invlpg(0xc0800000);
+    expect(translate(m, cpu, 0xc0800000)).toEqual({ fault: { cr2: 0xc0800000, error_code: 0 } });
+  });
+
+  it("a CR3 write drops non-global entries and keeps global ones; flush_tlb_all drops both", () => {
+    const { m, alloc } = setup();
+    const cpu = m.cpus[0]!;
+    set_pte_at(m, CR3, 0xc0001000, mk_pte(0x10, PAGE_KERNEL_EXEC + _PAGE_GLOBAL), alloc);
+    set_pte_at(m, CR3, 0x00401000, mk_pte(0x20, PAGE_SHARED), alloc);
+    write_cr3(cpu, CR3);
+    translate(m, cpu, 0xc0001000);
+    translate(m, cpu, 0x00401000, { user: true });
+    set_pte_at(m, CR3, 0xc0001000, mk_pte(0x11, PAGE_KERNEL_EXEC + _PAGE_GLOBAL), alloc);
+    set_pte_at(m, CR3, 0x00401000, mk_pte(0x21, PAGE_SHARED), alloc);
+    write_cr3(cpu, CR3);
+    expect(cpu.tlb.size()).toBe(1);
+    expect(translate(m, cpu, 0xc0001000)).toEqual({ phys: 0x10000 }); // global: still stale
+    expect(translate(m, cpu, 0x00401000, { user: true })).toEqual({ phys: 0x21000 });
+    flush_tlb_all(m);
+    expect(cpu.tlb.size()).toBe(0);
+    expect(translate(m, cpu, 0xc0001000)).toEqual({ phys: 0x11000 });
+  });
+
+  it("caches large pages and invlpg anywhere in one drops every cached piece", () => {
+    const { m, alloc } = setup();
+    const cpu = m.cpus[0]!;
+    const size = m.paging.PMD_SIZE;
+    set_pmd_large(m, CR3, 0xc0000000, 0, PAGE_KERNEL_LARGE_EXEC, alloc);
+    write_cr3(cpu, CR3);
+    translate(m, cpu, 0xc0000000);
+    translate(m, cpu, 0xc0000000 + size - 4096);
+    expect(cpu.tlb.size()).toBe(2);
+    set_pmd_large(m, CR3, 0xc0000000, size / 4096, PAGE_KERNEL_LARGE_EXEC, alloc);
+    expect(translate(m, cpu, 0xc0000000 + size - 4096)).toEqual({ phys: size - 4096 }); // stale
+    cpu.tlb.invlpg(0xc0000000 + 0x3000);
+    expect(cpu.tlb.size()).toBe(0);
+    expect(translate(m, cpu, 0xc0000000 + size - 4096)).toEqual({ phys: 2 * size - 4096 });
+    expect(lookupPte(m, CR3, 0xc0000000)!.large).toBe(true);
+  });
+
+  it("a page fault removes the faulting page's stale entry", () => {
+    const { m, alloc } = setup();
+    const cpu = m.cpus[0]!;
+    set_pte_at(m, CR3, 0x00400000, mk_pte(0x30, PAGE_SHARED), alloc);
+    write_cr3(cpu, CR3);
+    translate(m, cpu, 0x00400000, { user: true });
+    // the cached entry lacks D, so a user write walks: pte now read-only → fault, entry dropped
+    set_pte_at(m, CR3, 0x00400000, mk_pte(0x30, PAGE_SHARED - 2), alloc);
+    expect(translate(m, cpu, 0x00400000, { user: true, write: true }).fault?.error_code).toBe(7);
+    expect(cpu.tlb.size()).toBe(0);
+  });
+
+  it("gives each CPU its own TLB and registers over one shared RAM", () => {
+    const { m, alloc } = setup(2);
+    const [c0, c1] = m.cpus as [(typeof m.cpus)[0], (typeof m.cpus)[0]];
+    set_pte_at(m, CR3, 0xc0002000, mk_pte(0x40, PAGE_KERNEL_EXEC), alloc);
+    write_cr3(c0, CR3);
+    write_cr3(c1, CR3);
+    expect(translate(m, c0, 0xc0002000)).toEqual({ phys: 0x40000 });
+    set_pte_at(m, CR3, 0xc0002000, mk_pte(0x41, PAGE_KERNEL_EXEC), alloc);
+    expect(translate(m, c0, 0xc0002000)).toEqual({ phys: 0x40000 }); // CPU 0 cached it
+    expect(translate(m, c1, 0xc0002000)).toEqual({ phys: 0x41000 }); // CPU 1 walks shared RAM
+    translate(m, c1, 0xc0003000);
+    expect(c0.cr2).toBe(0);
+    expect(c1.cr2).toBe(0xc0003000);
+    flush_tlb_all(m);
+    expect(translate(m, c0, 0xc0002000)).toEqual({ phys: 0x41000 });
+  });
+
+  it("survives more live entries than the live list holds", () => {
+    const { m, alloc } = setup();
+    const cpu = m.cpus[0]!;
+    set_pmd_large(m, CR3, 0xc0000000, 0, PAGE_KERNEL_LARGE_EXEC + _PAGE_GLOBAL, alloc);
+    const big = Math.ceil((70000 * 4096) / m.paging.PMD_SIZE);
+    for (let va = 0x40000000; va < 0x40000000 + big * m.paging.PMD_SIZE; va += m.paging.PMD_SIZE)
+      set_pmd_large(m, CR3, va, 0, PAGE_SHARED + 0x80, alloc);
+    write_cr3(cpu, CR3);
+    translate(m, cpu, 0xc0000000);
+    let n = 0;
+    for (let va = 0x40000000; n < 70000; va += 4096, n++) translate(m, cpu, va, { user: true });
+    expect(cpu.tlb.size()).toBe(70001);
+    write_cr3(cpu, CR3);
+    expect(cpu.tlb.size()).toBe(1);
+    flush_tlb_all(m);
+    expect(cpu.tlb.size()).toBe(0);
+  });
+});
