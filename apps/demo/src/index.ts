@@ -1,1 +1,16 @@
-export {};
+export * from "./args.js";
+export * from "./bindings.js";
+export * from "./boot-log.js";
+export * from "./help.js";
+export * from "./interpreter.js";
+export * from "./kernel.js";
+export * from "./kernel-api.js";
+export * from "./lexer.js";
+export * from "./main.js";
+export * from "./parser.js";
+export * from "./size.js";
+export * from "./tour.js";
+export * from "./translate.js";
+export * from "./usage-error.js";
+export * from "./values.js";
+export * from "./views.js";

@@ -1,0 +1,118 @@
+/*
+ * args.ts — the command line: `i386mm <command> [flags] [script]`.
+ * Commands: boot, run, cat, tour, help (and no command = the guided tour). Flags take `--x v` or
+ * `--x=v`; `-h`/`--help` works on every command. Parsing never boots anything, so every usage
+ * error (unknown command or flag, missing value, malformed size, CPU count out of 1..NR_CPUS)
+ * is reported before the model runs, with exit code 2.
+ */
+
+import { parseSize } from "./size.js";
+import { UsageError } from "./usage-error.js";
+
+/** Largest CPU count the demo accepts (CONFIG_NR_CPUS of the 2.6.11 profile). */
+export const MAX_CPUS = 8;
+
+/** The commands. */
+export type Command = "boot" | "run" | "cat" | "tour" | "help";
+
+/** A parsed command line. */
+export interface Invocation {
+  readonly command: Command;
+  readonly memBytes: number;
+  readonly pae: boolean;
+  readonly cpus: number;
+  readonly nodes: 1 | 2;
+  readonly json: boolean;
+  readonly strict: boolean;
+  readonly help: boolean;
+  /** run: the script path (absent = REPL); cat: the view; help: the command asked about. */
+  readonly operand?: string;
+}
+
+/** The default machine: 1 GiB, like the oracle's 686-1024M boot. */
+export const DEFAULT_MEM = 1 << 30;
+
+const FLAGS: Record<Command, readonly string[]> = {
+  boot: ["--mem", "--pae", "--cpus", "--nodes", "--json"],
+  run: ["--mem", "--pae", "--cpus", "--nodes", "--json", "--strict"],
+  cat: ["--mem", "--pae", "--cpus", "--nodes", "--json"],
+  tour: ["--mem", "--pae", "--cpus", "--json"],
+  help: [],
+};
+const VALUE_FLAGS = new Set(["--mem", "--cpus", "--nodes"]);
+
+/** Parse argv (without `node cli.js`). Throws UsageError on bad usage. */
+export function parseArgs(argv: readonly string[]): Invocation {
+  let command: Command = "tour";
+  let rest = [...argv];
+  const first = rest[0];
+  if (first !== undefined && !first.startsWith("-")) {
+    if (!(first in FLAGS)) throw new UsageError(`unknown command '${first}' (try 'i386mm help')`);
+    command = first as Command;
+    rest = rest.slice(1);
+  }
+  let memBytes = DEFAULT_MEM;
+  let pae = false;
+  let cpus = 1;
+  let nodes: 1 | 2 = 1;
+  let json = false;
+  let strict = false;
+  let help = false;
+  const operands: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a === "-h" || a === "--help") {
+      help = true;
+      continue;
+    }
+    if (a === "-" || !a.startsWith("-")) {
+      operands.push(a);
+      continue;
+    }
+    const eq = a.indexOf("=");
+    const flag = eq >= 0 ? a.slice(0, eq) : a;
+    if (!FLAGS[command].includes(flag))
+      throw new UsageError(`${command}: unknown flag '${flag}' (try 'i386mm ${command} --help')`);
+    let value: string | undefined;
+    if (VALUE_FLAGS.has(flag)) {
+      value = eq >= 0 ? a.slice(eq + 1) : rest[++i];
+      if (value === undefined || value === "") throw new UsageError(`${command}: ${flag} needs a value`);
+    } else if (eq >= 0) throw new UsageError(`${command}: ${flag} takes no value`);
+    switch (flag) {
+      case "--mem":
+        memBytes = parseSize(value!);
+        break;
+      case "--cpus":
+        cpus = parseCount(value!, flag, MAX_CPUS);
+        break;
+      case "--nodes":
+        nodes = parseCount(value!, flag, 2) as 1 | 2;
+        break;
+      case "--pae":
+        pae = true;
+        break;
+      case "--json":
+        json = true;
+        break;
+      case "--strict":
+        strict = true;
+        break;
+    }
+  }
+  if (!pae && memBytes > 4 * 2 ** 30)
+    throw new UsageError(`--mem: a non-PAE i386 addresses at most 4G of RAM; add --pae for up to 64G`);
+  const maxOperands = command === "run" || command === "cat" || command === "help" ? 1 : 0;
+  if (operands.length > maxOperands)
+    throw new UsageError(`${command}: unexpected argument '${operands[maxOperands]}'`);
+  if (command === "cat" && operands.length === 0 && !help)
+    throw new UsageError("cat: which view? (e.g. i386mm cat /proc/buddyinfo)");
+  const inv: Invocation = { command, memBytes, pae, cpus, nodes, json, strict, help };
+  return operands[0] === undefined ? inv : { ...inv, operand: operands[0] };
+}
+
+function parseCount(text: string, flag: string, max: number): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${flag}: '${text}' is not a number`);
+  const n = Number(text);
+  if (n < 1 || n > max) throw new UsageError(`${flag}: ${n} is outside 1..${max}`);
+  return n;
+}

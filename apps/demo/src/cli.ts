@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/*
+ * cli.ts — the `i386mm` executable (bin in package.json; `pnpm demo <args>` runs it).
+ * Wires main() to the process: argv, stdout/stderr, stdin for `run -` and the REPL, and the
+ * exit code (0 ok, 1 scenario errors, 2 bad usage). Everything else lives in main.ts, which
+ * tests call in-process.
+ */
+
+import { main } from "./main.js";
+
+const code = await main(process.argv.slice(2), {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  stdin: process.stdin,
+  interactive: process.stdin.isTTY === true,
+  cwd: process.cwd(),
+});
+process.exitCode = code;

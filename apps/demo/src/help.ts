@@ -1,0 +1,98 @@
+/*
+ * help.ts — the text `--help` prints for each command, with examples a user can paste.
+ * Kept in one place so the README's usage section and the tests quote the same words.
+ */
+
+import type { Command } from "./args.js";
+
+const COMMON = `  --mem SIZE    installed RAM: 128M, 1G, 1024K, 2GiB, or a number of MiB (default 1G)
+  --pae         build for PAE (3-level paging, up to 64G of RAM)
+  --cpus N      simulated CPUs, 1..8 (default 1)
+  --nodes N     memory nodes, 1 or 2 (default 1)
+  --json        machine-readable output
+  -h, --help    this text`;
+
+/** Help text per command. */
+export const HELP: Record<Command, string> = {
+  tour: `i386mm — an executable model of Linux 2.6.11 i386 memory management
+
+Usage: i386mm [command] [flags]
+
+Commands:
+  boot          boot a machine and print the boot log
+  run [SCRIPT]  run a scenario of kernel calls (a REPL when SCRIPT is absent)
+  cat VIEW      boot, then print /proc/VIEW (buddyinfo, zoneinfo, meminfo, ...)
+  tour          the guided tour (what 'i386mm' alone runs)
+  help [CMD]    this text, or a command's
+
+Flags:
+${COMMON}
+
+Examples:
+  i386mm                                 guided tour of a 1G machine
+  i386mm boot --mem 2G --pae             boot log of a 2G PAE machine
+  i386mm run apps/demo/scenarios/buddy.mm
+  i386mm run buddy --strict              a shipped scenario by name
+  i386mm cat /proc/buddyinfo --mem 128M --json
+
+Exit codes: 0 ok, 1 errors in a scenario, 2 bad usage.`,
+  boot: `Usage: i386mm boot [--mem SIZE] [--pae] [--cpus N] [--nodes N] [--json]
+
+Boot the model from QEMU's e820 map for SIZE of RAM and print the boot log: the BIOS-e820 map,
+the zone ranges, each zone's pages, the virtual kernel memory layout, the Memory: line and
+min_free_kbytes. Every number is computed by the model.
+
+Flags:
+${COMMON}
+
+Examples:
+  i386mm boot                       1G, 2-level paging
+  i386mm boot --mem 128M            no high memory
+  i386mm boot --mem 2G --pae --json`,
+  run: `Usage: i386mm run [--mem SIZE] [--pae] [--cpus N] [--strict] [--json] [SCRIPT]
+
+Run a scenario: one kernel call per line in the book's C syntax. Without SCRIPT, read
+statements interactively (a REPL; 'help' lists what it knows, 'quit' leaves). SCRIPT is a
+file, '-' for stdin, or the name of a shipped scenario (apps/demo/scenarios/NAME.mm).
+
+Statements:
+  p = alloc_pages(GFP_KERNEL, 3)          call a kernel function, keep the result
+  __free_pages(p, 3)                      results print: addresses in hex, pages as pfn/flags/address
+  c = kmem_cache_create("foo", 100, 0, SLAB_HWCACHE_ALIGN, NULL)
+  x[i] = kmalloc(32, GFP_KERNEL)          arrays; for (i = 0; i < 8; i++) <statement>
+  cat /proc/buddyinfo                     views: buddyinfo zoneinfo meminfo pagetypeinfo slabinfo vmallocinfo
+  translate 0xc0123456 [, write|user|fetch]   page-table walk through the TLB
+  check                                   run every invariant check
+  echo text $var                          print text
+  assert p != NULL                        fail the line when false
+  cpu 1                                   run the next statements on CPU 1
+  # comment
+
+Flags:
+${COMMON}
+  --strict      stop at the first error
+
+Examples:
+  i386mm run apps/demo/scenarios/slab-colouring.mm
+  echo 'x = kmalloc(33, GFP_KERNEL)' | i386mm run - --json
+  i386mm run --mem 128M`,
+  cat: `Usage: i386mm cat VIEW [--mem SIZE] [--pae] [--cpus N] [--json]
+
+Boot, then print one /proc view exactly as the kernel formats it.
+Views: buddyinfo zoneinfo meminfo pagetypeinfo slabinfo vmallocinfo (with or without /proc/).
+
+Flags:
+${COMMON}
+
+Examples:
+  i386mm cat /proc/buddyinfo
+  i386mm cat slabinfo --mem 2G --pae
+  i386mm cat zoneinfo --json`,
+  help: `Usage: i386mm help [COMMAND]
+
+Print the overview, or the help of boot, run, cat or tour.
+
+Examples:
+  i386mm help
+  i386mm help run`,
+};

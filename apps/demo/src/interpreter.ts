@@ -1,0 +1,623 @@
+/*
+ * interpreter.ts — runs scenario statements against a booted kernel (KernelApi).
+ * Each statement yields events (a result, an echo, a view, kernel messages, an error) that the
+ * CLI prints as text or JSON. A failing statement — kernel BUG, syntax error, unknown name, type
+ * mismatch, failed assert or check — becomes an error event carrying its line number and the run
+ * goes on, unless `strict` is set, in which case the run stops at the first one.
+ * Invariant: a statement that fails leaves its variables untouched (assignment happens last), and
+ * the layers guarantee a BUG leaves their state as before the call.
+ */
+
+import type { Binding, ErrorReport, KernelApi } from "./kernel-api.js";
+import { ScenarioSyntaxError } from "./lexer.js";
+import { type Expr, type LValue, parseLine, type Stmt } from "./parser.js";
+import {
+  formatValue,
+  hex,
+  NULL_VALUE,
+  type NumKind,
+  num,
+  type Value,
+  VOID_VALUE,
+  valueToJson,
+} from "./values.js";
+
+/** What one statement produced. */
+export type RunEvent =
+  | { readonly t: "stmt"; readonly line: number; readonly source: string }
+  | {
+      readonly t: "result";
+      readonly line: number;
+      readonly text: string;
+      readonly json: unknown;
+      readonly name?: string;
+    }
+  | { readonly t: "echo"; readonly line: number; readonly text: string }
+  | {
+      readonly t: "view";
+      readonly line: number;
+      readonly name: string;
+      readonly lines: readonly string[];
+      readonly json: unknown;
+    }
+  | { readonly t: "dmesg"; readonly line: number; readonly text: string }
+  | { readonly t: "error"; readonly line: number; readonly report: ErrorReport };
+
+/** A statement-level failure that is the scenario's fault, not the kernel's. */
+export class ScenarioError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ScenarioError";
+  }
+}
+
+/** Loop bodies print their first results, then a count, then the last result. */
+const LOOP_SHOWN = 2;
+/** Upper bound on one for-loop, so a typo cannot hang the CLI. */
+export const MAX_LOOP = 1 << 20;
+
+/** Interpreter options. */
+export interface InterpreterOptions {
+  /** Stop at the first error (--strict). */
+  readonly strict?: boolean;
+}
+
+/** The scenario interpreter: variables plus a kernel. */
+export class Interpreter {
+  readonly vars = new Map<string, Value>();
+  errors = 0;
+  stopped = false;
+  private events: RunEvent[] = [];
+  private line = 0;
+
+  constructor(
+    readonly kernel: KernelApi,
+    readonly opts: InterpreterOptions = {},
+  ) {}
+
+  /** Run every line of a scenario text; returns all events. */
+  runScript(text: string): RunEvent[] {
+    const out: RunEvent[] = [];
+    const lines = text.split("\n");
+    for (let i = 0; i < lines.length && !this.stopped; i++) {
+      out.push(...this.runLine(lines[i]!.replace(/\r$/, ""), i + 1));
+    }
+    return out;
+  }
+
+  /** Parse and run one line; returns its events. */
+  runLine(source: string, line: number): RunEvent[] {
+    this.events = [];
+    this.line = line;
+    let stmt: Stmt;
+    try {
+      stmt = parseLine(source);
+    } catch (e) {
+      if (!(e instanceof ScenarioSyntaxError)) throw e;
+      this.events.push({ t: "stmt", line, source });
+      this.fail({
+        kind: "error",
+        type: "SyntaxError",
+        message: `syntax error at column ${e.col}: ${e.message}`,
+      });
+      return this.events;
+    }
+    if (stmt.k === "empty") return this.events;
+    if (stmt.k !== "echo") this.events.push({ t: "stmt", line, source: source.trim() });
+    this.lastCall = undefined;
+    this.exec(stmt, false);
+    return this.events;
+  }
+
+  private fail(report: ErrorReport): void {
+    this.errors++;
+    this.events.push({ t: "error", line: this.line, report });
+    if (this.opts.strict) this.stopped = true;
+  }
+
+  private flushMessages(): void {
+    for (const text of this.kernel.drainMessages()) this.events.push({ t: "dmesg", line: this.line, text });
+  }
+
+  /** Run one statement; returns false when it failed. */
+  private exec(stmt: Stmt, quiet: boolean): boolean {
+    try {
+      this.execInner(stmt, quiet);
+      this.flushMessages();
+      return true;
+    } catch (e) {
+      this.flushMessages();
+      this.fail(this.report(e));
+      return false;
+    }
+  }
+
+  private report(e: unknown): ErrorReport {
+    if (e instanceof ScenarioError) return { kind: "error", type: "ScenarioError", message: e.message };
+    return this.kernel.classifyError(e, this.lastCall);
+  }
+
+  private lastCall: string | undefined;
+
+  private execInner(stmt: Stmt, quiet: boolean): void {
+    switch (stmt.k) {
+      case "empty":
+        return;
+      case "echo":
+        this.events.push({ t: "echo", line: this.line, text: this.interpolate(stmt.text) });
+        return;
+      case "assign": {
+        const v = this.eval(stmt.e);
+        if (v.t === "void") throw new ScenarioError("void value not ignored as it ought to be");
+        this.assign(stmt.target, v);
+        if (!quiet)
+          this.result(v, stmt.target.name + (stmt.target.index ? `[${this.indexOf(stmt.target)}]` : ""));
+        return;
+      }
+      case "expr": {
+        const v = this.eval(stmt.e);
+        if (!quiet && v.t !== "void") this.result(v);
+        return;
+      }
+      case "cat": {
+        const name = stmt.path.slice("/proc/".length);
+        const view = this.kernel.view(name);
+        if (!view)
+          throw new ScenarioError(
+            `cat: ${stmt.path}: No such file or directory (views: ${this.kernel.views.join(", ")})`,
+          );
+        this.events.push({ t: "view", line: this.line, name, lines: view.lines, json: view.json });
+        return;
+      }
+      case "translate": {
+        const v = this.eval(stmt.e);
+        const va = this.asNumber(v, "translate: the address");
+        const out = this.kernel.translate(va >>> 0, {
+          write: stmt.access.includes("write"),
+          user: stmt.access.includes("user"),
+          fetch: stmt.access.includes("fetch"),
+        });
+        this.events.push({ t: "view", line: this.line, name: "translate", lines: out.lines, json: out.json });
+        return;
+      }
+      case "check": {
+        const r = this.kernel.check();
+        if (r.problems.length) {
+          this.fail({
+            kind: "invariant",
+            type: "InvariantError",
+            message: `check: ${r.problems.length} invariant(s) broken`,
+            problems: r.problems,
+          });
+          return;
+        }
+        const text = `check: all invariants hold (${r.layers.join(", ")})`;
+        this.events.push({ t: "result", line: this.line, text, json: { check: "ok", layers: r.layers } });
+        return;
+      }
+      case "assert": {
+        const v = this.eval(stmt.e);
+        if (!truthy(v)) throw new ScenarioError(`assertion failed: ${formatExpr(stmt.e)}`);
+        return;
+      }
+      case "cpu": {
+        const n = this.asNumber(this.eval(stmt.e), "cpu");
+        if (!Number.isInteger(n) || n < 0 || n >= this.kernel.nr_cpus)
+          throw new ScenarioError(`cpu ${n}: this machine has CPUs 0..${this.kernel.nr_cpus - 1}`);
+        this.kernel.setCpu(n);
+        this.events.push({ t: "result", line: this.line, text: `now running on CPU ${n}`, json: { cpu: n } });
+        return;
+      }
+      case "for":
+        this.execFor(stmt);
+        return;
+    }
+  }
+
+  private execFor(stmt: Extract<Stmt, { k: "for" }>): void {
+    const from = this.asNumber(this.eval(stmt.from), "for: the start");
+    const to = this.asNumber(this.eval(stmt.to), "for: the bound");
+    if (to - from > MAX_LOOP) throw new ScenarioError(`for: more than ${MAX_LOOP} iterations`);
+    const collected: RunEvent[] = [];
+    const outer = this.events;
+    let n = 0;
+    for (let i = from; i < to; i++) {
+      this.vars.set(stmt.v, num(i));
+      this.events = [];
+      const ok = this.exec(stmt.body, false);
+      const evs = this.events;
+      this.events = outer;
+      n++;
+      if (!ok) {
+        // Show what happened in the failing iteration (the error is already counted).
+        for (const e of evs) outer.push(e);
+        return;
+      }
+      // Keep the first results and the very last one; kernel messages are always kept.
+      for (const e of evs) {
+        if (e.t === "dmesg") outer.push(e);
+        else if (n <= LOOP_SHOWN) outer.push(e);
+        else (collected.length = 0), collected.push(e);
+      }
+    }
+    if (n > LOOP_SHOWN + 1)
+      outer.push({
+        t: "echo",
+        line: this.line,
+        text: `     ... ${n - LOOP_SHOWN - 1} more iteration(s) ...`,
+      });
+    for (const e of collected) outer.push(e);
+  }
+
+  private result(v: Value, name?: string): void {
+    const text = formatValue(v, (pfn) => this.kernel.pageInfo(pfn), this.kernel.errnos);
+    const json = valueToJson(v, (pfn) => this.kernel.pageInfo(pfn));
+    this.events.push(
+      name === undefined
+        ? { t: "result", line: this.line, text, json }
+        : { t: "result", line: this.line, text: `${name} = ${text}`, json, name },
+    );
+  }
+
+  private indexOf(t: LValue): number {
+    return this.asNumber(this.eval(t.index!), "array index");
+  }
+
+  private assign(t: LValue, v: Value): void {
+    if (this.kernel.constants.has(t.name) || this.kernel.bindings.has(t.name))
+      throw new ScenarioError(
+        `cannot assign to '${t.name}': it is a kernel ${this.kernel.bindings.has(t.name) ? "function" : "constant"}`,
+      );
+    if (t.index === undefined) {
+      this.vars.set(t.name, v);
+      return;
+    }
+    const idx = this.indexOf(t);
+    if (!Number.isInteger(idx) || idx < 0)
+      throw new ScenarioError(`array index ${idx} is not a non-negative integer`);
+    let arr = this.vars.get(t.name);
+    if (arr === undefined) {
+      arr = { t: "array", items: new Map() };
+      this.vars.set(t.name, arr);
+    }
+    if (arr.t !== "array") throw new ScenarioError(`'${t.name}' is not an array`);
+    arr.items.set(idx, v);
+  }
+
+  /** Replace `$name` and `${expr-name}` in echo text with the variables' printed values. */
+  private interpolate(text: string): string {
+    return text.replace(/\$\{(\w+)\}|\$(\w+)/g, (all, a: string | undefined, b: string | undefined) => {
+      const name = (a ?? b)!;
+      const v = this.vars.get(name);
+      if (v !== undefined) return formatValue(v, (pfn) => this.kernel.pageInfo(pfn), this.kernel.errnos);
+      const c = this.kernel.constants.get(name);
+      return c !== undefined ? hex(c) : all;
+    });
+  }
+
+  private asNumber(v: Value, what: string): number {
+    if (v.t === "num") return v.v;
+    if (v.t === "null") return 0;
+    throw new ScenarioError(`${what} must be a number, not ${describeValue(v)}`);
+  }
+
+  /** Evaluate an expression. */
+  eval(e: Expr): Value {
+    switch (e.k) {
+      case "num":
+        return num(e.v);
+      case "str":
+        return { t: "str", v: e.v };
+      case "null":
+        return NULL_VALUE;
+      case "var": {
+        const v = this.vars.get(e.name);
+        if (v !== undefined) return v;
+        const c = this.kernel.constants.get(e.name);
+        if (c !== undefined) return num(c);
+        if (this.kernel.bindings.has(e.name))
+          throw new ScenarioError(`'${e.name}' is a function: call it as ${e.name}(...)`);
+        throw new ScenarioError(`'${e.name}' undeclared (not a variable, kernel constant or function)`);
+      }
+      case "call":
+        return this.call(e);
+      case "index": {
+        const arr = this.eval(e.target);
+        if (arr.t !== "array") throw new ScenarioError(`subscripted value is not an array`);
+        const i = this.asNumber(this.eval(e.index), "array index");
+        const v = arr.items.get(i);
+        if (v === undefined) throw new ScenarioError(`array element [${i}] was never assigned`);
+        return v;
+      }
+      case "member":
+        return this.member(this.eval(e.target), e.field);
+      case "unary": {
+        const v = this.eval(e.e);
+        if (e.op === "!") return num(truthy(v) ? 0 : 1, "bool");
+        const n = this.asNumber(v, `operand of '${e.op}'`);
+        if (e.op === "-") return num(-n);
+        return num(n <= 0xffffffff && n >= 0 ? ~n >>> 0 : Number(BigInt.asUintN(64, ~BigInt(n))), kindOf(v));
+      }
+      case "bin":
+        return this.binary(e);
+    }
+  }
+
+  private member(v: Value, field: string): Value {
+    if (v.t === "obj") {
+      const f = (v.v as Record<string, unknown>)[field];
+      if (typeof f === "number") return num(f, /addr|start|end|s_mem|base/i.test(field) ? "addr" : "int");
+      if (typeof f === "string") return { t: "str", v: f };
+      if (typeof f === "boolean") return num(f ? 1 : 0, "bool");
+      throw new ScenarioError(`${v.kind} has no scalar field '${field}'`);
+    }
+    if (v.t === "num" && v.kind === "page") {
+      const info = this.kernel.pageInfo(v.v);
+      if (!info) throw new ScenarioError(`pfn ${hex(v.v)} is not in mem_map`);
+      const fields: Record<string, Value> = {
+        flags: num(info.flags),
+        _count: num(info.count - 1),
+        virtual: info.virt === null ? NULL_VALUE : num(info.virt, "addr"),
+      };
+      const f = fields[field];
+      if (f) return f;
+      throw new ScenarioError(`struct page field '${field}' is not readable here (flags, _count, virtual)`);
+    }
+    throw new ScenarioError(`'->${field}' applied to ${describeValue(v)}`);
+  }
+
+  private binary(e: Extract<Expr, { k: "bin" }>): Value {
+    if (e.op === "&&") return num(truthy(this.eval(e.l)) && truthy(this.eval(e.r)) ? 1 : 0, "bool");
+    if (e.op === "||") return num(truthy(this.eval(e.l)) || truthy(this.eval(e.r)) ? 1 : 0, "bool");
+    const l = this.eval(e.l);
+    const r = this.eval(e.r);
+    if (e.op === "==" || e.op === "!=") {
+      const eq = equal(l, r);
+      return num((e.op === "==") === eq ? 1 : 0, "bool");
+    }
+    const a = this.asNumber(l, `left operand of '${e.op}'`);
+    const b = this.asNumber(r, `right operand of '${e.op}'`);
+    const k = l.t === "num" && ["addr", "phys", "pfn", "entry"].includes(l.kind) ? l.kind : "int";
+    switch (e.op) {
+      case "<":
+        return num(a < b ? 1 : 0, "bool");
+      case "<=":
+        return num(a <= b ? 1 : 0, "bool");
+      case ">":
+        return num(a > b ? 1 : 0, "bool");
+      case ">=":
+        return num(a >= b ? 1 : 0, "bool");
+      case "+":
+        return num(a + b, k);
+      case "-":
+        return num(a - b, k);
+      case "*":
+        return num(a * b);
+      case "/":
+      case "%":
+        if (b === 0) throw new ScenarioError("division by zero");
+        return num(e.op === "/" ? Math.trunc(a / b) : a % b);
+      default: {
+        const big = bitop(e.op, BigInt(Math.trunc(a)), BigInt(Math.trunc(b)));
+        if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScenarioError(`'${e.op}' overflows`);
+        return num(Number(big), e.op === "|" || e.op === "&" ? k : "int");
+      }
+    }
+  }
+
+  private call(e: Extract<Expr, { k: "call" }>): Value {
+    const b = this.kernel.bindings.get(e.name);
+    if (!b) {
+      if (this.vars.has(e.name)) throw new ScenarioError(`called object '${e.name}' is not a function`);
+      throw new ScenarioError(
+        `implicit declaration of function '${e.name}' (no layer of this build implements it)`,
+      );
+    }
+    const argv = e.args.map((a) => this.eval(a));
+    const args = convertArgs(b, argv);
+    this.lastCall = e.name;
+    const r = b.call(args);
+    return convertResult(b, r);
+  }
+}
+
+function bitop(op: string, a: bigint, b: bigint): bigint {
+  switch (op) {
+    case "|":
+      return a | b;
+    case "&":
+      return a & b;
+    case "^":
+      return a ^ b;
+    case "<<":
+      return a << b;
+    default:
+      return a >> b;
+  }
+}
+
+function kindOf(v: Value): NumKind {
+  return v.t === "num" ? v.kind : "int";
+}
+
+/** C truth: NULL, 0 and the empty string are false. */
+export function truthy(v: Value): boolean {
+  switch (v.t) {
+    case "null":
+    case "void":
+      return false;
+    case "num":
+      return v.v !== 0;
+    case "str":
+      return v.v.length > 0;
+    default:
+      return true;
+  }
+}
+
+function equal(l: Value, r: Value): boolean {
+  const n = (v: Value): number | string | object | null =>
+    v.t === "null" ? 0 : v.t === "num" ? v.v : v.t === "str" ? v.v : v.t === "obj" ? v.v : null;
+  // struct page * NULL is the pfn-less NULL: a page value never equals NULL, even pfn 0.
+  if (
+    (l.t === "null" && r.t === "num" && r.kind === "page") ||
+    (r.t === "null" && l.t === "num" && l.kind === "page")
+  )
+    return false;
+  return n(l) === n(r);
+}
+
+/** How a value reads in an error message. */
+export function describeValue(v: Value): string {
+  switch (v.t) {
+    case "num":
+      return v.kind === "page"
+        ? "a struct page *"
+        : v.kind === "int"
+          ? `the integer ${v.v}`
+          : `the ${v.kind} ${hex(v.v)}`;
+    case "null":
+      return "NULL";
+    case "str":
+      return "a string";
+    case "obj":
+      return `a ${v.kind} *`;
+    case "array":
+      return "an array";
+    case "void":
+      return "void";
+  }
+}
+
+/** Check and convert scenario values to a binding's parameter types. */
+export function convertArgs(b: Binding, argv: readonly Value[]): unknown[] {
+  if (!b.sig) {
+    return argv.map((v) => {
+      switch (v.t) {
+        case "num":
+        case "str":
+          return v.v;
+        case "null":
+          return null;
+        case "obj":
+          return v.v;
+        case "array":
+          return [...v.items.values()].map((x) => (x.t === "num" ? x.v : null));
+        default:
+          throw new ScenarioError(`${b.name}: void value passed as an argument`);
+      }
+    });
+  }
+  const params = b.sig.params;
+  // Trailing function-pointer parameters (a destructor) may be left out, as older call sites did.
+  let need = params.length;
+  while (need > 0 && params[need - 1]![0] === "fn" && need > argv.length) need--;
+  if (argv.length < need || argv.length > params.length) {
+    const proto = params.map(([, n]) => n).join(", ");
+    throw new ScenarioError(
+      `${b.name}: ${argv.length < need ? "too few" : "too many"} arguments (${b.name}(${proto}) takes ${need === params.length ? need : `${need}..${params.length}`}, got ${argv.length})`,
+    );
+  }
+  return params.map(([type, pname], i) => {
+    const v = argv[i];
+    const where = `${b.name}: argument ${i + 1} (${pname})`;
+    if (v === undefined) return null;
+    switch (type) {
+      case "page":
+        if (v.t === "null") return null;
+        if (v.t === "num" && v.kind === "page") return v.v;
+        throw new ScenarioError(`${where} must be a struct page *, not ${describeValue(v)}${hintPage(v)}`);
+      case "cache":
+      case "zone":
+        if (v.t === "obj" && v.kind === (type === "cache" ? "kmem_cache_t" : "struct zone")) return v.v;
+        if (v.t === "null") return null;
+        throw new ScenarioError(
+          `${where} must be a ${type === "cache" ? "kmem_cache_t" : "struct zone"} *, not ${describeValue(v)}`,
+        );
+      case "str":
+        if (v.t === "str") return v.v;
+        if (v.t === "null") return null;
+        throw new ScenarioError(`${where} must be a string, not ${describeValue(v)}`);
+      case "fn":
+        if (v.t === "null") return null;
+        throw new ScenarioError(`${where}: a scenario can only pass NULL as a function pointer`);
+      case "pages": {
+        if (v.t !== "array")
+          throw new ScenarioError(`${where} must be an array of struct page *, not ${describeValue(v)}`);
+        const out: number[] = [];
+        for (let k = 0; k < v.items.size; k++) {
+          const x = v.items.get(k);
+          if (x?.t !== "num" || x.kind !== "page")
+            throw new ScenarioError(`${where}: element [${k}] is not a struct page *`);
+          out.push(x.v);
+        }
+        return out;
+      }
+      case "addr":
+        if (v.t === "null") return null;
+        if (v.t === "num" && v.kind !== "page") return v.v;
+        throw new ScenarioError(`${where} must be an address, not ${describeValue(v)}${hintPage(v)}`);
+      default:
+        if (v.t === "null") return 0;
+        if (v.t === "num" && v.kind !== "page") return v.v;
+        throw new ScenarioError(`${where} must be an integer, not ${describeValue(v)}`);
+    }
+  });
+}
+
+function hintPage(v: Value): string {
+  if (v.t === "num" && v.kind === "page") return " (use page_address(page) for its address)";
+  if (v.t === "num" && v.kind === "addr") return " (use virt_to_page(addr) for its struct page)";
+  return "";
+}
+
+/** Tag a layer's return value with the kernel type of the binding's signature. */
+export function convertResult(b: Binding, r: unknown): Value {
+  if (r === undefined) return VOID_VALUE;
+  if (r === null) return NULL_VALUE;
+  const ret = b.sig?.ret;
+  if (typeof r === "boolean") return num(r ? 1 : 0, "bool");
+  if (typeof r === "number") {
+    if (!ret || ret === "void") return num(r);
+    if (ret === "cache" || ret === "zone" || ret === "vm_struct") return num(r);
+    if (ret === "addr") return num(r >>> 0 === r || r > 0xffffffff ? r : r >>> 0, "addr");
+    return num(r, ret);
+  }
+  if (typeof r === "string") return { t: "str", v: r };
+  if (typeof r === "object") {
+    const kind =
+      ret === "cache"
+        ? "kmem_cache_t"
+        : ret === "zone"
+          ? "struct zone"
+          : ret === "vm_struct"
+            ? "struct vm_struct"
+            : "struct";
+    return { t: "obj", kind, v: r };
+  }
+  return num(Number(r));
+}
+
+/** Expression back to source text (for assert messages). */
+export function formatExpr(e: Expr): string {
+  switch (e.k) {
+    case "num":
+      return e.v > 9 ? hex(e.v) : `${e.v}`;
+    case "str":
+      return JSON.stringify(e.v);
+    case "null":
+      return "NULL";
+    case "var":
+      return e.name;
+    case "call":
+      return `${e.name}(${e.args.map(formatExpr).join(", ")})`;
+    case "index":
+      return `${formatExpr(e.target)}[${formatExpr(e.index)}]`;
+    case "member":
+      return `${formatExpr(e.target)}->${e.field}`;
+    case "unary":
+      return `${e.op}${formatExpr(e.e)}`;
+    case "bin":
+      return `${formatExpr(e.l)} ${e.op} ${formatExpr(e.r)}`;
+  }
+}

@@ -1,0 +1,67 @@
+/*
+ * kernel-api.ts — what the interpreter needs from a booted kernel, and nothing more.
+ * bootKernel (kernel.ts) implements it over the real layers (Machine -> PageAllocator ->
+ * SlabAllocator -> Kmap); the interpreter never imports a layer itself, so the language can grow
+ * (processes, ELF exec, trace replay) by adding bindings and views here.
+ * Invariant: every method either returns a result or throws the layer's own error; classifyError
+ * turns a thrown layer error into the kernel-style report the CLI prints.
+ */
+
+import type { Signature } from "./bindings.js";
+import type { ErrnoNames, PageInfo } from "./values.js";
+
+/** A callable kernel function: its C signature (null when picked up by name only) and the call. */
+export interface Binding {
+  readonly name: string;
+  readonly sig: Signature | null;
+  /** Which layer implements it: "hw-i386", "page-alloc", "slab", "kmap". */
+  readonly layer: string;
+  /** Arguments already converted to the layer's types (pfn for a page, null for NULL). */
+  call(args: readonly unknown[]): unknown;
+}
+
+/** A /proc view rendered by the model. */
+export interface ViewOutput {
+  /** Exactly the text the kernel would print (lines end without "\n"). */
+  readonly lines: readonly string[];
+  /** Structured form for --json. */
+  readonly json: unknown;
+}
+
+/** How a layer error is reported. */
+export interface ErrorReport {
+  /** "BUG" for KernelBugError and subclasses (oops), "invariant" for InvariantError, "error" otherwise. */
+  readonly kind: "BUG" | "invariant" | "error";
+  /** The error class name, e.g. "BadPageError". */
+  readonly type: string;
+  readonly message: string;
+  /** Kernel source file of the call that failed, when known. */
+  readonly file?: string;
+  /** Invariant problems, one per line. */
+  readonly problems?: readonly string[];
+}
+
+/** The booted kernel as the scenario language sees it. */
+export interface KernelApi {
+  readonly bindings: ReadonlyMap<string, Binding>;
+  /** Every constant the book names (GFP_*, __GFP_*, SLAB_*, FIX_*, KM_*, PAGE_*, ...). */
+  readonly constants: ReadonlyMap<string, number>;
+  readonly errnos: ErrnoNames;
+  /** Names accepted by `cat /proc/<name>`. */
+  readonly views: readonly string[];
+  /** Read-only description of a struct page, or null if pfn is not in mem_map. */
+  pageInfo(pfn: number): PageInfo | null;
+  /** Render /proc/<name>; null if there is no such view. */
+  view(name: string): ViewOutput | null;
+  /** Walk the page tables for `va` on the current CPU (through its TLB). */
+  translate(va: number, access: { write: boolean; user: boolean; fetch: boolean }): ViewOutput;
+  /** Run every layer's check...Invariants; returns the broken ones (empty = all hold). */
+  check(): { layers: readonly string[]; problems: readonly string[] };
+  /** Number of simulated CPUs and the current one. */
+  readonly nr_cpus: number;
+  readonly current_cpu: number;
+  setCpu(n: number): void;
+  /** Kernel messages (dmesg) printed since the last call. */
+  drainMessages(): string[];
+  classifyError(e: unknown, call?: string): ErrorReport;
+}

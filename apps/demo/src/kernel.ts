@@ -1,0 +1,384 @@
+/*
+ * kernel.ts — bootKernel: the composed kernel the demo runs, Machine -> PageAllocator ->
+ * SlabAllocator -> Kmap, and the name table that exposes every public kernel function and
+ * constant of those layers to the scenario language (ARCHITECTURE.md, "The demo").
+ * Functions are found by name on the layer objects, top layer first (kmap, slab, page-alloc),
+ * so a function a layer adds later is callable without touching this file; SIGNATURES
+ * (bindings.ts) adds C types for printing and argument checks. Constants are every ALL-CAPS
+ * numeric export of the layers plus the boot-time values the book names (high_memory, ...).
+ * Invariant: the demo only reads layer state (views, mem_map) and calls public kernel functions.
+ */
+
+import * as hw from "@i386mm/hw-i386";
+import { checkMachineInvariants, InvariantError, KernelBugError, Machine } from "@i386mm/hw-i386";
+import * as kmapPkg from "@i386mm/kmap";
+import { checkKmapInvariants, Kmap } from "@i386mm/kmap";
+import * as pageAlloc from "@i386mm/page-alloc";
+import { checkPageAllocInvariants, PageAllocator } from "@i386mm/page-alloc";
+import * as slabPkg from "@i386mm/slab";
+import { checkSlabInvariants, SlabAllocator } from "@i386mm/slab";
+import { isKernelName, SIGNATURE_BY_NAME, type Signature } from "./bindings.js";
+import { bootJson, bootLines } from "./boot-log.js";
+import type { Binding, ErrorReport, KernelApi, ViewOutput } from "./kernel-api.js";
+import { translateView } from "./translate.js";
+import { formatValue, type PageInfo, type Value } from "./values.js";
+import { VIEW_NAMES, viewJson } from "./views.js";
+
+/** What to boot. */
+export interface BootOptions {
+  readonly memBytes: number;
+  readonly pae?: boolean;
+  readonly cpus?: number;
+  readonly nodes?: 1 | 2;
+}
+
+/** Methods that are /proc views: reached with `cat`, not called. */
+const VIEW_METHODS = new Set<string>(VIEW_NAMES);
+
+/** The composed kernel: the layers plus the scenario language's view of them. */
+export class Kernel implements KernelApi {
+  readonly machine: Machine;
+  readonly pa: PageAllocator;
+  readonly slab: SlabAllocator;
+  readonly km: Kmap;
+  readonly opts: Required<BootOptions>;
+  readonly bindings: Map<string, Binding>;
+  readonly constants: Map<string, number>;
+  readonly errnos: Map<number, string>;
+  readonly views: readonly string[] = VIEW_NAMES;
+  private readonly pgFlagBits: readonly (readonly [string, number])[];
+  private dmesgSeen = 0;
+
+  constructor(opts: BootOptions) {
+    this.opts = { pae: false, cpus: 1, nodes: 1, ...opts };
+    this.machine = new Machine({ memBytes: this.opts.memBytes, pae: this.opts.pae, cpus: this.opts.cpus });
+    this.pa = new PageAllocator(this.machine, { nodes: this.opts.nodes });
+    this.slab = new SlabAllocator(this.pa);
+    this.km = new Kmap(this.slab);
+    this.bindings = this.bind();
+    this.constants = this.collectConstants();
+    this.errnos = new Map(Object.entries(hw.Errno).map(([k, v]) => [v as number, k]));
+    this.pgFlagBits = Object.entries(pageAlloc)
+      .filter(([k, v]) => /^PG_[a-z0-9_]+$/.test(k) && typeof v === "number")
+      .map(([k, v]) => [k, v as number] as const)
+      .sort((a, b) => a[1] - b[1]);
+  }
+
+  /** Layers the kernel is composed of, bottom first. */
+  get layers(): readonly string[] {
+    return ["hw-i386", "page-alloc", "slab", "kmap"];
+  }
+
+  /** One line: what was booted. */
+  describe(): string {
+    const mib = this.opts.memBytes / 2 ** 20;
+    return `${mib >= 1024 && mib % 1024 === 0 ? `${mib / 1024}G` : `${mib}M`} RAM, ${this.opts.pae ? "PAE 3-level" : "2-level"} paging, ${this.opts.cpus} CPU(s), profile 2.6.11`;
+  }
+
+  /** The machine as JSON. */
+  machineInfo(): Record<string, unknown> {
+    return {
+      memBytes: this.opts.memBytes,
+      pae: this.opts.pae,
+      cpus: this.opts.cpus,
+      nodes: this.opts.nodes,
+      profile: "2.6.11",
+      layers: this.layers,
+    };
+  }
+
+  /** The boot log (see boot-log.ts). */
+  bootLines(): string[] {
+    return bootLines(this);
+  }
+
+  /** The boot log's numbers as JSON. */
+  bootJson(): Record<string, unknown> {
+    return bootJson(this);
+  }
+
+  private bind(): Map<string, Binding> {
+    const out = new Map<string, Binding>();
+    const layers: [string, object][] = [
+      ["kmap", this.km],
+      ["slab", this.slab],
+      ["page-alloc", this.pa],
+    ];
+    for (const [layer, obj] of layers) {
+      for (const name of methodNames(obj)) {
+        if (out.has(name) || VIEW_METHODS.has(name) || !isKernelName(name)) continue;
+        const fn = (obj as Record<string, (...a: unknown[]) => unknown>)[name]!;
+        out.set(name, {
+          name,
+          layer,
+          sig: SIGNATURE_BY_NAME.get(name) ?? null,
+          call: (args) => fn.apply(obj, [...args]),
+        });
+      }
+    }
+    for (const b of this.machineBindings()) if (!out.has(b.name)) out.set(b.name, b);
+    return out;
+  }
+
+  /** hw-i386 functions that take the machine or a CPU, bound to this machine / the current CPU. */
+  private machineBindings(): Binding[] {
+    const m = this.machine;
+    const cpu = (): hw.Cpu => m.cpus[m.current]!;
+    const swapper = (): number => this.pa.swapper_pg_dir;
+    const mk = (
+      name: string,
+      ret: Signature["ret"],
+      params: Signature["params"],
+      file: string,
+      call: (a: readonly unknown[]) => unknown,
+    ): Binding => ({
+      name,
+      layer: "hw-i386",
+      sig: { name, ret, params, file },
+      call,
+    });
+    const n = (a: readonly unknown[], i: number): number => Number(a[i] ?? 0);
+    const entryAt = (ptep: number): { tablePa: number; idx: number } => {
+      const pa = ptep - hw.PAGE_OFFSET;
+      if (
+        ptep < hw.PAGE_OFFSET ||
+        pa >= this.pa.max_low_pfn * hw.PAGE_SIZE ||
+        ptep % m.paging.ENTRY_SIZE !== 0
+      )
+        throw new KernelBugError("set_pte", ptep, "pte pointer is not an aligned lowmem kernel address");
+      return { tablePa: pa - (pa % hw.PAGE_SIZE), idx: (pa % hw.PAGE_SIZE) / m.paging.ENTRY_SIZE };
+    };
+    return [
+      mk("smp_processor_id", "int", [], "include/asm-i386/smp.h", () => hw.smp_processor_id(m)),
+      mk("__pa", "phys", [["addr", "x"]], "include/asm-i386/page.h", (a) => n(a, 0) - hw.PAGE_OFFSET),
+      mk("__va", "addr", [["phys", "x"]], "include/asm-i386/page.h", (a) => (n(a, 0) + hw.PAGE_OFFSET) >>> 0),
+      mk("pgd_index", "int", [["addr", "address"]], "include/asm-i386/pgtable.h", (a) =>
+        m.paging.pgd_index(n(a, 0)),
+      ),
+      mk("pmd_index", "int", [["addr", "address"]], "include/asm-i386/pgtable-3level.h", (a) =>
+        m.paging.pmd_index(n(a, 0)),
+      ),
+      mk("pte_index", "int", [["addr", "address"]], "include/asm-i386/pgtable.h", (a) =>
+        m.paging.pte_index(n(a, 0)),
+      ),
+      mk(
+        "mk_pte",
+        "entry",
+        [
+          ["page", "page"],
+          ["entry", "pgprot"],
+        ],
+        "include/asm-i386/pgtable.h",
+        (a) => hw.mk_pte(n(a, 0), n(a, 1)),
+      ),
+      mk(
+        "pfn_pte",
+        "entry",
+        [
+          ["pfn", "pfn"],
+          ["entry", "pgprot"],
+        ],
+        "include/asm-i386/pgtable-2level.h",
+        (a) => hw.pfn_pte(n(a, 0), n(a, 1)),
+      ),
+      mk("pte_pfn", "pfn", [["entry", "pte"]], "include/asm-i386/pgtable-2level.h", (a) =>
+        hw.pte_pfn(n(a, 0)),
+      ),
+      mk("pte_present", "bool", [["entry", "pte"]], "include/asm-i386/pgtable.h", (a) =>
+        hw.pte_present(n(a, 0)),
+      ),
+      mk("pte_write", "bool", [["entry", "pte"]], "include/asm-i386/pgtable.h", (a) => hw.pte_write(n(a, 0))),
+      mk("pte_dirty", "bool", [["entry", "pte"]], "include/asm-i386/pgtable.h", (a) => hw.pte_dirty(n(a, 0))),
+      mk("pte_young", "bool", [["entry", "pte"]], "include/asm-i386/pgtable.h", (a) => hw.pte_young(n(a, 0))),
+      mk("lookup_address", "addr", [["addr", "address"]], "arch/i386/mm/pageattr.c", (a) => {
+        const r = hw.lookupPte(m, swapper(), n(a, 0));
+        if (!r) return null;
+        return (r.tablePa + r.idx * m.paging.ENTRY_SIZE + hw.PAGE_OFFSET) >>> 0;
+      }),
+      mk("pte_val", "entry", [["addr", "ptep"]], "include/asm-i386/page.h", (a) => {
+        const { tablePa, idx } = entryAt(n(a, 0));
+        return m.paging.readEntry(m.ram, tablePa, idx);
+      }),
+      mk(
+        "set_pte",
+        "void",
+        [
+          ["addr", "ptep"],
+          ["entry", "pte"],
+        ],
+        "include/asm-i386/pgtable-2level.h",
+        (a) => {
+          const { tablePa, idx } = entryAt(n(a, 0));
+          m.paging.writeEntry(m.ram, tablePa, idx, n(a, 1));
+        },
+      ),
+      mk("__flush_tlb_one", "void", [["addr", "addr"]], "include/asm-i386/tlbflush.h", (a) =>
+        hw.__flush_tlb_one(cpu(), n(a, 0)),
+      ),
+      mk("__flush_tlb", "void", [], "include/asm-i386/tlbflush.h", () => hw.__flush_tlb(cpu())),
+      mk("__flush_tlb_all", "void", [], "include/asm-i386/tlbflush.h", () => hw.__flush_tlb_all(cpu())),
+      mk("flush_tlb_all", "void", [], "arch/i386/kernel/smp.c", () => {
+        for (const c of m.cpus) hw.__flush_tlb_all(c);
+      }),
+      mk("irq_enter", "void", [], "include/linux/hardirq.h", () => hw.irq_enter(cpu())),
+      mk("irq_exit", "void", [], "include/linux/hardirq.h", () => hw.irq_exit(cpu())),
+      mk("in_interrupt", "bool", [], "include/linux/hardirq.h", () => hw.in_interrupt(cpu())),
+      mk("in_atomic", "bool", [], "include/linux/hardirq.h", () => hw.in_atomic(cpu())),
+      mk("preempt_count", "int", [], "include/linux/preempt.h", () => cpu().preempt_count),
+    ];
+  }
+
+  private collectConstants(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const ns of [hw, pageAlloc, slabPkg, kmapPkg] as Record<string, unknown>[]) {
+      for (const [k, v] of Object.entries(ns)) {
+        if (typeof v !== "number") continue;
+        if (/^_*[A-Z][A-Z0-9_]*$/.test(k) || /^__end_of_/.test(k)) out.set(k, v);
+      }
+    }
+    const pae = this.opts.pae;
+    const pa = this.pa;
+    // Macros that depend on the build (PAE) or on boot, evaluated for this machine.
+    out.set("LAST_PKMAP", hw.LAST_PKMAP(pae));
+    out.set("PKMAP_BASE", hw.PKMAP_BASE(pae));
+    out.set("VMALLOC_START", pa.layout.VMALLOC_START);
+    out.set("VMALLOC_END", pa.layout.VMALLOC_END);
+    out.set("PTRS_PER_PGD", this.machine.paging.PTRS_PER_PGD);
+    out.set("PTRS_PER_PMD", this.machine.paging.PTRS_PER_PMD);
+    out.set("PTRS_PER_PTE", this.machine.paging.PTRS_PER_PTE);
+    out.set("NR_CPUS_ONLINE", this.machine.cpus.length);
+    // Boot-time kernel variables (read-only snapshots).
+    out.set("high_memory", pa.high_memory);
+    out.set("max_low_pfn", pa.max_low_pfn);
+    out.set("highstart_pfn", pa.highstart_pfn);
+    out.set("max_pfn", pa.max_pfn);
+    out.set("num_physpages", pa.num_physpages);
+    out.set("min_free_kbytes", pa.min_free_kbytes);
+    out.set("swapper_pg_dir", pa.swapper_pg_dir);
+    return out;
+  }
+
+  pageInfo(pfn: number): PageInfo | null {
+    const pa = this.pa;
+    if (!Number.isInteger(pfn) || pfn < 0 || pfn >= pa.mem_map.nr_pages) return null;
+    const page = hw.asPage(pfn);
+    const flags = pa.mem_map.flags[pfn]!;
+    const names = this.pgFlagBits.filter(([, bit]) => bit < 29 && (flags & (1 << bit)) !== 0).map(([k]) => k);
+    const virt = pa.page_address(page);
+    return {
+      pfn,
+      descriptor: pa.mem_map_virt + pfn * 32,
+      flags: flags >>> 0,
+      flagNames: names,
+      count: pa.page_count(page),
+      virt: virt === null ? null : virt,
+      zone: pa.page_zone(page).name,
+    };
+  }
+
+  /** Printable form of a value with this kernel's page descriptions. */
+  format(v: Value): string {
+    return formatValue(v, (pfn) => this.pageInfo(pfn), this.errnos);
+  }
+
+  view(name: string): ViewOutput | null {
+    let text: string;
+    switch (name) {
+      case "buddyinfo":
+        text = this.pa.buddyinfo();
+        break;
+      case "zoneinfo":
+        text = this.pa.zoneinfo();
+        break;
+      case "meminfo":
+        text = this.pa.meminfo();
+        break;
+      case "pagetypeinfo":
+        text = this.pa.pagetypeinfo();
+        break;
+      case "slabinfo":
+        text = this.slab.slabinfo();
+        break;
+      case "vmallocinfo":
+        text = this.slab.vmallocinfo();
+        break;
+      default:
+        return null;
+    }
+    const lines = text.split("\n");
+    if (lines.length && lines[lines.length - 1] === "") lines.pop();
+    return { lines, json: viewJson(name, lines) };
+  }
+
+  translate(va: number, access: { write: boolean; user: boolean; fetch: boolean }): ViewOutput {
+    return translateView(this, va, access);
+  }
+
+  check(): { layers: readonly string[]; problems: readonly string[] } {
+    const problems: string[] = [];
+    const run = (layer: string, f: () => void): void => {
+      try {
+        f();
+      } catch (e) {
+        if (e instanceof InvariantError) problems.push(...e.problems.map((p) => `${layer}: ${p}`));
+        else throw e;
+      }
+    };
+    run("hw-i386", () => checkMachineInvariants(this.machine));
+    run("page-alloc", () => checkPageAllocInvariants(this.pa));
+    run("slab", () => checkSlabInvariants(this.slab));
+    run("kmap", () => checkKmapInvariants(this.km));
+    return { layers: this.layers, problems };
+  }
+
+  get nr_cpus(): number {
+    return this.machine.cpus.length;
+  }
+  get current_cpu(): number {
+    return this.machine.current;
+  }
+  setCpu(n: number): void {
+    this.machine.setCurrentCpu(n);
+  }
+
+  drainMessages(): string[] {
+    const d = this.machine.dmesg;
+    const out = d.slice(this.dmesgSeen);
+    this.dmesgSeen = d.length;
+    return out;
+  }
+
+  classifyError(e: unknown, call?: string): ErrorReport {
+    if (e instanceof KernelBugError) {
+      const file =
+        SIGNATURE_BY_NAME.get(e.call)?.file ?? (call ? SIGNATURE_BY_NAME.get(call)?.file : undefined);
+      return { kind: "BUG", type: e.constructor.name, message: e.message, ...(file ? { file } : {}) };
+    }
+    if (e instanceof InvariantError)
+      return { kind: "invariant", type: "InvariantError", message: e.message, problems: e.problems };
+    if (e instanceof Error)
+      return { kind: "error", type: e.constructor.name, message: call ? `${call}: ${e.message}` : e.message };
+    return { kind: "error", type: "unknown", message: String(e) };
+  }
+}
+
+/** Every method name on an object's prototype chain (not Object.prototype's). */
+function methodNames(obj: object): string[] {
+  const names = new Set<string>();
+  for (let p = Object.getPrototypeOf(obj); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const k of Object.getOwnPropertyNames(p)) {
+      if (k === "constructor") continue;
+      const d = Object.getOwnPropertyDescriptor(p, k);
+      if (d && typeof d.value === "function") names.add(k);
+    }
+  }
+  return [...names];
+}
+
+/**
+ * Boot the composed kernel: `new Machine` (QEMU's e820 map for memBytes), `new PageAllocator`
+ * (setup_arch .. mem_init, min_free_kbytes), `new SlabAllocator` (kmem_cache_init), `new Kmap`.
+ */
+export function bootKernel(opts: BootOptions): Kernel {
+  return new Kernel(opts);
+}

@@ -1,0 +1,112 @@
+/*
+ * lexer.ts — tokens of the scenario language: one C-like statement per line, as the book writes
+ * kernel calls (`p = alloc_pages(GFP_KERNEL|__GFP_ZERO, 3)`).
+ * Tokens: identifiers (kernel names keep their exact spelling, leading underscores included),
+ * decimal and 0x-hex numbers (C suffixes U/L accepted and ignored), "strings" with C escapes,
+ * operators and punctuation. `#` outside a string starts a comment that runs to the end of line.
+ * Invariant: every token records its 1-based column, so errors can point at it.
+ */
+
+/** A token kind. */
+export type TokenKind = "ident" | "num" | "str" | "op" | "eof";
+
+/** One token with its source column (1-based). */
+export interface Token {
+  readonly kind: TokenKind;
+  /** The identifier, operator or string contents (escapes resolved). */
+  readonly text: string;
+  /** Numeric value of a `num` token. */
+  readonly value: number;
+  readonly col: number;
+}
+
+/** A malformed line: the message names the column, as a compiler would. */
+export class ScenarioSyntaxError extends Error {
+  readonly col: number;
+  constructor(message: string, col: number) {
+    super(message);
+    this.name = "ScenarioSyntaxError";
+    this.col = col;
+  }
+}
+
+// Longest first, so "<<" wins over "<".
+const OPERATORS = ["->", "<<", ">>", "==", "!=", "<=", ">=", "++", "&&", "||", ..."()[],=|&^~+-*/%<>!;"];
+
+/** Index of the `#` that starts a comment, or -1 (a `#` inside a string does not count). */
+export function commentStart(line: string): number {
+  let inStr = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (inStr) {
+      if (c === "\\") i++;
+      else if (c === '"') inStr = false;
+    } else if (c === '"') inStr = true;
+    else if (c === "#") return i;
+  }
+  return -1;
+}
+
+/** Split one source line (comment already removed or not) into tokens, ending with `eof`. */
+export function tokenize(line: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  const cut = commentStart(line);
+  const src = cut >= 0 ? line.slice(0, cut) : line;
+  while (i < src.length) {
+    const c = src[i]!;
+    if (c === " " || c === "\t" || c === "\r") {
+      i++;
+      continue;
+    }
+    const col = i + 1;
+    if (/[A-Za-z_]/.test(c)) {
+      let j = i + 1;
+      while (j < src.length && /[A-Za-z0-9_]/.test(src[j]!)) j++;
+      out.push({ kind: "ident", text: src.slice(i, j), value: 0, col });
+      i = j;
+      continue;
+    }
+    if (/[0-9]/.test(c)) {
+      const m = /^(0[xX][0-9a-fA-F]+|[0-9]+)([uUlL]*)/.exec(src.slice(i))!;
+      const body = m[1]!;
+      const after = src[i + m[0].length];
+      if (after !== undefined && /[A-Za-z0-9_]/.test(after))
+        throw new ScenarioSyntaxError(`malformed number '${src.slice(i).split(/[^A-Za-z0-9_]/)[0]}'`, col);
+      const value = Number(body.startsWith("0x") || body.startsWith("0X") ? body : body);
+      if (!Number.isSafeInteger(value)) throw new ScenarioSyntaxError(`number ${body} is too large`, col);
+      out.push({ kind: "num", text: m[0], value, col });
+      i += m[0].length;
+      continue;
+    }
+    if (c === '"') {
+      let j = i + 1;
+      let s = "";
+      for (;;) {
+        if (j >= src.length) throw new ScenarioSyntaxError("unterminated string", col);
+        const d = src[j]!;
+        if (d === '"') break;
+        if (d === "\\") {
+          const e = src[j + 1];
+          const map: Record<string, string> = { n: "\n", t: "\t", "\\": "\\", '"': '"', "0": "\0" };
+          if (e === undefined || map[e] === undefined)
+            throw new ScenarioSyntaxError(`unknown escape '\\${e ?? ""}' in string`, j + 1);
+          s += map[e];
+          j += 2;
+          continue;
+        }
+        s += d;
+        j++;
+      }
+      out.push({ kind: "str", text: s, value: 0, col });
+      i = j + 1;
+      continue;
+    }
+    const op = OPERATORS.find((o) => src.startsWith(o, i));
+    if (!op) throw new ScenarioSyntaxError(`unexpected character '${c}'`, col);
+    out.push({ kind: "op", text: op, value: 0, col });
+    i += op.length;
+  }
+  out.push({ kind: "eof", text: "", value: 0, col: src.length + 1 });
+  return out;
+}

@@ -1,0 +1,313 @@
+/*
+ * main.ts — the CLI's in-process entry: main(argv, io) returns the exit code.
+ * Dispatches boot / run / cat / tour / help, formats interpreter events as text or JSON, and
+ * runs the REPL over io.stdin (node:readline), so tests drive the whole CLI without a process.
+ * Exit codes: 0 ok, 1 a scenario statement failed, 2 bad usage (see usage-error.ts).
+ * Invariant: nothing is printed to io.out after a usage error; all I/O goes through `io`.
+ */
+
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { type Invocation, parseArgs } from "./args.js";
+import { HELP } from "./help.js";
+import { Interpreter, type RunEvent } from "./interpreter.js";
+import { bootKernel, type Kernel } from "./kernel.js";
+import { tourScript } from "./tour.js";
+import { EXIT_OK, EXIT_SCENARIO, EXIT_USAGE, UsageError } from "./usage-error.js";
+
+/** Where the CLI writes and reads. */
+export interface Io {
+  /** Write to standard output (text includes its newlines). */
+  out(text: string): void;
+  /** Write to standard error. */
+  err(text: string): void;
+  /** Standard input, for `run -` and the REPL. */
+  readonly stdin?: Readable;
+  /** Show the REPL prompt (stdin is a terminal). */
+  readonly interactive?: boolean;
+  /** Directory relative script paths resolve against. */
+  readonly cwd: string;
+}
+
+/** The directory of the shipped lab-sheet scenarios (apps/demo/scenarios). */
+export const SCENARIO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../scenarios");
+/** File extension of scenario files. */
+export const SCENARIO_EXT = ".mm";
+
+/** Run the CLI with `argv` (without `node cli.js`); resolves to the exit code. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let inv: Invocation;
+  try {
+    inv = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`i386mm: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  if (inv.help || inv.command === "help") {
+    const topic = inv.command === "help" ? inv.operand : inv.command;
+    if (topic !== undefined && !(topic in HELP)) {
+      io.err(`i386mm: help: no command '${topic}'\n`);
+      return EXIT_USAGE;
+    }
+    io.out(`${HELP[(topic ?? "tour") as keyof typeof HELP]}\n`);
+    return EXIT_OK;
+  }
+  // Read the script before booting: an unreadable file is a usage error.
+  let script: { name: string; text: string } | undefined;
+  if (inv.command === "run" && inv.operand !== undefined) {
+    try {
+      script = await readScript(inv.operand, io);
+    } catch (e) {
+      if (e instanceof UsageError) {
+        io.err(`i386mm: ${e.message}\n`);
+        return EXIT_USAGE;
+      }
+      throw e;
+    }
+  }
+  let kernel: Kernel;
+  try {
+    kernel = bootKernel({ memBytes: inv.memBytes, pae: inv.pae, cpus: inv.cpus, nodes: inv.nodes });
+  } catch (e) {
+    if (e instanceof RangeError) {
+      io.err(`i386mm: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  switch (inv.command) {
+    case "boot":
+      if (inv.json)
+        io.out(`${JSON.stringify({ machine: kernel.machineInfo(), ...kernel.bootJson() }, null, 2)}\n`);
+      else
+        io.out(
+          kernel
+            .bootLines()
+            .map((l) => `${l}\n`)
+            .join(""),
+        );
+      return EXIT_OK;
+    case "cat": {
+      const name = inv.operand!.replace(/^\/proc\//, "");
+      const view = kernel.view(name);
+      if (!view) {
+        io.err(`i386mm: cat: /proc/${name}: No such file or directory (views: ${kernel.views.join(", ")})\n`);
+        return EXIT_USAGE;
+      }
+      if (inv.json)
+        io.out(
+          `${JSON.stringify({ machine: kernel.machineInfo(), view: name, ...asObject(view.json) }, null, 2)}\n`,
+        );
+      else io.out(view.lines.map((l) => `${l}\n`).join(""));
+      return EXIT_OK;
+    }
+    case "tour":
+      return runText(kernel, inv, { name: "tour", text: tourScript(kernel) }, io, true);
+    default:
+      if (script) return runText(kernel, inv, script, io, false);
+      return repl(kernel, inv, io);
+  }
+}
+
+function asObject(j: unknown): Record<string, unknown> {
+  return j !== null && typeof j === "object" && !Array.isArray(j)
+    ? (j as Record<string, unknown>)
+    : { data: j };
+}
+
+async function readScript(operand: string, io: Io): Promise<{ name: string; text: string }> {
+  if (operand === "-") {
+    if (!io.stdin) throw new UsageError("run -: no standard input");
+    let text = "";
+    for await (const chunk of io.stdin) text += String(chunk);
+    return { name: "<stdin>", text };
+  }
+  const candidates = [resolve(io.cwd, operand)];
+  if (/^[\w-]+$/.test(operand)) candidates.push(resolve(SCENARIO_DIR, operand + SCENARIO_EXT));
+  for (const path of candidates) {
+    if (existsSync(path)) {
+      try {
+        return { name: operand, text: readFileSync(path, "utf8") };
+      } catch (e) {
+        throw new UsageError(`run: cannot read '${operand}': ${(e as Error).message}`);
+      }
+    }
+  }
+  throw new UsageError(`run: cannot read '${operand}': no such file (nor a shipped scenario of that name)`);
+}
+
+/** Text form of an error event, kernel style: `<file>:<line>: kernel BUG at <src>: <message>`. */
+export function formatError(file: string, ev: Extract<RunEvent, { t: "error" }>): string {
+  const r = ev.report;
+  const where = `${file}:${ev.line}`;
+  if (r.kind === "BUG") return `${where}: kernel BUG at ${r.file ?? "?"}: ${r.message} [${r.type}]\n`;
+  if (r.kind === "invariant")
+    return `${where}: ${r.message}\n${(r.problems ?? []).map((p) => `    - ${p}\n`).join("")}`;
+  return `${where}: error: ${r.message}\n`;
+}
+
+function printEvents(file: string, events: readonly RunEvent[], io: Io, showSource: boolean): void {
+  for (const ev of events) {
+    switch (ev.t) {
+      case "stmt":
+        if (showSource) io.out(`[${String(ev.line).padStart(3)}] ${ev.source}\n`);
+        break;
+      case "result":
+        io.out(`      ${ev.text}\n`);
+        break;
+      case "echo":
+        io.out(`${ev.text}\n`);
+        break;
+      case "view":
+        io.out(ev.lines.map((l) => `${l}\n`).join(""));
+        break;
+      case "dmesg":
+        io.out(`      printk: ${ev.text}\n`);
+        break;
+      case "error":
+        io.err(formatError(file, ev));
+        break;
+    }
+  }
+}
+
+/** JSON form of a run: one entry per statement with its results, output, kernel messages and error. */
+export function eventsToJson(file: string, events: readonly RunEvent[]): unknown[] {
+  const out: Record<string, unknown>[] = [];
+  let cur: Record<string, unknown> | undefined;
+  const get = (line: number): Record<string, unknown> => {
+    if (!cur || cur.line !== line) {
+      cur = { line, source: null, results: [], output: [], dmesg: [], error: null };
+      out.push(cur);
+    }
+    return cur;
+  };
+  for (const ev of events) {
+    const s = get(ev.line);
+    switch (ev.t) {
+      case "stmt":
+        s.source = ev.source;
+        break;
+      case "result":
+        (s.results as unknown[]).push(
+          ev.name === undefined
+            ? { value: ev.json, text: ev.text }
+            : { name: ev.name, value: ev.json, text: ev.text },
+        );
+        break;
+      case "echo":
+        (s.output as string[]).push(ev.text);
+        break;
+      case "view":
+        (s.results as unknown[]).push({ view: ev.name, data: ev.json, lines: ev.lines });
+        break;
+      case "dmesg":
+        (s.dmesg as string[]).push(ev.text);
+        break;
+      case "error":
+        s.error = { ...ev.report, where: `${file}:${ev.line}` };
+        break;
+    }
+  }
+  return out;
+}
+
+function runText(
+  kernel: Kernel,
+  inv: Invocation,
+  script: { name: string; text: string },
+  io: Io,
+  tour: boolean,
+): number {
+  const interp = new Interpreter(kernel, { strict: inv.strict });
+  if (tour && !inv.json)
+    io.out(
+      kernel
+        .bootLines()
+        .map((l) => `${l}\n`)
+        .join(""),
+    );
+  kernel.drainMessages();
+  const events = interp.runScript(script.text);
+  if (inv.json) {
+    io.out(
+      `${JSON.stringify(
+        {
+          machine: kernel.machineInfo(),
+          script: script.name,
+          ...(tour ? { boot: kernel.bootJson() } : {}),
+          statements: eventsToJson(script.name, events),
+          errors: interp.errors,
+          stopped: interp.stopped,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    printEvents(script.name, events, io, !tour);
+    if (interp.stopped) io.err(`${script.name}: stopped at the first error (--strict)\n`);
+  }
+  return interp.errors > 0 ? EXIT_SCENARIO : EXIT_OK;
+}
+
+function replHelp(kernel: Kernel): string {
+  const byLayer = new Map<string, string[]>();
+  for (const b of kernel.bindings.values()) {
+    const l = byLayer.get(b.layer) ?? [];
+    l.push(b.name);
+    byLayer.set(b.layer, l);
+  }
+  const fns = [...byLayer.entries()]
+    .map(([layer, names]) => `  ${layer}: ${names.sort().join(" ")}`)
+    .join("\n");
+  return `${HELP.run.split("\nFlags:")[0]}\nREPL commands: help, vars, quit\nKernel functions:\n${fns}\nViews: ${kernel.views.join(" ")}\n`;
+}
+
+async function repl(kernel: Kernel, inv: Invocation, io: Io): Promise<number> {
+  if (!io.stdin) {
+    io.err("i386mm: run: no script and no standard input\n");
+    return EXIT_USAGE;
+  }
+  const interp = new Interpreter(kernel, { strict: inv.strict });
+  kernel.drainMessages();
+  const rl = createInterface({ input: io.stdin, terminal: false, crlfDelay: Number.POSITIVE_INFINITY });
+  const prompt = (): void => {
+    if (io.interactive) io.out("i386mm> ");
+  };
+  if (io.interactive) io.out(`i386mm: ${kernel.describe()}. Type kernel calls, 'help' or 'quit'.\n`);
+  prompt();
+  const jsonOut: unknown[] = [];
+  let n = 0;
+  for await (const raw of rl) {
+    n++;
+    const line = raw.trim();
+    if (line === "quit" || line === "exit") break;
+    if (line === "help") io.out(replHelp(kernel));
+    else if (line === "vars") {
+      for (const [k, v] of interp.vars) io.out(`  ${k} = ${formatVar(kernel, v)}\n`);
+    } else {
+      const events = interp.runLine(raw, n);
+      if (inv.json) jsonOut.push(...eventsToJson("<stdin>", events));
+      else printEvents("<stdin>", events, io, false);
+    }
+    if (interp.stopped) break;
+    prompt();
+  }
+  rl.close();
+  if (inv.json)
+    io.out(
+      `${JSON.stringify({ machine: kernel.machineInfo(), script: "<stdin>", statements: jsonOut, errors: interp.errors, stopped: interp.stopped }, null, 2)}\n`,
+    );
+  return interp.errors > 0 ? EXIT_SCENARIO : EXIT_OK;
+}
+
+function formatVar(kernel: Kernel, v: import("./values.js").Value): string {
+  return kernel.format(v);
+}

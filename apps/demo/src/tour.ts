@@ -1,0 +1,99 @@
+/*
+ * tour.ts — the guided tour `i386mm` runs with no arguments: after the boot log, a scenario
+ * that walks each layer the build has (hw-i386 paging and TLB, page-alloc's buddy system,
+ * slab caches and kmalloc, vmalloc, kmap/kmap_atomic/fixmap) and ends with `check`.
+ * The tour is an ordinary scenario in the language (so it doubles as its showcase); a section
+ * appears only if the kernel binds the functions it uses, so the tour follows the build.
+ */
+
+import type { KernelApi } from "./kernel-api.js";
+
+interface Section {
+  readonly needs: readonly string[];
+  readonly text: string;
+}
+
+const SECTIONS: readonly Section[] = [
+  {
+    needs: [],
+    text: `
+echo
+echo === 1. Paging: the kernel's direct map (hw-i386) ===
+echo Lowmem is mapped 1:1 at PAGE_OFFSET by swapper_pg_dir. The first access walks the tables
+echo and fills the TLB; the second is a TLB hit.
+translate PAGE_OFFSET + 0x123456
+translate PAGE_OFFSET + 0x123456`,
+  },
+  {
+    needs: ["alloc_pages", "__free_pages", "page_address"],
+    text: `
+echo
+echo === 2. The buddy allocator (page-alloc) ===
+echo Free blocks per order (2^order pages) in each zone, before:
+cat /proc/buddyinfo
+p = alloc_pages(GFP_KERNEL, 3)
+echo An order-3 block (8 pages) from ZONE_NORMAL; its direct-map address:
+page_address(p)
+h = alloc_pages(GFP_HIGHUSER, 0)
+echo A highmem page has no kernel address until it is kmapped: page_address(h) is NULL.
+page_address(h)
+echo After the allocation:
+cat /proc/buddyinfo
+__free_pages(p, 3)
+echo Freed: the block merges back with its buddies.`,
+  },
+  {
+    needs: ["kmem_cache_create", "kmem_cache_alloc", "kmalloc", "ksize", "kfree"],
+    text: `
+echo
+echo === 3. The slab allocator ===
+c = kmem_cache_create("tour_cache", 100, 0, SLAB_HWCACHE_ALIGN, NULL)
+o = kmem_cache_alloc(c, GFP_KERNEL)
+echo kmalloc rounds up to a general cache: kmalloc(200) comes from size-256.
+x = kmalloc(200, GFP_KERNEL)
+ksize(x)
+kfree(x)
+kmem_cache_free(c, o)`,
+  },
+  {
+    needs: ["vmalloc", "vfree"],
+    text: `
+echo
+echo === 4. vmalloc: virtually contiguous, physically scattered ===
+v = vmalloc(65536)
+cat /proc/vmallocinfo
+echo Each area is followed by an unmapped guard page:
+translate v + 65536
+vfree(v)`,
+  },
+  {
+    needs: ["kmap", "kunmap", "kmap_atomic", "kunmap_atomic", "fix_to_virt"],
+    text: `
+echo
+echo === 5. High memory: kmap, kmap_atomic and fixmaps ===
+k = kmap(h)
+page_address(h)
+kunmap(h)
+t = kmap_atomic(h, KM_USER0)
+echo KM_USER0 on CPU 0 is fixmap slot FIX_KMAP_BEGIN + KM_USER0:
+fix_to_virt(FIX_KMAP_BEGIN + KM_USER0)
+kunmap_atomic(t, KM_USER0)
+__free_pages(h, 0)`,
+  },
+  {
+    needs: [],
+    text: `
+echo
+echo === Every layer's invariants ===
+check
+echo
+echo More: i386mm help run; the lab sheets in apps/demo/scenarios/.`,
+  },
+];
+
+/** The tour scenario for the layers this kernel has. */
+export function tourScript(k: KernelApi): string {
+  return SECTIONS.filter((s) => s.needs.every((n) => k.bindings.has(n)))
+    .map((s) => s.text.replace(/^\n/, ""))
+    .join("\n");
+}
