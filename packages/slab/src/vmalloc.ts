@@ -11,9 +11,9 @@
  * for VM_ALLOC areas pte(addr + i*PAGE_SIZE) maps pages[i].
  */
 import {
-  __flush_tlb_all,
   type AllocTable,
   asVirt,
+  flush_tlb_kernel_range,
   in_interrupt,
   lookupPte,
   type Machine,
@@ -71,11 +71,6 @@ function fls(x: number): number {
 /** ALIGN in 32-bit unsigned arithmetic (wraps to 0 like an unsigned long). */
 function align32(x: number, a: number): number {
   return ((x + a - 1) & ~(a - 1)) >>> 0;
-}
-
-/** flush_tlb_all() (arch/i386/kernel/smp.c): every CPU flushes its whole TLB. */
-function flush_tlb_all(machine: Machine): void {
-  for (const cpu of machine.cpus) __flush_tlb_all(cpu);
 }
 
 /** vmlist and the vmalloc entry points of one SlabAllocator. */
@@ -209,7 +204,7 @@ export class VmallocState {
       if (old !== 0 && (old & 1) === 0)
         this.machine.printk("Whee.. Swapped out page in kernel page table");
     }
-    flush_tlb_all(this.machine);
+    flush_tlb_kernel_range(this.machine, area.addr, area.addr + area.size);
   }
 
   /** remove_vm_area(addr): unlink and unmap the area starting exactly at addr, or null. */
