@@ -14,11 +14,20 @@
  */
 
 import type { Cpu } from "./cpu.js";
-import { __flush_tlb_all, X86_CR0_WP, X86_CR4_PGE, X86_CR4_PSE } from "./cpu.js";
+import { __flush_tlb_all, X86_CR0_WP, X86_CR4_PAE, X86_CR4_PGE, X86_CR4_PSE } from "./cpu.js";
 import type { Machine } from "./machine.js";
-import { paeEntry, pte_phys } from "./paging.js";
+import { paeEntry } from "./paging.js";
 import type { PhysicalMemory } from "./ram.js";
-import { TLB_DIRTY, TLB_EXEC, TLB_GLOBAL, TLB_LARGE, TLB_USER, TLB_VALID, TLB_WRITE } from "./tlb.js";
+import {
+  TLB_DIRTY,
+  TLB_EXEC,
+  TLB_GLOBAL,
+  TLB_LARGE,
+  TLB_USER,
+  TLB_VALID,
+  TLB_WRITE,
+  type Tlb,
+} from "./tlb.js";
 import type { PhysAddr } from "./types.js";
 
 /** Error-code bit 0: protection violation (0 = page not present). */
@@ -72,46 +81,38 @@ export function accessBits(access: Access | undefined): number {
   return (access.write ? PF_WRITE : 0) | (access.user ? PF_USER : 0) | (access.fetch ? PF_INSTR : 0);
 }
 
-/** Registers and RAM one walk runs against. */
-interface WalkCtx {
-  ram: PhysicalMemory;
-  pae: boolean;
-  pse: boolean;
-  nxe: boolean;
-  wp: boolean;
-  pge: boolean;
-  cr3: number;
-  /** PAE: the PDPTE registers (cached at CR3 load), or null to read them from RAM (peek). */
-  pdpte: number[] | null;
-  /** Set A/D bits. */
-  commit: boolean;
-}
-
-/** Outputs of {@link hwWalk}: filled in place, no allocation. */
-interface WalkOut {
-  pfn: number;
-  tlbFlags: number;
-  error_code: number;
-}
-
 const TWO32 = 2 ** 32;
 
-function fault(out: WalkOut, code: number): number {
-  out.error_code = code;
-  return -1;
-}
+/** Walk options, as bits: which registers are on and whether to commit A/D bits and fill a TLB. */
+const W_PAE = 1;
+const W_PSE = 2;
+const W_NXE = 4;
+const W_WP = 8;
+const W_PGE = 16;
+/** Read the PDPTEs from RAM (peek) instead of the CPU's PDPTE registers. */
+const W_PDPTE_RAM = 32;
 
 /**
- * The page walk. Returns the physical address, or -1 with out.error_code set. Upper-level A
+ * The page walk. Returns the physical address, or `-1 - error_code` on a fault. Upper-level A
  * bits are set as entries are used; the leaf's A (and D on a write) only when the access is
- * allowed.
+ * allowed. With a `tlb` (a real access) A/D bits are written and the TLB is filled; without
+ * (peek) nothing is written.
  */
-function hwWalk(c: WalkCtx, linear: number, acc: number, out: WalkOut): number {
-  const ram = c.ram;
+function hwWalk(
+  ram: PhysicalMemory,
+  tlb: Tlb | null,
+  cr3: number,
+  pdptes: readonly number[],
+  mode: number,
+  linear: number,
+  acc: number,
+): number {
   const user = (acc & PF_USER) !== 0;
   const write = (acc & PF_WRITE) !== 0;
   const fetch = (acc & PF_INSTR) !== 0;
-  const base = (acc & (PF_WRITE | PF_USER)) | (fetch && c.nxe ? PF_INSTR : 0);
+  const nxe = (mode & W_NXE) !== 0;
+  const base = (acc & (PF_WRITE | PF_USER)) | (fetch && nxe ? PF_INSTR : 0);
+  const commit = tlb !== null;
   let rw = true;
   let us = true;
   let nx = false;
@@ -119,109 +120,103 @@ function hwWalk(c: WalkCtx, linear: number, acc: number, out: WalkOut): number {
   let leafLow: number;
   let frame: number;
   let large = false;
-  if (!c.pae) {
-    const pdeAddr = ((c.cr3 & 0xfffff000) >>> 0) + (linear >>> 22) * 4;
-    const pde = ram.read32(pdeAddr);
-    if ((pde & 1) === 0) return fault(out, base);
-    if ((pde & 0x80) !== 0 && c.pse) {
-      if ((pde & 0x3fe000) !== 0) return fault(out, base | PF_PROT | PF_RSVD);
+  if ((mode & W_PAE) === 0) {
+    const pdeAddr = ((cr3 & 0xfffff000) >>> 0) + (linear >>> 22) * 4;
+    const pde = ram.frameWords(pdeAddr)[(pdeAddr & 0xfff) >>> 2]!;
+    if ((pde & 1) === 0) return -1 - base;
+    if ((pde & 0x80) !== 0 && (mode & W_PSE) !== 0) {
+      if ((pde & 0x3fe000) !== 0) return -1 - (base | PF_PROT | PF_RSVD);
       large = true;
       leafAddr = pdeAddr;
       leafLow = pde;
       frame = ((pde & 0xffc00000) >>> 0) + (linear & 0x3ff000);
     } else {
-      if (c.commit && (pde & 0x20) === 0) ram.write32(pdeAddr, pde | 0x20);
+      if (commit && (pde & 0x20) === 0) ram.write32(pdeAddr, pde | 0x20);
       rw = (pde & 2) !== 0;
       us = (pde & 4) !== 0;
       leafAddr = ((pde & 0xfffff000) >>> 0) + ((linear >>> 12) & 1023) * 4;
-      leafLow = ram.read32(leafAddr);
-      if ((leafLow & 1) === 0) return fault(out, base);
+      leafLow = ram.frameWords(leafAddr)[(leafAddr & 0xfff) >>> 2]!;
+      if ((leafLow & 1) === 0) return -1 - base;
       frame = (leafLow & 0xfffff000) >>> 0;
     }
   } else {
-    const rsvdHigh = c.nxe ? 0x7ffffff0 : 0xfffffff0;
+    const rsvdHigh = nxe ? 0x7ffffff0 : 0xfffffff0;
     const gi = linear >>> 30;
     let pdpte: number;
-    if (c.pdpte !== null) pdpte = c.pdpte[gi]!;
+    if ((mode & W_PDPTE_RAM) === 0) pdpte = pdptes[gi]!;
     else {
-      const a = ((c.cr3 & 0xffffffe0) >>> 0) + gi * 8;
+      const a = ((cr3 & 0xffffffe0) >>> 0) + gi * 8;
       const lo = ram.read32(a);
       const hi = ram.read32(a + 4);
       if ((lo & 1) !== 0 && ((lo & 0x1e6) !== 0 || (hi & 0xfffffff0) !== 0))
-        return fault(out, base | PF_PROT | PF_RSVD);
+        return -1 - (base | PF_PROT | PF_RSVD);
       pdpte = paeEntry(lo, hi);
     }
-    if ((pdpte & 1) === 0) return fault(out, base);
-    const pmdTable = pte_phys(pdpte);
+    if ((pdpte & 1) === 0) return -1 - base;
+    const pmdTable =
+      ((pdpte & 0xfffff000) >>> 0) + (pdpte >= TWO32 ? (Math.floor(pdpte / TWO32) & 0xf) * TWO32 : 0);
     const pdeAddr = pmdTable + ((linear >>> 21) & 511) * 8;
-    const pdeLow = ram.read32(pdeAddr);
-    if ((pdeLow & 1) === 0) return fault(out, base);
-    const pdeHigh = ram.read32(pdeAddr + 4);
-    if ((pdeHigh & rsvdHigh) !== 0) return fault(out, base | PF_PROT | PF_RSVD);
+    const pmd = ram.frameWords(pdeAddr);
+    const pdeLow = pmd[(pdeAddr & 0xfff) >>> 2]!;
+    if ((pdeLow & 1) === 0) return -1 - base;
+    const pdeHigh = pmd[((pdeAddr & 0xfff) >>> 2) + 1]!;
+    if ((pdeHigh & rsvdHigh) !== 0) return -1 - (base | PF_PROT | PF_RSVD);
     nx = pdeHigh >= 0x80000000;
     if ((pdeLow & 0x80) !== 0) {
-      if ((pdeLow & 0x1fe000) !== 0) return fault(out, base | PF_PROT | PF_RSVD);
+      if ((pdeLow & 0x1fe000) !== 0) return -1 - (base | PF_PROT | PF_RSVD);
       large = true;
       leafAddr = pdeAddr;
       leafLow = pdeLow;
       frame = ((pdeLow & 0xffe00000) >>> 0) + (pdeHigh & 0xf) * TWO32 + (linear & 0x1ff000);
     } else {
-      if (c.commit && (pdeLow & 0x20) === 0) ram.write32(pdeAddr, pdeLow | 0x20);
+      if (commit && (pdeLow & 0x20) === 0) ram.write32(pdeAddr, pdeLow | 0x20);
       rw = (pdeLow & 2) !== 0;
       us = (pdeLow & 4) !== 0;
       leafAddr = (pdeHigh & 0xf) * TWO32 + ((pdeLow & 0xfffff000) >>> 0) + ((linear >>> 12) & 511) * 8;
-      leafLow = ram.read32(leafAddr);
-      if ((leafLow & 1) === 0) return fault(out, base);
-      const pteHigh = ram.read32(leafAddr + 4);
-      if ((pteHigh & rsvdHigh) !== 0) return fault(out, base | PF_PROT | PF_RSVD);
+      const pt = ram.frameWords(leafAddr);
+      leafLow = pt[(leafAddr & 0xfff) >>> 2]!;
+      if ((leafLow & 1) === 0) return -1 - base;
+      const pteHigh = pt[((leafAddr & 0xfff) >>> 2) + 1]!;
+      if ((pteHigh & rsvdHigh) !== 0) return -1 - (base | PF_PROT | PF_RSVD);
       if (pteHigh >= 0x80000000) nx = true;
       frame = ((leafLow & 0xfffff000) >>> 0) + (pteHigh & 0xf) * TWO32;
     }
   }
   rw = rw && (leafLow & 2) !== 0;
   us = us && (leafLow & 4) !== 0;
-  const exec = !(nx && c.nxe);
-  if (user && !us) return fault(out, base | PF_PROT);
-  if (write && !rw && (user || c.wp)) return fault(out, base | PF_PROT);
-  if (fetch && !exec) return fault(out, base | PF_PROT);
-  const global = (leafLow & 0x100) !== 0 && c.pge;
-  let newLow = leafLow | 0x20;
-  if (write) newLow |= 0x40;
-  if (c.commit && newLow !== leafLow) ram.write32(leafAddr, newLow);
-  out.pfn = frame / 4096;
-  out.tlbFlags =
-    TLB_VALID |
-    (rw ? TLB_WRITE : 0) |
-    (us ? TLB_USER : 0) |
-    (exec ? TLB_EXEC : 0) |
-    ((newLow & 0x40) !== 0 ? TLB_DIRTY : 0) |
-    (global ? TLB_GLOBAL : 0) |
-    (large ? TLB_LARGE : 0);
+  const exec = !(nx && nxe);
+  if (user && !us) return -1 - (base | PF_PROT);
+  if (write && !rw && (user || (mode & W_WP) !== 0)) return -1 - (base | PF_PROT);
+  if (fetch && !exec) return -1 - (base | PF_PROT);
+  if (tlb !== null) {
+    let newLow = leafLow | 0x20;
+    if (write) newLow |= 0x40;
+    if (newLow !== leafLow) ram.write32(leafAddr, newLow);
+    const global = (leafLow & 0x100) !== 0 && (mode & W_PGE) !== 0;
+    tlb.fill(
+      linear >>> 12,
+      frame / 4096,
+      (rw ? TLB_WRITE : 0) |
+        (us ? TLB_USER : 0) |
+        (exec ? TLB_EXEC : 0) |
+        ((newLow & 0x40) !== 0 ? TLB_DIRTY : 0) |
+        (global ? TLB_GLOBAL : 0) |
+        (large ? TLB_LARGE : 0),
+    );
+  }
   return frame + (linear & 0xfff);
 }
 
-/** Per-CPU walk context and output, kept on the CPU object (no module-level state). */
-const ctxOf = new WeakMap<Cpu, { ctx: WalkCtx; out: WalkOut }>();
-function walkState(machine: Machine, cpu: Cpu): { ctx: WalkCtx; out: WalkOut } {
-  let s = ctxOf.get(cpu);
-  if (s === undefined) {
-    s = {
-      ctx: {
-        ram: machine.ram,
-        pae: false,
-        pse: false,
-        nxe: false,
-        wp: false,
-        pge: false,
-        cr3: 0,
-        pdpte: null,
-        commit: true,
-      },
-      out: { pfn: 0, tlbFlags: 0, error_code: 0 },
-    };
-    ctxOf.set(cpu, s);
-  }
-  return s;
+/** The walk-mode bits for a CPU's current registers. */
+function modeOf(cpu: Cpu): number {
+  const cr4 = cpu.cr4;
+  return (
+    ((cr4 & X86_CR4_PAE) !== 0 ? W_PAE : 0) |
+    ((cr4 & X86_CR4_PSE) !== 0 ? W_PSE : 0) |
+    (cpu.nxe ? W_NXE : 0) |
+    ((cpu.cr0 & X86_CR0_WP) !== 0 ? W_WP : 0) |
+    ((cr4 & X86_CR4_PGE) !== 0 ? W_PGE : 0)
+  );
 }
 
 /**
@@ -231,9 +226,8 @@ function walkState(machine: Machine, cpu: Cpu): { ctx: WalkCtx; out: WalkOut } {
  */
 export function translate_raw(machine: Machine, cpu: Cpu, linear: number, acc: number): number {
   if (!cpu.paging) return linear >>> 0;
-  const vpn = linear >>> 12;
   const tlb = cpu.tlb;
-  const e = tlb.entries[vpn]!;
+  const e = tlb.entries[linear >>> 12]!;
   const need = NEED[acc | ((cpu.cr0 & X86_CR0_WP) !== 0 ? 32 : 0)]!;
   if ((e & need) === need) {
     tlb.hits++;
@@ -245,26 +239,14 @@ export function translate_raw(machine: Machine, cpu: Cpu, linear: number, acc: n
 function translateSlow(machine: Machine, cpu: Cpu, linear: number, acc: number): number {
   const tlb = cpu.tlb;
   tlb.misses++;
-  const { ctx, out } = walkState(machine, cpu);
-  const cr4 = cpu.cr4;
-  ctx.pae = cpu.paeMode;
-  ctx.pse = (cr4 & X86_CR4_PSE) !== 0;
-  ctx.pge = (cr4 & X86_CR4_PGE) !== 0;
-  ctx.nxe = cpu.nxe;
-  ctx.wp = (cpu.cr0 & X86_CR0_WP) !== 0;
-  ctx.cr3 = cpu.cr3;
-  ctx.pdpte = cpu.pdpte;
-  ctx.commit = true;
-  const phys = hwWalk(ctx, linear, acc, out);
-  const vpn = linear >>> 12;
-  if (phys < 0) {
-    tlb.drop(vpn);
+  const r = hwWalk(machine.ram, tlb, cpu.cr3, cpu.pdpte, modeOf(cpu), linear, acc);
+  if (r < 0) {
+    tlb.drop(linear >>> 12);
     cpu.cr2 = linear;
-    cpu.last_error_code = out.error_code;
+    cpu.last_error_code = -1 - r;
     return -1;
   }
-  tlb.fill(vpn, out.pfn, out.tlbFlags);
-  return phys;
+  return r;
 }
 
 /**
@@ -289,21 +271,11 @@ export function peek(
   access?: Access,
 ): TranslateResult {
   const cpu = machine.cpus[machine.current]!;
-  const ctx: WalkCtx = {
-    ram: machine.ram,
-    pae: machine.pae,
-    pse: machine.pae || (cpu.cr4 & X86_CR4_PSE) !== 0,
-    nxe: cpu.nxe,
-    wp: (cpu.cr0 & X86_CR0_WP) !== 0,
-    pge: (cpu.cr4 & X86_CR4_PGE) !== 0,
-    cr3: cr3 >>> 0,
-    pdpte: null,
-    commit: false,
-  };
-  const out: WalkOut = { pfn: 0, tlbFlags: 0, error_code: 0 };
-  const phys = hwWalk(ctx, linear >>> 0, accessBits(access), out);
-  if (phys < 0) return { fault: { cr2: linear >>> 0, error_code: out.error_code } };
-  return { phys: phys as PhysAddr };
+  // the kernel's paging mode decides the format; large pages always honoured under PAE
+  const mode = (modeOf(cpu) & ~W_PAE) | W_PDPTE_RAM | (machine.pae ? W_PAE | W_PSE : 0);
+  const r = hwWalk(machine.ram, null, cr3 >>> 0, cpu.pdpte, mode, linear >>> 0, accessBits(access));
+  if (r < 0) return { fault: { cr2: linear >>> 0, error_code: -1 - r } };
+  return { phys: r as PhysAddr };
 }
 
 /** flush_tlb_all: every CPU flushes everything, global entries included (the IPI is implied). */

@@ -36,6 +36,7 @@ export class PhysicalMemory {
   private readonly chunkState: Uint8Array;
   private readonly w32: (Uint32Array | undefined)[][] = [];
   private readonly b8: (Uint8Array | undefined)[][] = [];
+  private readonly zeroWords = new Uint32Array(FRAME_SIZE / 4);
 
   /** `size` = installed RAM; `map` = the ranges that exist on the bus (every e820 entry). */
   constructor(size: number, map: E820Map) {
@@ -145,6 +146,18 @@ export class PhysicalMemory {
         (this.read8(pa + 3) << 24)) >>>
       0
     );
+  }
+  /**
+   * The 32-bit words of the frame holding `pa` (after checking that the 8 bytes at `pa` exist),
+   * for readers that take several words from one table (the MMU walk). An unbacked frame gives a
+   * shared all-zero array: read it, never write it.
+   */
+  frameWords(pa: number): Uint32Array {
+    const pfn = Math.floor(pa / FRAME_SIZE);
+    if (this.chunkState[pfn >>> CHUNK_FRAMES_SHIFT] !== CHUNK_FULL) this.check("read", pa, 8);
+    const chunk = this.w32[pfn >>> CHUNK_FRAMES_SHIFT];
+    if (chunk === undefined) return this.zeroWords;
+    return chunk[pfn & (CHUNK_FRAMES - 1)] ?? this.zeroWords;
   }
   /** Read a little-endian 64-bit value. */
   read64(pa: number): bigint {

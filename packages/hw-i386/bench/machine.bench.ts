@@ -1,0 +1,40 @@
+// Machine creation time, and host memory of a 4 GiB and a 64 GiB machine before any write.
+import { bench, describe } from "vitest";
+import { Machine } from "../src/machine.js";
+
+function hostBytes(make: () => unknown): { heap: number; external: number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const a = process.memoryUsage();
+  const keep = make();
+  gc?.();
+  const b = process.memoryUsage();
+  if (keep === null) console.log(keep);
+  return {
+    heap: b.heapUsed - a.heapUsed,
+    external: b.external + b.arrayBuffers - a.external - a.arrayBuffers,
+  };
+}
+
+const mb = (n: number) => (n / 2 ** 20).toFixed(1);
+for (const [name, opts] of [
+  ["4 GiB 2-level", { memBytes: 4 * 2 ** 30 }],
+  ["64 GiB PAE", { memBytes: 64 * 2 ** 30, pae: true }],
+] as const) {
+  const r = hostBytes(() => new Machine(opts));
+  console.log(
+    `host memory, ${name} machine before any write: heap ${mb(r.heap)} MB, typed arrays ${mb(r.external)} MB`,
+  );
+}
+
+describe("Machine creation", () => {
+  bench("new Machine 4 GiB (2-level, 1 CPU)", () => {
+    new Machine({ memBytes: 4 * 2 ** 30 });
+  });
+  bench("new Machine 64 GiB (PAE, 1 CPU)", () => {
+    new Machine({ memBytes: 64 * 2 ** 30, pae: true });
+  });
+  bench("new Machine 64 GiB (PAE, 8 CPUs)", () => {
+    new Machine({ memBytes: 64 * 2 ** 30, pae: true, cpus: 8 });
+  });
+});
