@@ -1,1 +1,14 @@
-export {};
+export * from "./bad-page.js";
+export * from "./boot.js";
+export * from "./bootmem.js";
+export * from "./buddy.js";
+export * from "./gfp.js";
+export * from "./highmem.js";
+export * from "./layout.js";
+export * from "./mem-map.js";
+export * from "./mmzone.js";
+export * from "./page-alloc.js";
+export * from "./page-flags.js";
+export * from "./pcp.js";
+export * from "./watermark.js";
+export * from "./zonelist.js";

@@ -1,0 +1,812 @@
+/**
+ * The zoned page frame allocator: struct page accessors, __alloc_pages and the free path.
+ * Models mm/page_alloc.c (__alloc_pages, buffered_rmqueue, prep_new_page, prep_zero_page,
+ * prep_compound_page / destroy_compound_page, __free_pages, __free_pages_ok, free_hot_cold_page,
+ * free_pages_check, __get_free_pages and friends, nr_free_pages), include/linux/mm.h
+ * (page_count, get_page, put_page, page_zone) and mm/vmscan.c: wakeup_kswapd, in Linux 2.6.11.
+ * Boot happens in the constructor (boot.ts). Invariants: see checkPageAllocInvariants.
+ * Every public misuse check runs before any state changes; BadPageError leaves all as it was.
+ */
+import { KernelBugError, type Machine, type PhysAddr, type VirtAddr } from "@i386mm/hw-i386";
+import { BadPageError, bad_page_lines } from "./bad-page.js";
+import { boot, type KernelImage, type PageAllocatorOptions } from "./boot.js";
+import { __free_pages_bulk, __rmqueue } from "./buddy.js";
+import {
+  __GFP_COLD,
+  __GFP_COMP,
+  __GFP_FS,
+  __GFP_HIGH,
+  __GFP_HIGHMEM,
+  __GFP_NOFAIL,
+  __GFP_NORETRY,
+  __GFP_NOWARN,
+  __GFP_REPEAT,
+  __GFP_WAIT,
+  __GFP_ZERO,
+  GFP_DMA,
+  GFP_HIGHUSER,
+  GFP_USER,
+  GFP_ZONEMASK,
+} from "./gfp.js";
+import { hash_ptr, PA_HASH_ORDER, PageAddressHash } from "./highmem.js";
+import type { KernelLayout } from "./layout.js";
+import { type MemMap, type Page, SIZEOF_STRUCT_PAGE } from "./mem-map.js";
+import { MAX_ORDER, type pg_data_t, ZONE_HIGHMEM, type Zone, type zonelist } from "./mmzone.js";
+import {
+  FREE_PAGES_CHECK_BAD,
+  NODEZONE_SHIFT,
+  PG_ALLOC_ORDER_MASK,
+  PG_ALLOC_ORDER_SHIFT,
+  PG_compound,
+  PG_dirty,
+  PG_highmem,
+  PG_KERNEL_BITS_MASK,
+  PG_reserved,
+  PG_slab,
+  PREP_NEW_PAGE_BAD,
+  PREP_NEW_PAGE_CLEAR,
+} from "./page-flags.js";
+import { drain_cpu_pages, PCP_COLD, PCP_HOT, pcp_free, pcp_rmqueue } from "./pcp.js";
+import {
+  min_free_kbytes_for,
+  nr_free_zone_pages,
+  setup_per_zone_lowmem_reserve,
+  setup_per_zone_pages_min,
+  zone_watermark_ok,
+} from "./watermark.js";
+
+export type { KernelImage, PageAllocatorOptions } from "./boot.js";
+
+/**
+ * Stand-in for try_to_free_pages (mm/vmscan.c): called by the direct-reclaim step of
+ * __alloc_pages with the zonelist's zones; returns how many pages it freed (0 = no progress).
+ * It may free pages through the allocator (it runs with PF_MEMALLOC set, as the kernel's does).
+ */
+export type ReclaimHook = (zones: readonly Zone[], gfp_mask: number, order: number) => number;
+
+/** One recorded wakeup_kswapd that woke a node's kswapd. */
+export interface KswapdWakeup {
+  /** Node whose kswapd was woken. */
+  readonly nid: number;
+  /** Zone that was below pages_low. */
+  readonly zone: string;
+  /** Order of the allocation that woke it. */
+  readonly order: number;
+  /** zone.free_pages at the time. */
+  readonly free_pages: number;
+}
+
+/** Event and statistics counters a user can read (the model's page_state). */
+export interface PageAllocStats {
+  /** Pages handed out (pgalloc_*). */
+  pgalloc: number;
+  /** Pages freed (pgfree). */
+  pgfree: number;
+  /** Times __alloc_pages fell past pass 1 and called wakeup_kswapd. */
+  kswapd_wakeups: number;
+  /** Direct-reclaim calls (allocstall). */
+  allocstall: number;
+  /** Pages the reclaim hook reported freed. */
+  reclaimed: number;
+  /** out_of_memory() calls (the model has no process to kill). */
+  oom: number;
+  /** Allocations that returned NULL. */
+  failures: number;
+}
+
+const RESERVED = 1 << PG_reserved;
+const HIGHMEM_FLAG = 1 << PG_highmem;
+const COMPOUND = 1 << PG_compound;
+const SLAB = 1 << PG_slab;
+const DIRTY = 1 << PG_dirty;
+const PAGE_OFFSET = 0xc0000000;
+/** How often the model lets a waiting allocation retry reclaim before giving up (the kernel loops forever). */
+export const MAX_RECLAIM_RETRIES = 16;
+/** Most kswapd wake-up events kept in PageAllocator.kswapd_events (a ring). */
+export const KSWAPD_EVENT_LOG = 256;
+
+/** The page frame allocator of one Machine, booted as 2.6.11 boots. */
+export class PageAllocator {
+  /** The machine whose RAM is managed. */
+  readonly machine: Machine;
+  /** One descriptor per frame 0..max_pfn-1, struct-of-arrays. */
+  readonly mem_map: MemMap;
+  /** Nodes by id. */
+  readonly node_data: pg_data_t[];
+  /** Head of the node list (node 0). */
+  readonly pgdat_list: pg_data_t;
+  /** Zones by NODEZONE(nid, zone) (the index kept in page->flags). */
+  readonly zone_table: Zone[];
+  /** Every zone of every node, node by node (for_each_zone). */
+  readonly zones: Zone[];
+  /** Node of each simulated CPU (cpu_to_node). */
+  readonly cpu_to_node: number[];
+  /** Physical address of the kernel page directory (in the kernel image). */
+  swapper_pg_dir: PhysAddr = 0 as PhysAddr;
+  /** Physical address of empty_zero_page (follows swapper_pg_dir). */
+  empty_zero_page: PhysAddr = 0 as PhysAddr;
+  /** Virtual end of the direct-mapped lowmem. */
+  high_memory: VirtAddr = 0 as VirtAddr;
+  /** First pfn past lowmem. */
+  max_low_pfn = 0;
+  /** First highmem pfn (== max_low_pfn when highmem exists, else max_pfn). */
+  highstart_pfn = 0;
+  /** First pfn past highmem. */
+  highend_pfn = 0;
+  /** First pfn past the last RAM frame the kernel uses. */
+  max_pfn = 0;
+  /** Number of frames described by mem_map (max_mapnr). */
+  num_physpages = 0;
+  /** pfn_valid bound. */
+  max_mapnr = 0;
+  /** The reserve pool size in KiB (init_per_zone_pages_min). */
+  min_free_kbytes = 1024;
+  /** Frames handed to the buddy allocator at boot (totalram_pages). */
+  totalram_pages = 0;
+  /** Highmem frames handed to the buddy allocator at boot (totalhigh_pages). */
+  totalhigh_pages = 0;
+  /** Lowmem RAM frames still reserved after boot (mem_init's reservedpages). */
+  reservedpages = 0;
+  /** /proc/sys/vm/lowmem_reserve_ratio. */
+  readonly sysctl_lowmem_reserve_ratio: number[] = [256, 32];
+  /** The kernel image: physical placement and section addresses. */
+  kernel!: KernelImage;
+  /** The kernel virtual layout (for the "virtual kernel memory layout:" block). */
+  layout!: KernelLayout;
+  /** Lines the boot printed (also appended to machine.dmesg). */
+  readonly bootLog: string[] = [];
+  /** Virtual address of mem_map (descriptor display address = mem_map_virt + pfn * 32). */
+  mem_map_virt = 0;
+  /** Per-node virtual address of node_mem_map. */
+  readonly node_mem_map_virt: number[] = [];
+  /** Counters a user can read. */
+  readonly stats: PageAllocStats = {
+    pgalloc: 0,
+    pgfree: 0,
+    kswapd_wakeups: 0,
+    allocstall: 0,
+    reclaimed: 0,
+    oom: 0,
+    failures: 0,
+  };
+  /** The last KSWAPD_EVENT_LOG kswapd wake-ups, oldest first. */
+  readonly kswapd_events: KswapdWakeup[] = [];
+  /** The direct-reclaim stand-in (opts.reclaim). */
+  reclaim: ReclaimHook | undefined;
+  /** Per CPU: set while that CPU runs the reclaim hook (current->flags & PF_MEMALLOC). */
+  readonly pf_memalloc: boolean[];
+  /** page_address_htable + page_address_pool. */
+  readonly page_address_htable: PageAddressHash;
+
+  /** Boot a 2.6.11 kernel's memory management on `machine` (see boot.ts for each step). */
+  constructor(machine: Machine, opts: PageAllocatorOptions = {}) {
+    this.machine = machine;
+    this.reclaim = opts.reclaim;
+    const ncpu = machine.cpus.length;
+    this.pf_memalloc = new Array<boolean>(ncpu).fill(false);
+    const r = boot(this, machine, opts);
+    this.mem_map = r.mem_map;
+    this.node_data = r.node_data;
+    this.pgdat_list = r.node_data[0];
+    this.zone_table = r.zone_table;
+    this.zones = r.zones;
+    this.cpu_to_node = r.cpu_to_node;
+    this.page_address_htable = new PageAddressHash(machine.pae ? 512 : 1024);
+    r.finish();
+  }
+
+  // ---------------------------------------------------------------- struct page accessors
+
+  /** pfn_to_page: the descriptor of frame `pfn` (no check, as the kernel macro). */
+  pfn_to_page(pfn: number): Page {
+    return pfn as Page;
+  }
+  /** page_to_pfn: the frame a descriptor describes. */
+  page_to_pfn(page: Page): number {
+    return page;
+  }
+  /** pfn_valid: pfn < max_mapnr. */
+  pfn_valid(pfn: number): boolean {
+    return Number.isInteger(pfn) && pfn >= 0 && pfn < this.max_mapnr;
+  }
+  /** virt_addr_valid: pfn_valid(__pa(kaddr) >> PAGE_SHIFT) with 32-bit unsigned arithmetic. */
+  virt_addr_valid(kaddr: number): boolean {
+    return this.pfn_valid(Math.floor((((kaddr >>> 0) - PAGE_OFFSET) >>> 0) / 4096));
+  }
+  /** virt_to_page: pfn_to_page(__pa(kaddr) >> PAGE_SHIFT). */
+  virt_to_page(kaddr: number): Page {
+    return Math.floor((((kaddr >>> 0) - PAGE_OFFSET) >>> 0) / 4096) as Page;
+  }
+  /** Virtual address of the struct page itself (what the kernel prints for "page %p"). */
+  page_descriptor_address(page: Page): number {
+    const nid = this.mem_map.flags[page] >>> (NODEZONE_SHIFT + 2);
+    const pgdat = this.node_data[nid] ?? this.node_data[0];
+    return (this.node_mem_map_virt[pgdat.node_id] + (page - pgdat.node_start_pfn) * SIZEOF_STRUCT_PAGE) >>> 0;
+  }
+  /** page_zone: zone_table[page->flags >> NODEZONE_SHIFT]. */
+  page_zone(page: Page): Zone {
+    return this.zone_table[this.mem_map.flags[page] >>> NODEZONE_SHIFT];
+  }
+  /** PageHighMem: PG_highmem is set (highmem RAM frames, set at boot). */
+  PageHighMem(page: Page): boolean {
+    return (this.mem_map.flags[page] & HIGHMEM_FLAG) !== 0;
+  }
+  /** PageReserved. */
+  PageReserved(page: Page): boolean {
+    return (this.mem_map.flags[page] & RESERVED) !== 0;
+  }
+  /** SetPageReserved. */
+  SetPageReserved(page: Page): void {
+    this.mem_map.flags[page] |= RESERVED;
+  }
+  /** ClearPageReserved. */
+  ClearPageReserved(page: Page): void {
+    this.mem_map.flags[page] &= ~RESERVED;
+  }
+  /** PageSlab. */
+  PageSlab(page: Page): boolean {
+    return (this.mem_map.flags[page] & SLAB) !== 0;
+  }
+  /** SetPageSlab. */
+  SetPageSlab(page: Page): void {
+    this.mem_map.flags[page] |= SLAB;
+  }
+  /** ClearPageSlab. */
+  ClearPageSlab(page: Page): void {
+    this.mem_map.flags[page] &= ~SLAB;
+  }
+  /** PageCompound. */
+  PageCompound(page: Page): boolean {
+    return (this.mem_map.flags[page] & COMPOUND) !== 0;
+  }
+  /** page_count: the reference count (a compound page's tails report the head's). */
+  page_count(page: Page): number {
+    const m = this.mem_map;
+    if (m.flags[page] & COMPOUND) page = m.private[page] as Page;
+    return m._count[page] + 1;
+  }
+  /** set_page_count: store `v` (biased by -1). */
+  set_page_count(page: Page, v: number): void {
+    this.mem_map._count[page] = v - 1;
+  }
+  /** page_mapcount: ptes mapping the page. */
+  page_mapcount(page: Page): number {
+    return this.mem_map._mapcount[page] + 1;
+  }
+  /** get_page: take a reference (on the head of a compound page). */
+  get_page(page: Page): void {
+    const m = this.mem_map;
+    if (m.flags[page] & COMPOUND) page = m.private[page] as Page;
+    m._count[page]++;
+  }
+  /**
+   * put_page: drop a reference; the last one frees the page (a compound page as a whole with its
+   * order from page[1].index, anything else as an order-0 page, as __page_cache_release does).
+   */
+  put_page(page: Page): void {
+    this.checkPage("put_page", page);
+    const m = this.mem_map;
+    if (m.flags[page] & COMPOUND) {
+      const head = m.private[page] as Page;
+      this.__free_pages(head, m.index[head + 1]);
+      return;
+    }
+    this.__free_pages(page, 0);
+  }
+
+  /** page_address: lowmem → PAGE_OFFSET + physical; highmem → the kmap address, or null while unmapped. */
+  page_address(page: Page): VirtAddr | null {
+    if (!(this.mem_map.flags[page] & HIGHMEM_FLAG)) return ((page * 4096 + PAGE_OFFSET) >>> 0) as VirtAddr;
+    const slot = hash_ptr(this.page_descriptor_address(page), PA_HASH_ORDER);
+    const v = this.page_address_htable.lookup(slot, page);
+    return v === null ? null : (v as VirtAddr);
+  }
+  /** set_page_address: record (virtual != null) or drop the kmap address of a highmem page (used by kmap). */
+  set_page_address(page: Page, virtual: VirtAddr | number | null): void {
+    this.checkPage("set_page_address", page);
+    if (!this.PageHighMem(page)) {
+      throw new BadPageError("set_page_address", page, "page is not a highmem page", this.pageState(page));
+    }
+    const slot = hash_ptr(this.page_descriptor_address(page), PA_HASH_ORDER);
+    this.page_address_htable.set(slot, page, virtual);
+  }
+
+  /** nr_free_pages: pages in the buddy lists of every zone (per-CPU list pages not included). */
+  nr_free_pages(): number {
+    let sum = 0;
+    for (const z of this.zones) sum += z.free_pages;
+    return sum;
+  }
+  /** nr_free_highpages: free pages of the HighMem zones. */
+  nr_free_highpages(): number {
+    let sum = 0;
+    for (const z of this.zones) if (z.idx === ZONE_HIGHMEM) sum += z.free_pages;
+    return sum;
+  }
+  /** nr_free_buffer_pages: (present - pages_high) over the GFP_USER zonelists. */
+  nr_free_buffer_pages(): number {
+    return nr_free_zone_pages(this.node_data, GFP_USER & GFP_ZONEMASK);
+  }
+  /** nr_free_pagecache_pages: (present - pages_high) over the GFP_HIGHUSER zonelists. */
+  nr_free_pagecache_pages(): number {
+    return nr_free_zone_pages(this.node_data, GFP_HIGHUSER & GFP_ZONEMASK);
+  }
+
+  /** zone_watermark_ok (mm/page_alloc.c), see watermark.ts. */
+  zone_watermark_ok(
+    z: Zone,
+    order: number,
+    mark: number,
+    classzone_idx: number,
+    can_try_harder: number | boolean,
+    gfp_high: number | boolean,
+  ): boolean {
+    return zone_watermark_ok(z, order, mark, classzone_idx, can_try_harder, gfp_high);
+  }
+
+  /** init_per_zone_pages_min: min_free_kbytes from lowmem size, then watermarks and lowmem_reserve. */
+  init_per_zone_pages_min(): void {
+    const lowmem_kbytes = this.nr_free_buffer_pages() * 4;
+    this.min_free_kbytes = min_free_kbytes_for(lowmem_kbytes);
+    setup_per_zone_pages_min(this.zones, this.min_free_kbytes);
+    setup_per_zone_lowmem_reserve(this.node_data, this.sysctl_lowmem_reserve_ratio);
+  }
+  /** Write /proc/sys/vm/min_free_kbytes: re-runs setup_per_zone_pages_min only. */
+  set_min_free_kbytes(kbytes: number): void {
+    if (!Number.isInteger(kbytes) || kbytes < 0) {
+      throw new KernelBugError("min_free_kbytes_sysctl_handler", kbytes, "not a non-negative integer");
+    }
+    this.min_free_kbytes = kbytes;
+    setup_per_zone_pages_min(this.zones, kbytes);
+  }
+  /** Write /proc/sys/vm/lowmem_reserve_ratio: re-runs setup_per_zone_lowmem_reserve. */
+  set_lowmem_reserve_ratio(ratio: readonly number[]): void {
+    if (ratio.length !== 2 || ratio.some((r) => !Number.isInteger(r) || r < 1)) {
+      throw new KernelBugError("lowmem_reserve_ratio_sysctl_handler", undefined, "needs two integers >= 1");
+    }
+    this.sysctl_lowmem_reserve_ratio[0] = ratio[0];
+    this.sysctl_lowmem_reserve_ratio[1] = ratio[1];
+    setup_per_zone_lowmem_reserve(this.node_data, this.sysctl_lowmem_reserve_ratio);
+  }
+
+  // ---------------------------------------------------------------- allocation
+
+  /**
+   * alloc_pages: 2^order contiguous frames from the current CPU's node, chosen through the
+   * zonelist gfp_mask & GFP_ZONEMASK; null on failure or when order is not in 0..MAX_ORDER-1.
+   */
+  alloc_pages(gfp_mask: number, order: number): Page | null {
+    if (!(order >= 0 && order < MAX_ORDER && (order | 0) === order)) return null;
+    this.checkGfp("alloc_pages", gfp_mask);
+    const nid = this.cpu_to_node[this.machine.current];
+    return this.__alloc_pages(gfp_mask, order, this.node_data[nid].node_zonelists[gfp_mask & GFP_ZONEMASK]);
+  }
+  /** alloc_page: alloc_pages(gfp_mask, 0). */
+  alloc_page(gfp_mask: number): Page | null {
+    return this.alloc_pages(gfp_mask, 0);
+  }
+  /**
+   * __get_free_pages: alloc_pages then page_address; 0 on failure. A request with __GFP_HIGHMEM is
+   * refused with a KernelBugError (a highmem page has no permanent address to return).
+   */
+  __get_free_pages(gfp_mask: number, order: number): VirtAddr | 0 {
+    if (gfp_mask & __GFP_HIGHMEM) {
+      throw new KernelBugError("__get_free_pages", gfp_mask, "__GFP_HIGHMEM requested: no address to return");
+    }
+    const page = this.alloc_pages(gfp_mask, order);
+    if (page === null) return 0;
+    return this.page_address(page) ?? 0;
+  }
+  /** __get_free_page: __get_free_pages(gfp_mask, 0). */
+  __get_free_page(gfp_mask: number): VirtAddr | 0 {
+    return this.__get_free_pages(gfp_mask, 0);
+  }
+  /** get_zeroed_page: one zero-filled lowmem frame's address, 0 on failure; BUG with __GFP_HIGHMEM. */
+  get_zeroed_page(gfp_mask: number): VirtAddr | 0 {
+    if (gfp_mask & __GFP_HIGHMEM) {
+      throw new KernelBugError("get_zeroed_page", gfp_mask, "BUG_ON(gfp_mask & __GFP_HIGHMEM)");
+    }
+    const page = this.alloc_pages(gfp_mask | __GFP_ZERO, 0);
+    if (page === null) return 0;
+    return this.page_address(page) ?? 0;
+  }
+  /** __get_dma_pages: __get_free_pages(gfp_mask | GFP_DMA, order). */
+  __get_dma_pages(gfp_mask: number, order: number): VirtAddr | 0 {
+    return this.__get_free_pages(gfp_mask | GFP_DMA, order);
+  }
+
+  /**
+   * __alloc_pages: pass 1 at pages_low; wake kswapd; pass 2 at pages_min (reduced for __GFP_HIGH and
+   * callers that may not sleep); pass 3 without watermarks under PF_MEMALLOC; then, if the caller
+   * may sleep, direct reclaim (the hook) and pass 4, or pass 5 at pages_high and out_of_memory.
+   */
+  __alloc_pages(gfp_mask: number, order: number, zonelist: zonelist): Page | null {
+    const zones = zonelist.zones;
+    const n = zones.length;
+    if (n === 0) return null;
+    const classzone_idx = zones[0].idx;
+    // Pass 1.
+    for (let i = 0; i < n; i++) {
+      const z = zones[i];
+      if (!zone_watermark_ok(z, order, z.pages_low, classzone_idx, 0, 0)) continue;
+      const page = this.buffered_rmqueue(z, order, gfp_mask);
+      if (page >= 0) return page as Page;
+    }
+    return this.__alloc_pages_slow(gfp_mask, order, zones, classzone_idx);
+  }
+
+  private __alloc_pages_slow(
+    gfp_mask: number,
+    order: number,
+    zones: Zone[],
+    classzone_idx: number,
+  ): Page | null {
+    const cpu = this.machine.current;
+    const wait = gfp_mask & __GFP_WAIT;
+    const interrupt = this.in_interrupt();
+    const can_try_harder = !wait;
+    const gfp_high = gfp_mask & __GFP_HIGH;
+    for (const z of zones) this.wakeup_kswapd(z, order);
+    // Pass 2.
+    let page = this.passAt(zones, order, "min", classzone_idx, can_try_harder, gfp_high, gfp_mask);
+    if (page >= 0) return page as Page;
+    // Pass 3: PF_MEMALLOC (we are the reclaimer) ignores the watermarks.
+    if (this.pf_memalloc[cpu] && !interrupt) {
+      for (const z of zones) {
+        page = this.buffered_rmqueue(z, order, gfp_mask);
+        if (page >= 0) return page as Page;
+      }
+      return this.nopage(gfp_mask, order);
+    }
+    if (!wait) return this.nopage(gfp_mask, order);
+    let retries = 0;
+    for (;;) {
+      // rebalance: direct reclaim with PF_MEMALLOC set.
+      this.stats.allocstall++;
+      let did_some_progress = 0;
+      if (this.reclaim) {
+        this.pf_memalloc[cpu] = true;
+        try {
+          did_some_progress = this.reclaim(zones, gfp_mask, order);
+        } finally {
+          this.pf_memalloc[cpu] = false;
+        }
+        this.stats.reclaimed += Math.max(did_some_progress, 0);
+      }
+      if (did_some_progress > 0) {
+        page = this.passAt(zones, order, "min", classzone_idx, can_try_harder, gfp_high, gfp_mask);
+        if (page >= 0) return page as Page;
+      } else if (gfp_mask & __GFP_FS && !(gfp_mask & __GFP_NORETRY)) {
+        page = this.passAt(zones, order, "high", classzone_idx, false, 0, gfp_mask);
+        if (page >= 0) return page as Page;
+        // out_of_memory(): no process to kill in this model; the kernel would kill one and restart.
+        this.stats.oom++;
+        this.printk(`oom-killer: gfp_mask=0x${gfp_mask.toString(16)}`);
+        return this.nopage(gfp_mask, order);
+      }
+      let do_retry = false;
+      if (!(gfp_mask & __GFP_NORETRY)) {
+        if (order <= 3 || gfp_mask & __GFP_REPEAT) do_retry = true;
+        if (gfp_mask & __GFP_NOFAIL) do_retry = true;
+      }
+      if (!do_retry || ++retries >= MAX_RECLAIM_RETRIES) return this.nopage(gfp_mask, order);
+    }
+  }
+
+  private passAt(
+    zones: Zone[],
+    order: number,
+    which: "min" | "high",
+    classzone_idx: number,
+    can_try_harder: boolean,
+    gfp_high: number,
+    gfp_mask: number,
+  ): number {
+    for (const z of zones) {
+      const mark = which === "min" ? z.pages_min : z.pages_high;
+      if (!zone_watermark_ok(z, order, mark, classzone_idx, can_try_harder, gfp_high)) continue;
+      const page = this.buffered_rmqueue(z, order, gfp_mask);
+      if (page >= 0) return page;
+    }
+    return -1;
+  }
+
+  private nopage(gfp_mask: number, order: number): null {
+    this.stats.failures++;
+    if (!(gfp_mask & __GFP_NOWARN)) {
+      this.machine.warn(`swapper: page allocation failure. order:${order}, mode:0x${gfp_mask.toString(16)}`);
+    }
+    return null;
+  }
+
+  /**
+   * wakeup_kswapd (mm/vmscan.c): if the zone has pages and is below pages_low for this order, raise
+   * the node's kswapd_max_order and wake its kswapd (recorded as an event).
+   */
+  wakeup_kswapd(zone: Zone, order: number): void {
+    if (zone.present_pages === 0) return;
+    const pgdat = zone.zone_pgdat;
+    if (zone_watermark_ok(zone, order, zone.pages_low, 0, 0, 0)) return;
+    if (pgdat.kswapd_max_order < order) pgdat.kswapd_max_order = order;
+    pgdat.kswapd_wakeups++;
+    zone.kswapd_wakeups++;
+    this.stats.kswapd_wakeups++;
+    if (this.kswapd_events.length >= KSWAPD_EVENT_LOG) this.kswapd_events.shift();
+    this.kswapd_events.push({ nid: pgdat.node_id, zone: zone.name, order, free_pages: zone.free_pages });
+  }
+
+  /**
+   * buffered_rmqueue: order 0 through the current CPU's hot or cold list, else __rmqueue; then
+   * prep_new_page, zeroing for __GFP_ZERO and compound set-up for __GFP_COMP. Returns pfn or -1.
+   */
+  buffered_rmqueue(zone: Zone, order: number, gfp_mask: number): number {
+    const m = this.mem_map;
+    let page = -1;
+    if (order === 0) {
+      const pcp = zone.pageset[this.machine.current].pcp[gfp_mask & __GFP_COLD ? PCP_COLD : PCP_HOT];
+      page = pcp_rmqueue(m, zone, pcp);
+    }
+    if (page < 0) page = __rmqueue(m, zone, order);
+    if (page < 0) return -1;
+    zone.pgalloc += 1 << order;
+    this.stats.pgalloc += 1 << order;
+    this.prep_new_page(page, order);
+    if (gfp_mask & __GFP_ZERO) {
+      const ram = this.machine.ram;
+      for (let i = 0; i < 1 << order; i++) ram.zeroFrame(page + i);
+    }
+    if (order && gfp_mask & __GFP_COMP) this.prep_compound_page(page, order);
+    return page;
+  }
+
+  private prep_new_page(page: number, order: number): void {
+    const m = this.mem_map;
+    const f = m.flags[page];
+    if (m.mapping[page] !== 0 || m._mapcount[page] >= 0 || f & PREP_NEW_PAGE_BAD)
+      this.bad_page_fixup("prep_new_page", page);
+    m.flags[page] =
+      (m.flags[page] & ~PREP_NEW_PAGE_CLEAR & ~PG_ALLOC_ORDER_MASK) | ((order + 1) << PG_ALLOC_ORDER_SHIFT);
+    m.private[page] = 0;
+    m._count[page] = 0;
+  }
+
+  private prep_compound_page(page: number, order: number): void {
+    const m = this.mem_map;
+    m.mapping[page + 1] = 0;
+    m.index[page + 1] = order;
+    for (let i = 0; i < 1 << order; i++) {
+      m.flags[page + i] |= COMPOUND;
+      m.private[page + i] = page;
+    }
+  }
+
+  /** bad_page's report and fix-up, for a stale page met on the allocation path (the kernel carries on). */
+  private bad_page_fixup(fn: string, page: number): void {
+    const m = this.mem_map;
+    for (const line of bad_page_lines(
+      fn,
+      this.page_descriptor_address(page as Page),
+      this.pageState(page as Page),
+    )) {
+      this.machine.warn(line);
+    }
+    this.machine.warn("Trying to fix it up, but a reboot is needed");
+    m.flags[page] &= ~((1 << 12) | (1 << 0) | (1 << 5) | (1 << 6) | (1 << 4) | (1 << 16) | (1 << 13));
+    m._count[page] = -1;
+    m._mapcount[page] = -1;
+    m.mapping[page] = 0;
+  }
+
+  // ---------------------------------------------------------------- freeing
+
+  /**
+   * __free_pages: drop a reference; the last one gives the block back (order 0 to this CPU's hot
+   * list, larger orders straight to the buddy lists). Reserved pages are ignored. Freeing a page
+   * whose count is already 0 (a free page or a tail page), with another order than allocated,
+   * or one free_pages_check rejects throws BadPageError and changes nothing.
+   */
+  __free_pages(page: Page, order: number): void {
+    const m = this.mem_map;
+    this.checkPage("__free_pages", page);
+    if (!(order >= 0 && order < MAX_ORDER && (order | 0) === order)) {
+      throw new BadPageError(
+        "__free_pages",
+        page,
+        `order ${order} is not in 0..${MAX_ORDER - 1}`,
+        this.pageState(page),
+      );
+    }
+    const f = m.flags[page];
+    if (f & RESERVED) return;
+    const c = m._count[page];
+    if (c < 0) {
+      throw new BadPageError(
+        "__free_pages",
+        this.page_descriptor_address(page),
+        "put_page_testzero on a page whose count is already 0 (a free page or a tail page)",
+        this.pageState(page),
+      );
+    }
+    if (c > 0) {
+      m._count[page] = c - 1;
+      return;
+    }
+    this.checkFreeBlock("__free_pages", page, order);
+    this.stats.pgfree += 1 << order;
+    if (order === 0) this.free_hot_cold_page(page, 0);
+    else this.__free_pages_ok(page, order);
+  }
+
+  /** Validate a block about to be freed (everything __free_pages_ok / free_hot_cold_page would BUG or bad_page on). */
+  private checkFreeBlock(fn: string, page: number, order: number): void {
+    const m = this.mem_map;
+    const f = m.flags[page];
+    const mark = (f & PG_ALLOC_ORDER_MASK) >>> PG_ALLOC_ORDER_SHIFT;
+    if (mark !== 0 && mark !== order + 1) {
+      throw new BadPageError(
+        fn,
+        this.page_descriptor_address(page as Page),
+        `block allocated with order ${mark - 1} freed with order ${order}`,
+        this.pageState(page as Page),
+      );
+    }
+    const zone = this.zone_table[f >>> NODEZONE_SHIFT];
+    const idx = page - zone.zone_start_pfn;
+    if (idx & ((1 << order) - 1) || page + (1 << order) > zone.zone_start_pfn + zone.spanned_pages) {
+      throw new BadPageError(
+        fn,
+        page,
+        `order-${order} block misaligned or outside zone ${zone.name}`,
+        this.pageState(page as Page),
+      );
+    }
+    const compound = order > 0 && (f & COMPOUND) !== 0;
+    if (compound && m.index[page + 1] !== order) {
+      throw new BadPageError(
+        "destroy_compound_page",
+        page,
+        `page[1].index != order ${order}`,
+        this.pageState(page as Page),
+      );
+    }
+    for (let i = 0; i < 1 << order; i++) {
+      const p = page + i;
+      const pf = m.flags[p];
+      const count = i === 0 ? 0 : m._count[p] + 1;
+      let mapping = m.mapping[p];
+      if (order === 0 && mapping & 1) mapping = 0; // PageAnon: free_hot_cold_page clears it first
+      if (
+        m._mapcount[p] >= 0 ||
+        mapping !== 0 ||
+        count !== 0 ||
+        pf & FREE_PAGES_CHECK_BAD ||
+        (i > 0 && pf & RESERVED)
+      ) {
+        throw new BadPageError(
+          fn,
+          this.page_descriptor_address(p as Page),
+          "free_pages_check failed",
+          this.pageState(p as Page),
+        );
+      }
+      if (compound && (!(pf & COMPOUND) || m.private[p] !== page)) {
+        throw new BadPageError(
+          "destroy_compound_page",
+          p,
+          "sub-page not part of this compound page",
+          this.pageState(p as Page),
+        );
+      }
+      if (!compound && pf & COMPOUND) {
+        throw new BadPageError(
+          fn,
+          p,
+          "compound sub-page freed outside its compound page",
+          this.pageState(p as Page),
+        );
+      }
+    }
+  }
+
+  /** free_hot_cold_page: an order-0 page (already checked) onto this CPU's hot (0) or cold (1) list. */
+  private free_hot_cold_page(page: number, cold: number): void {
+    const m = this.mem_map;
+    const zone = this.zone_table[m.flags[page] >>> NODEZONE_SHIFT];
+    if (m.mapping[page] & 1) m.mapping[page] = 0;
+    m.flags[page] &= ~(DIRTY | PG_ALLOC_ORDER_MASK);
+    m._count[page] = -1;
+    pcp_free(m, zone, zone.pageset[this.machine.current].pcp[cold], page);
+  }
+
+  /** __free_pages_ok: a checked order>0 block straight to the buddy lists (destroy_compound_page first). */
+  private __free_pages_ok(page: number, order: number): void {
+    const m = this.mem_map;
+    const zone = this.zone_table[m.flags[page] >>> NODEZONE_SHIFT];
+    for (let i = 0; i < 1 << order; i++) m.flags[page + i] &= ~(DIRTY | COMPOUND | PG_ALLOC_ORDER_MASK);
+    m._count[page] = -1;
+    zone.all_unreclaimable = 0;
+    zone.pages_scanned = 0;
+    __free_pages_bulk(m, page, zone, order);
+  }
+
+  /** free_pages: __free_pages(virt_to_page(addr), order); addr 0 is ignored; a non-lowmem address is a BUG. */
+  free_pages(addr: VirtAddr | number, order: number): void {
+    if (addr === 0) return;
+    const a = addr >>> 0;
+    if (!(a >= PAGE_OFFSET && a < this.high_memory) || !this.virt_addr_valid(a)) {
+      throw new BadPageError("free_pages", a, "BUG_ON(!virt_addr_valid(addr)): not a lowmem address");
+    }
+    this.__free_pages(this.virt_to_page(a), order);
+  }
+  /** __free_page: __free_pages(page, 0). */
+  __free_page(page: Page): void {
+    this.__free_pages(page, 0);
+  }
+  /** free_page: free_pages(addr, 0). */
+  free_page(addr: VirtAddr | number): void {
+    this.free_pages(addr, 0);
+  }
+  /** free_cold_page: an order-0 page whose last reference is dropped onto the cold list. */
+  free_cold_page(page: Page): void {
+    const m = this.mem_map;
+    this.checkPage("free_cold_page", page);
+    if (m.flags[page] & RESERVED) return;
+    if (m._count[page] !== 0) {
+      throw new BadPageError("free_cold_page", page, "page count is not 1", this.pageState(page));
+    }
+    this.checkFreeBlock("free_cold_page", page, 0);
+    this.stats.pgfree++;
+    this.free_hot_cold_page(page, 1);
+  }
+
+  /** drain_local_pages: spill the current CPU's hot and cold lists into the buddy lists. */
+  drain_local_pages(): void {
+    drain_cpu_pages(this.mem_map, this.zones, this.machine.current);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** The fields bad_page prints about `page`. */
+  pageState(page: Page): {
+    pfn: number;
+    flags: number;
+    mapping: number;
+    mapcount: number;
+    count: number;
+  } {
+    const m = this.mem_map;
+    return {
+      pfn: page,
+      flags: m.flags[page] & (PG_KERNEL_BITS_MASK | 0xe0000000),
+      mapping: m.mapping[page],
+      mapcount: m._mapcount[page] + 1,
+      count: m._count[page] + 1,
+    };
+  }
+
+  private checkPage(fn: string, page: Page): void {
+    if (!(Number.isInteger(page) && page >= 0 && page < this.mem_map.nr_pages)) {
+      throw new BadPageError(fn, undefined, `${String(page)} is not a page of mem_map`);
+    }
+  }
+
+  private checkGfp(fn: string, gfp_mask: number): void {
+    if ((gfp_mask & GFP_ZONEMASK) === GFP_ZONEMASK) {
+      throw new KernelBugError(fn, gfp_mask, "both __GFP_DMA and __GFP_HIGHMEM set: no such zonelist");
+    }
+    if (gfp_mask & __GFP_ZERO && (gfp_mask & (__GFP_WAIT | __GFP_HIGHMEM)) === __GFP_HIGHMEM) {
+      throw new KernelBugError("prep_zero_page", gfp_mask, "__GFP_ZERO of a highmem page without __GFP_WAIT");
+    }
+  }
+
+  /** in_interrupt() on the current CPU. */
+  in_interrupt(): boolean {
+    const cpu = this.machine.cpus[this.machine.current] as unknown as { preempt_count?: number };
+    return ((cpu.preempt_count ?? 0) & 0x0fffff00) !== 0;
+  }
+
+  /** printk into machine.dmesg and the boot log. */
+  printk(line: string): void {
+    this.machine.printk(line);
+  }
+}
