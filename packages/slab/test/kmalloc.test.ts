@@ -56,12 +56,11 @@ describe("kmalloc / kfree / ksize / kcalloc", () => {
   it("kfree of a pointer kmalloc never returned throws SlabError and changes nothing", () => {
     const { slab, pa } = boot();
     const p = slab.kmalloc(100, GFP_KERNEL)!;
+    const page = pa.alloc_page(GFP_KERNEL)!;
     const before = snapshot(slab);
     expect(() => slab.kfree(0x1234)).toThrow(SlabError); // user address
     expect(() => slab.kfree(p + 4)).toThrow(/not the start of an object/);
-    const page = pa.alloc_page(GFP_KERNEL)!;
     expect(() => slab.kfree(pa.page_address(page)!)).toThrow(/not a slab page/);
-    pa.__free_page(page);
     try {
       slab.kfree(p + 8);
     } catch (e) {
@@ -71,6 +70,7 @@ describe("kmalloc / kfree / ksize / kcalloc", () => {
       expect((e as Error).message).toMatch(new RegExp(`^kfree: .* at 0x${(p + 8).toString(16)}$`));
     }
     expect(snapshot(slab)).toBe(before);
+    pa.__free_page(page);
     checkSlabInvariants(slab);
   });
 
@@ -107,7 +107,13 @@ describe("kmalloc / kfree / ksize / kcalloc", () => {
     }
     expect(got.length).toBeGreaterThan(0);
     expect(got.length).toBeLessThan(1000);
-    expect(slab.kmalloc(131072, GFP_ATOMIC)).toBeNull();
+    // GFP_ATOMIC may still dip below pages_min, then fails with NULL too
+    let atomic = 0;
+    for (let p = slab.kmalloc(131072, GFP_ATOMIC); p !== null; p = slab.kmalloc(131072, GFP_ATOMIC)) {
+      got.push(p);
+      atomic++;
+    }
+    expect(atomic).toBeLessThan(100);
     checkSlabInvariants(slab);
     for (const p of got) slab.kfree(p);
     checkSlabInvariants(slab);

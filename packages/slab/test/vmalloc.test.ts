@@ -1,0 +1,164 @@
+import { PAGE_KERNEL, peek, translate } from "@i386mm/hw-i386";
+import { GFP_KERNEL } from "@i386mm/page-alloc";
+import { describe, expect, it } from "vitest";
+import { VmallocError } from "../src/errors.js";
+import { checkSlabInvariants } from "../src/invariants.js";
+import { VM_ALLOC, VM_MAP } from "../src/vmalloc.js";
+import { boot, snapshot } from "./helpers.js";
+
+describe("vmalloc area bounds", () => {
+  it("derives VMALLOC_START from high_memory and VMALLOC_END from PKMAP_BASE", () => {
+    const { slab, pa } = boot();
+    expect(pa.high_memory).toBe(0xc3fe0000); // QEMU's e820: RAM ends 128 KiB short of 64 MiB
+    expect(slab.vm.VMALLOC_START).toBe(0xc4800000); // 8 MiB gap, 8 MiB aligned
+    expect(slab.vm.VMALLOC_END).toBe(0xff7fe000); // PKMAP_BASE (0xff800000) - 2 pages
+    const pae = boot({ pae: true, cpus: 1 });
+    expect(pae.slab.vm.VMALLOC_END).toBe(0xffbfe000);
+  });
+});
+
+describe("vmalloc / vfree", () => {
+  it("maps pages in swapper_pg_dir so the MMU reaches the right frames; guard page unmapped", () => {
+    const { slab, pa, machine } = boot();
+    const a = slab.vmalloc(3 * 4096 + 1)!;
+    expect(a).toBe(slab.vm.VMALLOC_START);
+    const area = slab.vm.vmlist[0];
+    expect([area.size, area.nr_pages, area.flags]).toEqual([5 * 4096, 4, VM_ALLOC]);
+    for (let i = 0; i < 4; i++) {
+      const r = peek(machine, pa.swapper_pg_dir, a + i * 4096 + 123);
+      expect(r).toEqual({ phys: area.pages![i]! * 4096 + 123 });
+    }
+    expect("fault" in peek(machine, pa.swapper_pg_dir, a + 4 * 4096)).toBe(true);
+    // bytes written through the frame are seen at the virtual address
+    const phys = (peek(machine, pa.swapper_pg_dir, a + 8192) as { phys: number }).phys;
+    machine.ram.write32(phys, 0x11223344);
+    const t = translate(machine, machine.cpus[0], a + 8192, { write: false });
+    expect("phys" in t && machine.ram.read32(t.phys)).toBe(0x11223344);
+    // the page-pointer array (kmalloc'ed) holds struct page addresses
+    expect(machine.ram.read32(area.pagesAddr - 0xc0000000) >>> 0).toBe(pa.page_descriptor_address(area.pages![0]!));
+    // the next area starts after one guard page
+    const b = slab.vmalloc(4096)!;
+    expect(b).toBe(a + 5 * 4096);
+    checkSlabInvariants(slab);
+    const pages = area.pages!.slice();
+    slab.vfree(a);
+    for (const pg of pages) expect(pa.page_count(pg!)).toBe(0); // back in the page allocator
+    for (let i = 0; i < 5; i++) expect("fault" in peek(machine, pa.swapper_pg_dir, a + i * 4096)).toBe(true);
+    // the TLB entry filled by translate above is gone on every CPU
+    expect("fault" in translate(machine, machine.cpus[0], a + 8192, {})).toBe(true);
+    // first fit reuses the hole
+    expect(slab.vmalloc(8192)).toBe(a);
+    checkSlabInvariants(slab);
+  });
+
+  it("vfree of an address vmalloc never returned throws VmallocError; nothing changes", () => {
+    const { slab, machine } = boot();
+    const a = slab.vmalloc(10000)!;
+    const before = snapshot(slab);
+    expect(() => slab.vfree(a + 4096)).toThrow(VmallocError);
+    expect(machine.dmesg.at(-1)).toBe(`Trying to vfree() nonexistent vm area (${(a + 4096).toString(16)})`);
+    expect(() => slab.vfree(a + 1)).toThrow(/^vfree: bad address/);
+    expect(machine.dmesg.at(-1)).toBe(`Trying to vfree() bad address (${(a + 1).toString(16)})`);
+    expect(() => slab.vunmap(0xd0000000)).toThrow(/^vunmap: nonexistent vm area/);
+    expect(snapshot(slab)).toBe(before);
+    slab.vfree(null);
+    slab.vfree(a);
+    expect(() => slab.vfree(a)).toThrow(VmallocError); // double vfree
+    checkSlabInvariants(slab);
+  });
+
+  it("vfree in interrupt context is a BUG", () => {
+    const { slab, machine } = boot();
+    const a = slab.vmalloc(4096)!;
+    machine.cpus[0].preempt_count += 1 << 16;
+    expect(() => slab.vfree(a)).toThrow(/interrupt/);
+    machine.cpus[0].preempt_count -= 1 << 16;
+    slab.vfree(a);
+  });
+
+  it("vmalloc(0) and sizes beyond num_physpages return NULL", () => {
+    const { slab, pa } = boot();
+    expect(slab.vmalloc(0)).toBeNull();
+    expect(slab.vmalloc((pa.num_physpages + 1) * 4096)).toBeNull();
+  });
+
+  it("runs out of memory with NULL and leaves nothing behind", () => {
+    const { slab, pa } = boot({ memBytes: 16 << 20, cpus: 1 });
+    const before = snapshot(slab);
+    expect(slab.vmalloc(15 << 20)).toBeNull();
+    expect(slab.vm.vmlist.length).toBe(0);
+    checkSlabInvariants(slab);
+    expect(pa.nr_free_pages()).toBeGreaterThan(0);
+    expect(snapshot(slab).split("|")[2]).toBe(before.split("|")[2]);
+  });
+
+  it("vmalloc's page array goes to vmalloc itself above one page (vpages)", () => {
+    const { slab } = boot();
+    const a = slab.vmalloc(1100 * 4096)!; // 4400-byte array > PAGE_SIZE
+    const area = slab.vm.vmlist.find((v) => v.addr === a)!;
+    expect(slab.vm.vmlist.length).toBe(2);
+    expect(slab.vm.vmlist[0].addr).toBe(a);
+    expect(area.pagesAddr).toBe(slab.vm.vmlist[1].addr);
+    expect(slab.vmallocinfo()).toMatch(/ pages=1100 vmalloc vpages\n/);
+    checkSlabInvariants(slab);
+    slab.vfree(a);
+    expect(slab.vm.vmlist.length).toBe(0);
+    checkSlabInvariants(slab);
+  });
+
+  it("vmap maps existing pages; vunmap leaves them allocated", () => {
+    const { slab, pa, machine } = boot();
+    const pages = [pa.alloc_page(GFP_KERNEL)!, pa.alloc_page(GFP_KERNEL)!];
+    const v = slab.vmap(pages, 2, VM_MAP, PAGE_KERNEL)!;
+    expect(peek(machine, pa.swapper_pg_dir, v + 4096)).toEqual({ phys: pages[1] * 4096 });
+    expect(slab.vmallocinfo()).toBe(`0x${v.toString(16)}-0x${(v + 3 * 4096).toString(16)}   12288 vmap\n`);
+    slab.vunmap(v);
+    expect(pa.page_count(pages[0])).toBe(1);
+    expect("fault" in peek(machine, pa.swapper_pg_dir, v)).toBe(true);
+    pa.__free_page(pages[0]);
+    pa.__free_page(pages[1]);
+  });
+
+  it("keeps 2.6.11's missing end check after the last area (get_vm_area past VMALLOC_END)", () => {
+    const { slab } = boot();
+    const room = slab.vm.VMALLOC_END - slab.vm.VMALLOC_START;
+    const big = slab.get_vm_area(room + (4 << 20), VM_ALLOC)!; // still below 4 GiB
+    expect(big).not.toBeNull();
+    expect(big.addr + big.size).toBeGreaterThan(slab.vm.VMALLOC_END);
+    // with an area in the list, a candidate that must skip past it is checked against end
+    expect(slab.get_vm_area(room, VM_ALLOC)).toBeNull();
+    expect(slab.machine.dmesg.at(-1)).toBe(
+      "allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.",
+    );
+    expect(slab.remove_vm_area(big.addr)).toBe(big);
+    slab.kfree(big.desc);
+    checkSlabInvariants(slab);
+  });
+
+  it("vmallocinfo uses 6.1's line format", () => {
+    const { slab } = boot();
+    slab.vmalloc(4096);
+    slab.vmalloc(5 * 4096);
+    expect(slab.vmallocinfo()).toBe(
+      "0xc4800000-0xc4802000    8192 pages=1 vmalloc\n0xc4802000-0xc4808000   24576 pages=5 vmalloc\n",
+    );
+  });
+});
+
+describe("vmalloc with high memory", () => {
+  it("vmalloc may use highmem pages, vmalloc_32 never does", () => {
+    const { slab, pa, machine } = boot({ memBytes: 1024 << 20, cpus: 1 });
+    const a = slab.vmalloc(64 * 4096)!;
+    const area = slab.vm.vmlist.find((v) => v.addr === a)!;
+    expect(area.pages!.some((p) => pa.PageHighMem(p!))).toBe(true);
+    const b = slab.vmalloc_32(16 * 4096)!;
+    const area32 = slab.vm.vmlist.find((v) => v.addr === b)!;
+    expect(area32.pages!.every((p) => !pa.PageHighMem(p!))).toBe(true);
+    for (let i = 0; i < 64; i++)
+      expect(peek(machine, pa.swapper_pg_dir, a + i * 4096)).toEqual({ phys: area.pages![i]! * 4096 });
+    checkSlabInvariants(slab);
+    slab.vfree(a);
+    slab.vfree(b);
+    checkSlabInvariants(slab);
+  });
+});
