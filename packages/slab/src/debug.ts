@@ -94,12 +94,7 @@ export function print_objinfo(env: DebugEnv, cachep: kmem_cache_t, objp: number,
  * Prints "Slab corruption: ..." plus up to 6 hexdump lines and the neighbours, as the kernel.
  * Returns true when the object was intact.
  */
-export function check_poison_obj(
-  env: DebugEnv,
-  cachep: kmem_cache_t,
-  objp: number,
-  s_mem: number,
-): boolean {
+export function check_poison_obj(env: DebugEnv, cachep: kmem_cache_t, objp: number, s_mem: number): boolean {
   const realobj = objp + cachep.dbghead;
   const size = cachep.reallen;
   const base = realobj - env.pageOffset;

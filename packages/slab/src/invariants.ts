@@ -10,7 +10,7 @@
 import { InvariantError, lookupPte, PAGE_OFFSET, PAGE_SHIFT, PAGE_SIZE, pte_pfn } from "@i386mm/hw-i386";
 import type { Page } from "@i386mm/page-alloc";
 import { BUFCTL_END } from "./constants.js";
-import { OFF_SLAB } from "./kmem-cache.js";
+import { type array_cache, OFF_SLAB } from "./kmem-cache.js";
 import type { SlabAllocator } from "./slab-allocator.js";
 import { VM_ALLOC } from "./vmalloc.js";
 
@@ -25,7 +25,8 @@ export function checkSlabInvariants(s: SlabAllocator): void {
     const where = new Map<number, string>(); // object address -> place
     const put = (obj: number, place: string) => {
       const prev = where.get(obj);
-      if (prev !== undefined) p.push(`${c.name}: object 0x${obj.toString(16)} is both in ${prev} and in ${place}`);
+      if (prev !== undefined)
+        p.push(`${c.name}: object 0x${obj.toString(16)} is both in ${prev} and in ${place}`);
       else where.set(obj, place);
     };
     let freeSum = 0;
@@ -46,8 +47,10 @@ export function checkSlabInvariants(s: SlabAllocator): void {
         slabHandles.push(h);
         const inuse = t.inuse[h];
         if (inuse < 0 || inuse > c.num) p.push(`${c.name}: slab ${h} has inuse ${inuse} outside 0..${c.num}`);
-        if (lname === "slabs_full" && inuse !== c.num) p.push(`${c.name}: slab ${h} on slabs_full has inuse ${inuse}`);
-        if (lname === "slabs_free" && inuse !== 0) p.push(`${c.name}: slab ${h} on slabs_free has inuse ${inuse}`);
+        if (lname === "slabs_full" && inuse !== c.num)
+          p.push(`${c.name}: slab ${h} on slabs_full has inuse ${inuse}`);
+        if (lname === "slabs_free" && inuse !== 0)
+          p.push(`${c.name}: slab ${h} on slabs_free has inuse ${inuse}`);
         if (lname === "slabs_partial" && (inuse === 0 || inuse === c.num))
           p.push(`${c.name}: slab ${h} on slabs_partial has inuse ${inuse}`);
         if (t.cache[h] !== c.id) p.push(`${c.name}: slab ${h} on its list belongs to cache id ${t.cache[h]}`);
@@ -65,7 +68,9 @@ export function checkSlabInvariants(s: SlabAllocator): void {
           i = t.bufctl(h, i);
         }
         if (seen.size !== c.num - inuse)
-          p.push(`${c.name}: slab ${h} free chain has ${seen.size} objects, expected num - inuse = ${c.num - inuse}`);
+          p.push(
+            `${c.name}: slab ${h} free chain has ${seen.size} objects, expected num - inuse = ${c.num - inuse}`,
+          );
         // pages
         const start = t.s_mem[h] - t.colouroff[h];
         if (start % PAGE_SIZE !== 0) p.push(`${c.name}: slab ${h} does not start on a page boundary`);
@@ -74,7 +79,8 @@ export function checkSlabInvariants(s: SlabAllocator): void {
         const pfn = (start - PAGE_OFFSET) >>> PAGE_SHIFT;
         for (let k = 0; k < 1 << c.gfporder; k++) {
           totalSlabPages++;
-          if (!s.pa.PageSlab((pfn + k) as Page)) p.push(`${c.name}: page ${pfn + k} of slab ${h} lacks PG_slab`);
+          if (!s.pa.PageSlab((pfn + k) as Page))
+            p.push(`${c.name}: page ${pfn + k} of slab ${h} lacks PG_slab`);
           if (mm.lru_next[pfn + k] !== c.id || mm.lru_prev[pfn + k] !== h)
             p.push(`${c.name}: page ${pfn + k} of slab ${h} does not point back to its cache and slab`);
         }
@@ -84,16 +90,19 @@ export function checkSlabInvariants(s: SlabAllocator): void {
     }
     if (freeSum !== l3.free_objects)
       p.push(`${c.name}: free_objects is ${l3.free_objects} but the slabs hold ${freeSum} free objects`);
-    if (c.colour_next >= Math.max(c.colour, 1)) p.push(`${c.name}: colour_next ${c.colour_next} >= colour ${c.colour}`);
-    const arrays = c.array.map((ac, cpu) => [ac, `cpu ${cpu}'s array`] as const);
+    if (c.colour_next >= Math.max(c.colour, 1))
+      p.push(`${c.name}: colour_next ${c.colour_next} >= colour ${c.colour}`);
+    const arrays: [array_cache | null, string][] = c.array.map((ac, cpu) => [ac, `cpu ${cpu}'s array`]);
     arrays.push([l3.shared, "the shared array"]);
     for (const [ac, name] of arrays) {
       if (ac === null) continue;
-      if (ac.avail < 0 || ac.avail > ac.limit) p.push(`${c.name}: ${name} has avail ${ac.avail} outside 0..${ac.limit}`);
+      if (ac.avail < 0 || ac.avail > ac.limit)
+        p.push(`${c.name}: ${name} has avail ${ac.avail} outside 0..${ac.limit}`);
       for (let k = 0; k < ac.avail; k++) {
         const obj = ac.entry[k];
         const pfn = (obj - PAGE_OFFSET) >>> PAGE_SHIFT;
-        if (mm.lru_next[pfn] !== c.id) p.push(`${c.name}: ${name} holds 0x${obj.toString(16)} of another cache`);
+        if (mm.lru_next[pfn] !== c.id)
+          p.push(`${c.name}: ${name} holds 0x${obj.toString(16)} of another cache`);
         put(obj, name);
       }
     }
@@ -103,30 +112,36 @@ export function checkSlabInvariants(s: SlabAllocator): void {
         const obj = t.s_mem[h] + k * c.objsize;
         const live = s.isAllocated(obj + c.dbghead);
         const place = where.get(obj);
-        if (live && place !== undefined) p.push(`${c.name}: allocated object 0x${obj.toString(16)} is also in ${place}`);
+        if (live && place !== undefined)
+          p.push(`${c.name}: allocated object 0x${obj.toString(16)} is also in ${place}`);
         if (!live && place === undefined)
           p.push(`${c.name}: object 0x${obj.toString(16)} is neither free, cached nor allocated (leaked)`);
       }
     }
-    for (const ac of c.array) if (ac !== null && ac.limit !== c.limit) p.push(`${c.name}: a per-CPU array limit differs from cachep->limit`);
+    for (const ac of c.array)
+      if (ac !== null && ac.limit !== c.limit)
+        p.push(`${c.name}: a per-CPU array limit differs from cachep->limit`);
   }
-  if (totalSlabPages !== s.nr_slab) p.push(`nr_slab is ${s.nr_slab} but the slabs span ${totalSlabPages} pages`);
+  if (totalSlabPages !== s.nr_slab)
+    p.push(`nr_slab is ${s.nr_slab} but the slabs span ${totalSlabPages} pages`);
   // vmalloc
   const vm = s.vm;
   let prevEnd = 0;
   for (const a of vm.vmlist) {
-    if (a.addr < prevEnd) p.push(`vmlist: area 0x${a.addr.toString(16)} overlaps the previous one or is out of order`);
+    if (a.addr < prevEnd)
+      p.push(`vmlist: area 0x${a.addr.toString(16)} overlaps the previous one or is out of order`);
     prevEnd = a.addr + a.size;
     if (a.addr % PAGE_SIZE || a.size % PAGE_SIZE || a.size < 2 * PAGE_SIZE)
       p.push(`vmlist: area 0x${a.addr.toString(16)} is not page aligned or smaller than one page plus guard`);
     const guard = lookupPte(s.machine, s.pa.swapper_pg_dir, (a.addr + a.size - PAGE_SIZE) >>> 0);
-    if (guard !== null && guard.pte !== 0) p.push(`vmlist: guard page of area 0x${a.addr.toString(16)} is mapped`);
+    if (guard !== null && guard.pte !== 0)
+      p.push(`vmlist: guard page of area 0x${a.addr.toString(16)} is mapped`);
     if (a.flags & VM_ALLOC && a.pages !== null) {
       if (a.nr_pages !== a.size / PAGE_SIZE - 1)
         p.push(`vmlist: area 0x${a.addr.toString(16)} has nr_pages ${a.nr_pages} for size ${a.size}`);
       for (let i = 0; i < a.nr_pages; i++) {
         const l = lookupPte(s.machine, s.pa.swapper_pg_dir, (a.addr + i * PAGE_SIZE) >>> 0);
-        if (l === null || (l.pte & 1) === 0 || pte_pfn(l.pte) !== a.pages[i])
+        if (l === null || (l.pte & 1) === 0 || pte_pfn(l.pte) !== (a.pages[i] as number | null))
           p.push(`vmlist: page ${i} of area 0x${a.addr.toString(16)} is not mapped to pages[${i}]`);
       }
     }

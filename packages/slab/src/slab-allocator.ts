@@ -11,13 +11,13 @@
  * changes (the non-debug kernel would corrupt itself silently). Only this class mutates state.
  */
 import {
-  type Machine,
-  type VirtAddr,
   asVirt,
   in_interrupt,
+  type Machine,
   PAGE_OFFSET,
   PAGE_SHIFT,
   PAGE_SIZE,
+  type VirtAddr,
 } from "@i386mm/hw-i386";
 import { __GFP_WAIT, GFP_KERNEL, type Page, type PageAllocator } from "@i386mm/page-alloc";
 import {
@@ -43,9 +43,9 @@ import {
   MAX_OBJ_ORDER,
   POISON_FREE,
   POISON_INUSE,
+  REAPTIMEOUT_LIST3,
   RED_ACTIVE,
   RED_INACTIVE,
-  REAPTIMEOUT_LIST3,
   SIZEOF_ARRAY_CACHE,
   SIZEOF_ARRAYCACHE_INIT,
   SIZEOF_KMEM_BUFCTL_T,
@@ -461,7 +461,9 @@ export class SlabAllocator {
 
   private createFailed(name: string, flags: number): null {
     if (flags & SLAB_PANIC) {
-      this.machine.printk(`Kernel panic - not syncing: kmem_cache_create(): failed to create slab \`${name}'`);
+      this.machine.printk(
+        `Kernel panic - not syncing: kmem_cache_create(): failed to create slab \`${name}'`,
+      );
       throw new SlabPanicError("kmem_cache_create", undefined, `failed to create slab \`${name}'`);
     }
     return null;
@@ -677,7 +679,8 @@ export class SlabAllocator {
           if (rd32(env, dbg_redzone2(cachep, objp)) !== RED_INACTIVE)
             slab_error(env, "slab_destroy", cachep, "end of a freed object was overwritten");
         }
-        if (cachep.dtor && !(cachep.flags & SLAB_POISON)) cachep.dtor(asVirt(objp + cachep.dbghead), cachep, 0);
+        if (cachep.dtor && !(cachep.flags & SLAB_POISON))
+          cachep.dtor(asVirt(objp + cachep.dbghead), cachep, 0);
       } else if (cachep.dtor) {
         cachep.dtor(asVirt(objp), cachep, 0);
       }
@@ -740,8 +743,15 @@ export class SlabAllocator {
       const r1 = rd32(env, dbg_redzone1(cachep, objp));
       const r2 = rd32(env, dbg_redzone2(cachep, objp));
       if (r1 !== RED_INACTIVE || r2 !== RED_INACTIVE) {
-        slab_error(env, "cache_alloc_debugcheck_after", cachep, "double free, or memory outside object was overwritten");
-        this.machine.printk(`${fmtp(objp)}: redzone 1: 0x${r1.toString(16)}, redzone 2: 0x${r2.toString(16)}.`);
+        slab_error(
+          env,
+          "cache_alloc_debugcheck_after",
+          cachep,
+          "double free, or memory outside object was overwritten",
+        );
+        this.machine.printk(
+          `${fmtp(objp)}: redzone 1: 0x${r1.toString(16)}, redzone 2: 0x${r2.toString(16)}.`,
+        );
       }
       wr32(env, dbg_redzone1(cachep, objp), RED_ACTIVE);
       wr32(env, dbg_redzone2(cachep, objp), RED_ACTIVE);
@@ -793,7 +803,7 @@ export class SlabAllocator {
       let batchcount = ac.batchcount;
       if (!ac.touched && batchcount > BATCHREFILL_LIMIT) batchcount = BATCHREFILL_LIMIT;
       const shared = l3.shared;
-      if (shared !== null && shared.avail) {
+      if (shared?.avail) {
         if (batchcount > shared.avail) batchcount = shared.avail;
         shared.avail -= batchcount;
         ac.entry.set(shared.entry.subarray(shared.avail, shared.avail + batchcount), 0);
@@ -929,8 +939,15 @@ export class SlabAllocator {
       const r1 = rd32(env, dbg_redzone1(cachep, objp));
       const r2 = rd32(env, dbg_redzone2(cachep, objp));
       if (r1 !== RED_ACTIVE || r2 !== RED_ACTIVE) {
-        slab_error(env, "cache_free_debugcheck", cachep, "double free, or memory outside object was overwritten");
-        this.machine.printk(`${fmtp(objp)}: redzone 1: 0x${r1.toString(16)}, redzone 2: 0x${r2.toString(16)}.`);
+        slab_error(
+          env,
+          "cache_free_debugcheck",
+          cachep,
+          "double free, or memory outside object was overwritten",
+        );
+        this.machine.printk(
+          `${fmtp(objp)}: redzone 1: 0x${r1.toString(16)}, redzone 2: 0x${r2.toString(16)}.`,
+        );
       }
       wr32(env, dbg_redzone1(cachep, objp), RED_INACTIVE);
       wr32(env, dbg_redzone2(cachep, objp), RED_INACTIVE);

@@ -17,7 +17,8 @@ export function slabinfo(s: SlabAllocator): string {
   out += " : tunables <limit> <batchcount> <sharedfactor>";
   out += " : slabdata <active_slabs> <num_slabs> <sharedavail>";
   if (s.debug) {
-    out += " : globalstat <listallocs> <maxobjs> <grown> <reaped> <error> <maxfreeable> <freelimit> <nodeallocs>";
+    out +=
+      " : globalstat <listallocs> <maxobjs> <grown> <reaped> <error> <maxfreeable> <freelimit> <nodeallocs>";
     out += " : cpustat <allochit> <allocmiss> <freehit> <freemiss>";
   }
   out += "\n";

@@ -27,9 +27,9 @@ import {
   pte_clear,
   pte_phys,
   set_pte_at,
+  type VirtAddr,
   VMALLOC_END,
   VMALLOC_START,
-  type VirtAddr,
 } from "@i386mm/hw-i386";
 import { __GFP_HIGHMEM, __GFP_REPEAT, GFP_KERNEL, type Page } from "@i386mm/page-alloc";
 import { fmtp } from "./debug.js";
@@ -157,9 +157,7 @@ export class VmallocState {
     // 2.6.11: falling off the end of the list goes straight to `found:` with no end check.
     if (!ok) {
       this.s.kfree(desc);
-      this.machine.printk(
-        "allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.",
-      );
+      this.machine.printk("allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.");
       return null;
     }
     const area: vm_struct = {
@@ -187,7 +185,8 @@ export class VmallocState {
     for (let i = 0; i < n; i++) {
       const va = (area.addr + i * PAGE_SIZE) >>> 0;
       const old = lookupPte(this.machine, this.cr3, va);
-      if (old !== null && old.pte !== 0) this.machine.warn(`WARNING: map_area_pte: pte not none at ${fmtp(va)}`);
+      if (old !== null && old.pte !== 0)
+        this.machine.warn(`WARNING: map_area_pte: pte not none at ${fmtp(va)}`);
       const page = pages[i];
       if (page === null || page === undefined) return -12;
       if (set_pte_at(this.machine, this.cr3, va, mk_pte(page, prot), this.allocTable) !== 0) return -12;
@@ -201,8 +200,7 @@ export class VmallocState {
     for (let i = 0; i < n; i++) {
       const va = (area.addr + i * PAGE_SIZE) >>> 0;
       const old = pte_clear(this.machine, this.cr3, va);
-      if (old !== 0 && (old & 1) === 0)
-        this.machine.printk("Whee.. Swapped out page in kernel page table");
+      if (old !== 0 && (old & 1) === 0) this.machine.printk("Whee.. Swapped out page in kernel page table");
     }
     flush_tlb_kernel_range(this.machine, area.addr, area.addr + area.size);
   }
@@ -345,8 +343,7 @@ export class VmallocState {
     for (const v of this.vmlist) {
       out += `0x${fmtp(v.addr)}-0x${fmtp(v.addr + v.size)} ${String(v.size).padStart(7)}`;
       if (v.nr_pages) out += ` pages=${v.nr_pages}`;
-      if (v.phys_addr)
-        out += ` phys=0x${v.phys_addr.toString(16).padStart(this.machine.pae ? 16 : 8, "0")}`;
+      if (v.phys_addr) out += ` phys=0x${v.phys_addr.toString(16).padStart(this.machine.pae ? 16 : 8, "0")}`;
       if (v.flags & VM_IOREMAP) out += " ioremap";
       if (v.flags & VM_ALLOC) out += " vmalloc";
       if (v.flags & VM_MAP) out += " vmap";

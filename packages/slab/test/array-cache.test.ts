@@ -136,7 +136,9 @@ describe("kmem_cache_shrink / kmem_cache_destroy / cache_reap", () => {
     const p = slab.kmem_cache_alloc(c, GFP_KERNEL)!;
     slab.kmem_cache_create("newer", 32, 0, 0, null);
     expect(slab.kmem_cache_destroy(c)).toBe(1);
-    expect(machine.dmesg).toContain("slab error in kmem_cache_destroy(): cache `t64': Can't free all objects");
+    expect(machine.dmesg).toContain(
+      "slab error in kmem_cache_destroy(): cache `t64': Can't free all objects",
+    );
     expect(slab.cache_chain[0]).toBe(c); // re-added at the head
     const q = slab.kmem_cache_alloc(c, GFP_KERNEL)!;
     expect(q).not.toBeNull();
@@ -179,7 +181,9 @@ describe("kmem_cache_shrink / kmem_cache_destroy / cache_reap", () => {
     slab.jiffies += 10_000;
     const t = slab.slabs;
     const slabsOf = () =>
-      t.list_count(c.lists.slabs_full) + t.list_count(c.lists.slabs_partial) + t.list_count(c.lists.slabs_free);
+      t.list_count(c.lists.slabs_full) +
+      t.list_count(c.lists.slabs_partial) +
+      t.list_count(c.lists.slabs_free);
     const nr = slabsOf();
     slab.cache_reap();
     const tofree = Math.floor((c.free_limit + 5 * c.num - 1) / (5 * c.num));

@@ -1,6 +1,14 @@
 import { GFP_KERNEL } from "@i386mm/page-alloc";
 import { describe, expect, it } from "vitest";
-import { POISON_END, POISON_FREE, POISON_INUSE, RED_ACTIVE, RED_INACTIVE, SLAB_POISON, SLAB_RED_ZONE } from "../src/constants.js";
+import {
+  POISON_END,
+  POISON_FREE,
+  POISON_INUSE,
+  RED_ACTIVE,
+  RED_INACTIVE,
+  SLAB_POISON,
+  SLAB_RED_ZONE,
+} from "../src/constants.js";
 import { checkSlabInvariants } from "../src/invariants.js";
 import { boot } from "./helpers.js";
 
@@ -13,7 +21,9 @@ describe("CONFIG_DEBUG_SLAB (debug: true)", () => {
     expect(c.flags & (SLAB_POISON | SLAB_RED_ZONE)).toBe(SLAB_POISON | SLAB_RED_ZONE);
     expect([c.reallen, c.dbghead, c.objsize, c.limit, c.batchcount]).toEqual([32, 4, 44, 32, 16]);
     expect(slab.slabinfo().split("\n")[0]).toBe("slabinfo - version: 2.1 (statistics)");
-    expect(slab.slabinfo().split("\n")[1]).toMatch(/ : globalstat <listallocs> .* : cpustat <allochit> <allocmiss> <freehit> <freemiss>$/);
+    expect(slab.slabinfo().split("\n")[1]).toMatch(
+      / : globalstat <listallocs> .* : cpustat <allochit> <allocmiss> <freehit> <freemiss>$/,
+    );
     checkSlabInvariants(slab);
   });
 
@@ -60,7 +70,9 @@ describe("CONFIG_DEBUG_SLAB (debug: true)", () => {
     expect(machine.dmesg).toContain(
       "slab error in cache_free_debugcheck(): cache `size-32': double free, or memory outside object was overwritten",
     );
-    expect(machine.dmesg.at(-1)).toBe(`${(p - 4).toString(16)}: redzone 1: 0x170fc2a5, redzone 2: 0xdeadbeef.`);
+    expect(machine.dmesg.at(-1)).toBe(
+      `${(p - 4).toString(16)}: redzone 1: 0x170fc2a5, redzone 2: 0xdeadbeef.`,
+    );
     checkSlabInvariants(slab);
   });
 

@@ -13,7 +13,10 @@ export function boot(opts: { memBytes?: number; cpus?: number; pae?: boolean; de
 /** A snapshot of everything a failed call must leave untouched. */
 export function snapshot(s: SlabAllocator): string {
   const arrays = s.cache_chain
-    .map((c) => `${c.name}:${c.array.map((a) => (a ? `${a.avail}/${a.touched}` : "-")).join(",")}:${c.lists.shared?.avail}:${c.lists.free_objects}`)
+    .map(
+      (c) =>
+        `${c.name}:${c.array.map((a) => (a ? `${a.avail}/${a.touched}` : "-")).join(",")}:${c.lists.shared?.avail}:${c.lists.free_objects}`,
+    )
     .join(";");
   return `${s.slabinfo()}|${arrays}|${s.vmallocinfo()}|${s.pa.nr_free_pages()}`;
 }

@@ -8,8 +8,22 @@ describe("kmalloc / kfree / ksize / kcalloc", () => {
   it("serves each size from the smallest general cache that fits", () => {
     const { slab } = boot();
     const cases: [number, number][] = [
-      [0, 32], [1, 32], [32, 32], [33, 64], [64, 64], [65, 96], [96, 96], [97, 128], [129, 192],
-      [193, 256], [257, 512], [513, 1024], [1025, 2048], [2049, 4096], [4097, 8192], [100000, 131072],
+      [0, 32],
+      [1, 32],
+      [32, 32],
+      [33, 64],
+      [64, 64],
+      [65, 96],
+      [96, 96],
+      [97, 128],
+      [129, 192],
+      [193, 256],
+      [257, 512],
+      [513, 1024],
+      [1025, 2048],
+      [2049, 4096],
+      [4097, 8192],
+      [100000, 131072],
       [131072, 131072],
     ];
     for (const [size, cs] of cases) {
@@ -79,8 +93,12 @@ describe("kmalloc / kfree / ksize / kcalloc", () => {
     const p = slab.kmalloc(100, GFP_KERNEL)!;
     slab.kfree(p);
     const before = snapshot(slab);
-    expect(() => slab.kfree(p)).toThrow(new RegExp(`^kfree: double free detected in cache 'size-128'.* at 0x${p.toString(16)}$`));
-    expect(machine.dmesg.at(-1)).toBe(`slab: double free detected in cache 'size-128', objp ${p.toString(16)}.`);
+    expect(() => slab.kfree(p)).toThrow(
+      new RegExp(`^kfree: double free detected in cache 'size-128'.* at 0x${p.toString(16)}$`),
+    );
+    expect(machine.dmesg.at(-1)).toBe(
+      `slab: double free detected in cache 'size-128', objp ${p.toString(16)}.`,
+    );
     expect(snapshot(slab)).toBe(before);
     checkSlabInvariants(slab);
   });
@@ -91,7 +109,9 @@ describe("kmalloc / kfree / ksize / kcalloc", () => {
     const b = slab.kmem_cache_create("b", 100, 0, 0, null)!;
     const p = slab.kmem_cache_alloc(a, GFP_KERNEL)!;
     const before = snapshot(slab);
-    expect(() => slab.kmem_cache_free(b, p)).toThrow(/mismatch in kmem_cache_free: expected cache `a', got `b'/);
+    expect(() => slab.kmem_cache_free(b, p)).toThrow(
+      /mismatch in kmem_cache_free: expected cache `a', got `b'/,
+    );
     expect(snapshot(slab)).toBe(before);
     slab.kmem_cache_free(a, p);
     checkSlabInvariants(slab);

@@ -58,10 +58,14 @@ describe("kmem_cache_init", () => {
     expect(names[names.length - 1]).toBe("kmem_cache");
     expect(names.length).toBe(31);
     // enable_cpucache defaults
-    expect([g("size-32").limit, g("size-32").batchcount, g("size-32").lists.shared?.limit]).toEqual([120, 60, 480]);
+    expect([g("size-32").limit, g("size-32").batchcount, g("size-32").lists.shared?.limit]).toEqual([
+      120, 60, 480,
+    ]);
     expect([g("size-512").limit, g("size-512").batchcount]).toEqual([54, 27]);
     expect([g("size-2048").limit, g("size-2048").batchcount]).toEqual([24, 12]);
-    expect([g("size-8192").limit, g("size-8192").batchcount, g("size-8192").lists.shared?.limit]).toEqual([8, 4, 0]);
+    expect([g("size-8192").limit, g("size-8192").batchcount, g("size-8192").lists.shared?.limit]).toEqual([
+      8, 4, 0,
+    ]);
     checkSlabInvariants(slab);
   });
 

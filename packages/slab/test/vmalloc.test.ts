@@ -33,9 +33,11 @@ describe("vmalloc / vfree", () => {
     const phys = (peek(machine, pa.swapper_pg_dir, a + 8192) as { phys: number }).phys;
     machine.ram.write32(phys, 0x11223344);
     const t = translate(machine, machine.cpus[0], a + 8192, { write: false });
-    expect("phys" in t && machine.ram.read32(t.phys)).toBe(0x11223344);
+    expect("phys" in t && machine.ram.read32(t.phys!)).toBe(0x11223344);
     // the page-pointer array (kmalloc'ed) holds struct page addresses
-    expect(machine.ram.read32(area.pagesAddr - 0xc0000000) >>> 0).toBe(pa.page_descriptor_address(area.pages![0]!));
+    expect(machine.ram.read32(area.pagesAddr - 0xc0000000) >>> 0).toBe(
+      pa.page_descriptor_address(area.pages![0]!),
+    );
     // the next area starts after one guard page
     const b = slab.vmalloc(4096)!;
     expect(b).toBe(a + 5 * 4096);
