@@ -63,16 +63,27 @@ export const CR0_AFTER_HEAD_S =
 
 /** Bits of preempt_count (include/linux/hardirq.h, 2.6.11). */
 export const PREEMPT_BITS = 8;
+/** Softirq nesting bits. */
 export const SOFTIRQ_BITS = 8;
+/** Hardirq nesting bits. */
 export const HARDIRQ_BITS = 12;
+/** Shift of the preempt-disable count. */
 export const PREEMPT_SHIFT = 0;
+/** Shift of the softirq count (8). */
 export const SOFTIRQ_SHIFT = PREEMPT_SHIFT + PREEMPT_BITS;
+/** Shift of the hardirq count (16). */
 export const HARDIRQ_SHIFT = SOFTIRQ_SHIFT + SOFTIRQ_BITS;
+/** 0x000000ff. */
 export const PREEMPT_MASK = ((1 << PREEMPT_BITS) - 1) << PREEMPT_SHIFT;
+/** 0x0000ff00. */
 export const SOFTIRQ_MASK = ((1 << SOFTIRQ_BITS) - 1) << SOFTIRQ_SHIFT;
+/** 0x0fff0000. */
 export const HARDIRQ_MASK = ((1 << HARDIRQ_BITS) - 1) << HARDIRQ_SHIFT;
+/** One preempt_disable. */
 export const PREEMPT_OFFSET = 1 << PREEMPT_SHIFT;
+/** One local_bh_disable. */
 export const SOFTIRQ_OFFSET = 1 << SOFTIRQ_SHIFT;
+/** One irq_enter. */
 export const HARDIRQ_OFFSET = 1 << HARDIRQ_SHIFT;
 /** include/asm-i386/thread_info.h. */
 export const PREEMPT_ACTIVE = 0x10000000;

@@ -24,20 +24,35 @@ export const FIX_ACPI_PAGES = 4;
 /** Boot-time ioremap slots. */
 export const NR_FIX_BTMAPS = 16;
 
+/** 0: unused, keeps 0xFFFFF000 unmapped. */
 export const FIX_HOLE = 0;
+/** 1: the vsyscall page (0xFFFFE000). */
 export const FIX_VSYSCALL = FIX_HOLE + 1;
+/** 2: local APIC registers. */
 export const FIX_APIC_BASE = FIX_VSYSCALL + 1;
+/** 3: first IO-APIC. */
 export const FIX_IO_APIC_BASE_0 = FIX_APIC_BASE + 1;
+/** 10: last IO-APIC (MAX_IO_APICS 8). */
 export const FIX_IO_APIC_BASE_END = FIX_IO_APIC_BASE_0 + MAX_IO_APICS - 1;
+/** 11: first kmap_atomic slot (type + KM_TYPE_NR * cpu). */
 export const FIX_KMAP_BEGIN = FIX_IO_APIC_BASE_END + 1;
+/** 114: last kmap_atomic slot (13 x 8 CPUs). */
 export const FIX_KMAP_END = FIX_KMAP_BEGIN + KM_TYPE_NR * NR_CPUS - 1;
+/** 115: first ACPI page. */
 export const FIX_ACPI_BEGIN = FIX_KMAP_END + 1;
+/** 118: last ACPI page. */
 export const FIX_ACPI_END = FIX_ACPI_BEGIN + FIX_ACPI_PAGES - 1;
+/** 119: PCI Express MMCONFIG. */
 export const FIX_PCIE_MCFG = FIX_ACPI_END + 1;
+/** 120: end of the permanent fixmap. */
 export const __end_of_permanent_fixed_addresses = FIX_PCIE_MCFG + 1;
+/** 120: last-but-lowest boot-time ioremap slot (= __end_of_permanent_fixed_addresses). */
 export const FIX_BTMAP_END = __end_of_permanent_fixed_addresses;
+/** 135: first boot-time ioremap slot (NR_FIX_BTMAPS 16). */
 export const FIX_BTMAP_BEGIN = FIX_BTMAP_END + NR_FIX_BTMAPS - 1;
+/** 136: used by test_wp_bit. */
 export const FIX_WP_TEST = FIX_BTMAP_BEGIN + 1;
+/** 137: number of fixmap slots. */
 export const __end_of_fixed_addresses = FIX_WP_TEST + 1;
 
 /** enum fixed_addresses as a const object (values above; higher index = lower address). */

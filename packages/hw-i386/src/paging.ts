@@ -33,9 +33,11 @@ export const _PAGE_DIRTY = 0x040;
 export const _PAGE_PSE = 0x080;
 /** Global: survives CR3 reloads when CR4.PGE is set. */
 export const _PAGE_GLOBAL = 0x100;
-/** Software bits 9-11. */
+/** Software bit 9. */
 export const _PAGE_UNUSED1 = 0x200;
+/** Software bit 10. */
 export const _PAGE_UNUSED2 = 0x400;
+/** Software bit 11. */
 export const _PAGE_UNUSED3 = 0x800;
 /** Software overload when not present: nonlinear file pte. */
 export const _PAGE_FILE = 0x040;
