@@ -142,7 +142,11 @@ export type CheckedFixIndex<I extends number> = number extends I ? number : I ex
  */
 export function fix_to_virt<I extends number>(idx: I & CheckedFixIndex<I>): VirtAddr {
   if (!Number.isInteger(idx) || idx < 0 || idx >= __end_of_fixed_addresses) {
-    throw new FixmapError("fix_to_virt", undefined, `__this_fixmap_does_not_exist: index ${idx} is not below __end_of_fixed_addresses (${__end_of_fixed_addresses})`);
+    throw new FixmapError(
+      "fix_to_virt",
+      undefined,
+      `__this_fixmap_does_not_exist: index ${idx} is not below __end_of_fixed_addresses (${__end_of_fixed_addresses})`,
+    );
   }
   return asVirt(L.__fix_to_virt(idx));
 }
@@ -154,7 +158,11 @@ export function fix_to_virt<I extends number>(idx: I & CheckedFixIndex<I>): Virt
 export function virt_to_fix(vaddr: number): number {
   const v = vaddr >>> 0;
   if (v >= FIXADDR_TOP || v < FIXADDR_START) {
-    throw new FixmapError("virt_to_fix", v, `address outside the fixmap [0x${FIXADDR_START.toString(16)}, 0x${FIXADDR_TOP.toString(16)})`);
+    throw new FixmapError(
+      "virt_to_fix",
+      v,
+      `address outside the fixmap [0x${FIXADDR_START.toString(16)}, 0x${FIXADDR_TOP.toString(16)})`,
+    );
   }
   return L.__virt_to_fix(v);
 }
@@ -165,7 +173,13 @@ export function virt_to_fix(vaddr: number): number {
  * __flush_tlb_one on the current CPU. `flags` 0 with `phys` 0 clears the entry (clear_fixmap).
  * BUG (FixmapError, nothing written) if idx >= __end_of_fixed_addresses or a pgd/pmd is none.
  */
-export function __set_fixmap(machine: Machine, pgd: PhysAddr, idx: number, phys: number, flags: number): void {
+export function __set_fixmap(
+  machine: Machine,
+  pgd: PhysAddr,
+  idx: number,
+  phys: number,
+  flags: number,
+): void {
   if (!Number.isInteger(idx) || idx < 0 || idx >= __end_of_fixed_addresses) {
     throw new FixmapError("__set_fixmap", undefined, `index ${idx} is not below __end_of_fixed_addresses`);
   }
@@ -176,6 +190,11 @@ export function __set_fixmap(machine: Machine, pgd: PhysAddr, idx: number, phys:
     throw new FixmapError("set_pte_pfn", vaddr, "no page table for the fixmap address (pgd or pmd none)");
   }
   /* <pfn, flags> stored as they are, so that flags 0 clears the entry */
-  machine.paging.writeEntry(machine.ram, where.tablePa, where.idx, pfn_pte(Math.floor(phys / PAGE_SIZE), flags));
+  machine.paging.writeEntry(
+    machine.ram,
+    where.tablePa,
+    where.idx,
+    pfn_pte(Math.floor(phys / PAGE_SIZE), flags),
+  );
   __flush_tlb_one(machine.cpus[smp_processor_id(machine)], vaddr);
 }

@@ -15,6 +15,7 @@ import {
   PAGE_SIZE,
   type Page,
   PREEMPT_MASK,
+  paeEntry,
   pte_none,
   pte_pfn,
   pte_present,
@@ -33,21 +34,29 @@ export function checkKmapInvariants(km: Kmap): void {
   const { pkmap_count, LAST_PKMAP } = pkmap;
 
   if (pkmap.PKMAP_BASE + LAST_PKMAP * PAGE_SIZE > FIXADDR_START) {
-    problems.push(`the pkmap window ends above FIXADDR_START ${hex(FIXADDR_START)} (fixmap and kmap areas overlap)`);
+    problems.push(
+      `the pkmap window ends above FIXADDR_START ${hex(FIXADDR_START)} (fixmap and kmap areas overlap)`,
+    );
   }
   if (pkmap.last_pkmap_nr < 0 || pkmap.last_pkmap_nr >= LAST_PKMAP) {
     problems.push(`last_pkmap_nr ${pkmap.last_pkmap_nr} is outside 0..${LAST_PKMAP - 1}`);
   }
 
+  /* one read of the whole pkmap page table (the entries exactly as readEntry decodes them) */
+  const words = new Uint32Array(machine.ram.readBytes(pkmap.pkmap_page_table, PAGE_SIZE).slice().buffer);
+  const pteOf = machine.pae
+    ? (nr: number) => paeEntry(words[2 * nr], words[2 * nr + 1])
+    : (nr: number) => words[nr];
   const owner = new Map<number, number>();
   let users = 0;
   for (let nr = 0; nr < LAST_PKMAP; nr++) {
     const count = pkmap_count[nr];
     const vaddr = pkmap.PKMAP_ADDR(nr);
-    const pte = pkmap.pkmap_pte(nr);
+    const pte = pteOf(nr);
     if (count < 0) problems.push(`pkmap_count[${nr}] is negative (${count})`);
     if (count === 0) {
-      if (!pte_none(pte)) problems.push(`pkmap slot ${nr} has count 0 but its pte is not empty (${hex(pte)})`);
+      if (!pte_none(pte))
+        problems.push(`pkmap slot ${nr} has count 0 but its pte is not empty (${hex(pte)})`);
       for (const cpu of machine.cpus) {
         if (cpu.tlb.entries[vaddr >>> 12] !== 0) {
           problems.push(`pkmap slot ${nr} has count 0 but CPU ${cpu.id}'s TLB still holds ${hex(vaddr)}`);
@@ -62,7 +71,8 @@ export function checkKmapInvariants(km: Kmap): void {
       continue;
     }
     const page = pte_pfn(pte) as number as Page;
-    if (!pa.PageHighMem(page)) problems.push(`pkmap slot ${nr} maps pfn ${hex(page)}, which is not a highmem page`);
+    if (!pa.PageHighMem(page))
+      problems.push(`pkmap slot ${nr} maps pfn ${hex(page)}, which is not a highmem page`);
     const addr = pa.page_address(page);
     if (addr !== vaddr) {
       problems.push(
@@ -83,7 +93,9 @@ export function checkKmapInvariants(km: Kmap): void {
     if (pfn < 0) continue;
     const nr = owner.get(pfn);
     if (nr === undefined || pkmap.PKMAP_ADDR(nr) !== table.mapVirtual[e]) {
-      problems.push(`page_address_htable maps pfn ${hex(pfn)} to ${hex(table.mapVirtual[e])}, which no pkmap slot backs`);
+      problems.push(
+        `page_address_htable maps pfn ${hex(pfn)} to ${hex(table.mapVirtual[e])}, which no pkmap slot backs`,
+      );
     }
   }
   for (const w of pkmap.pkmap_map_wait) {
@@ -99,17 +111,23 @@ export function checkKmapInvariants(km: Kmap): void {
       continue;
     }
     if (depth > (c.preempt_count & PREEMPT_MASK)) {
-      problems.push(`CPU ${cpu} has ${depth} kmap_atomic outstanding but preempt_count is ${hex(c.preempt_count)}`);
+      problems.push(
+        `CPU ${cpu} has ${depth} kmap_atomic outstanding but preempt_count is ${hex(c.preempt_count)}`,
+      );
     }
     for (let type = 0; type < KM_TYPE_NR; type++) {
       const idx = type + KM_TYPE_NR * cpu;
       const inUse = atomic.km_slot_page[idx];
       const pte = atomic.slot_pte(idx);
       if (inUse !== 0 && (!pte_present(pte) || pte_pfn(pte) !== inUse - 1)) {
-        problems.push(`kmap_atomic slot ${type} of CPU ${cpu} is in use for pfn ${hex(inUse - 1)} but its pte is ${hex(pte)}`);
+        problems.push(
+          `kmap_atomic slot ${type} of CPU ${cpu} is in use for pfn ${hex(inUse - 1)} but its pte is ${hex(pte)}`,
+        );
       }
       if (inUse === 0 && atomic.debug_highmem && !pte_none(pte)) {
-        problems.push(`kmap_atomic slot ${type} of CPU ${cpu} is not in use but its pte is set (debug_highmem)`);
+        problems.push(
+          `kmap_atomic slot ${type} of CPU ${cpu} is not in use but its pte is set (debug_highmem)`,
+        );
       }
     }
   }

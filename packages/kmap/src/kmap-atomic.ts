@@ -20,10 +20,10 @@ import {
   KM_TYPE_NR,
   lookupPte,
   type Machine,
-  type Page,
   mk_pte,
   NR_CPUS,
   PAGE_MASK,
+  type Page,
   type PhysAddr,
   preempt_disable,
   preempt_enable,
@@ -114,7 +114,8 @@ export class KmapAtomic {
     const cpu = this.machine.cpus[cpuId];
     if (!this.pa.PageHighMem(page)) {
       const vaddr = this.pa.page_address(page);
-      if (vaddr === null) throw new KmapError("kmap_atomic", undefined, `lowmem pfn 0x${page.toString(16)} has no address`);
+      if (vaddr === null)
+        throw new KmapError("kmap_atomic", undefined, `lowmem pfn 0x${page.toString(16)} has no address`);
       preempt_disable(cpu);
       this.km_depth[cpuId]++;
       return vaddr;
@@ -122,12 +123,21 @@ export class KmapAtomic {
     const idx = type + KM_TYPE_NR * cpuId;
     const vaddr = asVirt(__fix_to_virt(FIX_KMAP_BEGIN + idx));
     if (this.debug_highmem && !pte_none(this.slot_pte(idx))) {
-      throw new KmapError("kmap_atomic", vaddr, `slot ${km_type_names[type]} of CPU ${cpuId} is still mapped (pte not none; missing kunmap_atomic?)`);
+      throw new KmapError(
+        "kmap_atomic",
+        vaddr,
+        `slot ${km_type_names[type]} of CPU ${cpuId} is still mapped (pte not none; missing kunmap_atomic?)`,
+      );
     }
     /* even !CONFIG_PREEMPT needs this, for in_atomic in do_page_fault */
     preempt_disable(cpu);
     this.km_depth[cpuId]++;
-    this.machine.paging.writeEntry(this.machine.ram, this.kmap_pte_table, this.kmap_pte - idx, mk_pte(page, this.kmap_prot));
+    this.machine.paging.writeEntry(
+      this.machine.ram,
+      this.kmap_pte_table,
+      this.kmap_pte - idx,
+      mk_pte(page, this.kmap_prot),
+    );
     __flush_tlb_one(cpu, vaddr);
     this.km_slot_page[idx] = page + 1;
     return vaddr;
@@ -144,13 +154,21 @@ export class KmapAtomic {
     const cpu = this.machine.cpus[cpuId];
     const vaddr = (kvaddr & PAGE_MASK) >>> 0;
     if (this.km_depth[cpuId] === 0) {
-      throw new KmapError("kunmap_atomic", vaddr, `no kmap_atomic outstanding on CPU ${cpuId} (preempt_count would underflow)`);
+      throw new KmapError(
+        "kunmap_atomic",
+        vaddr,
+        `no kmap_atomic outstanding on CPU ${cpuId} (preempt_count would underflow)`,
+      );
     }
     const idx = type + KM_TYPE_NR * cpuId;
     const slot = __fix_to_virt(FIX_KMAP_BEGIN + idx);
     if (this.debug_highmem && vaddr >= FIXADDR_START) {
       if (vaddr !== slot) {
-        throw new KmapError("kunmap_atomic", vaddr, `address is not the ${km_type_names[type]} slot of CPU ${cpuId} (0x${slot.toString(16)})`);
+        throw new KmapError(
+          "kunmap_atomic",
+          vaddr,
+          `address is not the ${km_type_names[type]} slot of CPU ${cpuId} (0x${slot.toString(16)})`,
+        );
       }
       /* force other users of this slot to oops if they use it without remapping */
       this.machine.paging.writeEntry(this.machine.ram, this.kmap_pte_table, this.kmap_pte - idx, 0);

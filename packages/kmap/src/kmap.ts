@@ -182,13 +182,18 @@ export class Kmap {
   private might_sleep(call: string, page: Page): void {
     const cpu = this.machine.cpus[smp_processor_id(this.machine)];
     if (in_interrupt(cpu)) {
-      throw new KmapError(call, undefined, `called in interrupt context for pfn 0x${page.toString(16)} (it may sleep)`);
+      throw new KmapError(
+        call,
+        undefined,
+        `called in interrupt context for pfn 0x${page.toString(16)} (it may sleep)`,
+      );
     }
   }
 
   private lowmemAddress(call: string, page: Page): VirtAddr {
     const vaddr = this.pa.page_address(page);
-    if (vaddr === null) throw new KmapError(call, undefined, `lowmem pfn 0x${page.toString(16)} has no address`);
+    if (vaddr === null)
+      throw new KmapError(call, undefined, `lowmem pfn 0x${page.toString(16)} has no address`);
     return vaddr;
   }
 }

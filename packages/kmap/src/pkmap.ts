@@ -18,9 +18,9 @@ import {
   LAST_PKMAP as LAST_PKMAP_OF,
   lookupPte,
   type Machine,
-  type Page,
   mk_pte,
   PAGE_SHIFT,
+  type Page,
   type PhysAddr,
   PKMAP_BASE as PKMAP_BASE_OF,
   pte_none,
@@ -96,7 +96,11 @@ export class Pkmap {
     this.pkmap_count = new Int32Array(this.LAST_PKMAP);
     const where = lookupPte(this.machine, pa.swapper_pg_dir, this.PKMAP_BASE);
     if (where === null || where.large || where.idx !== 0) {
-      throw new KmapError("permanent_kmaps_init", this.PKMAP_BASE, "swapper_pg_dir has no page table starting at PKMAP_BASE (pagetable_init must build it)");
+      throw new KmapError(
+        "permanent_kmaps_init",
+        this.PKMAP_BASE,
+        "swapper_pg_dir has no page table starting at PKMAP_BASE (pagetable_init must build it)",
+      );
     }
     this.pkmap_page_table = where.tablePa;
   }
@@ -126,7 +130,8 @@ export class Pkmap {
     if (vaddr === null) {
       if (this.wouldSleep()) throw new KmapWouldSleepError("kmap_high", page);
       vaddr = this.map_new_virtual(page);
-      if (vaddr === null) throw new KmapError("map_new_virtual", undefined, "slot search failed after a successful dry run");
+      if (vaddr === null)
+        throw new KmapError("map_new_virtual", undefined, "slot search failed after a successful dry run");
     }
     return this.get(vaddr);
   }
@@ -161,7 +166,11 @@ export class Pkmap {
       throw new KmapError("kunmap_high", vaddr, "page_address is not a pkmap address");
     }
     if (this.pkmap_count[nr] <= 1) {
-      throw new KmapError("kunmap_high", vaddr, `pkmap_count[${nr}] would drop to ${this.pkmap_count[nr] - 1} (a count must never reach 0 without a TLB flush)`);
+      throw new KmapError(
+        "kunmap_high",
+        vaddr,
+        `pkmap_count[${nr}] would drop to ${this.pkmap_count[nr] - 1} (a count must never reach 0 without a TLB flush)`,
+      );
     }
     this.outstanding--;
     /* only 1 (no users left) can let a sleeper proceed */
@@ -201,7 +210,11 @@ export class Pkmap {
     const { pkmap_count, LAST_PKMAP } = this;
     for (let i = 0; i < LAST_PKMAP; i++) {
       if (pkmap_count[i] === 1 && pte_none(this.pkmap_pte(i))) {
-        throw new KmapError("flush_all_zero_pkmaps", this.PKMAP_ADDR(i), `pkmap_count[${i}] is 1 but its pte is empty`);
+        throw new KmapError(
+          "flush_all_zero_pkmaps",
+          this.PKMAP_ADDR(i),
+          `pkmap_count[${i}] is 1 but its pte is empty`,
+        );
       }
     }
     const { ram, paging } = this.machine;
@@ -264,7 +277,11 @@ export class Pkmap {
   private refuseInterrupt(call: string, page: Page): void {
     const cpu = this.machine.cpus[smp_processor_id(this.machine)];
     if (in_interrupt(cpu)) {
-      throw new KmapError(call, undefined, `called in interrupt context for pfn 0x${page.toString(16)} (it may sleep)`);
+      throw new KmapError(
+        call,
+        undefined,
+        `called in interrupt context for pfn 0x${page.toString(16)} (it may sleep)`,
+      );
     }
   }
 }

@@ -7,7 +7,8 @@ import { readVirt, writeVirt } from "../src/kaccess.js";
 import { KM_USER0, KM_USER1 } from "../src/kmap-types.js";
 import { boot, highPages, MiB } from "./helpers.js";
 
-const pattern = (n: number, seed: number): number[] => Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+const pattern = (n: number, seed: number): number[] =>
+  Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 
 describe.each([
   { name: "2-level, 1 GiB", memBytes: 1024 * MiB, pae: false },

@@ -1,6 +1,6 @@
 /* Shared set-up for the kmap tests: a real Machine + PageAllocator booted as the kernel boots. */
 import { Machine, type Page } from "@i386mm/hw-i386";
-import { GFP_HIGHUSER, GFP_KERNEL, type PageAllocator, PageAllocator as PA } from "@i386mm/page-alloc";
+import { GFP_HIGHUSER, GFP_KERNEL, PageAllocator as PA, type PageAllocator } from "@i386mm/page-alloc";
 import { Kmap } from "../src/kmap.js";
 
 export const MiB = 1024 * 1024;
@@ -15,7 +15,11 @@ export interface BootOpts {
 
 /** Boot a machine (1 GiB, 2 CPUs, non-PAE by default) and build a Kmap with DEBUG_HIGHMEM checks on. */
 export function boot(opts: BootOpts = {}): { machine: Machine; pa: PageAllocator; km: Kmap } {
-  const machine = new Machine({ memBytes: opts.memBytes ?? 1024 * MiB, pae: opts.pae ?? false, cpus: opts.cpus ?? 2 });
+  const machine = new Machine({
+    memBytes: opts.memBytes ?? 1024 * MiB,
+    pae: opts.pae ?? false,
+    cpus: opts.cpus ?? 2,
+  });
   const pa = new PA(machine);
   const km = new Kmap(pa, { debug_highmem: opts.debug_highmem ?? true });
   return { machine, pa, km };

@@ -3,7 +3,7 @@
  * kmap_atomic sequences across CPUs keep every invariant, the reference counts and the data
  * seen through each mapping (a stale TLB entry would show another page's tag).
  */
-import { InvariantError, irq_enter, irq_exit, type Page, PAGE_SIZE, pte_pfn } from "@i386mm/hw-i386";
+import { InvariantError, irq_enter, irq_exit, PAGE_SIZE, type Page, pte_pfn } from "@i386mm/hw-i386";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { KmapError, KmapWouldSleepError } from "../src/errors.js";
@@ -11,7 +11,7 @@ import { checkKmapInvariants } from "../src/invariants.js";
 import { readVirt } from "../src/kaccess.js";
 import type { Kmap } from "../src/kmap.js";
 import { KM_IRQ0, KM_TYPE_NR, type km_type } from "../src/kmap-types.js";
-import { boot, highPages } from "./helpers.js";
+import { boot, highPages, MiB } from "./helpers.js";
 
 describe("checkKmapInvariants reports corruption in plain language", () => {
   it("passes on a fresh machine and lists each broken statement", () => {
@@ -46,7 +46,9 @@ describe("checkKmapInvariants reports corruption in plain language", () => {
     km.pkmap_count[1] = 0;
     machine.paging.writeEntry(machine.ram, km.pkmap.pkmap_page_table, 1, 0);
     pa.set_page_address(p, null);
-    expect(() => checkKmapInvariants(km)).toThrow(/pkmap slot 1 has count 0 but CPU 0's TLB still holds 0xff801000/);
+    expect(() => checkKmapInvariants(km)).toThrow(
+      /pkmap slot 1 has count 0 but CPU 0's TLB still holds 0xff801000/,
+    );
   });
 });
 
@@ -62,9 +64,26 @@ type Op =
 const NPAGES = 700;
 const CPUS = 3;
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constant("kmap" as const), page: fc.nat(NPAGES - 1), cpu: fc.nat(CPUS - 1) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("kmapWait" as const), page: fc.nat(NPAGES - 1), cpu: fc.nat(CPUS - 1) }) },
-  { weight: 4, arbitrary: fc.record({ op: fc.constant("kunmap" as const), pick: fc.nat(), cpu: fc.nat(CPUS - 1) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant("kmap" as const),
+      page: fc.nat(NPAGES - 1),
+      cpu: fc.nat(CPUS - 1),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("kmapWait" as const),
+      page: fc.nat(NPAGES - 1),
+      cpu: fc.nat(CPUS - 1),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({ op: fc.constant("kunmap" as const), pick: fc.nat(), cpu: fc.nat(CPUS - 1) }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -75,7 +94,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("unatomic" as const), cpu: fc.nat(CPUS - 1) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("irq" as const), page: fc.nat(NPAGES - 1), cpu: fc.nat(CPUS - 1) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("irq" as const),
+      page: fc.nat(NPAGES - 1),
+      cpu: fc.nat(CPUS - 1),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ op: "flush" as const }) },
 );
 
@@ -98,11 +124,20 @@ function refsMatch(km: Kmap, held: Page[]): void {
   expect([...refs.keys()], "pages held without a slot").toEqual([]);
 }
 
-async function run(ops: Op[]): Promise<void> {
-  const { machine, pa, km } = boot({ pae: true, cpus: CPUS, debug_highmem: true });
+/** What the random runs went through, so the test can insist that they reached the hard paths. */
+const seen = { wouldSleep: 0, woken: 0, flushes: 0, bugs: 0 };
+
+/** Run `ops` after `prefill` plain kmaps (so that random runs reach the exhausted pool). */
+async function run(prefill: number, ops: Op[]): Promise<void> {
+  /* 912 MiB: 16 MiB of high memory is plenty for 700 pages and keeps the boot short */
+  const { machine, pa, km } = boot({ memBytes: 912 * MiB, pae: true, cpus: CPUS, debug_highmem: true });
   const pages = highPages(pa, NPAGES);
   for (const p of pages) machine.ram.write32(p * PAGE_SIZE, p);
   const held: Page[] = [];
+  for (let i = 0; i < prefill; i++) {
+    held.push(pages[i]);
+    km.kmap(pages[i]);
+  }
   const atomics: { va: number; type: km_type; page: Page }[][] = Array.from({ length: CPUS }, () => []);
   let waiting = 0;
   const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -119,6 +154,7 @@ async function run(ops: Op[]): Promise<void> {
         } catch (e) {
           if (!(e instanceof KmapWouldSleepError)) throw e;
           expect(km.pkmap.wouldSleep()).toBe(true);
+          seen.wouldSleep++;
         }
         break;
       }
@@ -127,6 +163,7 @@ async function run(ops: Op[]): Promise<void> {
         waiting++;
         void km.kmapWait(page).then(() => {
           waiting--;
+          seen.woken++;
           held.push(page);
         });
         break;
@@ -143,6 +180,7 @@ async function run(ops: Op[]): Promise<void> {
         const type = o.type as km_type;
         if (mine.some((a) => a.type === type)) {
           expect(() => km.kmap_atomic(page, type)).toThrow(KmapError);
+          seen.bugs++;
           break;
         }
         const va = km.kmap_atomic(page, type);
@@ -192,23 +230,33 @@ async function run(ops: Op[]): Promise<void> {
     await settle();
   }
   checkKmapInvariants(km);
+  seen.flushes += km.pkmap.flushes;
   expect(km.pkmap.outstanding).toBe(0);
   expect(Array.from(km.pkmap_count).every((c) => c <= 1)).toBe(true);
 }
 
 describe("random kmap / kunmap / kmapWait / kmap_atomic across CPUs (PAE: 512 slots, 700 pages)", () => {
-  it("keeps every invariant, the reference counts and the data (seeded)", async () => {
-    await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 900 }), run), {
-      seed: 20050302,
-      numRuns: 12,
-    });
+  it("keeps every invariant, the reference counts and the data (seeded)", { timeout: 60000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.constant(512), fc.integer({ min: 500, max: 511 }), fc.nat(512)),
+        fc.array(opArb, { minLength: 80, maxLength: 250, size: "max" }),
+        run,
+      ),
+      { seed: 20050302, numRuns: 10 },
+    );
+    expect(seen.wouldSleep).toBeGreaterThan(0);
+    expect(seen.woken).toBeGreaterThan(0);
+    expect(seen.flushes).toBeGreaterThan(0);
+    expect(seen.bugs).toBeGreaterThan(0);
   });
 
-  it("exhausts the pool and wakes sleepers (a fixed long sequence)", async () => {
+  it("exhausts the pool and wakes sleepers (a fixed long sequence)", { timeout: 60000 }, async () => {
     const ops: Op[] = [];
     for (let i = 0; i < 600; i++) ops.push({ op: "kmap", page: i, cpu: i % CPUS });
+    for (let i = 0; i < 5; i++) ops.push({ op: "atomic", page: 650 + i, type: i, cpu: 2 });
     for (let i = 600; i < 620; i++) ops.push({ op: "kmapWait", page: i, cpu: 0 });
     for (let i = 0; i < 60; i++) ops.push({ op: "kunmap", pick: i * 7, cpu: 1 });
-    await run(ops);
+    await run(0, ops);
   });
 });

@@ -113,7 +113,9 @@ describe("kmap_atomic / kunmap_atomic", () => {
     expect(machine.cpus[0].preempt_count).toBe(1);
     expect(pte_pfn(km.atomic.slot_pte(KM_PTE0))).toBe(p);
     /* kunmap_atomic with another type's slot address is a BUG too */
-    expect(() => km.kunmap_atomic(va, KM_BOUNCE_READ)).toThrow(/kunmap_atomic: address is not the KM_BOUNCE_READ slot/);
+    expect(() => km.kunmap_atomic(va, KM_BOUNCE_READ)).toThrow(
+      /kunmap_atomic: address is not the KM_BOUNCE_READ slot/,
+    );
     km.kunmap_atomic(va, KM_PTE0);
     /* the debug kunmap_atomic clears the pte and invalidates the TLB entry */
     expect(pte_none(km.atomic.slot_pte(KM_PTE0))).toBe(true);
@@ -145,7 +147,9 @@ describe("kmap_atomic / kunmap_atomic", () => {
     const [p] = highPages(pa, 1);
     const va = km.kmap_atomic(p, KM_USER0);
     machine.setCurrentCpu(1);
-    expect(() => km.kunmap_atomic(va, KM_USER0)).toThrow(/kunmap_atomic: no kmap_atomic outstanding on CPU 1/);
+    expect(() => km.kunmap_atomic(va, KM_USER0)).toThrow(
+      /kunmap_atomic: no kmap_atomic outstanding on CPU 1/,
+    );
     machine.setCurrentCpu(0);
     km.kunmap_atomic(va, KM_USER0);
     expect(() => km.kunmap_atomic(va, KM_USER0)).toThrow(KmapError);

@@ -1,4 +1,12 @@
-import { irq_enter, irq_exit, local_bh_disable, local_bh_enable, type Page, pte_none, pte_pfn } from "@i386mm/hw-i386";
+import {
+  irq_enter,
+  irq_exit,
+  local_bh_disable,
+  local_bh_enable,
+  type Page,
+  pte_none,
+  pte_pfn,
+} from "@i386mm/hw-i386";
 import { describe, expect, it } from "vitest";
 import { KmapError, KmapWouldSleepError } from "../src/errors.js";
 import { checkKmapInvariants } from "../src/invariants.js";
@@ -167,7 +175,9 @@ describe("wrap-around: flush_all_zero_pkmaps", () => {
     km.kunmap(p);
     machine.paging.writeEntry(machine.ram, km.pkmap.pkmap_page_table, 1, 0);
     const before = snapshot(km);
-    expect(() => km.flush_all_zero_pkmaps()).toThrow(/flush_all_zero_pkmaps: pkmap_count\[1\] is 1 but its pte is empty/);
+    expect(() => km.flush_all_zero_pkmaps()).toThrow(
+      /flush_all_zero_pkmaps: pkmap_count\[1\] is 1 but its pte is empty/,
+    );
     expect(snapshot(km)).toEqual(before);
     expect(() => checkKmapInvariants(km)).toThrow(/pkmap slot 1 has count 1 but its pte is not present/);
   });
