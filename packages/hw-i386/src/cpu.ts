@@ -40,6 +40,8 @@ export const DEFAULT_CPU_FEATURES: Readonly<CpuFeatures> = Object.freeze({
 export const X86_CR0_PE = 0x00000001;
 /** Monitor coprocessor. */
 export const X86_CR0_MP = 0x00000002;
+/** Extension type: hard-wired to 1 on 486 and later. */
+export const X86_CR0_ET = 0x00000010;
 /** Numeric error. */
 export const X86_CR0_NE = 0x00000020;
 /** Write Protect: supervisor writes honour RW. */
@@ -57,9 +59,9 @@ export const X86_CR4_PGE = 0x0080;
 /** EFER.NXE (bit 11): enables the NX bit. */
 export const EFER_NX = 1 << 11;
 
-/** CR0 after head.S on a 486+: PE|MP|NE|WP|AM|PG (0x80050033). */
+/** CR0 after head.S on a 486+: PE|MP|ET|NE|WP|AM|PG = 0x80050033 (head.S keeps PG/ET/PE, ORs in 0x50022). */
 export const CR0_AFTER_HEAD_S =
-  (X86_CR0_PE | X86_CR0_MP | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | X86_CR0_PG) >>> 0;
+  (X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | X86_CR0_PG) >>> 0;
 
 /** Bits of preempt_count (include/linux/hardirq.h, 2.6.11). */
 export const PREEMPT_BITS = 8;

@@ -13,7 +13,10 @@ import {
   CR0_AFTER_HEAD_S,
   DEFAULT_CPU_FEATURES,
   EFER_NX,
+  PREEMPT_MASK,
   X86_CR4_PAE,
+  X86_CR4_PGE,
+  X86_CR4_PSE,
 } from "./cpu.js";
 import { type E820Entry, type E820Map, qemuE820, validateE820 } from "./e820.js";
 import { InvariantError } from "./errors.js";
@@ -118,14 +121,29 @@ export function smp_processor_id(machine: Machine): number {
   return machine.current;
 }
 
-/** Check the machine-level invariants (CPU ids, current CPU, CR4.PAE matching the kernel's mode, preempt counts). */
+/**
+ * Check the hardware invariants: CPU ids and the current CPU, CR4.PAE matching the kernel's
+ * mode, CR3 alignment, preempt counts, each TLB's bookkeeping, and the RAM's backed-frame count.
+ * Scans every TLB (4 MiB each): meant for tests, not hot loops.
+ */
 export function checkMachineInvariants(machine: Machine): void {
   const problems: string[] = [];
   machine.cpus.forEach((c, i) => {
     if (c.id !== i) problems.push(`cpus[${i}] has id ${c.id}`);
     if (c.paeMode !== machine.pae) problems.push(`CPU ${i}: CR4.PAE does not match the kernel's paging mode`);
+    if (c.cr3 % (machine.pae ? 32 : 4096) !== 0)
+      problems.push(
+        `CPU ${i}: CR3 0x${c.cr3.toString(16)} is not ${machine.pae ? "32-byte" : "page"} aligned`,
+      );
     if (c.preempt_count < 0) problems.push(`CPU ${i}: preempt_count is negative`);
+    if ((c.preempt_count & PREEMPT_MASK) === PREEMPT_MASK) problems.push(`CPU ${i}: preempt count saturated`);
+    problems.push(
+      ...c.tlb.problems(i, (c.cr4 & X86_CR4_PGE) !== 0, c.paeMode || (c.cr4 & X86_CR4_PSE) !== 0),
+    );
   });
+  const backed = machine.ram.countBackedFrames();
+  if (backed !== machine.ram.framesBacked)
+    problems.push(`RAM counts ${machine.ram.framesBacked} backed frames but holds ${backed}`);
   if (machine.current < 0 || machine.current >= machine.cpus.length)
     problems.push(`current CPU ${machine.current} does not exist`);
   if (problems.length > 0) throw new InvariantError(problems);

@@ -256,6 +256,12 @@ export class PhysicalMemory {
     if (s === undefined) this.release(dst);
     else if (dst !== src) this.back(dst).set(s);
   }
+  /** Count backed frames by scanning the frame table (for invariant checks). */
+  countBackedFrames(): number {
+    let n = 0;
+    for (const chunk of this.b8) if (chunk !== undefined) for (const f of chunk) if (f !== undefined) n++;
+    return n;
+  }
   /** True when the frame has host backing (has been written and not zeroed since). */
   isBacked(pfn: Pfn | number): boolean {
     return this.frame8(pfn) !== undefined;

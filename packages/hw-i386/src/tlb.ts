@@ -38,6 +38,8 @@ export class Tlb {
   misses = 0;
   /** Page size of a large entry: 2^22 (2-level) or 2^21 (PAE). */
   largeShift: number;
+  /** Large-page pieces may be cached (cleared only by a full flush): invlpg must look around. */
+  private mayHoldLarge = false;
   private readonly live = new Int32Array(LIVE_CAP);
   private liveCount = 0;
   private overflow = false;
@@ -53,6 +55,7 @@ export class Tlb {
       else this.overflow = true;
     }
     this.entries[vpn] = (pfn << 8) | flags | TLB_VALID;
+    if ((flags & TLB_LARGE) !== 0) this.mayHoldLarge = true;
   }
 
   /** Drop one cached entry by virtual page number. */
@@ -64,6 +67,7 @@ export class Tlb {
   invlpg(va: number): void {
     const vpn = va >>> 12;
     this.entries[vpn] = 0;
+    if (!this.mayHoldLarge) return;
     const n = 1 << (this.largeShift - 12);
     const base = vpn & ~(n - 1);
     const e = this.entries;
@@ -108,6 +112,7 @@ export class Tlb {
 
   private flush(keepGlobal: boolean): void {
     const e = this.entries;
+    if (!keepGlobal) this.mayHoldLarge = false;
     if (this.overflow) {
       if (!keepGlobal) e.fill(0);
       else for (let i = 0; i < e.length; i++) if ((e[i]! & TLB_GLOBAL) === 0) e[i] = 0;
@@ -127,6 +132,33 @@ export class Tlb {
     }
     this.liveCount = kept;
     if (kept > 0) this.dedupe();
+  }
+
+  /**
+   * Plain-language problems with this TLB's bookkeeping (empty when sound): every valid entry is
+   * on the live list, no entry is global while CR4.PGE is clear, no large piece while large pages
+   * are off.
+   */
+  problems(cpuId: number, pge: boolean, largeOn: boolean): string[] {
+    const out: string[] = [];
+    const e = this.entries;
+    const listed = new Set<number>();
+    for (let i = 0; i < this.liveCount; i++) listed.add(this.live[i]!);
+    for (let vpn = 0; vpn < e.length; vpn++) {
+      const v = e[vpn]!;
+      if (v === 0) continue;
+      const va = `0x${((vpn << 12) >>> 0).toString(16)}`;
+      if ((v & TLB_VALID) === 0) out.push(`CPU ${cpuId}: TLB entry for ${va} is neither empty nor valid`);
+      if (!this.overflow && !listed.has(vpn))
+        out.push(`CPU ${cpuId}: TLB entry for ${va} is missing from the live list`);
+      if (!pge && (v & TLB_GLOBAL) !== 0)
+        out.push(`CPU ${cpuId}: global TLB entry for ${va} while CR4.PGE is clear`);
+      if (!largeOn && (v & TLB_LARGE) !== 0)
+        out.push(`CPU ${cpuId}: large-page TLB entry for ${va} while large pages are off`);
+      if ((v & TLB_LARGE) !== 0 && !this.mayHoldLarge)
+        out.push(`CPU ${cpuId}: large entry for ${va} not tracked`);
+    }
+    return out;
   }
 
   private track(vpn: number): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { __flush_tlb_one, set_in_cr4, write_cr3, X86_CR4_PGE, X86_CR4_PSE } from "../src/cpu.js";
-import { Machine } from "../src/machine.js";
+import { checkMachineInvariants, Machine } from "../src/machine.js";
 import { flush_tlb_all, translate } from "../src/mmu.js";
 import { lookupPte, pte_clear, set_pmd_large, set_pte_at } from "../src/pagetable.js";
 import {
@@ -102,6 +102,7 @@ describe.each([false, true])("TLB (pae=%s)", (pae) => {
     cpu.tlb.invlpg(0xc0000000 + 0x3000);
     expect(cpu.tlb.size()).toBe(0);
     expect(translate(m, cpu, 0xc0000000 + size - 4096)).toEqual({ phys: 2 * size - 4096 });
+    checkMachineInvariants(m);
     expect(lookupPte(m, CR3, 0xc0000000)!.large).toBe(true);
   });
 
@@ -132,6 +133,7 @@ describe.each([false, true])("TLB (pae=%s)", (pae) => {
     expect(c1.cr2).toBe(0xc0003000);
     flush_tlb_all(m);
     expect(translate(m, c0, 0xc0002000)).toEqual({ phys: 0x41000 });
+    checkMachineInvariants(m);
   });
 
   it("survives more live entries than the live list holds", () => {
@@ -146,6 +148,7 @@ describe.each([false, true])("TLB (pae=%s)", (pae) => {
     let n = 0;
     for (let va = 0x40000000; n < 70000; va += 4096, n++) translate(m, cpu, va, { user: true });
     expect(cpu.tlb.size()).toBe(70001);
+    checkMachineInvariants(m);
     write_cr3(cpu, CR3);
     expect(cpu.tlb.size()).toBe(1);
     flush_tlb_all(m);
