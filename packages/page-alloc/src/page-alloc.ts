@@ -47,6 +47,7 @@ import {
   PREP_NEW_PAGE_CLEAR,
 } from "./page-flags.js";
 import { drain_cpu_pages, PCP_COLD, PCP_HOT, pcp_free, pcp_rmqueue } from "./pcp.js";
+import { buddyinfo, extfrag_index, meminfo, pagetypeinfo, unusable_index, zoneinfo } from "./proc.js";
 import {
   min_free_kbytes_for,
   nr_free_zone_pages,
@@ -762,6 +763,33 @@ export class PageAllocator {
   /** drain_local_pages: spill the current CPU's hot and cold lists into the buddy lists. */
   drain_local_pages(): void {
     drain_cpu_pages(this.mem_map, this.zones, this.machine.current);
+  }
+
+  // ---------------------------------------------------------------- views
+
+  /** /proc/buddyinfo. */
+  buddyinfo(): string {
+    return buddyinfo(this.node_data);
+  }
+  /** /proc/zoneinfo (first, 2.6.13 format: 2.6.11 itself had no zoneinfo). */
+  zoneinfo(): string {
+    return zoneinfo(this.node_data);
+  }
+  /** /proc/meminfo: MemTotal, MemFree, HighTotal, HighFree, LowTotal, LowFree. */
+  meminfo(): string {
+    return meminfo(this);
+  }
+  /** /proc/pagetypeinfo-style free block counts per order. */
+  pagetypeinfo(): string {
+    return pagetypeinfo(this.node_data, this.machine.pae);
+  }
+  /** The unusable free space index per zone and order (debugfs extfrag/unusable_index). */
+  unusable_index(): string {
+    return unusable_index(this.node_data);
+  }
+  /** The external fragmentation index per zone and order (debugfs extfrag/extfrag_index). */
+  extfrag_index(): string {
+    return extfrag_index(this.node_data);
   }
 
   // ---------------------------------------------------------------- helpers
