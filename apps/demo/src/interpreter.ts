@@ -12,6 +12,7 @@ import type { Binding, ErrorReport, KernelApi } from "./kernel-api.js";
 import { ScenarioSyntaxError } from "./lexer.js";
 import { type Expr, type LValue, parseLine, type Stmt } from "./parser.js";
 import {
+  type FormatContext,
   formatValue,
   hex,
   NULL_VALUE,
@@ -41,7 +42,8 @@ export type RunEvent =
       readonly json: unknown;
     }
   | { readonly t: "dmesg"; readonly line: number; readonly text: string }
-  | { readonly t: "error"; readonly line: number; readonly report: ErrorReport };
+  | { readonly t: "error"; readonly line: number; readonly report: ErrorReport }
+  | { readonly t: "expected"; readonly line: number; readonly report: ErrorReport };
 
 /** A statement-level failure that is the scenario's fault, not the kernel's. */
 export class ScenarioError extends Error {
@@ -51,7 +53,8 @@ export class ScenarioError extends Error {
   }
 }
 
-/** Loop bodies print their first results, then a count, then the last result. */
+/** Loops of up to LOOP_SHOW_ALL iterations print every result; longer ones the first LOOP_SHOWN, a count, the last. */
+const LOOP_SHOW_ALL = 8;
 const LOOP_SHOWN = 2;
 /** Upper bound on one for-loop, so a typo cannot hang the CLI. */
 export const MAX_LOOP = 1 << 20;
@@ -139,6 +142,11 @@ export class Interpreter {
 
   private lastCall: string | undefined;
 
+  private get fmt(): FormatContext {
+    const k = this.kernel;
+    return { page: (pfn) => k.pageInfo(pfn), object: (kind, o) => k.object(kind, o), errnos: k.errnos };
+  }
+
   private execInner(stmt: Stmt, quiet: boolean): void {
     switch (stmt.k) {
       case "empty":
@@ -211,6 +219,25 @@ export class Interpreter {
       case "for":
         this.execFor(stmt);
         return;
+      case "expect_error": {
+        // Run the body on its own event list; an error is the expected outcome.
+        const outer = this.events;
+        this.events = [];
+        let failure: ErrorReport | undefined;
+        try {
+          this.execInner(stmt.body, false);
+        } catch (e) {
+          failure = this.report(e);
+        }
+        this.flushMessages();
+        const inner = this.events;
+        this.events = outer;
+        outer.push(...inner);
+        if (!failure)
+          throw new ScenarioError("expect_error: the statement succeeded, but an error was expected");
+        outer.push({ t: "expected", line: this.line, report: failure });
+        return;
+      }
     }
   }
 
@@ -218,8 +245,8 @@ export class Interpreter {
     const from = this.asNumber(this.eval(stmt.from), "for: the start");
     const to = this.asNumber(this.eval(stmt.to), "for: the bound");
     if (to - from > MAX_LOOP) throw new ScenarioError(`for: more than ${MAX_LOOP} iterations`);
-    const collected: RunEvent[] = [];
     const outer = this.events;
+    let last: RunEvent[] = [];
     let n = 0;
     for (let i = from; i < to; i++) {
       this.vars.set(stmt.v, num(i));
@@ -228,29 +255,26 @@ export class Interpreter {
       const evs = this.events;
       this.events = outer;
       n++;
-      if (!ok) {
-        // Show what happened in the failing iteration (the error is already counted).
-        for (const e of evs) outer.push(e);
-        return;
+      if (!ok || n <= LOOP_SHOWN || to - from <= LOOP_SHOW_ALL) {
+        outer.push(...evs);
+        if (!ok) return; // the error is already counted; the loop stops
+        continue;
       }
-      // Keep the first results and the very last one; kernel messages are always kept.
-      for (const e of evs) {
-        if (e.t === "dmesg") outer.push(e);
-        else if (n <= LOOP_SHOWN) outer.push(e);
-        else (collected.length = 0), collected.push(e);
-      }
+      // Later iterations: kernel messages always show; results only for the last iteration.
+      outer.push(...evs.filter((e) => e.t === "dmesg"));
+      last = evs.filter((e) => e.t !== "dmesg");
     }
     if (n > LOOP_SHOWN + 1)
       outer.push({
         t: "echo",
         line: this.line,
-        text: `     ... ${n - LOOP_SHOWN - 1} more iteration(s) ...`,
+        text: `      ... ${n - LOOP_SHOWN - 1} more iteration(s) ...`,
       });
-    for (const e of collected) outer.push(e);
+    outer.push(...last);
   }
 
   private result(v: Value, name?: string): void {
-    const text = formatValue(v, (pfn) => this.kernel.pageInfo(pfn), this.kernel.errnos);
+    const text = formatValue(v, this.fmt);
     const json = valueToJson(v, (pfn) => this.kernel.pageInfo(pfn));
     this.events.push(
       name === undefined
@@ -289,7 +313,7 @@ export class Interpreter {
     return text.replace(/\$\{(\w+)\}|\$(\w+)/g, (all, a: string | undefined, b: string | undefined) => {
       const name = (a ?? b)!;
       const v = this.vars.get(name);
-      if (v !== undefined) return formatValue(v, (pfn) => this.kernel.pageInfo(pfn), this.kernel.errnos);
+      if (v !== undefined) return formatValue(v, this.fmt);
       const c = this.kernel.constants.get(name);
       return c !== undefined ? hex(c) : all;
     });
@@ -579,7 +603,7 @@ export function convertResult(b: Binding, r: unknown): Value {
   if (typeof r === "boolean") return num(r ? 1 : 0, "bool");
   if (typeof r === "number") {
     if (!ret || ret === "void") return num(r);
-    if (ret === "cache" || ret === "zone" || ret === "vm_struct") return num(r);
+    if (ret === "cache" || ret === "zone" || ret === "vm_struct" || ret === "slab") return num(r);
     if (ret === "addr") return num(r >>> 0 === r || r > 0xffffffff ? r : r >>> 0, "addr");
     return num(r, ret);
   }
@@ -592,7 +616,9 @@ export function convertResult(b: Binding, r: unknown): Value {
           ? "struct zone"
           : ret === "vm_struct"
             ? "struct vm_struct"
-            : "struct";
+            : ret === "slab"
+              ? "struct slab"
+              : "struct";
     return { t: "obj", kind, v: r };
   }
   return num(Number(r));

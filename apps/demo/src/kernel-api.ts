@@ -8,7 +8,7 @@
  */
 
 import type { Signature } from "./bindings.js";
-import type { ErrnoNames, PageInfo } from "./values.js";
+import type { ErrnoNames, FormatContext, PageInfo } from "./values.js";
 
 /** A callable kernel function: its C signature (null when picked up by name only) and the call. */
 export interface Binding {
@@ -42,7 +42,7 @@ export interface ErrorReport {
 }
 
 /** The booted kernel as the scenario language sees it. */
-export interface KernelApi {
+export interface KernelApi extends FormatContext {
   readonly bindings: ReadonlyMap<string, Binding>;
   /** Every constant the book names (GFP_*, __GFP_*, SLAB_*, FIX_*, KM_*, PAGE_*, ...). */
   readonly constants: ReadonlyMap<string, number>;
@@ -51,6 +51,8 @@ export interface KernelApi {
   readonly views: readonly string[];
   /** Read-only description of a struct page, or null if pfn is not in mem_map. */
   pageInfo(pfn: number): PageInfo | null;
+  /** One-line description of a kernel structure (kmem_cache_t, struct slab, ...), or null. */
+  object(kind: string, o: object): string | null;
   /** Render /proc/<name>; null if there is no such view. */
   view(name: string): ViewOutput | null;
   /** Walk the page tables for `va` on the current CPU (through its TLB). */

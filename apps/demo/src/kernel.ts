@@ -19,6 +19,14 @@ import * as slabPkg from "@i386mm/slab";
 import { checkSlabInvariants, SlabAllocator } from "@i386mm/slab";
 import { isKernelName, SIGNATURE_BY_NAME, type Signature } from "./bindings.js";
 import { bootJson, bootLines } from "./boot-log.js";
+import {
+  describeCache,
+  describeSlab,
+  describeVm,
+  describeZone,
+  getPageSlab,
+  type StructSlab,
+} from "./describe.js";
 import type { Binding, ErrorReport, KernelApi, ViewOutput } from "./kernel-api.js";
 import { translateView } from "./translate.js";
 import { formatValue, type PageInfo, type Value } from "./values.js";
@@ -150,6 +158,11 @@ export class Kernel implements KernelApi {
     };
     return [
       mk("smp_processor_id", "int", [], "include/asm-i386/smp.h", () => hw.smp_processor_id(m)),
+      mk("GET_PAGE_SLAB", "slab", [["page", "pg"]], "mm/slab.c", (a) => getPageSlab(this.slab, n(a, 0))),
+      mk("GET_PAGE_CACHE", "cache", [["page", "pg"]], "mm/slab.c", (a) => {
+        const id = this.pa.mem_map.lru_next[n(a, 0)] ?? 0;
+        return id > 0 ? (this.slab.cacheById[id] ?? null) : null;
+      }),
       mk("__pa", "phys", [["addr", "x"]], "include/asm-i386/page.h", (a) => n(a, 0) - hw.PAGE_OFFSET),
       mk("__va", "addr", [["phys", "x"]], "include/asm-i386/page.h", (a) => (n(a, 0) + hw.PAGE_OFFSET) >>> 0),
       mk("pgd_index", "int", [["addr", "address"]], "include/asm-i386/pgtable.h", (a) =>
@@ -276,9 +289,24 @@ export class Kernel implements KernelApi {
     };
   }
 
-  /** Printable form of a value with this kernel's page descriptions. */
+  object(kind: string, o: object): string | null {
+    switch (kind) {
+      case "kmem_cache_t":
+        return describeCache(this.slab, o as kmem_cache_t, this.machine.current);
+      case "struct slab":
+        return describeSlab(o as StructSlab);
+      case "struct vm_struct":
+        return describeVm(o as vm_struct);
+      case "struct zone":
+        return describeZone(o as Zone);
+      default:
+        return null;
+    }
+  }
+
+  /** Printable form of a value with this kernel's page and structure descriptions. */
   format(v: Value): string {
-    return formatValue(v, (pfn) => this.pageInfo(pfn), this.errnos);
+    return formatValue(v, this);
   }
 
   view(name: string): ViewOutput | null {

@@ -71,6 +71,22 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       throw e;
     }
   }
+  // A scenario may name the machine it wants: `# i386mm: --mem 128M --cpus 2` in its opening
+  // comment lines. Flags given on the command line come after, so they win.
+  if (script) {
+    const flags = scenarioFlags(script.text);
+    if (flags.length) {
+      try {
+        inv = parseArgs(["run", ...flags, ...argv.slice(1)]);
+      } catch (e) {
+        if (e instanceof UsageError) {
+          io.err(`i386mm: ${script.name}: ${e.message}\n`);
+          return EXIT_USAGE;
+        }
+        throw e;
+      }
+    }
+  }
   let kernel: Kernel;
   try {
     kernel = bootKernel({ memBytes: inv.memBytes, pae: inv.pae, cpus: inv.cpus, nodes: inv.nodes });
@@ -113,6 +129,18 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       if (script) return runText(kernel, inv, script, io, false);
       return repl(kernel, inv, io);
   }
+}
+
+/** Flags from a scenario's `# i386mm: ...` lines (only in the leading comment block). */
+export function scenarioFlags(text: string): string[] {
+  const flags: string[] = [];
+  for (const line of text.split("\n")) {
+    const t = line.trim();
+    if (t !== "" && !t.startsWith("#")) break;
+    const m = /^#\s*i386mm:\s*(.*)$/.exec(t);
+    if (m) flags.push(...m[1]!.split(/\s+/).filter(Boolean));
+  }
+  return flags;
 }
 
 function asObject(j: unknown): Record<string, unknown> {
@@ -173,6 +201,11 @@ function printEvents(file: string, events: readonly RunEvent[], io: Io, showSour
       case "error":
         io.err(formatError(file, ev));
         break;
+      case "expected":
+        io.out(
+          `      expected error: ${formatError(file, { ...ev, t: "error" }).replace(`${file}:${ev.line}: `, "")}`,
+        );
+        break;
     }
   }
 }
@@ -212,6 +245,9 @@ export function eventsToJson(file: string, events: readonly RunEvent[]): unknown
         break;
       case "error":
         s.error = { ...ev.report, where: `${file}:${ev.line}` };
+        break;
+      case "expected":
+        (s.results as unknown[]).push({ expectedError: ev.report });
         break;
     }
   }

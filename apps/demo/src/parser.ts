@@ -3,13 +3,14 @@
  *
  *   stmt   := 'cat' /proc/<view> | 'translate' expr [',' access]* | 'check' | 'echo' text
  *           | 'assert' expr | 'cpu' expr | 'for' '(' i '=' expr ';' i '<' expr ';' i '++' ')' stmt
+ *           | 'expect_error' stmt          (the statement must fail; its error is shown, not counted)
  *           | lvalue '=' expr | expr
  *   lvalue := name | name '[' expr ']'
  *   expr   := C precedence: || && | ^ & (== !=) (< <= > >=) (<< >>) (+ -) (* / %) unary postfix
  *   postfix:= primary ( '(' args ')' | '[' expr ']' | '->' field )*
  *   primary:= number | "string" | NULL | name | '(' expr ')'
  *
- * Commands (cat, translate, check, echo, assert, cpu, for) are recognised only as the first word
+ * Commands (cat, translate, check, echo, assert, cpu, for, expect_error) are recognised only as the first word
  * of a line, so the language can grow new commands without reserving kernel names.
  * Invariant: parseLine never throws anything but ScenarioSyntaxError.
  */
@@ -45,6 +46,7 @@ export type Stmt =
   | { readonly k: "echo"; readonly text: string }
   | { readonly k: "assert"; readonly e: Expr }
   | { readonly k: "cpu"; readonly e: Expr }
+  | { readonly k: "expect_error"; readonly body: Stmt }
   | {
       readonly k: "for";
       readonly v: string;
@@ -179,7 +181,7 @@ function parsePrimary(c: Cursor): Expr {
   throw new ScenarioSyntaxError(`expected an expression ${found(t)}`, t.col);
 }
 
-const COMMANDS = new Set(["cat", "translate", "check", "echo", "assert", "cpu", "for"]);
+const COMMANDS = new Set(["cat", "translate", "check", "echo", "assert", "cpu", "for", "expect_error"]);
 
 /** Words that start a command; a scenario cannot use them as variable names. */
 export const COMMAND_WORDS: ReadonlySet<string> = COMMANDS;
@@ -214,6 +216,12 @@ function parseStmtTokens(c: Cursor, raw: string): Stmt {
         const e = parseExpr(c);
         c.expectEnd();
         return { k: "cpu", e };
+      }
+      case "expect_error": {
+        const body = parseStmtTokens(c, raw);
+        if (body.k === "empty" || body.k === "echo" || body.k === "expect_error")
+          throw new ScenarioSyntaxError("expect_error: expected a statement that should fail", t.col + 13);
+        return { k: "expect_error", body };
       }
       case "translate": {
         const e = parseExpr(c);

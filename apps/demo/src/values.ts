@@ -68,12 +68,15 @@ export function formatPage(p: PageInfo): string {
   );
 }
 
-/** Printable form of a value; `page` resolves page values (it may be absent before boot). */
-export function formatValue(
-  val: Value,
-  page?: (pfn: number) => PageInfo | null,
-  errnos?: ErrnoNames,
-): string {
+/** What the printer may ask the kernel: page descriptions, structure descriptions, errno names. */
+export interface FormatContext {
+  page?(pfn: number): PageInfo | null;
+  object?(kind: string, o: object): string | null;
+  readonly errnos?: ErrnoNames;
+}
+
+/** Printable form of a value; `ctx` resolves pages and kernel structures. */
+export function formatValue(val: Value, ctx: FormatContext = {}): string {
   switch (val.t) {
     case "null":
       return "NULL";
@@ -84,7 +87,7 @@ export function formatValue(
     case "array":
       return `array[${val.items.size}]`;
     case "obj":
-      return formatObject(val.kind, val.v);
+      return ctx.object?.(val.kind, val.v) ?? formatObject(val.kind, val.v);
     case "num":
       switch (val.kind) {
         case "addr":
@@ -99,11 +102,11 @@ export function formatValue(
           return val.v ? "1 (true)" : "0 (false)";
         case "errno": {
           if (val.v >= 0) return `${val.v}`;
-          const n = errnos?.get(-val.v);
+          const n = ctx.errnos?.get(-val.v);
           return n ? `${val.v} (-${n})` : `${val.v}`;
         }
         case "page": {
-          const info = page?.(val.v);
+          const info = ctx.page?.(val.v);
           return info ? formatPage(info) : `(struct page *) pfn ${hex(val.v)}`;
         }
         default:
