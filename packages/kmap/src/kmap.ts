@@ -89,6 +89,7 @@ export class Kmap {
    * pkmap slot is busy (the kernel would sleep; use kmapWait). Nothing changes on a throw.
    */
   kmap(page: Page): VirtAddr {
+    this.checkPage("kmap", page);
     this.might_sleep("kmap", page);
     if (!this.pa.PageHighMem(page)) return this.lowmemAddress("kmap", page);
     return this.pkmap.kmap_high(page);
@@ -100,6 +101,7 @@ export class Kmap {
    * synchronously, nothing changed).
    */
   kmapWait(page: Page): Promise<VirtAddr> {
+    this.checkPage("kmap", page);
     this.might_sleep("kmap", page);
     if (!this.pa.PageHighMem(page)) return Promise.resolve(this.lowmemAddress("kmap", page));
     return this.pkmap.kmap_high_wait(page);
@@ -110,6 +112,7 @@ export class Kmap {
    * changed) in interrupt context or if the page is not kmapped.
    */
   kunmap(page: Page): void {
+    this.checkPage("kunmap", page);
     const cpu = this.machine.cpus[smp_processor_id(this.machine)];
     if (in_interrupt(cpu)) {
       throw new KmapError("kunmap", undefined, `called in interrupt context for pfn 0x${page.toString(16)}`);
@@ -135,6 +138,7 @@ export class Kmap {
 
   /** kmap_atomic(page, type): map at this CPU's `type` fixmap slot with preemption off. */
   kmap_atomic(page: Page, type: km_type): VirtAddr {
+    this.checkPage("kmap_atomic", page);
     return this.atomic.kmap_atomic(page, type);
   }
 
@@ -176,6 +180,17 @@ export class Kmap {
   /** clear_fixmap(idx): empty fixmap PTE `idx` and invlpg it. */
   clear_fixmap(idx: number): void {
     __set_fixmap(this.machine, this.swapper_pg_dir, idx, 0, 0);
+  }
+
+  /** A `struct page *` outside mem_map would oops on its first dereference: BUG before anything changes. */
+  private checkPage(call: string, page: Page): void {
+    if (!this.pa.pfn_valid(page)) {
+      throw new KmapError(
+        call,
+        page,
+        "not a struct page in mem_map (pfn_valid fails; an address passed as a page?)",
+      );
+    }
   }
 
   /** might_sleep plus the brief's rule: kmap in interrupt context is a BUG (it may sleep). */

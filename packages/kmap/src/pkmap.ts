@@ -20,6 +20,7 @@ import {
   type Machine,
   mk_pte,
   PAGE_SHIFT,
+  PAGE_SIZE,
   type Page,
   type PhysAddr,
   PKMAP_BASE as PKMAP_BASE_OF,
@@ -112,7 +113,7 @@ export class Pkmap {
 
   /** PKMAP_ADDR(nr): linear address of slot nr. */
   PKMAP_ADDR(nr: number): VirtAddr {
-    return asVirt((this.PKMAP_BASE + nr * 4096) >>> 0);
+    return asVirt(this.PKMAP_BASE + nr * PAGE_SIZE);
   }
 
   /** The raw PTE (hardware layout as a number) of slot nr, read from RAM. */
@@ -126,6 +127,7 @@ export class Pkmap {
    */
   kmap_high(page: Page): VirtAddr {
     this.refuseInterrupt("kmap_high", page);
+    this.requireHighMem("kmap_high", page);
     let vaddr = this.pa.page_address(page);
     if (vaddr === null) {
       if (this.wouldSleep()) throw new KmapWouldSleepError("kmap_high", page);
@@ -142,6 +144,7 @@ export class Pkmap {
    */
   kmap_high_wait(page: Page): Promise<VirtAddr> {
     this.refuseInterrupt("kmap_high", page);
+    this.requireHighMem("kmap_high", page);
     const mapped = this.pa.page_address(page);
     if (mapped !== null) return Promise.resolve(this.get(mapped));
     const vaddr = this.map_new_virtual(page);
@@ -157,6 +160,7 @@ export class Pkmap {
    * reach 0 without a flush. Wakes the waiters when the count falls to 1.
    */
   kunmap_high(page: Page): void {
+    this.requireHighMem("kunmap_high", page);
     const vaddr = this.pa.page_address(page);
     if (vaddr === null) {
       throw new KmapError("kunmap_high", undefined, `page (pfn 0x${page.toString(16)}) is not kmapped`);
@@ -270,6 +274,13 @@ export class Pkmap {
       const vaddr = mapped ?? this.map_new_virtual(w.page);
       if (vaddr === null) this.pkmap_map_wait.push(w);
       else w.resolve(this.get(vaddr));
+    }
+  }
+
+  /** The pkmap pool is for high pages only (a lowmem page here would bump a count outside the pool). */
+  private requireHighMem(call: string, page: Page): void {
+    if (!this.pa.PageHighMem(page)) {
+      throw new KmapError(call, page, "not a highmem page (kmap/kunmap handle lowmem pages)");
     }
   }
 

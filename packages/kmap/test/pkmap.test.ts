@@ -101,6 +101,15 @@ describe("kmap / kunmap", () => {
     checkKmapInvariants(km);
   });
 
+  it("kmap_high / kunmap_high called directly refuse a lowmem page", () => {
+    const { pa, km } = boot();
+    const low = lowPage(pa);
+    const before = snapshot(km);
+    expect(() => km.kmap_high(low)).toThrow(/kmap_high: not a highmem page/);
+    expect(() => km.kunmap_high(low)).toThrow(/kunmap_high: not a highmem page/);
+    expect(snapshot(km)).toEqual(before);
+  });
+
   it("kmap, kmapWait and kunmap are refused in interrupt context (hard or soft)", () => {
     const { machine, pa, km } = boot();
     const [p] = highPages(pa, 1);
@@ -118,6 +127,18 @@ describe("kmap / kunmap", () => {
     local_bh_enable(cpu);
     expect(snapshot(km)).toEqual(before);
     km.kunmap(p);
+  });
+
+  it("a value that is not a struct page (e.g. the address kmap returned) is refused", () => {
+    const { pa, km } = boot();
+    const [p] = highPages(pa, 1);
+    const va = km.kmap(p);
+    const before = snapshot(km);
+    const notAPage = va as number as Page;
+    expect(() => km.kunmap(notAPage)).toThrow(/kunmap: not a struct page in mem_map .* at 0xff801000/);
+    expect(() => km.kmap(notAPage)).toThrow(KmapError);
+    expect(() => km.kmap_atomic(notAPage, 3)).toThrow(KmapError);
+    expect(snapshot(km)).toEqual(before);
   });
 
   it("kmap works on any CPU, and the mapping is global: another CPU reads the same frame", () => {
