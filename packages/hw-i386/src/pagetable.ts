@@ -13,7 +13,7 @@
 import { Errno, KernelBugError } from "./errors.js";
 import type { Machine } from "./machine.js";
 import { PAGE_SIZE } from "./page.js";
-import { _PAGE_PRESENT, _PAGE_PSE, _PAGE_TABLE, pte_phys } from "./paging.js";
+import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_PSE, _PAGE_RW, _PAGE_TABLE, pte_phys } from "./paging.js";
 import type { PhysAddr } from "./types.js";
 
 /** Gives a fresh 4 KiB frame for a page table, or null when memory is exhausted. */
@@ -226,4 +226,31 @@ export function walk(machine: Machine, cr3: PhysAddr | number, va: number): Walk
   }
   level("pte", next, m.pte_index(va));
   return out;
+}
+
+/** Read-modify-write the pte mapping `va`: returns the old value, or null without a pte table. */
+function updatePte(
+  machine: Machine,
+  cr3: number,
+  va: number,
+  call: string,
+  f: (pte: number) => number,
+): number | null {
+  const found = lookupPte(machine, cr3, va);
+  if (found === null) return null;
+  if (found.large) throw new KernelBugError(call, va >>> 0, "address is mapped by a large page");
+  const next = f(found.pte);
+  if (next !== found.pte) machine.paging.writeEntry(machine.ram, found.tablePa, found.idx, next);
+  return found.pte;
+}
+
+/** ptep_test_and_clear_young: clear A in the pte for `va`; 1 if it was set, else 0. No TLB flush. */
+export function ptep_test_and_clear_young(machine: Machine, cr3: PhysAddr | number, va: number): number {
+  const old = updatePte(machine, cr3, va, "ptep_test_and_clear_young", (p) => p - (p & _PAGE_ACCESSED));
+  return old !== null && (old & _PAGE_ACCESSED) !== 0 ? 1 : 0;
+}
+
+/** ptep_set_wrprotect: clear RW in the pte for `va` (COW setup in fork). No TLB flush. */
+export function ptep_set_wrprotect(machine: Machine, cr3: PhysAddr | number, va: number): void {
+  updatePte(machine, cr3, va, "ptep_set_wrprotect", (p) => p - (p & _PAGE_RW));
 }

@@ -77,7 +77,7 @@ export const PAGE_SHARED = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSE
 /** Shared writable executable user page. */
 export const PAGE_SHARED_EXEC = PAGE_SHARED;
 /** Private writable (copy-on-write, so read-only in hardware). */
-export const PAGE_COPY = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX;
+export const PAGE_COPY = (_PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED) + _PAGE_NX;
 /** Private writable executable. */
 export const PAGE_COPY_EXEC = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
 /** Read-only user page. */
@@ -342,4 +342,99 @@ export function kernelProt(opts: { pge: boolean; nx_enabled: boolean }): {
 /** Drop NX when the machine cannot use it (pfn_pte's `& __supported_pte_mask`). */
 export function pte_mask_supported(e: number, nx_enabled: boolean): number {
   return !nx_enabled && e >= _PAGE_NX ? e - _PAGE_NX : e;
+}
+
+/** A pgd entry (JS entry format). */
+export type pgd_t = number;
+/** A pmd entry (JS entry format; the pgd entry itself when folded). */
+export type pmd_t = number;
+/** A pte (JS entry format). */
+export type pte_t = number;
+/** Protection bits (low 12 bits plus _PAGE_NX). */
+export type pgprot_t = number;
+/** __pte: make a pte from its value (identity; the kernel's type wrapper). */
+export const __pte = (v: number): pte_t => v;
+/** pte_val: the value of a pte (identity). */
+export const pte_val = (p: pte_t): number => p;
+/** __pmd (identity). */
+export const __pmd = (v: number): pmd_t => v;
+/** pmd_val (identity). */
+export const pmd_val = (p: pmd_t): number => p;
+/** __pgd (identity). */
+export const __pgd = (v: number): pgd_t => v;
+/** pgd_val (identity). */
+export const pgd_val = (p: pgd_t): number => p;
+/** __pgprot (identity). */
+export const __pgprot = (v: number): pgprot_t => v;
+/** pgprot_val (identity). */
+export const pgprot_val = (p: pgprot_t): number => p;
+
+/** Every hardware field of an entry, decoded. */
+export interface EntryFields {
+  present: boolean;
+  rw: boolean;
+  user: boolean;
+  pwt: boolean;
+  pcd: boolean;
+  accessed: boolean;
+  dirty: boolean;
+  /** PS in a pgd/pmd entry (PAT in a 4 KiB pte, not modelled). */
+  pse: boolean;
+  global: boolean;
+  /** Software bits 9-11. */
+  avail: number;
+  nx: boolean;
+  /** Frame address bits 12..51 as a frame number. */
+  pfn: number;
+}
+
+/** Split an entry into its fields. */
+export function decodeEntry(e: number): EntryFields {
+  return {
+    present: (e & _PAGE_PRESENT) !== 0,
+    rw: (e & _PAGE_RW) !== 0,
+    user: (e & _PAGE_USER) !== 0,
+    pwt: (e & _PAGE_PWT) !== 0,
+    pcd: (e & _PAGE_PCD) !== 0,
+    accessed: (e & _PAGE_ACCESSED) !== 0,
+    dirty: (e & _PAGE_DIRTY) !== 0,
+    pse: (e & _PAGE_PSE) !== 0,
+    global: (e & _PAGE_GLOBAL) !== 0,
+    avail: (e >>> 9) & 7,
+    nx: e >= _PAGE_NX,
+    pfn: Math.floor((e >= _PAGE_NX ? e - _PAGE_NX : e) / 4096),
+  };
+}
+
+/** Build an entry from its fields (inverse of decodeEntry). */
+export function encodeEntry(f: EntryFields): number {
+  const low =
+    (f.present ? _PAGE_PRESENT : 0) |
+    (f.rw ? _PAGE_RW : 0) |
+    (f.user ? _PAGE_USER : 0) |
+    (f.pwt ? _PAGE_PWT : 0) |
+    (f.pcd ? _PAGE_PCD : 0) |
+    (f.accessed ? _PAGE_ACCESSED : 0) |
+    (f.dirty ? _PAGE_DIRTY : 0) |
+    (f.pse ? _PAGE_PSE : 0) |
+    (f.global ? _PAGE_GLOBAL : 0) |
+    ((f.avail & 7) << 9);
+  return f.pfn * 4096 + low + (f.nx ? _PAGE_NX : 0);
+}
+
+/** Flag names of an entry, the way page-table dumps print them: e.g. "P RW US A D G NX". */
+export function pte_flag_names(e: number): string {
+  const f = decodeEntry(e);
+  const names: string[] = [];
+  if (f.present) names.push("P");
+  if (f.rw) names.push("RW");
+  if (f.user) names.push("US");
+  if (f.pwt) names.push("PWT");
+  if (f.pcd) names.push("PCD");
+  if (f.accessed) names.push("A");
+  if (f.dirty) names.push("D");
+  if (f.pse) names.push("PS");
+  if (f.global) names.push("G");
+  if (f.nx) names.push("NX");
+  return names.join(" ");
 }
