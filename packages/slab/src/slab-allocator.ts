@@ -19,7 +19,7 @@ import {
   PAGE_SIZE,
   type VirtAddr,
 } from "@i386mm/hw-i386";
-import { __GFP_WAIT, GFP_KERNEL, type Page, type PageAllocator } from "@i386mm/page-alloc";
+import { __GFP_WAIT, GFP_KERNEL, type Page, type PageAllocator, PG_slab } from "@i386mm/page-alloc";
 import {
   ALIGN,
   BATCHREFILL_LIMIT,
@@ -111,7 +111,7 @@ export const NONE = 0;
 export const PARTIAL = 1;
 export const FULL = 2;
 
-const PG_SLAB_CHECK_CALLS = new Set(["kfree", "kmem_cache_free", "ksize"]);
+const PG_SLAB_BIT = 1 << PG_slab;
 
 function fls(x: number): number {
   return x === 0 ? 0 : 32 - Math.clz32(x);
@@ -159,6 +159,13 @@ export class SlabAllocator {
   private readonly ram: Machine["ram"];
   private readonly lowmemEnd: number;
   private readonly live: Uint32Array;
+  /** mem_map columns (fixed for the machine's life): flags, lru.next (cache id), lru.prev (slab). */
+  private readonly mmFlags: Uint32Array;
+  private readonly lruNext: Int32Array;
+  private readonly lruPrev: Int32Array;
+  /** kmalloc's size -> cache table by (size + 31) >> 5, normal and DMA (malloc_sizes, flattened). */
+  private readonly kmallocCache: kmem_cache_t[] = [];
+  private readonly kmallocDmaCache: kmem_cache_t[] = [];
   private readonly sizeIndex: Uint8Array;
   private readonly dbgEnv: DebugEnv;
   private nextCacheId = 1;
@@ -170,6 +177,9 @@ export class SlabAllocator {
     this.debug = opts.debug ?? false;
     this.lowmemEnd = pa.high_memory >>> 0;
     this.slabs = new SlabTable(this.ram, PAGE_OFFSET);
+    this.mmFlags = pa.mem_map.flags;
+    this.lruNext = pa.mem_map.lru_next;
+    this.lruPrev = pa.mem_map.lru_prev;
     // one "handed to a caller" bit per 4-byte word of lowmem
     this.live = new Uint32Array(Math.ceil((this.lowmemEnd - PAGE_OFFSET) / 128) + 1);
     this.sizeIndex = new Uint8Array((KMALLOC_MAX_SIZE >>> 5) + 1);
@@ -274,6 +284,11 @@ export class SlabAllocator {
     }
     // 5) resize the head arrays to their final sizes
     for (const c of [...this.cache_chain]) this.enable_cpucache(c);
+    for (let k = 0; k < this.sizeIndex.length; k++) {
+      const cs = this.malloc_sizes[this.sizeIndex[k]];
+      this.kmallocCache.push(cs.cs_cachep);
+      this.kmallocDmaCache.push(cs.cs_dmacachep);
+    }
     this.g_cpucache_up = FULL;
     return cc;
   }
@@ -700,16 +715,22 @@ export class SlabAllocator {
    */
   kmem_cache_alloc(cachep: kmem_cache_t, flags: number): VirtAddr | null {
     const ac = cachep.array[this.machine.current];
+    if (ac != null && ac.avail !== 0 && !this.debug) {
+      ac.touched = 1;
+      const objp = ac.entry[--ac.avail];
+      const w = (objp - PAGE_OFFSET) >>> 2;
+      this.live[w >>> 5] |= 1 << (w & 31);
+      return objp as VirtAddr;
+    }
+    return this.__cache_alloc_slow(cachep, flags, ac);
+  }
+
+  /** __cache_alloc off the fast path: refill (cache_alloc_refill), or the debug checks. */
+  private __cache_alloc_slow(cachep: kmem_cache_t, flags: number, ac: array_cache | null): VirtAddr | null {
     if (ac == null) throw this.deadCache("kmem_cache_alloc", cachep);
     if (this.debug) return this.debugAlloc(cachep, flags, ac);
-    let objp: number;
-    if (ac.avail !== 0) {
-      ac.touched = 1;
-      objp = ac.entry[--ac.avail];
-    } else {
-      objp = this.cache_alloc_refill(cachep, flags);
-      if (objp === 0) return null;
-    }
+    const objp = this.cache_alloc_refill(cachep, flags);
+    if (objp === 0) return null;
     const w = (objp - PAGE_OFFSET) >>> 2;
     this.live[w >>> 5] |= 1 << (w & 31);
     return objp as VirtAddr;
@@ -857,40 +878,41 @@ export class SlabAllocator {
   /* ------------------------------------------------------------------ freeing */
 
   /**
-   * Find the slab of a pointer handed out by this allocator, or throw SlabError naming `call`.
-   * Returns the slab handle; the owning cache is slabs.cache[handle].
+   * Slow path of every free: diagnose a pointer whose "handed out" bit is clear and throw a
+   * SlabError naming `call` (kfree_debugcheck's and free_block's checks, done before any change).
    */
-  private checkObject(call: string, objp: number): number {
+  private badObject(call: string, objp: number): never {
     if (!(objp >= PAGE_OFFSET && objp < this.lowmemEnd)) {
       throw new SlabError(call, objp >>> 0, "out of range ptr (not a lowmem address, kfree_debugcheck)");
     }
     const pfn = (objp - PAGE_OFFSET) >>> PAGE_SHIFT;
-    if (!this.pa.PageSlab(pfn as Page)) {
+    if ((this.mmFlags[pfn] & PG_SLAB_BIT) === 0) {
       throw new SlabError(call, objp, "bad ptr: its page is not a slab page (kfree_debugcheck)");
     }
-    const h = this.pa.mem_map.lru_prev[pfn];
+    const h = this.lruPrev[pfn];
     const cachep = this.cacheById[this.slabs.cache[h]]!;
     const off = objp - cachep.dbghead - this.slabs.s_mem[h];
     if (off < 0 || off % cachep.objsize !== 0 || off / cachep.objsize >= cachep.num) {
       throw new SlabError(call, objp, `pointer is not the start of an object of cache \`${cachep.name}'`);
     }
-    const w = (objp - PAGE_OFFSET) >>> 2;
-    if ((this.live[w >>> 5] & (1 << (w & 31))) === 0) {
-      if (PG_SLAB_CHECK_CALLS.has(call))
-        this.machine.printk(`slab: double free detected in cache '${cachep.name}', objp ${fmtp(objp)}.`);
-      throw new SlabError(
-        call,
-        objp,
-        `double free detected in cache '${cachep.name}' (object is not allocated)`,
-      );
-    }
-    return h;
+    if (call !== "ksize")
+      this.machine.printk(`slab: double free detected in cache '${cachep.name}', objp ${fmtp(objp)}.`);
+    throw new SlabError(
+      call,
+      objp,
+      `double free detected in cache '${cachep.name}' (object is not allocated)`,
+    );
   }
 
-  /** kmem_cache_free(cachep, objp): give an object back to its cache (fast path: push). */
+  /**
+   * kmem_cache_free(cachep, objp): give an object back to its cache (fast path: push on this
+   * CPU's array). SlabError for a pointer not handed out, a double free or the wrong cache.
+   */
   kmem_cache_free(cachep: kmem_cache_t, objp: VirtAddr): void {
-    const h = this.checkObject("kmem_cache_free", objp);
-    const owner = this.slabs.cache[h];
+    const w = (objp - PAGE_OFFSET) >>> 2;
+    if (!(objp >= PAGE_OFFSET && objp < this.lowmemEnd) || (this.live[w >>> 5] & (1 << (w & 31))) === 0)
+      this.badObject("kmem_cache_free", objp);
+    const owner = this.lruNext[w >>> 10];
     if (owner !== cachep.id) {
       const real = this.cacheById[owner]!;
       throw new SlabError(
@@ -899,35 +921,38 @@ export class SlabAllocator {
         `mismatch in kmem_cache_free: expected cache \`${real.name}', got \`${cachep.name}'`,
       );
     }
-    const ac = cachep.array[this.machine.current];
-    if (ac == null) throw this.deadCache("kmem_cache_free", cachep);
-    this.__cache_free(cachep, ac, objp);
+    this.__cache_free(cachep, objp, w);
   }
 
-  /** kfree(objp): free a kmalloc'ed object (null is a no-op). */
+  /** kfree(objp): free a kmalloc'ed object (null is a no-op); SlabError on misuse. */
   kfree(objp: VirtAddr | number | null): void {
     if (!objp) return;
-    const h = this.checkObject("kfree", objp);
-    const cachep = this.cacheById[this.slabs.cache[h]]!;
-    const ac = cachep.array[this.machine.current];
-    if (ac == null) throw this.deadCache("kfree", cachep);
-    this.__cache_free(cachep, ac, objp);
+    const w = (objp - PAGE_OFFSET) >>> 2;
+    if (!(objp >= PAGE_OFFSET && objp < this.lowmemEnd) || (this.live[w >>> 5] & (1 << (w & 31))) === 0)
+      this.badObject("kfree", objp);
+    // GET_PAGE_CACHE(virt_to_page(objp)); pfn = w >> 10
+    this.__cache_free(this.cacheById[this.lruNext[w >>> 10]]!, objp, w);
   }
 
   /** __cache_free: push onto this CPU's array, flushing a batch first when it is full. */
-  private __cache_free(cachep: kmem_cache_t, ac: array_cache, objp: number): void {
-    const w = (objp - PAGE_OFFSET) >>> 2;
+  private __cache_free(cachep: kmem_cache_t, objp: number, w: number): void {
+    const ac = cachep.array[this.machine.current]!;
     this.live[w >>> 5] &= ~(1 << (w & 31));
+    if (ac.avail < ac.limit && !this.debug) {
+      ac.entry[ac.avail++] = objp;
+      return;
+    }
+    this.__cache_free_slow(cachep, ac, objp);
+  }
+
+  /** __cache_free off the fast path: the debug checks and/or cache_flusharray first. */
+  private __cache_free_slow(cachep: kmem_cache_t, ac: array_cache, objp: number): void {
     if (this.debug) {
       objp = this.cache_free_debugcheck(cachep, objp);
       if (ac.avail < ac.limit) cachep.freehit++;
       else cachep.freemiss++;
     }
-    if (ac.avail < ac.limit) {
-      ac.entry[ac.avail++] = objp;
-      return;
-    }
-    this.cache_flusharray(cachep, ac);
+    if (ac.avail >= ac.limit) this.cache_flusharray(cachep, ac);
     ac.entry[ac.avail++] = objp;
   }
 
@@ -1130,8 +1155,12 @@ export class SlabAllocator {
    */
   kmalloc(size: number, flags: number): VirtAddr | null {
     if (!(size <= KMALLOC_MAX_SIZE && size >= 0)) return null;
-    const cs = this.malloc_sizes[this.sizeIndex[(size + 31) >>> 5]];
-    return this.kmem_cache_alloc(flags & SLAB_DMA ? cs.cs_dmacachep : cs.cs_cachep, flags);
+    const k = (size + 31) >>> 5;
+    if (this.g_cpucache_up !== FULL) {
+      const cs = this.malloc_sizes[this.sizeIndex[k]];
+      return this.kmem_cache_alloc(flags & SLAB_DMA ? cs.cs_dmacachep : cs.cs_cachep, flags);
+    }
+    return this.kmem_cache_alloc((flags & SLAB_DMA ? this.kmallocDmaCache : this.kmallocCache)[k], flags);
   }
 
   /** kcalloc(n, size, flags): zeroed kmalloc(n * size); null if n * size overflows an int. */
@@ -1145,8 +1174,10 @@ export class SlabAllocator {
   /** ksize(objp): usable size of a slab object (kmem_cache_size of its cache); 0 for null. */
   ksize(objp: VirtAddr | number | null): number {
     if (!objp) return 0;
-    const h = this.checkObject("ksize", objp);
-    return this.kmem_cache_size(this.cacheById[this.slabs.cache[h]]!);
+    const w = (objp - PAGE_OFFSET) >>> 2;
+    if (!(objp >= PAGE_OFFSET && objp < this.lowmemEnd) || (this.live[w >>> 5] & (1 << (w & 31))) === 0)
+      this.badObject("ksize", objp);
+    return this.kmem_cache_size(this.cacheById[this.lruNext[w >>> 10]]!);
   }
 
   /** kmem_cache_size(cachep): object size seen by users (reallen with debug). */
