@@ -124,6 +124,11 @@ describe("set_fixmap / set_fixmap_nocache / clear_fixmap", () => {
     /* the read fills the TLB with frame A */
     expect(readVirt(machine, va, 4)).toEqual(new Uint8Array([0xaa, 0xaa, 0xaa, 0xaa]));
 
+    /* control: the same PTE change without the invlpg leaves CPU 0 reading the old frame */
+    const e2 = lookupPte(machine, pa.swapper_pg_dir, va)!;
+    machine.paging.writeEntry(machine.ram, e2.tablePa, e2.idx, e2.pte + (frameB - frameA));
+    expect(readVirt(machine, va, 4)).toEqual(new Uint8Array([0xaa, 0xaa, 0xaa, 0xaa]));
+
     km.set_fixmap(FIX_ACPI_BEGIN, frameB);
     expect(readVirt(machine, va, 4)).toEqual(new Uint8Array([0xbb, 0xbb, 0xbb, 0xbb]));
 
