@@ -45,19 +45,20 @@ export {
 /*
  * The top of the 4 GiB linear space, highest address first (default profile, non-PAE numbers):
  *
- *   0xffffffff +--------------------------+
- *              | 4 KiB: never mapped      |  (catches -errno pointers)
- *   0xfffff000 +--------------------------+ __FIXADDR_TOP = FIXADDR_TOP = fix_to_virt(FIX_HOLE)
- *              | FIX_HOLE (index 0)       |
- *   0xffffe000 | FIX_VSYSCALL (1)         |
- *              | FIX_APIC_BASE, IO_APIC.. |  index i lives at FIXADDR_TOP - (i << PAGE_SHIFT)
- *   0xffff4000 | FIX_KMAP_BEGIN (11)      |  kmap_atomic slot idx = type + KM_TYPE_NR * cpu
- *      ...     | ... 104 kmap_atomic ptes |  (higher index = lower address)
- *   0xfff8d000 | FIX_KMAP_END (114)       |
- *              | FIX_ACPI, FIX_PCIE_MCFG  |
- *   0xfff87000 +--------------------------+ FIXADDR_START (__end_of_permanent_fixed_addresses)
- *              | FIX_BTMAP_*, FIX_WP_TEST |  boot-time only
- *   0xfff76000 +--------------------------+ FIXADDR_BOOT_START (__end_of_fixed_addresses)
+ *   0xffffffff +---------------------------+
+ *              | FIX_HOLE, never mapped    |  0     catches -errno pointers
+ *   0xfffff000 +---------------------------+        FIXADDR_TOP = fix_to_virt(FIX_HOLE)
+ *              | FIX_VSYSCALL              |  1     slot i is the page that starts at
+ *   0xffffe000 +---------------------------+        FIXADDR_TOP - (i << PAGE_SHIFT)
+ *              | FIX_APIC_BASE, IO_APIC 0-7|  2-10
+ *   0xffff5000 +---------------------------+
+ *              | kmap_atomic, 13 x 8 slots |  11-114  FIX_KMAP_BEGIN at 0xffff4000 (top),
+ *   0xfff8d000 +---------------------------+          FIX_KMAP_END at 0xfff8d000 (bottom)
+ *              | FIX_ACPI_BEGIN..END, MCFG |  115-119
+ *   0xfff88000 +---------------------------+
+ *              | FIX_BTMAP_*, FIX_WP_TEST  |  120-136 boot time; FIXADDR_START = 0xfff87000
+ *   0xfff77000 +---------------------------+          (start of slot 120, __end_of_permanent_...)
+ *              (FIXADDR_BOOT_START = 0xfff76000, one page below slot 136: __end_of_fixed_addresses)
  *              | gap down to a PMD border |
  *   0xffc00000 +--------------------------+ PKMAP_BASE + LAST_PKMAP pages
  *              | pkmap: 1024 slots (4 MiB)|  kmap()

@@ -10,9 +10,12 @@ import {
   FIX_ACPI_END,
   FIX_APIC_BASE,
   FIX_BTMAP_BEGIN,
+  FIX_BTMAP_END,
   FIX_HOLE,
+  FIX_IO_APIC_BASE_END,
   FIX_KMAP_BEGIN,
   FIX_KMAP_END,
+  FIX_PCIE_MCFG,
   FIX_VSYSCALL,
   FIX_WP_TEST,
   FIXADDR_BOOT_START,
@@ -63,6 +66,12 @@ describe("enum fixed_addresses (2.6.11 i386, default profile)", () => {
     expect(fix_to_virt(FIX_KMAP_BEGIN)).toBe(0xffff4000);
     expect(fix_to_virt(FIX_KMAP_END)).toBe(0xfff8d000);
     expect(fix_to_virt(FIX_WP_TEST)).toBe(0xfff77000);
+    /* the borders drawn in the README and fixmap.ts */
+    expect(fix_to_virt(FIX_IO_APIC_BASE_END)).toBe(0xffff5000);
+    expect(fix_to_virt(FIX_PCIE_MCFG)).toBe(0xfff88000);
+    /* FIXADDR_START is the first page of slot 120 (FIX_BTMAP_END), the one virt_to_fix still accepts */
+    expect(virt_to_fix(FIXADDR_START)).toBe(FIX_BTMAP_END);
+    expect(FIXADDR_BOOT_START).toBe(fix_to_virt(FIX_WP_TEST) - 4096);
   });
 });
 
