@@ -23,7 +23,7 @@ for (const [name, opts] of [
 ] as const) {
   const r = hostBytes(() => new Machine(opts));
   console.log(
-    `host memory, ${name} machine before any write: heap ${mb(r.heap)} MB, typed arrays ${mb(r.external)} MB`,
+    `host memory, ${name} machine before any write: heap ${mb(r.heap)} MB, typed arrays (external) ${mb(r.external)} MB`,
   );
 }
 

@@ -27,11 +27,17 @@ export const TLB_GLOBAL = 32;
 export const TLB_LARGE = 64;
 
 const LIVE_CAP = 1 << 16;
+/** The table of a TLB that was never filled: length 0, so it cannot be written. */
+const NO_ENTRIES = new Int32Array(0);
 
 /** The TLB of one CPU. */
 export class Tlb {
-  /** Flat table, one Int32 per 4 KiB virtual page: `pfn << 8 | flags`, 0 = no entry. */
-  readonly entries = new Int32Array(1 << 20);
+  /**
+   * Flat table, one Int32 per 4 KiB virtual page: `pfn << 8 | flags`, 0 = no entry. Allocated
+   * (4 MiB) on the first fill, so an idle CPU costs nothing; until then it has length 0 and every
+   * lookup misses.
+   */
+  entries: Int32Array = NO_ENTRIES;
   /** Lookups that found a usable entry. */
   hits = 0;
   /** Lookups that had to walk the page tables. */
@@ -40,7 +46,7 @@ export class Tlb {
   largeShift: number;
   /** Large-page pieces may be cached (cleared only by a full flush): invlpg must look around. */
   private mayHoldLarge = false;
-  private readonly live = new Int32Array(LIVE_CAP);
+  private live: Int32Array = NO_ENTRIES;
   private liveCount = 0;
   private overflow = false;
 
@@ -50,10 +56,8 @@ export class Tlb {
 
   /** Cache a translation of virtual page `vpn` to `pfn` with TLB_* flags (TLB_VALID is added). */
   fill(vpn: number, pfn: number, flags: number): void {
-    if (this.entries[vpn] === 0) {
-      if (this.liveCount < LIVE_CAP) this.live[this.liveCount++] = vpn;
-      else this.overflow = true;
-    }
+    if (this.entries.length === 0) this.entries = new Int32Array(1 << 20);
+    if (this.entries[vpn] === 0) this.track(vpn);
     this.entries[vpn] = (pfn << 8) | flags | TLB_VALID;
     if ((flags & TLB_LARGE) !== 0) this.mayHoldLarge = true;
   }
@@ -162,6 +166,7 @@ export class Tlb {
   }
 
   private track(vpn: number): void {
+    if (this.live.length === 0) this.live = new Int32Array(LIVE_CAP);
     if (this.liveCount < LIVE_CAP) this.live[this.liveCount++] = vpn;
     else this.overflow = true;
   }
