@@ -102,7 +102,7 @@ export class kmem_cache_t {
     this.id = id;
     this.addr = addr;
     this.name = name;
-    this.array = new Array<array_cache | null>(nrCpus).fill(null);
+    this.array = Array.from({ length: nrCpus }, () => null);
     this.lists = lists;
   }
 }

@@ -329,7 +329,7 @@ export class SlabAllocator {
     const call = "kmem_cache_create";
     const cpu = this.machine.cpus[this.machine.current];
     if (
-      !name ||
+      name == null ||
       in_interrupt(cpu) ||
       size < BYTES_PER_WORD ||
       size > (1 << MAX_OBJ_ORDER) * PAGE_SIZE ||
@@ -895,8 +895,9 @@ export class SlabAllocator {
     if (off < 0 || off % cachep.objsize !== 0 || off / cachep.objsize >= cachep.num) {
       throw new SlabError(call, objp, `pointer is not the start of an object of cache \`${cachep.name}'`);
     }
-    if (call !== "ksize")
-      this.machine.printk(`slab: double free detected in cache '${cachep.name}', objp ${fmtp(objp)}.`);
+    if (call === "ksize")
+      throw new SlabError(call, objp, `object of cache '${cachep.name}' is not allocated`);
+    this.machine.printk(`slab: double free detected in cache '${cachep.name}', objp ${fmtp(objp)}.`);
     throw new SlabError(
       call,
       objp,

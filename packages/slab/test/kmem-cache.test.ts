@@ -92,7 +92,7 @@ describe("kmem_cache_create", () => {
     const ctor = () => {};
     expect(() => slab.kmem_cache_create("tiny", 3, 0, 0, null)).toThrow(SlabError);
     expect(() => slab.kmem_cache_create("huge", 131073, 0, 0, null)).toThrow(SlabError);
-    expect(() => slab.kmem_cache_create("", 64, 0, 0, null)).toThrow(SlabError);
+    expect(() => slab.kmem_cache_create(null as never, 64, 0, 0, null)).toThrow(SlabError);
     expect(() => slab.kmem_cache_create("dtor", 64, 0, 0, null, ctor)).toThrow(SlabError);
     expect(() => slab.kmem_cache_create("size-64", 64, 0, 0, null)).toThrow(/duplicate cache size-64/);
     expect(() => slab.kmem_cache_create("p", 64, 0, SLAB_POISON, null)).toThrow(/CREATE_MASK/);
