@@ -1,3 +1,4 @@
+export * from "./access.js";
 export * from "./cpu.js";
 export * from "./e820.js";
 export * from "./errors.js";
