@@ -176,7 +176,7 @@ export class Cpu {
   load_cr3(pa: PhysAddr | number): void {
     const v = pa >>> 0;
     if (this.paeMode) {
-      const base = v & ~0x1f;
+      const base = (v & ~0x1f) >>> 0;
       const loaded = [0, 0, 0, 0];
       for (let i = 0; i < 4; i++) {
         const a = base + i * 8;

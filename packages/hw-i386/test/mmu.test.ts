@@ -170,3 +170,23 @@ describe("global pages and CR4.PGE", () => {
     expect(translate(m, cpu, 0xc0000000)).toEqual({ phys: 0x200000 });
   });
 });
+
+describe("tables above 2 GiB", () => {
+  it.each([false, true])("walks a pgd and tables at physical 0xa0000000+ (pae=%s)", (pae) => {
+    const m = new Machine({ memBytes: 3 * 2 ** 30, pae });
+    const cpu = m.cpus[0]!;
+    const cr3 = 0xa0000000;
+    if (pae) {
+      m.ram.write32(cr3 + 8, 0xa0001001); // pgd 1 → pmd table at 0xa0001000
+      m.ram.write32(0xa0001000, 0xa0002067); // pmd 0 → pte table at 0xa0002000
+      m.ram.write32(0xa0002000, 0xb0000067); // pte 0 → frame 0xb0000000
+    } else {
+      m.ram.write32(cr3 + 0x100 * 4, 0xa0002067); // pgd 0x100 (linear 0x40000000)
+      m.ram.write32(0xa0002000, 0xb0000067);
+    }
+    write_cr3(cpu, cr3);
+    expect(translate(m, cpu, 0x40000abc)).toEqual({ phys: 0xb0000abc });
+    expect(peek(m, cr3, 0x40000abc)).toEqual({ phys: 0xb0000abc });
+  });
+});
+
