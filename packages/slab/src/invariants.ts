@@ -9,7 +9,15 @@
  */
 import { InvariantError, lookupPte, PAGE_OFFSET, PAGE_SHIFT, PAGE_SIZE, pte_pfn } from "@i386mm/hw-i386";
 import type { Page } from "@i386mm/page-alloc";
-import { BUFCTL_END } from "./constants.js";
+import {
+  BUFCTL_END,
+  SLAB_COLOUROFF,
+  SLAB_FREE,
+  SLAB_INUSE,
+  SLAB_LIST_NEXT,
+  SLAB_LIST_PREV,
+  SLAB_S_MEM,
+} from "./constants.js";
 import { type array_cache, OFF_SLAB } from "./kmem-cache.js";
 import type { SlabAllocator } from "./slab-allocator.js";
 import { VM_ALLOC } from "./vmalloc.js";
@@ -55,6 +63,18 @@ export function checkSlabInvariants(s: SlabAllocator): void {
           p.push(`${c.name}: slab ${h} on slabs_partial has inuse ${inuse}`);
         if (t.cache[h] !== c.id) p.push(`${c.name}: slab ${h} on its list belongs to cache id ${t.cache[h]}`);
         freeSum += c.num - inuse;
+        // the RAM descriptor mirrors the columns (what a hexdump of the slab would show)
+        const d = t.desc[h] - PAGE_OFFSET;
+        const ram = s.machine.ram;
+        if (
+          ram.read32(d + SLAB_LIST_NEXT) >>> 0 !== t.desc[t.next[h]] ||
+          ram.read32(d + SLAB_LIST_PREV) >>> 0 !== t.desc[t.prev[h]] ||
+          ram.read32(d + SLAB_COLOUROFF) >>> 0 !== t.colouroff[h] ||
+          ram.read32(d + SLAB_S_MEM) >>> 0 !== t.s_mem[h] ||
+          ram.read32(d + SLAB_INUSE) !== inuse ||
+          ram.read16(d + SLAB_FREE) !== t.free[h]
+        )
+          p.push(`${c.name}: struct slab of slab ${h} in RAM does not match its descriptor`);
         // bufctl chain
         const seen = new Set<number>();
         let i = t.free[h];

@@ -1,4 +1,4 @@
-import { GFP_KERNEL } from "@i386mm/page-alloc";
+import { GFP_ATOMIC, GFP_KERNEL } from "@i386mm/page-alloc";
 import { describe, expect, it } from "vitest";
 import {
   CFLGS_OFF_SLAB,
@@ -9,7 +9,7 @@ import {
   SLAB_POISON,
   SLAB_RED_ZONE,
 } from "../src/constants.js";
-import { SlabError } from "../src/errors.js";
+import { SlabError, SlabPanicError } from "../src/errors.js";
 import { checkSlabInvariants } from "../src/invariants.js";
 import { cache_estimate, OFF_SLAB } from "../src/kmem-cache.js";
 import { boot, snapshot } from "./helpers.js";
@@ -149,5 +149,20 @@ describe("kmem_cache_create", () => {
     const { slab } = boot();
     const c = slab.kmem_cache_create("max", 131072, 0, SLAB_PANIC, null)!;
     expect([c.num, c.gfporder]).toEqual([1, 5]);
+  });
+
+  it("returns NULL when out of memory, and panics with SLAB_PANIC", () => {
+    const { slab, pa, machine } = boot({ memBytes: 16 << 20, cpus: 1 });
+    for (const sz of [131072, 65536, 32768, 16384, 8192, 4096]) while (slab.kmalloc(sz, GFP_ATOMIC) !== null);
+    while (pa.alloc_page(GFP_ATOMIC) !== null);
+    let n = 0;
+    while (slab.kmem_cache_create(`x${n}`, 64, 0, 0, null) !== null) n++;
+    expect(n).toBeLessThan(100); // cache_cache ran dry: kmem_cache_create returned NULL
+    expect(machine.dmesg.some((l) => /^enable_cpucache failed for x\d+, error 12\.$/.test(l))).toBe(true);
+    expect(() => slab.kmem_cache_create("panicky", 64, 0, SLAB_PANIC, null)).toThrow(SlabPanicError);
+    expect(machine.dmesg.at(-1)).toBe(
+      "Kernel panic - not syncing: kmem_cache_create(): failed to create slab `panicky'",
+    );
+    checkSlabInvariants(slab);
   });
 });
