@@ -1240,6 +1240,18 @@ export class SlabAllocator {
   vunmap(addr: VirtAddr | number | null): void {
     this.vm.vunmap(addr);
   }
+  /** ioremap(phys, size): map device memory or reserved RAM; null for RAM in use. */
+  ioremap(phys_addr: number, size: number): VirtAddr | null {
+    return this.vm.ioremap(phys_addr, size);
+  }
+  /** __ioremap(phys, size, flags): ioremap with extra pte flags (e.g. _PAGE_PCD). */
+  __ioremap(phys_addr: number, size: number, flags: number): VirtAddr | null {
+    return this.vm.__ioremap(phys_addr, size, flags);
+  }
+  /** iounmap(addr): undo ioremap (direct-map addresses are ignored). */
+  iounmap(addr: VirtAddr | number): void {
+    this.vm.iounmap(addr);
+  }
   /** get_vm_area(size, flags): reserve [VMALLOC_START, VMALLOC_END) space, or null. */
   get_vm_area(size: number, flags: number) {
     return this.vm.get_vm_area(size, flags);

@@ -11,6 +11,10 @@
  * for VM_ALLOC areas pte(addr + i*PAGE_SIZE) maps pages[i].
  */
 import {
+  _PAGE_ACCESSED,
+  _PAGE_DIRTY,
+  _PAGE_PRESENT,
+  _PAGE_RW,
   type AllocTable,
   asVirt,
   flush_tlb_kernel_range,
@@ -325,6 +329,62 @@ export class VmallocState {
   /** vmalloc_32(size) = __vmalloc(size, GFP_KERNEL, PAGE_KERNEL): lowmem pages only. */
   vmalloc_32(size: number): VirtAddr | null {
     return this.__vmalloc(size, GFP_KERNEL, this.prot(PAGE_KERNEL));
+  }
+
+  /**
+   * __ioremap(phys_addr, size, flags) (arch/i386/mm/ioremap.c): map device memory (or reserved
+   * RAM) into the vmalloc area with PRESENT|RW|DIRTY|ACCESSED|flags. The ISA hole 0xa0000-0xfffff
+   * is already mapped by the direct map; RAM that is not PG_reserved cannot be remapped (NULL).
+   * The lowmem change_page_attr of ioremap_nocache is not modelled.
+   */
+  __ioremap(phys_addr: number, size: number, flags: number): VirtAddr | null {
+    const last_addr = phys_addr + size - 1;
+    if (!size || last_addr < phys_addr) return null;
+    if (phys_addr >= 0xa0000 && last_addr < 0x100000) return asVirt(phys_addr + PAGE_OFFSET);
+    const pa = this.s.pa;
+    if (phys_addr <= pa.high_memory - 1 - PAGE_OFFSET) {
+      const first = Math.floor(phys_addr / PAGE_SIZE);
+      const last = Math.floor(Math.min(last_addr, pa.high_memory - 1 - PAGE_OFFSET) / PAGE_SIZE);
+      for (let pfn = first; pfn <= last; pfn++) if (!pa.PageReserved(pfn as Page)) return null;
+    }
+    const offset = phys_addr % PAGE_SIZE;
+    phys_addr -= offset;
+    size = Math.ceil((last_addr + 1) / PAGE_SIZE) * PAGE_SIZE - phys_addr;
+    const area = this.get_vm_area(size, VM_IOREMAP | (flags << 20));
+    if (area === null) return null;
+    area.phys_addr = phys_addr;
+    // remap_area_pages
+    const prot = _PAGE_PRESENT | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED | flags;
+    for (let off = 0; off < size; off += PAGE_SIZE) {
+      const r = set_pte_at(
+        this.machine,
+        this.cr3,
+        (area.addr + off) >>> 0,
+        mk_pte((phys_addr + off) / PAGE_SIZE, prot),
+        this.allocTable,
+      );
+      if (r !== 0) {
+        this.vunmap(area.addr);
+        return null;
+      }
+    }
+    return asVirt(area.addr + offset);
+  }
+
+  /** ioremap(phys, size) = __ioremap(phys, size, 0). */
+  ioremap(phys_addr: number, size: number): VirtAddr | null {
+    return this.__ioremap(phys_addr, size, 0);
+  }
+
+  /** iounmap(addr): addresses in the direct map are ignored; else remove the area and its descriptor. */
+  iounmap(addr: number): void {
+    if (addr <= this.s.pa.high_memory) return;
+    const p = this.remove_vm_area((addr & ~(PAGE_SIZE - 1)) >>> 0);
+    if (p === null) {
+      this.machine.printk(`__iounmap: bad address ${fmtp(addr)}`);
+      return;
+    }
+    this.s.kfree(p.desc);
   }
 
   /** PAGE_KERNEL & __supported_pte_mask: no NX bit unless the kernel enabled NX. */

@@ -164,3 +164,24 @@ describe("vmalloc with high memory", () => {
     checkSlabInvariants(slab);
   });
 });
+
+describe("ioremap / iounmap", () => {
+  it("maps device memory with phys= in vmallocinfo, refuses RAM in use, keeps the ISA hole direct", () => {
+    const { slab, pa, machine } = boot();
+    const v = slab.ioremap(0xfed00000 + 0x10, 0x400)!; // an HPET-like MMIO window
+    expect(v % 4096).toBe(0x10);
+    expect(peek(machine, pa.swapper_pg_dir, v)).toEqual({ phys: 0xfed00010 });
+    expect(slab.vmallocinfo()).toBe("0xc4800000-0xc4802000    8192 phys=0xfed00000 ioremap\n");
+    expect(slab.ioremap(0xb8000, 4000)).toBe(0xc00b8000); // VGA text: already mapped
+    const page = pa.alloc_page(GFP_KERNEL)!;
+    expect(slab.ioremap(page * 4096, 4096)).toBeNull(); // RAM in use is not PG_reserved
+    pa.__free_page(page);
+    expect(slab.ioremap(0x1000, 0)).toBeNull();
+    slab.iounmap(v);
+    expect(slab.vm.vmlist.length).toBe(0);
+    expect("fault" in peek(machine, pa.swapper_pg_dir, v)).toBe(true);
+    slab.iounmap(0xd0000000);
+    expect(machine.dmesg.at(-1)).toBe("__iounmap: bad address d0000000");
+    checkSlabInvariants(slab);
+  });
+});
