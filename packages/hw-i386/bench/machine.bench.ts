@@ -27,6 +27,28 @@ for (const [name, opts] of [
   );
 }
 
+{
+  const m = new Machine({ memBytes: 64 * 2 ** 30, pae: true });
+  const r = hostBytes(() => {
+    for (let i = 0; i < 1000; i++) m.ram.write32(2 ** 32 + i * 60 * 2 ** 20, i + 1); // 1000 frames, 60 MiB apart
+    return m;
+  });
+  console.log(
+    `host memory, 1000 frames written on the 64 GiB machine: heap ${mb(r.heap)} MB, typed arrays ${mb(r.external)} MB`,
+  );
+}
+
+{
+  const m = new Machine({ memBytes: 64 * 2 ** 30, pae: true });
+  const r = hostBytes(() => {
+    for (let i = 0; i < 1000; i++) m.ram.write32(2 ** 32 + i * 4096, i + 1); // 1000 consecutive frames
+    return m;
+  });
+  console.log(
+    `host memory, 1000 consecutive frames written: heap ${mb(r.heap)} MB, typed arrays ${mb(r.external)} MB`,
+  );
+}
+
 describe("Machine creation", () => {
   bench("new Machine 4 GiB (2-level, 1 CPU)", () => {
     new Machine({ memBytes: 4 * 2 ** 30 });
