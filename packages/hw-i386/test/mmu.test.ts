@@ -189,4 +189,3 @@ describe("tables above 2 GiB", () => {
     expect(peek(m, cr3, 0x40000abc)).toEqual({ phys: 0xb0000abc });
   });
 });
-
