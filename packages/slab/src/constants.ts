@@ -12,6 +12,7 @@ export const BYTES_PER_WORD = 4;
 export const CACHE_LINE_SIZE = 32;
 /** PAGE_SIZE / PAGE_SHIFT as the slab code uses them (4 KiB pages). */
 export const SLAB_PAGE_SHIFT = 12;
+/** PAGE_SIZE (4096). */
 export const SLAB_PAGE_SIZE = 1 << SLAB_PAGE_SHIFT;
 
 /*
@@ -31,10 +32,15 @@ export const SLAB_PAGE_SIZE = 1 << SLAB_PAGE_SHIFT;
  * bufctl[] live in an object of cachep->slabp_cache and colouroff = colour offset only.
  */
 export const SLAB_LIST_NEXT = 0;
+/** struct slab: offset of list.prev. */
 export const SLAB_LIST_PREV = 4;
+/** struct slab: offset of colouroff. */
 export const SLAB_COLOUROFF = 8;
+/** struct slab: offset of s_mem. */
 export const SLAB_S_MEM = 12;
+/** struct slab: offset of inuse. */
 export const SLAB_INUSE = 16;
+/** struct slab: offset of free (kmem_bufctl_t). */
 export const SLAB_FREE = 20;
 /** sizeof(struct slab) [list 8 + colouroff 4 + s_mem 4 + inuse 4 + free 2 + pad 2]. */
 export const SIZEOF_STRUCT_SLAB = 24;
@@ -50,15 +56,21 @@ export const SLAB_LIMIT = 0xfffd;
 
 /** Objects up to 2^5 pages (128 KiB); slabs up to order 5. */
 export const MAX_OBJ_ORDER = 5;
+/** Largest slab: order 5. */
 export const MAX_GFP_ORDER = 5;
 /** slab_break_gfp_order: HI when num_physpages > 32 MiB worth of pages, else LO. */
 export const BREAK_GFP_ORDER_HI = 1;
+/** slab_break_gfp_order up to 32 MiB of RAM. */
 export const BREAK_GFP_ORDER_LO = 0;
+/** Objects refilled into an untouched per-CPU array. */
 export const BATCHREFILL_LIMIT = 16;
 /** HZ of the i386 profile. */
 export const HZ = 1000;
+/** Period of the per-CPU reap timer (2 s). */
 export const REAPTIMEOUT_CPUC = 2 * HZ;
+/** Period between slab-list reaps of one cache (4 s). */
 export const REAPTIMEOUT_LIST3 = 4 * HZ;
+/** Entries of the bootstrap arrays (initarray_cache / initarray_generic). */
 export const BOOT_CPUCACHE_ENTRIES = 1;
 /** Internal flag in cachep->flags: slab descriptor lives off-slab. */
 export const CFLGS_OFF_SLAB = 0x80000000;
@@ -71,7 +83,9 @@ export const SLAB_NR_CPUS = 8;
  *   +48 lists.slabs_full  +56 lists.slabs_free  +64 free_objects ... +152 end (non-debug)
  */
 export const KMEM_CACHE_LISTS_PARTIAL = 40;
+/** kmem_cache_t: offset of lists.slabs_full. */
 export const KMEM_CACHE_LISTS_FULL = 48;
+/** kmem_cache_t: offset of lists.slabs_free. */
 export const KMEM_CACHE_LISTS_FREE = 56;
 /**
  * sizeof(kmem_cache_t), non-debug: array[8] 32 + batchcount, limit 8 + kmem_list3 40 + objsize,
@@ -88,21 +102,34 @@ export const SIZEOF_ARRAYCACHE_INIT = SIZEOF_ARRAY_CACHE + BOOT_CPUCACHE_ENTRIES
 
 /* kmem_cache_create flags (include/linux/slab.h). */
 export const SLAB_DEBUG_FREE = 0x100;
+/** Call the ctor with SLAB_CTOR_VERIFY on free (debug). */
 export const SLAB_DEBUG_INITIAL = 0x200;
+/** Red-zone words around each object (CONFIG_DEBUG_SLAB only). */
 export const SLAB_RED_ZONE = 0x400;
+/** Poison free objects with 0x6b (CONFIG_DEBUG_SLAB only). */
 export const SLAB_POISON = 0x800;
+/** cache_reap skips this cache. */
 export const SLAB_NO_REAP = 0x1000;
+/** Align objects to cache_line_size() (halved for tiny objects). */
 export const SLAB_HWCACHE_ALIGN = 0x2000;
+/** Slabs come from ZONE_DMA (gfpflags = GFP_DMA). */
 export const SLAB_CACHE_DMA = 0x4000;
+/** Force cache-line alignment. */
 export const SLAB_MUST_HWCACHE_ALIGN = 0x8000;
+/** Store the last user of each object (debug). */
 export const SLAB_STORE_USER = 0x10000;
+/** Count slab pages as reclaimable (order-0 slabs). */
 export const SLAB_RECLAIM_ACCOUNT = 0x20000;
+/** panic() if kmem_cache_create fails. */
 export const SLAB_PANIC = 0x40000;
+/** Free slab pages after an RCU grace period. */
 export const SLAB_DESTROY_BY_RCU = 0x80000;
 
 /* Constructor flags. */
 export const SLAB_CTOR_CONSTRUCTOR = 0x1;
+/** ctor flag: the allocation may not sleep. */
 export const SLAB_CTOR_ATOMIC = 0x2;
+/** ctor flag: verify only (SLAB_DEBUG_INITIAL). */
 export const SLAB_CTOR_VERIFY = 0x4;
 
 /** CREATE_MASK without CONFIG_DEBUG_SLAB. */
@@ -120,9 +147,13 @@ export const CREATE_MASK_DEBUG =
 
 /* CONFIG_DEBUG_SLAB magic (mm/slab.c). */
 export const RED_INACTIVE = 0x5a2cf071;
+/** Red-zone word of an allocated object. */
 export const RED_ACTIVE = 0x170fc2a5;
+/** Poison byte of a newly allocated object. */
 export const POISON_INUSE = 0x5a;
+/** Poison byte of a free object. */
 export const POISON_FREE = 0x6b;
+/** Last byte of a poisoned object. */
 export const POISON_END = 0xa5;
 
 /** include/linux/kmalloc_sizes.h with 4 KiB pages, L1_CACHE_BYTES 32 (so 96 and 192 exist). */

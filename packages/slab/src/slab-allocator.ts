@@ -106,9 +106,11 @@ export interface SlabAllocatorOptions {
   debug?: boolean;
 }
 
-/** g_cpucache_up states. */
+/** g_cpucache_up: no per-CPU arrays yet. */
 export const NONE = 0;
+/** g_cpucache_up: the first general cache uses the static initarray_generic. */
 export const PARTIAL = 1;
+/** g_cpucache_up: bootstrap done, new caches get enable_cpucache. */
 export const FULL = 2;
 
 const PG_SLAB_BIT = 1 << PG_slab;
