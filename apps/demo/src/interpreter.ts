@@ -498,7 +498,7 @@ export function describeValue(v: Value): string {
       return v.kind === "page"
         ? "a struct page *"
         : v.kind === "int"
-          ? `the integer ${v.v}`
+          ? `the integer ${v.v > 0xffff ? hex(v.v) : v.v}`
           : `the ${v.kind} ${hex(v.v)}`;
     case "null":
       return "NULL";

@@ -14,9 +14,9 @@ import { checkMachineInvariants, InvariantError, KernelBugError, Machine } from 
 import * as kmapPkg from "@i386mm/kmap";
 import { checkKmapInvariants, Kmap } from "@i386mm/kmap";
 import * as pageAlloc from "@i386mm/page-alloc";
-import { checkPageAllocInvariants, PageAllocator } from "@i386mm/page-alloc";
+import { checkPageAllocInvariants, PageAllocator, type Zone } from "@i386mm/page-alloc";
 import * as slabPkg from "@i386mm/slab";
-import { checkSlabInvariants, SlabAllocator } from "@i386mm/slab";
+import { checkSlabInvariants, type kmem_cache_t, SlabAllocator, type vm_struct } from "@i386mm/slab";
 import { isKernelName, SIGNATURE_BY_NAME, type Signature } from "./bindings.js";
 import { bootJson, bootLines } from "./boot-log.js";
 import {
@@ -275,7 +275,9 @@ export class Kernel implements KernelApi {
     const pa = this.pa;
     if (!Number.isInteger(pfn) || pfn < 0 || pfn >= pa.mem_map.nr_pages) return null;
     const page = hw.asPage(pfn);
-    const flags = pa.mem_map.flags[pfn]!;
+    // The kernel's flag bits and the zone number in the top bits; page-alloc keeps private
+    // bookkeeping (the allocation order) in bits the 2.6.11 kernel leaves unused.
+    const flags = pa.mem_map.flags[pfn]! & (pageAlloc.PG_KERNEL_BITS_MASK | 0xe0000000);
     const names = this.pgFlagBits.filter(([, bit]) => bit < 29 && (flags & (1 << bit)) !== 0).map(([k]) => k);
     const virt = pa.page_address(page);
     return {

@@ -287,7 +287,7 @@ function runText(
       )}\n`,
     );
   } else {
-    printEvents(script.name, events, io, !tour);
+    printEvents(script.name, events, io, true);
     if (interp.stopped) io.err(`${script.name}: stopped at the first error (--strict)\n`);
   }
   return interp.errors > 0 ? EXIT_SCENARIO : EXIT_OK;

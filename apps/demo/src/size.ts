@@ -16,16 +16,22 @@ export const MAX_MEM = 2 ** 36;
 
 const UNITS: Record<string, number> = { "": 2 ** 20, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
 
-/**
- * Parse a size such as `128M`, `1G`, `1024K`, `4096` (MiB) into bytes.
- * Throws {@link UsageError} for malformed text or a size the hardware cannot have.
- */
-export function parseSize(text: string, flag = "--mem"): number {
+/** The syntax alone: `128M`, `1G`, `1024K`, `4096` (MiB) -> bytes. Throws UsageError if malformed. */
+export function parseSizeText(text: string, flag = "--mem"): number {
   const m = /^(\d+)([KMGT]?)(?:i?B)?$/i.exec(text.trim());
   if (!m)
     throw new UsageError(`${flag}: malformed size '${text}' (use e.g. 128M, 1G, 1024K or a number of MiB)`);
   const n = Number(m[1]) * (UNITS[(m[2] ?? "").toUpperCase()] ?? 0);
   if (!Number.isSafeInteger(n)) throw new UsageError(`${flag}: size '${text}' is too large`);
+  return n;
+}
+
+/**
+ * Parse a machine's RAM size such as `128M`, `1G`, `65536K`, `4096` (MiB) into bytes.
+ * Throws {@link UsageError} for malformed text or a size the hardware cannot have.
+ */
+export function parseSize(text: string, flag = "--mem"): number {
+  const n = parseSizeText(text, flag);
   if (n < MIN_MEM)
     throw new UsageError(`${flag}: ${text} is less than the smallest machine (${formatSize(MIN_MEM)})`);
   if (n > MAX_MEM)

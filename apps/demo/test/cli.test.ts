@@ -1,0 +1,103 @@
+/*
+ * The CLI as a user runs it: `node apps/demo/dist/cli.js ...` in a child process (built by
+ * global-setup.ts when missing or stale). Checks the shebang entry, exit codes, stdin handling,
+ * the REPL, --json, and that the process prints exactly what the in-process golden files hold.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { SCENARIO_DIR } from "../src/main.js";
+import { GOLDEN_DIR, transcript } from "./golden.js";
+
+const ROOT = resolve(SCENARIO_DIR, "../../..");
+const CLI = join(ROOT, "apps/demo/dist/cli.js");
+
+function cli(argv: string[], input?: string): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [CLI, ...argv], {
+    cwd: ROOT,
+    input: input ?? "",
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+describe("the built CLI", () => {
+  beforeAll(() => {
+    const err = inject("cliBuildError");
+    if (err) throw new Error(err);
+  });
+
+  it("starts with a node shebang", () => {
+    expect(readFileSync(CLI, "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
+  });
+
+  it("boots and prints the golden boot log", () => {
+    const r = cli(["boot", "--mem", "2G", "--pae"]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe("");
+    const golden = readFileSync(join(GOLDEN_DIR, "boot-2G-pae.txt"), "utf8");
+    expect(transcript(["boot", "--mem", "2G", "--pae"], r.out, r.code)).toBe(golden);
+  });
+
+  it("runs a shipped scenario by name, as the golden file says", () => {
+    const r = cli(["run", "kmalloc-sizes"]);
+    const golden = readFileSync(join(GOLDEN_DIR, "scenario-kmalloc-sizes.txt"), "utf8");
+    expect(transcript(["run", "kmalloc-sizes"], r.out + r.err, r.code)).toBe(golden);
+  });
+
+  it("exits 2 on bad usage", () => {
+    for (const argv of [
+      ["boot", "--mem", "12X"],
+      ["boot", "--cpus", "99"],
+      ["run", "no/such/file.mm"],
+      ["bogus"],
+      ["boot", "--mem", "100G", "--pae"],
+    ]) {
+      const r = cli(argv);
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(r.out).toBe("");
+      expect(r.err).toMatch(/^i386mm: /);
+    }
+  });
+
+  it("exits 1 when a statement fails, with the line number, and goes on", () => {
+    const r = cli(
+      ["run", "-"],
+      "p = alloc_pages(GFP_KERNEL, 0)\n__free_pages(p, 0)\n__free_pages(p, 0)\necho after\n",
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^<stdin>:3: kernel BUG at mm\/page_alloc\.c: __free_pages: /m);
+    expect(r.out).toMatch(/^after$/m);
+  });
+
+  it("--strict stops at the first error", () => {
+    const r = cli(["run", "-", "--strict"], "x = nope\necho after\n");
+    expect(r.code).toBe(1);
+    expect(r.out).not.toMatch(/after/);
+    expect(r.err).toMatch(/stopped at the first error/);
+  });
+
+  it("reads a REPL session from stdin", () => {
+    const r = cli(["run", "--mem", "128M"], "x = kmalloc(33, GFP_KERNEL)\nksize(x)\nvars\nquit\nksize(x)\n");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("64 (0x40)");
+    expect(r.out).toMatch(/^ {2}x = 0xc[0-9a-f]{7}$/m);
+    // Nothing after quit runs.
+    expect(r.out.match(/64 \(0x40\)/g)).toHaveLength(1);
+  });
+
+  it("prints JSON for boot, run and views", () => {
+    const boot = JSON.parse(cli(["boot", "--mem", "128M", "--json"]).out);
+    expect(boot.machine.memBytes).toBe(128 * 2 ** 20);
+    expect(boot.layout.VMALLOC_START).toBeGreaterThan(boot.layout.high_memory);
+    const run = JSON.parse(
+      cli(["run", "-", "--json"], "x = kmalloc(33, GFP_KERNEL)\ncat /proc/buddyinfo\n").out,
+    );
+    expect(run.statements[0].results[0].value.type).toBe("addr");
+    expect(run.statements[1].results[0].data.rows).toHaveLength(3);
+    const view = JSON.parse(cli(["cat", "/proc/meminfo", "--json"]).out);
+    expect(view.fields.MemTotal).toBeGreaterThan(0);
+  });
+});

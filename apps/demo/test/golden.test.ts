@@ -1,0 +1,45 @@
+/*
+ * Golden tests: the full output of the CLI (stdout and stderr in the order printed, and the exit
+ * code) for the boot logs, every shipped scenario, the tour, the views and the error report,
+ * compared with test/golden/*.txt. Regenerate with UPDATE_GOLDEN=1 after a deliberate change.
+ */
+import { readdirSync } from "node:fs";
+import { describe, it } from "vitest";
+import { SCENARIO_DIR, SCENARIO_EXT } from "../src/main.js";
+import { expectGolden, transcript } from "./golden.js";
+import { runCli } from "./helpers.js";
+
+const scenarios = readdirSync(SCENARIO_DIR)
+  .filter((f) => f.endsWith(SCENARIO_EXT))
+  .map((f) => f.slice(0, -SCENARIO_EXT.length))
+  .sort();
+
+export const GOLDEN_CASES: readonly { name: string; argv: string[] }[] = [
+  { name: "boot-1G", argv: ["boot"] },
+  { name: "boot-128M", argv: ["boot", "--mem", "128M"] },
+  { name: "boot-2G-pae", argv: ["boot", "--mem", "2G", "--pae"] },
+  { name: "boot-128M-json", argv: ["boot", "--mem", "128M", "--json"] },
+  { name: "tour", argv: [] },
+  { name: "cat-buddyinfo-128M", argv: ["cat", "/proc/buddyinfo", "--mem", "128M"] },
+  { name: "cat-zoneinfo-2cpu", argv: ["cat", "zoneinfo", "--mem", "256M", "--cpus", "2"] },
+  { name: "cat-slabinfo-json", argv: ["cat", "slabinfo", "--json"] },
+  { name: "errors", argv: ["run", "apps/demo/test/fixtures/errors.mm"] },
+  ...scenarios.map((s) => ({ name: `scenario-${s}`, argv: ["run", s] })),
+];
+
+describe("golden output", () => {
+  it("ships one scenario per lab topic", () => {
+    // buddy, zones, pcp, slab colouring, kmalloc, vmalloc, kmap, kmap_atomic, fixmap, page walk
+    if (scenarios.length < 10) throw new Error(`only ${scenarios.length} scenarios: ${scenarios.join(", ")}`);
+  });
+  for (const c of GOLDEN_CASES) {
+    it(c.name, async () => {
+      const r = await runCli(c.argv, undefined, ROOT);
+      expectGolden(c.name, transcript(c.argv, r.all, r.code));
+    });
+  }
+});
+
+import { resolve } from "node:path";
+
+const ROOT = resolve(SCENARIO_DIR, "../../..");
