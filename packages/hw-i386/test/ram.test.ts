@@ -50,4 +50,18 @@ describe("PhysicalMemory", () => {
     expect(() => ram.read32(pa + 4)).toThrow(MachineCheckError);
     expect(ram.framesBacked).toBe(1);
   });
+  it("spans the sizes of the issue: 4 MiB, 4 GiB without PAE, 64 GiB with PAE", () => {
+    const small = new Machine({ memBytes: 4 << 20 });
+    small.ram.write32(0x3dfffc, 1); // last usable word below SeaBIOS's 128 KiB
+    expect(small.ram.read32(0x3dfffc)).toBe(1);
+    expect(() => small.ram.read8(4 << 20)).toThrow(MachineCheckError);
+    const four = new Machine({ memBytes: 4 * 2 ** 30 });
+    expect(four.e820.map.at(-1)).toEqual({ addr: 2 ** 32, size: 2 ** 30, type: 1 }); // QEMU puts 1 GiB above 4 GiB
+    expect(() => four.ram.read8(0xd0000000)).toThrow(MachineCheckError); // the PCI hole
+    const big = new Machine({ memBytes: 64 * 2 ** 30, pae: true });
+    big.ram.write8(2 ** 36 - 1, 0xff);
+    expect(big.ram.read8(2 ** 36 - 1)).toBe(0xff);
+    expect(() => big.ram.read8(2 ** 36)).toThrow(MachineCheckError);
+    expect(big.ram.framesBacked).toBe(1);
+  });
 });
