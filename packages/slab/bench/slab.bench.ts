@@ -8,6 +8,7 @@ import { bench, describe } from "vitest";
 import { SlabAllocator } from "../src/slab-allocator.js";
 
 const PAIRS = 1000;
+const OPTS = { time: 1500, warmupTime: 300 };
 
 function bootSlab() {
   const machine = new Machine({ memBytes: 256 << 20, cpus: 2 });
@@ -22,27 +23,43 @@ describe("kmalloc + kfree pair (per-CPU fast path), x1000", () => {
   for (const size of [32, 256, 4096]) {
     // warm the array cache so the loop stays on the fast path
     slab.kfree(slab.kmalloc(size, GFP_KERNEL));
-    bench(`slab kmalloc+kfree ${size} B`, () => {
-      for (let i = 0; i < PAIRS; i++) slab.kfree(slab.kmalloc(size, GFP_KERNEL));
-    });
-    bench(`@thi.ng/malloc malloc+free ${size} B`, () => {
-      for (let i = 0; i < PAIRS; i++) pool.free(pool.malloc(size));
-    });
+    bench(
+      `slab kmalloc+kfree ${size} B`,
+      () => {
+        for (let i = 0; i < PAIRS; i++) slab.kfree(slab.kmalloc(size, GFP_KERNEL));
+      },
+      OPTS,
+    );
+    bench(
+      `@thi.ng/malloc malloc+free ${size} B`,
+      () => {
+        for (let i = 0; i < PAIRS; i++) pool.free(pool.malloc(size));
+      },
+      OPTS,
+    );
   }
 });
 
 describe("kmem_cache_alloc + kmem_cache_free, x1000", () => {
   const c = slab.kmem_cache_create("bench-obj", 72, 0, 0, null)!;
   slab.kmem_cache_free(c, slab.kmem_cache_alloc(c, GFP_KERNEL)!);
-  bench("kmem_cache_alloc+kmem_cache_free 72 B", () => {
-    for (let i = 0; i < PAIRS; i++) slab.kmem_cache_free(c, slab.kmem_cache_alloc(c, GFP_KERNEL)!);
-  });
+  bench(
+    "kmem_cache_alloc+kmem_cache_free 72 B",
+    () => {
+      for (let i = 0; i < PAIRS; i++) slab.kmem_cache_free(c, slab.kmem_cache_alloc(c, GFP_KERNEL)!);
+    },
+    OPTS,
+  );
 });
 
 describe("vmalloc + vfree 64 KiB, x10", () => {
-  bench("vmalloc+vfree 64 KiB", () => {
-    for (let i = 0; i < 10; i++) slab.vfree(slab.vmalloc(64 << 10));
-  });
+  bench(
+    "vmalloc+vfree 64 KiB",
+    () => {
+      for (let i = 0; i < 10; i++) slab.vfree(slab.vmalloc(64 << 10));
+    },
+    OPTS,
+  );
 });
 
 // A deterministic mixed trace (xorshift32, seed 42): up to 256 live blocks of 8..4096 bytes
@@ -101,18 +118,26 @@ function runTrace(alloc: (n: number) => number, free: (p: number) => void) {
 }
 
 describe(`same mixed kmalloc trace (${trace.size.length} ops, 8..4096 B, up to 256 live)`, () => {
-  bench("slab kmalloc/kfree trace", () => {
-    runTrace(
-      (n) => slab.kmalloc(n, GFP_KERNEL)!,
-      (p) => slab.kfree(p),
-    );
-  });
-  bench("@thi.ng/malloc MemPool trace", () => {
-    runTrace(
-      (n) => pool.malloc(n),
-      (p) => {
-        pool.free(p);
-      },
-    );
-  });
+  bench(
+    "slab kmalloc/kfree trace",
+    () => {
+      runTrace(
+        (n) => slab.kmalloc(n, GFP_KERNEL)!,
+        (p) => slab.kfree(p),
+      );
+    },
+    OPTS,
+  );
+  bench(
+    "@thi.ng/malloc MemPool trace",
+    () => {
+      runTrace(
+        (n) => pool.malloc(n),
+        (p) => {
+          pool.free(p);
+        },
+      );
+    },
+    OPTS,
+  );
 });

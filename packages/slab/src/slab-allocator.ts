@@ -114,6 +114,12 @@ export const PARTIAL = 1;
 export const FULL = 2;
 
 const PG_SLAB_BIT = 1 << PG_slab;
+// Hot-path copies of imported constants: module-local consts stay plain values under every
+// module loader (vitest's SSR transform turns imported bindings into property reads).
+const KERNEL_BASE: number = PAGE_OFFSET;
+const KMALLOC_MAX: number = KMALLOC_MAX_SIZE;
+const GFP_DMA_BIT: number = SLAB_DMA;
+const PAGE_SHIFT_: number = PAGE_SHIFT;
 
 function fls(x: number): number {
   return x === 0 ? 0 : 32 - Math.clz32(x);
@@ -178,21 +184,21 @@ export class SlabAllocator {
     this.ram = this.machine.ram;
     this.debug = opts.debug ?? false;
     this.lowmemEnd = pa.high_memory >>> 0;
-    this.slabs = new SlabTable(this.ram, PAGE_OFFSET);
+    this.slabs = new SlabTable(this.ram, KERNEL_BASE);
     this.mmFlags = pa.mem_map.flags;
     this.lruNext = pa.mem_map.lru_next;
     this.lruPrev = pa.mem_map.lru_prev;
     // one "handed to a caller" bit per 4-byte word of lowmem
-    this.live = new Uint32Array(Math.ceil((this.lowmemEnd - PAGE_OFFSET) / 128) + 1);
+    this.live = new Uint32Array(Math.ceil((this.lowmemEnd - KERNEL_BASE) / 128) + 1);
     this.sizeIndex = new Uint8Array((KMALLOC_MAX_SIZE >>> 5) + 1);
     for (let k = 0, i = 0; k < this.sizeIndex.length; k++) {
       while (MALLOC_SIZES[i] < k * 32) i++;
       this.sizeIndex[k] = i;
     }
-    this.dbgEnv = { ram: this.ram, pageOffset: PAGE_OFFSET, printk: (l) => this.machine.printk(l) };
+    this.dbgEnv = { ram: this.ram, pageOffset: KERNEL_BASE, printk: (l) => this.machine.printk(l) };
     this.cpu_online = new Array<boolean>(SLAB_NR_CPUS).fill(false);
     this.slab_break_gfp_order =
-      pa.num_physpages > (32 << 20) >>> PAGE_SHIFT ? BREAK_GFP_ORDER_HI : BREAK_GFP_ORDER_LO;
+      pa.num_physpages > (32 << 20) >>> PAGE_SHIFT_ ? BREAK_GFP_ORDER_HI : BREAK_GFP_ORDER_LO;
     this.vm = new VmallocState(this);
 
     const saved = this.machine.current;
@@ -388,7 +394,7 @@ export class SlabAllocator {
     const addr = this.kmem_cache_alloc(this.cache_cache, SLAB_KERNEL);
     if (addr === null) return this.createFailed(name, flags);
     const cachep = this.registerCache(addr, name);
-    this.ram.fill(addr - PAGE_OFFSET, this.cache_cache.reallen || this.cache_cache.objsize, 0);
+    this.ram.fill(addr - KERNEL_BASE, this.cache_cache.reallen || this.cache_cache.objsize, 0);
 
     cachep.reallen = size;
     if (this.debug) {
@@ -636,7 +642,7 @@ export class SlabAllocator {
     s.inuse[slabp] = 0;
     s.s_mem[slabp] = objp + s.colouroff[slabp];
     // set_slab_attr
-    const pfn = (objp - PAGE_OFFSET) >>> PAGE_SHIFT;
+    const pfn = (objp - KERNEL_BASE) >>> PAGE_SHIFT_;
     const mm = this.pa.mem_map;
     for (let i = 0, n = 1 << cachep.gfporder; i < n; i++) {
       mm.lru_next[pfn + i] = cachep.id;
@@ -720,7 +726,7 @@ export class SlabAllocator {
     if (ac != null && ac.avail !== 0 && !this.debug) {
       ac.touched = 1;
       const objp = ac.entry[--ac.avail];
-      const w = (objp - PAGE_OFFSET) >>> 2;
+      const w = (objp - KERNEL_BASE) >>> 2;
       this.live[w >>> 5] |= 1 << (w & 31);
       return objp as VirtAddr;
     }
@@ -733,7 +739,7 @@ export class SlabAllocator {
     if (this.debug) return this.debugAlloc(cachep, flags, ac);
     const objp = this.cache_alloc_refill(cachep, flags);
     if (objp === 0) return null;
-    const w = (objp - PAGE_OFFSET) >>> 2;
+    const w = (objp - KERNEL_BASE) >>> 2;
     this.live[w >>> 5] |= 1 << (w & 31);
     return objp as VirtAddr;
   }
@@ -757,7 +763,7 @@ export class SlabAllocator {
     }
     const env = this.dbgEnv;
     if (cachep.flags & SLAB_POISON) {
-      const h = this.pa.mem_map.lru_prev[(objp - PAGE_OFFSET) >>> PAGE_SHIFT];
+      const h = this.pa.mem_map.lru_prev[(objp - KERNEL_BASE) >>> PAGE_SHIFT_];
       check_poison_obj(env, cachep, objp, this.slabs.s_mem[h]);
       poison_obj(env, cachep, objp, POISON_INUSE);
     }
@@ -785,7 +791,7 @@ export class SlabAllocator {
       if (!(flags & __GFP_WAIT)) ctor_flags |= SLAB_CTOR_ATOMIC;
       cachep.ctor(asVirt(user), cachep, ctor_flags);
     }
-    const w = (user - PAGE_OFFSET) >>> 2;
+    const w = (user - KERNEL_BASE) >>> 2;
     this.live[w >>> 5] |= 1 << (w & 31);
     return user as VirtAddr;
   }
@@ -884,10 +890,10 @@ export class SlabAllocator {
    * SlabError naming `call` (kfree_debugcheck's and free_block's checks, done before any change).
    */
   private badObject(call: string, objp: number): never {
-    if (!(objp >= PAGE_OFFSET && objp < this.lowmemEnd)) {
+    if (!(objp >= KERNEL_BASE && objp < this.lowmemEnd)) {
       throw new SlabError(call, objp >>> 0, "out of range ptr (not a lowmem address, kfree_debugcheck)");
     }
-    const pfn = (objp - PAGE_OFFSET) >>> PAGE_SHIFT;
+    const pfn = (objp - KERNEL_BASE) >>> PAGE_SHIFT_;
     if ((this.mmFlags[pfn] & PG_SLAB_BIT) === 0) {
       throw new SlabError(call, objp, "bad ptr: its page is not a slab page (kfree_debugcheck)");
     }
@@ -912,8 +918,8 @@ export class SlabAllocator {
    * CPU's array). SlabError for a pointer not handed out, a double free or the wrong cache.
    */
   kmem_cache_free(cachep: kmem_cache_t, objp: VirtAddr): void {
-    const w = (objp - PAGE_OFFSET) >>> 2;
-    if (!(objp >= PAGE_OFFSET && objp < this.lowmemEnd) || (this.live[w >>> 5] & (1 << (w & 31))) === 0)
+    const w = (objp - KERNEL_BASE) >>> 2;
+    if (!(objp >= KERNEL_BASE && objp < this.lowmemEnd) || (this.live[w >>> 5] & (1 << (w & 31))) === 0)
       this.badObject("kmem_cache_free", objp);
     const owner = this.lruNext[w >>> 10];
     if (owner !== cachep.id) {
@@ -930,8 +936,8 @@ export class SlabAllocator {
   /** kfree(objp): free a kmalloc'ed object (null is a no-op); SlabError on misuse. */
   kfree(objp: VirtAddr | number | null): void {
     if (!objp) return;
-    const w = (objp - PAGE_OFFSET) >>> 2;
-    if (!(objp >= PAGE_OFFSET && objp < this.lowmemEnd) || (this.live[w >>> 5] & (1 << (w & 31))) === 0)
+    const w = (objp - KERNEL_BASE) >>> 2;
+    if (!(objp >= KERNEL_BASE && objp < this.lowmemEnd) || (this.live[w >>> 5] & (1 << (w & 31))) === 0)
       this.badObject("kfree", objp);
     // GET_PAGE_CACHE(virt_to_page(objp)); pfn = w >> 10
     this.__cache_free(this.cacheById[this.lruNext[w >>> 10]]!, objp, w);
@@ -1019,7 +1025,7 @@ export class SlabAllocator {
     l3.free_objects += n;
     for (let i = start; i < start + n; i++) {
       const objp = objpp[i];
-      const slabp = mm.lru_prev[(objp - PAGE_OFFSET) >>> PAGE_SHIFT];
+      const slabp = mm.lru_prev[(objp - KERNEL_BASE) >>> PAGE_SHIFT_];
       s.list_del(slabp);
       const objnr = ((objp - s.s_mem[slabp]) / cachep.objsize) | 0;
       if (this.debug) {
@@ -1157,28 +1163,28 @@ export class SlabAllocator {
    * for 0), from the "(DMA)" twin with GFP_DMA; null above 131072 bytes or when out of memory.
    */
   kmalloc(size: number, flags: number): VirtAddr | null {
-    if (!(size <= KMALLOC_MAX_SIZE && size >= 0)) return null;
+    if (!(size <= KMALLOC_MAX && size >= 0)) return null;
     const k = (size + 31) >>> 5;
     if (this.g_cpucache_up !== FULL) {
       const cs = this.malloc_sizes[this.sizeIndex[k]];
-      return this.kmem_cache_alloc(flags & SLAB_DMA ? cs.cs_dmacachep : cs.cs_cachep, flags);
+      return this.kmem_cache_alloc(flags & GFP_DMA_BIT ? cs.cs_dmacachep : cs.cs_cachep, flags);
     }
-    return this.kmem_cache_alloc((flags & SLAB_DMA ? this.kmallocDmaCache : this.kmallocCache)[k], flags);
+    return this.kmem_cache_alloc((flags & GFP_DMA_BIT ? this.kmallocDmaCache : this.kmallocCache)[k], flags);
   }
 
   /** kcalloc(n, size, flags): zeroed kmalloc(n * size); null if n * size overflows an int. */
   kcalloc(n: number, size: number, flags: number): VirtAddr | null {
     if (n !== 0 && size > Math.floor(INT_MAX / n)) return null;
     const p = this.kmalloc(n * size, flags);
-    if (p !== null && n * size > 0) this.ram.fill(p - PAGE_OFFSET, n * size, 0);
+    if (p !== null && n * size > 0) this.ram.fill(p - KERNEL_BASE, n * size, 0);
     return p;
   }
 
   /** ksize(objp): usable size of a slab object (kmem_cache_size of its cache); 0 for null. */
   ksize(objp: VirtAddr | number | null): number {
     if (!objp) return 0;
-    const w = (objp - PAGE_OFFSET) >>> 2;
-    if (!(objp >= PAGE_OFFSET && objp < this.lowmemEnd) || (this.live[w >>> 5] & (1 << (w & 31))) === 0)
+    const w = (objp - KERNEL_BASE) >>> 2;
+    if (!(objp >= KERNEL_BASE && objp < this.lowmemEnd) || (this.live[w >>> 5] & (1 << (w & 31))) === 0)
       this.badObject("ksize", objp);
     return this.kmem_cache_size(this.cacheById[this.lruNext[w >>> 10]]!);
   }
@@ -1190,8 +1196,8 @@ export class SlabAllocator {
 
   /** True when `objp` is currently handed out by this allocator (model view, no kernel name). */
   isAllocated(objp: number): boolean {
-    if (!(objp >= PAGE_OFFSET && objp < this.lowmemEnd)) return false;
-    const w = (objp - PAGE_OFFSET) >>> 2;
+    if (!(objp >= KERNEL_BASE && objp < this.lowmemEnd)) return false;
+    const w = (objp - KERNEL_BASE) >>> 2;
     return (this.live[w >>> 5] & (1 << (w & 31))) !== 0;
   }
 

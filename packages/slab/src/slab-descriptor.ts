@@ -11,15 +11,16 @@
  * Invariant: a non-sentinel handle is on exactly one list or on none (being built or destroyed).
  */
 import type { PhysicalMemory } from "@i386mm/hw-i386";
-import {
-  SIZEOF_STRUCT_SLAB,
-  SLAB_COLOUROFF,
-  SLAB_FREE,
-  SLAB_INUSE,
-  SLAB_LIST_NEXT,
-  SLAB_LIST_PREV,
-  SLAB_S_MEM,
-} from "./constants.js";
+import * as K from "./constants.js";
+
+// module-local copies (plain values under every module loader, for the refill/free paths)
+const SIZEOF_STRUCT_SLAB: number = K.SIZEOF_STRUCT_SLAB;
+const SLAB_COLOUROFF: number = K.SLAB_COLOUROFF;
+const SLAB_FREE: number = K.SLAB_FREE;
+const SLAB_INUSE: number = K.SLAB_INUSE;
+const SLAB_LIST_NEXT: number = K.SLAB_LIST_NEXT;
+const SLAB_LIST_PREV: number = K.SLAB_LIST_PREV;
+const SLAB_S_MEM: number = K.SLAB_S_MEM;
 
 /** Handle 0 is never used so that 0 can mean "no slab" in page->lru.prev. */
 export const NO_SLAB = 0;
