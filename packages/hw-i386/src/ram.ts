@@ -7,7 +7,7 @@
  * reads as zeros; host memory grows only with frames written. The frame table is two-level
  * (2 MiB chunks of 512 frames) so a 64 GiB machine costs a 32 K-entry directory at creation.
  *
- *   pa ──► pfn = pa / 4096 ──► chunk = pfn >>> 9 ──► frame = pfn & 511 ──► Uint32Array(1024) | hole
+ *   pa ─► pfn = pa / 4096 ─► dir[pfn >>> 9] (Int32Array, 0 = never written) ─► chunk[pfn & 511] ─► frame | zeros
  */
 
 import type { E820Map } from "./e820.js";
@@ -34,8 +34,12 @@ export class PhysicalMemory {
   private readonly starts: number[];
   private readonly ends: number[];
   private readonly chunkState: Uint8Array;
-  private readonly w32: (Uint32Array | undefined)[][] = [];
-  private readonly b8: (Uint8Array | undefined)[][] = [];
+  // Chunk directory: dir[chunk] = 1-based index into the dense, push-only chunk lists (0 = no
+  // frame of the chunk was ever written). A typed directory costs 4 bytes a chunk at creation and
+  // keeps lookups fast however sparse the written chunks are.
+  private readonly dir: Int32Array;
+  private readonly w32: (Uint32Array | undefined)[][] = [[]];
+  private readonly b8: (Uint8Array | undefined)[][] = [[]];
   private readonly zeroWords = new Uint32Array(FRAME_SIZE / 4);
 
   /** `size` = installed RAM; `map` = the ranges that exist on the bus (every e820 entry). */
@@ -46,6 +50,7 @@ export class PhysicalMemory {
     this.limit = Math.max(0, ...this.ends);
     const nChunks = Math.ceil(this.limit / CHUNK_BYTES);
     this.chunkState = new Uint8Array(nChunks);
+    this.dir = new Int32Array(nChunks);
     for (let i = 0; i < this.starts.length; i++) {
       const s = this.starts[i]!;
       const e = this.ends[i]!;
@@ -86,24 +91,25 @@ export class PhysicalMemory {
 
   /** The frame's words, or undefined when never written. */
   private frame32(pfn: number): Uint32Array | undefined {
-    const chunk = this.w32[pfn >>> CHUNK_FRAMES_SHIFT];
-    return chunk === undefined ? undefined : chunk[pfn & (CHUNK_FRAMES - 1)];
+    const ci = this.dir[pfn >>> CHUNK_FRAMES_SHIFT]!;
+    return ci === 0 ? undefined : this.w32[ci]![pfn & (CHUNK_FRAMES - 1)];
   }
   private frame8(pfn: number): Uint8Array | undefined {
-    const chunk = this.b8[pfn >>> CHUNK_FRAMES_SHIFT];
-    return chunk === undefined ? undefined : chunk[pfn & (CHUNK_FRAMES - 1)];
+    const ci = this.dir[pfn >>> CHUNK_FRAMES_SHIFT]!;
+    return ci === 0 ? undefined : this.b8[ci]![pfn & (CHUNK_FRAMES - 1)];
   }
   /** Back a frame on first write. */
   private back(pfn: number): Uint8Array {
     const c = pfn >>> CHUNK_FRAMES_SHIFT;
-    let chunk8 = this.b8[c];
-    let chunk32 = this.w32[c];
-    if (chunk8 === undefined || chunk32 === undefined) {
-      chunk8 = new Array<Uint8Array | undefined>(CHUNK_FRAMES).fill(undefined);
-      chunk32 = new Array<Uint32Array | undefined>(CHUNK_FRAMES).fill(undefined);
-      this.b8[c] = chunk8;
-      this.w32[c] = chunk32;
+    let ci = this.dir[c]!;
+    if (ci === 0) {
+      ci = this.b8.length;
+      this.b8.push(new Array<Uint8Array | undefined>(CHUNK_FRAMES).fill(undefined));
+      this.w32.push(new Array<Uint32Array | undefined>(CHUNK_FRAMES).fill(undefined));
+      this.dir[c] = ci;
     }
+    const chunk8 = this.b8[ci]!;
+    const chunk32 = this.w32[ci]!;
     const i = pfn & (CHUNK_FRAMES - 1);
     let f = chunk8[i];
     if (f === undefined) {
@@ -133,9 +139,9 @@ export class PhysicalMemory {
       const pfn = Math.floor(pa / FRAME_SIZE);
       const c = pfn >>> CHUNK_FRAMES_SHIFT;
       if (this.chunkState[c] !== CHUNK_FULL) this.check("read32", pa, 4);
-      const chunk = this.w32[c];
-      if (chunk === undefined) return 0;
-      const f = chunk[pfn & (CHUNK_FRAMES - 1)];
+      const ci = this.dir[c]!;
+      if (ci === 0) return 0;
+      const f = this.w32[ci]![pfn & (CHUNK_FRAMES - 1)];
       return f === undefined ? 0 : f[(pa - pfn * FRAME_SIZE) >>> 2]!;
     }
     this.check("read32", pa, 4);
@@ -155,9 +161,9 @@ export class PhysicalMemory {
   frameWords(pa: number): Uint32Array {
     const pfn = Math.floor(pa / FRAME_SIZE);
     if (this.chunkState[pfn >>> CHUNK_FRAMES_SHIFT] !== CHUNK_FULL) this.check("read", pa, 8);
-    const chunk = this.w32[pfn >>> CHUNK_FRAMES_SHIFT];
-    if (chunk === undefined) return this.zeroWords;
-    return chunk[pfn & (CHUNK_FRAMES - 1)] ?? this.zeroWords;
+    const ci = this.dir[pfn >>> CHUNK_FRAMES_SHIFT]!;
+    if (ci === 0) return this.zeroWords;
+    return this.w32[ci]![pfn & (CHUNK_FRAMES - 1)] ?? this.zeroWords;
   }
   /** Read a little-endian 64-bit value. */
   read64(pa: number): bigint {
@@ -259,7 +265,7 @@ export class PhysicalMemory {
   /** Count backed frames by scanning the frame table (for invariant checks). */
   countBackedFrames(): number {
     let n = 0;
-    for (const chunk of this.b8) if (chunk !== undefined) for (const f of chunk) if (f !== undefined) n++;
+    for (const chunk of this.b8) for (const f of chunk) if (f !== undefined) n++;
     return n;
   }
   /** True when the frame has host backing (has been written and not zeroed since). */
@@ -273,10 +279,10 @@ export class PhysicalMemory {
   private release(pfn: number): void {
     const c = pfn >>> CHUNK_FRAMES_SHIFT;
     const i = pfn & (CHUNK_FRAMES - 1);
-    const chunk8 = this.b8[c];
-    if (chunk8 === undefined || chunk8[i] === undefined) return;
-    chunk8[i] = undefined;
-    this.w32[c]![i] = undefined;
+    const ci = this.dir[c]!;
+    if (ci === 0 || this.b8[ci]![i] === undefined) return;
+    this.b8[ci]![i] = undefined;
+    this.w32[ci]![i] = undefined;
     this.framesBacked--;
   }
 }
