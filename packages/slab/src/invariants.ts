@@ -108,6 +108,16 @@ export function checkSlabInvariants(s: SlabAllocator): void {
           p.push(`${c.name}: objects of slab ${h} run past the slab's pages`);
       }
     }
+    if (c.addr !== 0) {
+      for (const [head, lname] of lists) {
+        const d = t.desc[head] - PAGE_OFFSET;
+        if (
+          s.machine.ram.read32(d + SLAB_LIST_NEXT) >>> 0 !== t.desc[t.next[head]] ||
+          s.machine.ram.read32(d + SLAB_LIST_PREV) >>> 0 !== t.desc[t.prev[head]]
+        )
+          p.push(`${c.name}: list head ${lname} in the RAM descriptor does not match`);
+      }
+    }
     if (freeSum !== l3.free_objects)
       p.push(`${c.name}: free_objects is ${l3.free_objects} but the slabs hold ${freeSum} free objects`);
     if (c.colour_next >= Math.max(c.colour, 1))

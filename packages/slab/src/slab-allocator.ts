@@ -393,8 +393,8 @@ export class SlabAllocator {
 
     const addr = this.kmem_cache_alloc(this.cache_cache, SLAB_KERNEL);
     if (addr === null) return this.createFailed(name, flags);
-    const cachep = this.registerCache(addr, name);
-    this.ram.fill(addr - KERNEL_BASE, this.cache_cache.reallen || this.cache_cache.objsize, 0);
+    this.ram.fill(addr - KERNEL_BASE, this.cache_cache.reallen || this.cache_cache.objsize, 0); // memset
+    const cachep = this.registerCache(addr, name); // INIT_LIST_HEAD x 3, mirrored in the descriptor
 
     cachep.reallen = size;
     if (this.debug) {
