@@ -33,6 +33,7 @@ describe("vmalloc / vfree", () => {
     const phys = (peek(machine, pa.swapper_pg_dir, a + 8192) as { phys: number }).phys;
     machine.ram.write32(phys, 0x11223344);
     const t = translate(machine, machine.cpus[0], a + 8192, { write: false });
+    expect("phys" in translate(machine, machine.cpus[1], a + 8192, {})).toBe(true); // CPU 1's TLB too
     expect("phys" in t && machine.ram.read32(t.phys!)).toBe(0x11223344);
     // the page-pointer array (kmalloc'ed) holds struct page addresses
     expect(machine.ram.read32(area.pagesAddr - 0xc0000000) >>> 0).toBe(
@@ -43,11 +44,21 @@ describe("vmalloc / vfree", () => {
     expect(b).toBe(a + 5 * 4096);
     checkSlabInvariants(slab);
     const pages = area.pages!.slice();
+    const cached = (cpu: number) => {
+      let n = 0;
+      machine.cpus[cpu].tlb.forEach((va) => {
+        if (va >>> 12 === (a + 8192) >>> 12) n++;
+      });
+      return n;
+    };
+    expect([cached(0), cached(1)]).toEqual([1, 1]); // both CPUs cached the translation
     slab.vfree(a);
+    expect([cached(0), cached(1)]).toEqual([0, 0]); // flush_tlb_all reached every CPU
     for (const pg of pages) expect(pa.page_count(pg!)).toBe(0); // back in the page allocator
     for (let i = 0; i < 5; i++) expect("fault" in peek(machine, pa.swapper_pg_dir, a + i * 4096)).toBe(true);
     // the TLB entry filled by translate above is gone on every CPU
     expect("fault" in translate(machine, machine.cpus[0], a + 8192, {})).toBe(true);
+    expect("fault" in translate(machine, machine.cpus[1], a + 8192, {})).toBe(true);
     // first fit reuses the hole
     expect(slab.vmalloc(8192)).toBe(a);
     checkSlabInvariants(slab);
