@@ -34,17 +34,17 @@ for (const pae of [false, true]) {
     const { m, cpu } = setup(pae);
     let sink = 0;
     bench("TLB hit, translate_raw", () => {
-      for (let i = 0; i < BATCH; i++) sink += translate_raw(m, cpu, 0xc1000000 + i * 4096 + 8, 0);
+      for (let i = 0; i < BATCH; i++) sink = (sink + translate_raw(m, cpu, 0xc1000000 + i * 4096 + 8, 0)) | 0;
     });
     bench("TLB hit, translate (result object)", () => {
-      for (let i = 0; i < BATCH; i++) sink += translate(m, cpu, 0xc1000000 + i * 4096 + 8).phys!;
+      for (let i = 0; i < BATCH; i++) sink = (sink + translate(m, cpu, 0xc1000000 + i * 4096 + 8).phys!) | 0;
     });
     bench("TLB miss (walk), translate_raw", () => {
       const tlb = cpu.tlb;
       for (let i = 0; i < BATCH; i++) {
         const va = 0xc1000000 + i * 4096;
         tlb.drop(va >>> 12);
-        sink += translate_raw(m, cpu, va + 8, 0);
+        sink = (sink + translate_raw(m, cpu, va + 8, 0)) | 0;
       }
     });
     if (sink === -1) console.log(sink);

@@ -30,6 +30,20 @@ import {
 } from "./tlb.js";
 import type { PhysAddr } from "./types.js";
 
+// Hot-path aliases, read once at load: a module transform (the test runner's) turns every use of
+// an imported binding into a property load, which the TLB-hit path cannot afford.
+const CR0_WP = X86_CR0_WP;
+const CR4_PAE = X86_CR4_PAE;
+const CR4_PSE = X86_CR4_PSE;
+const CR4_PGE = X86_CR4_PGE;
+const F_VALID = TLB_VALID;
+const F_WRITE = TLB_WRITE;
+const F_USER = TLB_USER;
+const F_EXEC = TLB_EXEC;
+const F_DIRTY = TLB_DIRTY;
+const F_GLOBAL = TLB_GLOBAL;
+const F_LARGE = TLB_LARGE;
+
 /** Error-code bit 0: protection violation (0 = page not present). */
 export const PF_PROT = 1;
 /** Error-code bit 1: the access was a write. */
@@ -67,10 +81,7 @@ const NEED: Int32Array = (() => {
     const fetch = (i & PF_INSTR) !== 0;
     const wpOrUser = (i & 32) !== 0 || user;
     t[i] =
-      TLB_VALID |
-      (user ? TLB_USER : 0) |
-      (write ? TLB_DIRTY | (wpOrUser ? TLB_WRITE : 0) : 0) |
-      (fetch ? TLB_EXEC : 0);
+      F_VALID | (user ? F_USER : 0) | (write ? F_DIRTY | (wpOrUser ? F_WRITE : 0) : 0) | (fetch ? F_EXEC : 0);
   }
   return t;
 })();
@@ -196,12 +207,12 @@ function hwWalk(
     tlb.fill(
       linear >>> 12,
       frame / 4096,
-      (rw ? TLB_WRITE : 0) |
-        (us ? TLB_USER : 0) |
-        (exec ? TLB_EXEC : 0) |
-        ((newLow & 0x40) !== 0 ? TLB_DIRTY : 0) |
-        (global ? TLB_GLOBAL : 0) |
-        (large ? TLB_LARGE : 0),
+      (rw ? F_WRITE : 0) |
+        (us ? F_USER : 0) |
+        (exec ? F_EXEC : 0) |
+        ((newLow & 0x40) !== 0 ? F_DIRTY : 0) |
+        (global ? F_GLOBAL : 0) |
+        (large ? F_LARGE : 0),
     );
   }
   return frame + (linear & 0xfff);
@@ -211,11 +222,11 @@ function hwWalk(
 function modeOf(cpu: Cpu): number {
   const cr4 = cpu.cr4;
   return (
-    ((cr4 & X86_CR4_PAE) !== 0 ? W_PAE : 0) |
-    ((cr4 & X86_CR4_PSE) !== 0 ? W_PSE : 0) |
+    ((cr4 & CR4_PAE) !== 0 ? W_PAE : 0) |
+    ((cr4 & CR4_PSE) !== 0 ? W_PSE : 0) |
     (cpu.nxe ? W_NXE : 0) |
-    ((cpu.cr0 & X86_CR0_WP) !== 0 ? W_WP : 0) |
-    ((cr4 & X86_CR4_PGE) !== 0 ? W_PGE : 0)
+    ((cpu.cr0 & CR0_WP) !== 0 ? W_WP : 0) |
+    ((cr4 & CR4_PGE) !== 0 ? W_PGE : 0)
   );
 }
 
@@ -225,10 +236,11 @@ function modeOf(cpu: Cpu): number {
  * hold the fault). TLB hits cost one array read; misses walk RAM and fill the TLB.
  */
 export function translate_raw(machine: Machine, cpu: Cpu, linear: number, acc: number): number {
-  if (!cpu.paging) return linear >>> 0;
+  // Hit path. With paging off the TLB is always empty (a CR0.PG change flushes it and nothing
+  // fills it), so the paging check can wait for the slow path.
   const tlb = cpu.tlb;
   const e = tlb.entries[linear >>> 12]!;
-  const need = NEED[acc | ((cpu.cr0 & X86_CR0_WP) !== 0 ? 32 : 0)]!;
+  const need = NEED[acc | ((cpu.cr0 & CR0_WP) >>> 11)]!; // CR0.WP (bit 16) → index bit 5
   if ((e & need) === need) {
     tlb.hits++;
     return (e >>> 8) * 4096 + (linear & 0xfff);
@@ -237,6 +249,7 @@ export function translate_raw(machine: Machine, cpu: Cpu, linear: number, acc: n
 }
 
 function translateSlow(machine: Machine, cpu: Cpu, linear: number, acc: number): number {
+  if (!cpu.paging) return linear;
   const tlb = cpu.tlb;
   tlb.misses++;
   const r = hwWalk(machine.ram, tlb, cpu.cr3, cpu.pdpte, modeOf(cpu), linear, acc);
