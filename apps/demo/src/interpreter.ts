@@ -155,6 +155,9 @@ export class Interpreter {
         this.events.push({ t: "echo", line: this.line, text: this.interpolate(stmt.text) });
         return;
       case "assign": {
+        // As the C compiler would: reject `x = f()` for a void f before anything runs.
+        if (stmt.e.k === "call" && this.kernel.bindings.get(stmt.e.name)?.sig?.ret === "void")
+          throw new ScenarioError("void value not ignored as it ought to be");
         const v = this.eval(stmt.e);
         if (v.t === "void") throw new ScenarioError("void value not ignored as it ought to be");
         this.assign(stmt.target, v);

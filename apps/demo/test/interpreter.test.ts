@@ -1,0 +1,201 @@
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { Interpreter, type RunEvent } from "../src/interpreter.js";
+import { bootKernel, type Kernel } from "../src/kernel.js";
+
+let k: Kernel;
+beforeAll(() => {
+  k = bootKernel({ memBytes: 128 << 20 });
+});
+
+const results = (evs: RunEvent[]): string[] =>
+  evs.filter((e) => e.t === "result").map((e) => (e as { text: string }).text);
+const errors = (evs: RunEvent[]): string[] =>
+  evs.filter((e) => e.t === "error").map((e) => (e as Extract<RunEvent, { t: "error" }>).report.message);
+
+describe("interpreter", () => {
+  it("prints pages as pfn, zone, flags, count and address; addresses in hex", () => {
+    const it = new Interpreter(k);
+    const evs = it.runScript(
+      "p = alloc_pages(GFP_KERNEL, 0)\na = page_address(p)\n__free_pages(p, 0)\nn = nr_free_pages()",
+    );
+    const [page, addr] = results(evs);
+    expect(page).toMatch(
+      /^p = \(struct page \*\)0xc1[0-9a-f]{6} pfn 0x[0-9a-f]+ phys 0x[0-9a-f]{8} Normal flags 0x[0-9a-f]+ count 1 address 0xc[0-9a-f]{7}$/,
+    );
+    expect(addr).toMatch(/^a = 0xc[0-9a-f]{7}$/);
+    expect(it.errors).toBe(0);
+  });
+
+  it("knows every constant family the book names", () => {
+    for (const name of [
+      "GFP_KERNEL",
+      "GFP_ATOMIC",
+      "__GFP_ZERO",
+      "__GFP_HIGHMEM",
+      "SLAB_HWCACHE_ALIGN",
+      "FIX_APIC_BASE",
+      "FIX_KMAP_BEGIN",
+      "KM_USER0",
+      "KM_TYPE_NR",
+      "PAGE_OFFSET",
+      "PAGE_KERNEL",
+    ]) {
+      expect(k.constants.has(name), name).toBe(true);
+    }
+    expect(k.constants.get("GFP_KERNEL")).toBe(0xd0);
+    expect(k.constants.get("KM_USER0")).toBe(3);
+  });
+
+  it("binds the public kernel functions of every layer", () => {
+    for (const name of [
+      "alloc_pages",
+      "__get_free_pages",
+      "free_pages",
+      "pfn_to_page",
+      "kmem_cache_create",
+      "kmalloc",
+      "ksize",
+      "vmalloc",
+      "vfree",
+      "kmap",
+      "kunmap",
+      "kmap_atomic",
+      "fix_to_virt",
+      "set_fixmap",
+      "translate" === "x" ? "" : "__flush_tlb_one",
+    ]) {
+      expect(k.bindings.has(name), name).toBe(true);
+    }
+    expect(k.bindings.get("kmalloc")!.layer).toBe("slab");
+    expect(k.bindings.get("kmap")!.layer).toBe("kmap");
+    expect(k.bindings.get("alloc_pages")!.layer).toBe("page-alloc");
+    // No camelCase helpers leak into the language.
+    for (const name of k.bindings.keys()) expect(name).not.toMatch(/^[a-z]+[A-Z]/);
+  });
+
+  it("combines constants with |, evaluates C operators", () => {
+    const it = new Interpreter(k);
+    const evs = it.runScript(
+      "x = GFP_KERNEL | __GFP_ZERO\ny = (1 << 12) + 0x10 - 4 * 2\nz = ~0 & 0xfff\nw = 7 % 3 == 1 && !0",
+    );
+    expect(results(evs)).toEqual([
+      "x = 32976 (0x80d0)",
+      "y = 4104 (0x1008)",
+      "z = 4095 (0xfff)",
+      "w = 1 (true)",
+    ]);
+  });
+
+  it("reports errors with their line, goes on, and stops under strict", () => {
+    const loose = new Interpreter(k);
+    const evs = loose.runScript("x = nope\ny = 1\nz = (");
+    expect(loose.errors).toBe(2);
+    expect(evs.filter((e) => e.t === "error").map((e) => e.line)).toEqual([1, 3]);
+    expect(results(evs)).toEqual(["y = 1"]);
+    const strict = new Interpreter(k, { strict: true });
+    const evs2 = strict.runScript("x = nope\ny = 1");
+    expect(strict.stopped).toBe(true);
+    expect(results(evs2)).toEqual([]);
+  });
+
+  it("turns a kernel BUG into a report naming the call and file, leaving variables alone", () => {
+    const it = new Interpreter(k);
+    const evs = it.runScript(
+      "p = alloc_pages(GFP_KERNEL, 1)\n__free_pages(p, 1)\np2 = p\nq = __free_pages(p, 1)\n__free_pages(p, 1)",
+    );
+    const bug = evs.find((e) => e.t === "error" && e.report.kind === "BUG") as Extract<
+      RunEvent,
+      { t: "error" }
+    >;
+    expect(bug.line).toBe(5);
+    expect(bug.report.file).toBe("mm/page_alloc.c");
+    expect(bug.report.message).toMatch(/^__free_pages: /);
+    expect(errors(evs)[0]).toBe("void value not ignored as it ought to be");
+    expect(it.vars.has("q")).toBe(false);
+  });
+
+  it("checks argument types the way the C prototypes declare them", () => {
+    const it = new Interpreter(k);
+    const evs = it.runScript(
+      "a = __get_free_pages(GFP_KERNEL, 0)\nkmap(a)\nfree_pages(pfn_to_page(1), 0)\nkmalloc(32)\nkmem_cache_alloc(1, GFP_KERNEL)\nfree_pages(a, 0)",
+    );
+    expect(errors(evs)).toEqual([
+      expect.stringMatching(
+        /^kmap: argument 1 \(page\) must be a struct page \*, not the addr 0x[0-9a-f]+ \(use virt_to_page\(addr\) for its struct page\)$/,
+      ),
+      expect.stringMatching(
+        /^free_pages: argument 1 \(addr\) must be an address, not a struct page \* \(use page_address/,
+      ),
+      "kmalloc: too few arguments (kmalloc(size, flags) takes 2, got 1)",
+      "kmem_cache_alloc: argument 1 (cachep) must be a kmem_cache_t *, not the integer 1",
+    ]);
+  });
+
+  it("folds long loops, keeps arrays and reads struct fields with ->", () => {
+    const it = new Interpreter(k);
+    const evs = it.runScript(
+      'c = kmem_cache_create("t_fold", 100, 0, SLAB_HWCACHE_ALIGN, NULL)\nfor (i = 0; i < 40; i++) o[i] = kmem_cache_alloc(c, GFP_KERNEL)\nn = c->num\nfor (i = 0; i < 40; i++) kmem_cache_free(c, o[i])\nkmem_cache_shrink(c)\nkmem_cache_destroy(c)',
+    );
+    const r = results(evs);
+    expect(r[1]).toMatch(/^o\[0\] = 0xc/);
+    expect(r[2]).toMatch(/^o\[1\] = 0xc/);
+    expect(evs.some((e) => e.t === "echo" && e.text.includes("37 more iteration(s)"))).toBe(true);
+    expect(r[3]).toMatch(/^o\[39\] = 0xc/);
+    expect(r).toContain("n = 31 (0x1f)");
+    expect(it.errors).toBe(0);
+  });
+
+  it("expect_error passes when the statement fails and fails when it succeeds", () => {
+    const it = new Interpreter(k);
+    const evs = it.runScript(
+      "expect_error fix_to_virt(__end_of_fixed_addresses)\nexpect_error fix_to_virt(0)",
+    );
+    expect(evs.filter((e) => e.t === "expected")).toHaveLength(1);
+    expect(it.errors).toBe(1);
+  });
+
+  it("shows kernel messages printed by a call", () => {
+    const kk = bootKernel({ memBytes: 16 << 20 });
+    kk.drainMessages();
+    const it = new Interpreter(kk);
+    const evs = it.runScript("for (i = 0; i < 100; i++) p[i] = alloc_pages(GFP_ATOMIC, 9)");
+    expect(evs.some((e) => e.t === "dmesg" && /page allocation failure/.test(e.text))).toBe(true);
+  });
+
+  it("keeps every layer's invariants through random scenarios (fast-check, seed 2026)", () => {
+    const op = fc.oneof(
+      fc.record({ t: fc.constant("page" as const), order: fc.nat(5), high: fc.boolean() }),
+      fc.record({ t: fc.constant("kmalloc" as const), size: fc.integer({ min: 1, max: 5000 }) }),
+      fc.record({ t: fc.constant("vmalloc" as const), pages: fc.integer({ min: 1, max: 20 }) }),
+      fc.record({ t: fc.constant("free" as const), which: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 30 }), (ops) => {
+        const kk = bootKernel({ memBytes: 1 << 30 });
+        const live: string[] = [];
+        const lines: string[] = [];
+        ops.forEach((o, i) => {
+          if (o.t === "page") {
+            lines.push(`v${i} = alloc_pages(${o.high ? "GFP_HIGHUSER" : "GFP_KERNEL"}, ${o.order})`);
+            live.push(`__free_pages(v${i}, ${o.order})`);
+          } else if (o.t === "kmalloc") {
+            lines.push(`v${i} = kmalloc(${o.size}, GFP_KERNEL)`);
+            live.push(`kfree(v${i})`);
+          } else if (o.t === "vmalloc") {
+            lines.push(`v${i} = vmalloc(${o.pages * 4096})`);
+            live.push(`vfree(v${i})`);
+          } else if (live.length) {
+            lines.push(live.splice(o.which % live.length, 1)[0]!);
+          }
+          lines.push("check");
+        });
+        lines.push(...live, "check");
+        const it = new Interpreter(kk);
+        const evs = it.runScript(lines.join("\n"));
+        if (it.errors) throw new Error(errors(evs).join("; "));
+      }),
+      { seed: 2026, numRuns: 15 },
+    );
+  });
+});
