@@ -1,3 +1,4 @@
+export * from "./cache-geometry.js";
 export * from "./constants.js";
 export * from "./debug.js";
 export * from "./errors.js";

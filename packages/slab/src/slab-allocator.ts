@@ -20,6 +20,7 @@ import {
   type VirtAddr,
 } from "@i386mm/hw-i386";
 import { __GFP_WAIT, GFP_KERNEL, type Page, type PageAllocator, PG_slab } from "@i386mm/page-alloc";
+import { slabGeometry } from "./cache-geometry.js";
 import {
   ALIGN,
   BATCHREFILL_LIMIT,
@@ -39,7 +40,6 @@ import {
   KMEM_CACHE_LISTS_FULL,
   KMEM_CACHE_LISTS_PARTIAL,
   MALLOC_SIZES,
-  MAX_GFP_ORDER,
   MAX_OBJ_ORDER,
   POISON_FREE,
   POISON_INUSE,
@@ -377,87 +377,28 @@ export class SlabAllocator {
       }
     }
 
-    if (size & (BYTES_PER_WORD - 1)) size = (size + BYTES_PER_WORD - 1) & ~(BYTES_PER_WORD - 1);
-    let ralign: number;
-    if (flags & SLAB_HWCACHE_ALIGN) {
-      ralign = CACHE_LINE_SIZE;
-      while (size <= ralign / 2) ralign /= 2;
-    } else {
-      ralign = BYTES_PER_WORD;
-    }
-    if (ralign < align) {
-      ralign = align;
-      if (ralign > BYTES_PER_WORD) flags &= ~(SLAB_RED_ZONE | SLAB_STORE_USER);
-    }
-    align = ralign;
+    const g = slabGeometry(size, align, flags, this);
 
     const addr = this.kmem_cache_alloc(this.cache_cache, SLAB_KERNEL);
     if (addr === null) return this.createFailed(name, flags);
-    this.ram.fill(addr - KERNEL_BASE, this.cache_cache.reallen || this.cache_cache.objsize, 0); // memset
-    const cachep = this.registerCache(addr, name); // INIT_LIST_HEAD x 3, mirrored in the descriptor
-
-    cachep.reallen = size;
-    if (this.debug) {
-      if (flags & SLAB_RED_ZONE) {
-        align = BYTES_PER_WORD;
-        cachep.dbghead += BYTES_PER_WORD;
-        size += 2 * BYTES_PER_WORD;
-      }
-      if (flags & SLAB_STORE_USER) {
-        align = BYTES_PER_WORD;
-        size += BYTES_PER_WORD;
-      }
-    }
-    if (size >= PAGE_SIZE >> 3) flags |= CFLGS_OFF_SLAB;
-    size = ALIGN(size, align);
-
-    let left_over = 0;
-    if (flags & SLAB_RECLAIM_ACCOUNT && size <= PAGE_SIZE) {
-      cachep.gfporder = 0;
-      const e = cache_estimate(0, size, align, flags, PAGE_SIZE);
-      cachep.num = e.num;
-      left_over = e.left_over;
-    } else {
-      for (;;) {
-        let e = cache_estimate(cachep.gfporder, size, align, flags, PAGE_SIZE);
-        cachep.num = e.num;
-        left_over = e.left_over;
-        if (cachep.gfporder >= MAX_GFP_ORDER) break;
-        if (cachep.num) {
-          if (flags & CFLGS_OFF_SLAB && cachep.num > this.offslab_limit) {
-            cachep.gfporder--;
-            e = cache_estimate(cachep.gfporder, size, align, flags, PAGE_SIZE);
-            cachep.num = e.num;
-            left_over = e.left_over;
-            break;
-          }
-          if (cachep.gfporder >= this.slab_break_gfp_order) break;
-          if (left_over * 8 <= PAGE_SIZE << cachep.gfporder) break;
-        }
-        cachep.gfporder++;
-      }
-    }
-    if (!cachep.num) {
+    if (!g.num) {
       this.machine.printk(`kmem_cache_create: couldn't create cache ${name}.`);
-      this.unregisterCache(cachep);
-      this.kmem_cache_free(this.cache_cache, asVirt(addr));
+      this.kmem_cache_free(this.cache_cache, addr);
       return this.createFailed(name, flags);
     }
-    let slab_size = ALIGN(cachep.num * SIZEOF_KMEM_BUFCTL_T + SIZEOF_STRUCT_SLAB, align);
-    if (flags & CFLGS_OFF_SLAB && left_over >= slab_size) {
-      flags &= ~CFLGS_OFF_SLAB;
-      left_over -= slab_size;
-    }
-    if (flags & CFLGS_OFF_SLAB) slab_size = cachep.num * SIZEOF_KMEM_BUFCTL_T + SIZEOF_STRUCT_SLAB;
-
-    cachep.colour_off = CACHE_LINE_SIZE;
-    if (cachep.colour_off < align) cachep.colour_off = align;
-    cachep.colour = Math.floor(left_over / cachep.colour_off);
-    cachep.slab_size = slab_size;
-    cachep.flags = flags >>> 0;
-    cachep.gfpflags = flags & SLAB_CACHE_DMA ? SLAB_DMA : 0;
-    cachep.objsize = size;
-    if (flags & CFLGS_OFF_SLAB) cachep.slabp_cache = this.kmem_find_general_cachep(slab_size, 0);
+    this.ram.fill(addr - KERNEL_BASE, this.cache_cache.reallen || this.cache_cache.objsize, 0); // memset
+    const cachep = this.registerCache(addr, name); // INIT_LIST_HEAD x 3, mirrored in the descriptor
+    cachep.reallen = g.reallen;
+    cachep.dbghead = g.dbghead;
+    cachep.gfporder = g.gfporder;
+    cachep.num = g.num;
+    cachep.colour_off = g.colour_off;
+    cachep.colour = g.colour;
+    cachep.slab_size = g.slab_size;
+    cachep.flags = g.flags;
+    cachep.gfpflags = g.flags & SLAB_CACHE_DMA ? SLAB_DMA : 0;
+    cachep.objsize = g.objsize;
+    if (g.flags & CFLGS_OFF_SLAB) cachep.slabp_cache = this.kmem_find_general_cachep(g.slab_size, 0);
     cachep.ctor = ctor;
     cachep.dtor = dtor;
 

@@ -1,5 +1,6 @@
 import { GFP_ATOMIC, GFP_KERNEL } from "@i386mm/page-alloc";
 import { describe, expect, it } from "vitest";
+import { slabGeometry } from "../src/cache-geometry.js";
 import {
   CFLGS_OFF_SLAB,
   SLAB_CTOR_ATOMIC,
@@ -22,6 +23,22 @@ describe("cache_estimate", () => {
     expect(cache_estimate(0, 256, 32, 0, 4096)).toEqual({ num: 15, left_over: 192 });
     expect(cache_estimate(0, 512, 32, CFLGS_OFF_SLAB, 4096)).toEqual({ num: 8, left_over: 0 });
     expect(cache_estimate(0, 8192, 32, CFLGS_OFF_SLAB, 4096).num).toBe(0);
+  });
+});
+
+describe("slabGeometry (kmem_cache_create's arithmetic)", () => {
+  const ctx = { debug: false, offslab_limit: 116, slab_break_gfp_order: 1 };
+  it("adds red zone and user words under CONFIG_DEBUG_SLAB and drops to word alignment", () => {
+    const g = slabGeometry(32, 0, SLAB_HWCACHE_ALIGN | SLAB_RED_ZONE | 0x10000, { ...ctx, debug: true });
+    expect([g.objsize, g.reallen, g.dbghead, g.align]).toEqual([44, 32, 4, 4]);
+  });
+  it("keeps SLAB_RECLAIM_ACCOUNT caches at order 0 and honours a caller alignment", () => {
+    expect(slabGeometry(3000, 0, 0x20000, ctx).gfporder).toBe(0);
+    expect(slabGeometry(3000, 0, 0, ctx).gfporder).toBe(1); // 1096 bytes wasted at order 0 (> 1/8)
+    expect(slabGeometry(40, 128, 0, ctx)).toMatchObject({ objsize: 128, align: 128, colour_off: 128 });
+  });
+  it("reports num 0 when nothing fits", () => {
+    expect(slabGeometry(4096 * 33, 0, 0, ctx).num).toBe(0);
   });
 });
 
