@@ -3,12 +3,14 @@
  * kmem_getpages / kmem_freepages / slab_destroy, the per-CPU fast paths (__cache_alloc,
  * __cache_free), cache_alloc_refill, cache_flusharray, free_block, do_tune_cpucache /
  * enable_cpucache, cache_reap, kmem_cache_shrink, kmem_cache_destroy, and the general caches
- * behind kmalloc / kfree / ksize / kcalloc. vmalloc lives in vmalloc.ts and is wired in here.
+ * behind kmalloc / kfree / ksize / kcalloc. The geometry arithmetic is in cache-geometry.ts,
+ * struct slab in slab-descriptor.ts, vmalloc in vmalloc.ts (wired in here).
  * Objects are lowmem VirtAddrs whose bytes live in simulated RAM; every PG_slab page carries
  * the cache id in mem_map.lru_next and the slab handle in mem_map.lru_prev.
  * Model additions, documented: a shadow bitmap of "handed to a caller" objects so kfree of a
  * foreign pointer, double free and frees into the wrong cache throw SlabError before anything
- * changes (the non-debug kernel would corrupt itself silently). Only this class mutates state.
+ * changes (the non-debug kernel would corrupt itself silently). Only this class (through its
+ * SlabTable and VmallocState) mutates slab state.
  */
 import {
   asVirt,
