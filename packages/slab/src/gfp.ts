@@ -1,6 +1,8 @@
 /*
  * The slab allocator's names for GFP flags (include/linux/slab.h: SLAB_KERNEL = GFP_KERNEL, ...).
  * The values come from page-alloc's gfp.ts (include/linux/gfp.h); nothing here holds state.
+ * CACHE_GROW_ALLOWED is the mask cache_grow BUG()s outside of (so __GFP_HIGHMEM / __GFP_ZERO
+ * reaching a cache that must grow is a SlabError, as in 2.6.11).
  */
 import {
   __GFP_DMA,
