@@ -85,4 +85,19 @@ describe("CONFIG_DEBUG_SLAB (debug: true)", () => {
     slab.kmem_cache_alloc(c, GFP_KERNEL);
     expect(calls).toBe(1);
   });
+
+  it("checks poison and red zones again when a slab is destroyed (kmem_cache_shrink)", () => {
+    const { slab, machine } = boot({ debug: true });
+    const c = slab.kmem_cache_create("uaf", 100, 0, 0, null)!;
+    const p = slab.kmem_cache_alloc(c, GFP_KERNEL)!;
+    slab.kmem_cache_free(c, p);
+    machine.ram.write8(p + 99 - PO, 0); // the POISON_END byte
+    machine.ram.write32(p - 4 - PO, 0); // red zone 1 of the free object
+    expect(slab.kmem_cache_shrink(c)).toBe(0);
+    expect(machine.dmesg).toContain(`Slab corruption: start=${p.toString(16)}, len=100`);
+    expect(machine.dmesg).toContain(
+      "slab error in slab_destroy(): cache `uaf': start of a freed object was overwritten",
+    );
+    checkSlabInvariants(slab);
+  });
 });
