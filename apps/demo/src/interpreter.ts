@@ -267,7 +267,7 @@ export class Interpreter {
       outer.push(...evs.filter((e) => e.t === "dmesg"));
       last = evs.filter((e) => e.t !== "dmesg");
     }
-    if (n > LOOP_SHOWN + 1)
+    if (to - from > LOOP_SHOW_ALL && n > LOOP_SHOWN + 1)
       outer.push({
         t: "echo",
         line: this.line,

@@ -4,10 +4,13 @@
  * compared with test/golden/*.txt. Regenerate with UPDATE_GOLDEN=1 after a deliberate change.
  */
 import { readdirSync } from "node:fs";
-import { describe, it } from "vitest";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
 import { SCENARIO_DIR, SCENARIO_EXT } from "../src/main.js";
 import { expectGolden, transcript } from "./golden.js";
 import { runCli } from "./helpers.js";
+
+const ROOT = resolve(SCENARIO_DIR, "../../..");
 
 const scenarios = readdirSync(SCENARIO_DIR)
   .filter((f) => f.endsWith(SCENARIO_EXT))
@@ -35,11 +38,9 @@ describe("golden output", () => {
   for (const c of GOLDEN_CASES) {
     it(c.name, async () => {
       const r = await runCli(c.argv, undefined, ROOT);
+      // A golden file must never bless a broken kernel: every `check` in it has to pass.
+      expect(r.all).not.toMatch(/invariant\(s\) broken/);
       expectGolden(c.name, transcript(c.argv, r.all, r.code));
     });
   }
 });
-
-import { resolve } from "node:path";
-
-const ROOT = resolve(SCENARIO_DIR, "../../..");
