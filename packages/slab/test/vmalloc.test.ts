@@ -196,3 +196,17 @@ describe("ioremap / iounmap", () => {
     checkSlabInvariants(slab);
   });
 });
+
+describe("vmalloc under PAE", () => {
+  it("maps through the pgd -> pmd -> pte levels of swapper_pg_dir and unmaps on vfree", () => {
+    const { slab, pa, machine } = boot({ pae: true, cpus: 2, memBytes: 1024 << 20 });
+    const a = slab.vmalloc(40 * 4096)!;
+    const area = slab.vm.vmlist.find((v) => v.addr === a)!;
+    for (let i = 0; i < 40; i++)
+      expect(peek(machine, pa.swapper_pg_dir, a + i * 4096)).toEqual({ phys: area.pages![i]! * 4096 });
+    checkSlabInvariants(slab);
+    slab.vfree(a);
+    expect("fault" in peek(machine, pa.swapper_pg_dir, a)).toBe(true);
+    checkSlabInvariants(slab);
+  });
+});
