@@ -120,14 +120,34 @@ export class Cpu {
     this.tlb = new Tlb(22);
   }
 
-  /** CR0; setting it with a change of PG flushes the whole TLB. */
+  /**
+   * Set the registers as head.S leaves them, without the side effects of a MOV (the TLB is empty
+   * and the PDPTEs are loaded by the first CR3 write). For Machine construction.
+   */
+  initRegisters(cr0: number, cr4: number, efer: number): void {
+    this._cr0 = cr0 >>> 0;
+    this._cr4 = cr4 >>> 0;
+    this.efer = efer;
+    this.tlb.largeShift = (cr4 & X86_CR4_PAE) !== 0 ? 21 : 22;
+  }
+
+  /**
+   * CR0. Changing PG flushes the whole TLB; turning PG on with CR4.PAE set loads the PDPTEs from
+   * CR3 first (#GP, CR0 unchanged, on reserved bits).
+   */
   get cr0(): number {
     return this._cr0;
   }
   set cr0(v: number) {
-    const old = this._cr0;
-    this._cr0 = v >>> 0;
-    if (((old ^ this._cr0) & X86_CR0_PG) !== 0) this.tlb.flushAll();
+    const nv = v >>> 0;
+    const changed = (this._cr0 ^ nv) & X86_CR0_PG;
+    const pdptes =
+      changed !== 0 && (nv & X86_CR0_PG) !== 0 && this.paeMode
+        ? this.readPdptes(this._cr3, "write_cr0")
+        : null;
+    this._cr0 = nv;
+    if (pdptes !== null) for (let i = 0; i < 4; i++) this.pdpte[i] = pdptes[i]!;
+    if (changed !== 0) this.tlb.flushAll();
   }
 
   /** CR3 (page-directory base); a write is write_cr3: see {@link Cpu.load_cr3}. */
@@ -138,7 +158,10 @@ export class Cpu {
     this.load_cr3(pa as PhysAddr);
   }
 
-  /** CR4; changing PSE, PAE or PGE flushes the whole TLB, global entries included. */
+  /**
+   * CR4. Setting a feature the CPU lacks is #GP. Changing PSE, PAE or PGE flushes the whole TLB,
+   * global entries included, and with PAE paging in use reloads the PDPTEs (SDM §4.4.1).
+   */
   get cr4(): number {
     return this._cr4;
   }
@@ -150,10 +173,15 @@ export class Cpu {
       throw new GeneralProtectionError("write_cr4", nv, "CR4.PSE set on a CPU without PSE");
     if ((nv & X86_CR4_PGE) !== 0 && !this.features.pge)
       throw new GeneralProtectionError("write_cr4", nv, "CR4.PGE set on a CPU without PGE");
-    const old = this._cr4;
+    const changed = (this._cr4 ^ nv) & (X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE);
+    const pdptes =
+      changed !== 0 && (nv & X86_CR4_PAE) !== 0 && this.paging
+        ? this.readPdptes(this._cr3, "write_cr4")
+        : null;
     this._cr4 = nv;
-    if (((old ^ nv) & (X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE)) !== 0) this.tlb.flushAll();
-    if (((old ^ nv) & X86_CR4_PAE) !== 0) this.tlb.largeShift = (nv & X86_CR4_PAE) !== 0 ? 21 : 22;
+    if (pdptes !== null) for (let i = 0; i < 4; i++) this.pdpte[i] = pdptes[i]!;
+    if (changed !== 0) this.tlb.flushAll();
+    this.tlb.largeShift = (nv & X86_CR4_PAE) !== 0 ? 21 : 22;
   }
 
   /** Paging on (CR0.PG). */
@@ -170,26 +198,31 @@ export class Cpu {
   }
 
   /**
-   * mov %eax, %cr3: under PAE first load the 4 PDPTEs from the 32-byte-aligned table (#GP if a
-   * present one has reserved bits set: 1-2, 5-8, 36-63), then flush non-global TLB entries.
+   * mov %eax, %cr3: with PAE paging in use first load the 4 PDPTEs from the 32-byte-aligned table
+   * (#GP, nothing changed, if a present one has reserved bits set: 1-2, 5-8, 36-63), then flush
+   * the non-global TLB entries.
    */
   load_cr3(pa: PhysAddr | number): void {
     const v = pa >>> 0;
-    if (this.paeMode) {
-      const base = (v & ~0x1f) >>> 0;
-      const loaded = [0, 0, 0, 0];
-      for (let i = 0; i < 4; i++) {
-        const a = base + i * 8;
-        const low = this.ram.read32(a);
-        const high = this.ram.read32(a + 4);
-        if ((low & 1) !== 0 && ((low & 0x1e6) !== 0 || (high & 0xfffffff0) !== 0))
-          throw new GeneralProtectionError("load_cr3", a, `PDPTE ${i} has reserved bits set`);
-        loaded[i] = paeEntry(low, high);
-      }
-      for (let i = 0; i < 4; i++) this.pdpte[i] = loaded[i]!;
-    }
+    const pdptes = this.paeMode && this.paging ? this.readPdptes(v, "load_cr3") : null;
+    if (pdptes !== null) for (let i = 0; i < 4; i++) this.pdpte[i] = pdptes[i]!;
     this._cr3 = v;
     this.tlb.flushNonGlobal();
+  }
+
+  /** Read and check the 4 PDPTEs at `cr3` (no state change). */
+  private readPdptes(cr3: number, call: string): number[] {
+    const base = (cr3 & ~0x1f) >>> 0;
+    const loaded = [0, 0, 0, 0];
+    for (let i = 0; i < 4; i++) {
+      const a = base + i * 8;
+      const low = this.ram.read32(a);
+      const high = this.ram.read32(a + 4);
+      if ((low & 1) !== 0 && ((low & 0x1e6) !== 0 || (high & 0xfffffff0) !== 0))
+        throw new GeneralProtectionError(call, a, `PDPTE ${i} has reserved bits set`);
+      loaded[i] = paeEntry(low, high);
+    }
+    return loaded;
   }
 }
 

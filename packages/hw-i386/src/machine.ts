@@ -85,9 +85,7 @@ export class Machine {
     this.cpus = [];
     for (let i = 0; i < ncpu; i++) {
       const cpu = new Cpu(i, this.ram, this.features);
-      cpu.cr0 = CR0_AFTER_HEAD_S;
-      if (pae) cpu.cr4 = X86_CR4_PAE;
-      if (this.nx_enabled) cpu.efer = EFER_NX;
+      cpu.initRegisters(CR0_AFTER_HEAD_S, pae ? X86_CR4_PAE : 0, this.nx_enabled ? EFER_NX : 0);
       this.cpus.push(cpu);
     }
   }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { EFER_NX, set_in_cr4, write_cr3, X86_CR0_WP, X86_CR4_PGE, X86_CR4_PSE } from "../src/cpu.js";
+import {
+  EFER_NX,
+  set_in_cr4,
+  write_cr3,
+  X86_CR0_PG,
+  X86_CR0_WP,
+  X86_CR4_PGE,
+  X86_CR4_PSE,
+} from "../src/cpu.js";
 import { GeneralProtectionError } from "../src/errors.js";
 import { Machine } from "../src/machine.js";
 import { PF_INSTR, PF_PROT, PF_RSVD, PF_USER, PF_WRITE, peek, translate } from "../src/mmu.js";
@@ -144,6 +152,21 @@ describe("PAE paging, hand-computed", () => {
     expect(translate(m, cpu, 0xbfffe123)).toEqual({ phys: 0x100abc123 }); // cached PDPTE still used (TLB miss)
     write_cr3(cpu, 0x7000);
     expect(translate(m, cpu, 0xbfffe123)).toEqual({ fault: { cr2: 0xbfffe123, error_code: 0 } });
+  });
+  it("reloads the PDPTEs on flush_tlb_all (CR4.PGE toggle) and on turning paging on", () => {
+    const { m, cpu } = setup();
+    m.ram.write32(0x7018, 0x0000a001); // a new pgd entry 3 after the CR3 load
+    m.ram.write32(0xa000, 0x00000083); // 2 MiB page at 0xc0000000 → 0
+    expect(translate(m, cpu, 0xc0000123).fault?.error_code).toBe(0); // PDPTE 3 still cached empty
+    set_in_cr4(cpu, X86_CR4_PGE);
+    expect(translate(m, cpu, 0xc0000123)).toEqual({ phys: 0x123 });
+    cpu.cr0 = cpu.cr0 & ~X86_CR0_PG;
+    m.ram.write32(0x7018, 0x0000a003); // reserved RW bit in a PDPTE
+    const cr0 = cpu.cr0;
+    expect(() => {
+      cpu.cr0 = cr0 | X86_CR0_PG;
+    }).toThrow(GeneralProtectionError);
+    expect(cpu.cr0).toBe(cr0);
   });
   it("raises #GP when a present PDPTE has reserved bits (RW here) at CR3 load", () => {
     const { m, cpu } = setup();
