@@ -58,7 +58,8 @@ export function checkKmapInvariants(km: Kmap): void {
       if (!pte_none(pte))
         problems.push(`pkmap slot ${nr} has count 0 but its pte is not empty (${hex(pte)})`);
       for (const cpu of machine.cpus) {
-        if (cpu.tlb.entries[vaddr >>> 12] !== 0) {
+        /* a TLB's table is allocated on its first fill (empty before): missing means no entry */
+        if ((cpu.tlb.entries[vaddr >>> 12] ?? 0) !== 0) {
           problems.push(`pkmap slot ${nr} has count 0 but CPU ${cpu.id}'s TLB still holds ${hex(vaddr)}`);
         }
       }
