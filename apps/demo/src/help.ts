@@ -65,6 +65,7 @@ Statements:
   check                                   run every invariant check
   echo text $var                          print text
   assert p != NULL                        fail the line when false
+  expect_error kmap(x)                    the statement must fail (shown, not counted)
   cpu 1                                   run the next statements on CPU 1
   # comment
 

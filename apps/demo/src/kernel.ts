@@ -139,9 +139,10 @@ export class Kernel implements KernelApi {
       params: Signature["params"],
       file: string,
       call: (a: readonly unknown[]) => unknown,
+      layer = "hw-i386",
     ): Binding => ({
       name,
-      layer: "hw-i386",
+      layer,
       sig: { name, ret, params, file },
       call,
     });
@@ -158,11 +159,26 @@ export class Kernel implements KernelApi {
     };
     return [
       mk("smp_processor_id", "int", [], "include/asm-i386/smp.h", () => hw.smp_processor_id(m)),
-      mk("GET_PAGE_SLAB", "slab", [["page", "pg"]], "mm/slab.c", (a) => getPageSlab(this.slab, n(a, 0))),
-      mk("GET_PAGE_CACHE", "cache", [["page", "pg"]], "mm/slab.c", (a) => {
-        const id = this.pa.mem_map.lru_next[n(a, 0)] ?? 0;
-        return id > 0 ? (this.slab.cacheById[id] ?? null) : null;
-      }),
+      // mm/slab.c's page->lru back-pointers (SET_PAGE_CACHE / SET_PAGE_SLAB), read, not written.
+      mk(
+        "GET_PAGE_SLAB",
+        "slab",
+        [["page", "pg"]],
+        "mm/slab.c",
+        (a) => getPageSlab(this.slab, n(a, 0)),
+        "slab",
+      ),
+      mk(
+        "GET_PAGE_CACHE",
+        "cache",
+        [["page", "pg"]],
+        "mm/slab.c",
+        (a) => {
+          const id = this.pa.mem_map.lru_next[n(a, 0)] ?? 0;
+          return id > 0 ? (this.slab.cacheById[id] ?? null) : null;
+        },
+        "slab",
+      ),
       mk("__pa", "phys", [["addr", "x"]], "include/asm-i386/page.h", (a) => n(a, 0) - hw.PAGE_OFFSET),
       mk("__va", "addr", [["phys", "x"]], "include/asm-i386/page.h", (a) => (n(a, 0) + hw.PAGE_OFFSET) >>> 0),
       mk("pgd_index", "int", [["addr", "address"]], "include/asm-i386/pgtable.h", (a) =>
@@ -246,7 +262,8 @@ export class Kernel implements KernelApi {
     for (const ns of [hw, pageAlloc, slabPkg, kmapPkg] as Record<string, unknown>[]) {
       for (const [k, v] of Object.entries(ns)) {
         if (typeof v !== "number") continue;
-        if (/^_*[A-Z][A-Z0-9_]*$/.test(k) || /^__end_of_/.test(k)) out.set(k, v);
+        // ALL-CAPS constants, page-flag bit numbers (PG_slab) and enum ends (__end_of_fixed_addresses).
+        if (/^_*[A-Z][A-Z0-9_]*$/.test(k) || /^PG_[a-z0-9_]+$/.test(k) || /^__end_of_/.test(k)) out.set(k, v);
       }
     }
     const pae = this.opts.pae;

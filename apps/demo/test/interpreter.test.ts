@@ -28,23 +28,25 @@ describe("interpreter", () => {
   });
 
   it("knows every constant family the book names", () => {
-    for (const name of [
-      "GFP_KERNEL",
-      "GFP_ATOMIC",
-      "__GFP_ZERO",
-      "__GFP_HIGHMEM",
-      "SLAB_HWCACHE_ALIGN",
-      "FIX_APIC_BASE",
-      "FIX_KMAP_BEGIN",
-      "KM_USER0",
-      "KM_TYPE_NR",
-      "PAGE_OFFSET",
-      "PAGE_KERNEL",
-    ]) {
-      expect(k.constants.has(name), name).toBe(true);
-    }
+    const names = `GFP_ATOMIC GFP_NOIO GFP_NOFS GFP_KERNEL GFP_USER GFP_HIGHUSER GFP_DMA __GFP_DMA
+      __GFP_HIGHMEM __GFP_WAIT __GFP_HIGH __GFP_IO __GFP_FS __GFP_COLD __GFP_NOWARN __GFP_REPEAT
+      __GFP_NOFAIL __GFP_NORETRY __GFP_NO_GROW __GFP_COMP __GFP_ZERO SLAB_DEBUG_FREE
+      SLAB_DEBUG_INITIAL SLAB_RED_ZONE SLAB_POISON SLAB_NO_REAP SLAB_HWCACHE_ALIGN SLAB_CACHE_DMA
+      SLAB_MUST_HWCACHE_ALIGN SLAB_STORE_USER SLAB_RECLAIM_ACCOUNT SLAB_PANIC SLAB_DESTROY_BY_RCU
+      SLAB_CTOR_CONSTRUCTOR SLAB_CTOR_ATOMIC SLAB_CTOR_VERIFY SLAB_KERNEL SLAB_ATOMIC SLAB_DMA
+      KM_BOUNCE_READ KM_SKB_SUNRPC_DATA KM_SKB_DATA_SOFTIRQ KM_USER0 KM_USER1 KM_BIO_SRC_IRQ
+      KM_BIO_DST_IRQ KM_PTE0 KM_PTE1 KM_IRQ0 KM_IRQ1 KM_SOFTIRQ0 KM_SOFTIRQ1 KM_TYPE_NR FIX_HOLE
+      FIX_VSYSCALL FIX_APIC_BASE FIX_IO_APIC_BASE_0 FIX_IO_APIC_BASE_END FIX_KMAP_BEGIN FIX_KMAP_END
+      FIX_ACPI_BEGIN FIX_ACPI_END FIX_PCIE_MCFG FIX_BTMAP_END FIX_BTMAP_BEGIN FIX_WP_TEST
+      __end_of_fixed_addresses __end_of_permanent_fixed_addresses VM_IOREMAP VM_ALLOC VM_MAP
+      PAGE_KERNEL PAGE_KERNEL_RO PAGE_KERNEL_NOCACHE PAGE_SHARED PAGE_NONE MAX_ORDER PAGE_OFFSET
+      PG_slab PG_highmem PG_reserved PG_private LAST_PKMAP PKMAP_BASE VMALLOC_START high_memory`;
+    for (const name of names.split(/\s+/)) expect(k.constants.has(name), name).toBe(true);
     expect(k.constants.get("GFP_KERNEL")).toBe(0xd0);
+    expect(k.constants.get("GFP_ATOMIC")).toBe(0x20);
     expect(k.constants.get("KM_USER0")).toBe(3);
+    expect(k.constants.get("FIX_KMAP_BEGIN")).toBe(11);
+    expect(k.constants.get("PG_slab")).toBe(7);
   });
 
   it("binds the public kernel functions of every layer", () => {
