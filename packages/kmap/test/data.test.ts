@@ -11,11 +11,17 @@ const pattern = (n: number, seed: number): number[] =>
   Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 
 describe.each([
-  { name: "2-level, 1 GiB", memBytes: 1024 * MiB, pae: false },
-  { name: "PAE, 2 GiB", memBytes: 2048 * MiB, pae: true },
-])("data through kernel mappings ($name)", ({ memBytes, pae }) => {
+  { name: "2-level, 1 GiB", memBytes: 1024 * MiB, pae: false, features: {} },
+  { name: "PAE, 2 GiB", memBytes: 2048 * MiB, pae: true, features: {} },
+  {
+    name: "2-level, a CPU without PGE or invlpg",
+    memBytes: 1024 * MiB,
+    pae: false,
+    features: { pge: false, invlpg: false },
+  },
+])("data through kernel mappings ($name)", ({ memBytes, pae, features }) => {
   it("a store through kmap reaches physical RAM and reads back through kmap_atomic", () => {
-    const { machine, pa, km } = boot({ memBytes, pae });
+    const { machine, pa, km } = boot({ memBytes, pae, features });
     const [page] = highPages(pa, 1);
     expect(page * PAGE_SIZE).toBeGreaterThanOrEqual(896 * MiB);
     const data = pattern(PAGE_SIZE, 7);
@@ -31,7 +37,7 @@ describe.each([
   });
 
   it("a store through kmap_atomic on another CPU is seen through kmap and in RAM", () => {
-    const { machine, pa, km } = boot({ memBytes, pae, cpus: 2 });
+    const { machine, pa, km } = boot({ memBytes, pae, features, cpus: 2 });
     const [page, other] = highPages(pa, 2);
     const va = km.kmap(page);
     machine.setCurrentCpu(1);

@@ -1,5 +1,5 @@
 /* Shared set-up for the kmap tests: a real Machine + PageAllocator booted as the kernel boots. */
-import { Machine, type Page } from "@i386mm/hw-i386";
+import { type CpuFeatures, Machine, type Page } from "@i386mm/hw-i386";
 import { GFP_HIGHUSER, GFP_KERNEL, PageAllocator as PA, type PageAllocator } from "@i386mm/page-alloc";
 import { Kmap } from "../src/kmap.js";
 
@@ -11,6 +11,7 @@ export interface BootOpts {
   pae?: boolean;
   cpus?: number;
   debug_highmem?: boolean;
+  features?: Partial<CpuFeatures>;
 }
 
 /** Boot a machine (1 GiB, 2 CPUs, non-PAE by default) and build a Kmap with DEBUG_HIGHMEM checks on. */
