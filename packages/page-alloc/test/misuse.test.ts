@@ -1,0 +1,132 @@
+import { KernelBugError } from "@i386mm/hw-i386";
+import { describe, expect, it } from "vitest";
+import { BadPageError } from "../src/bad-page.js";
+import { __GFP_DMA, __GFP_HIGHMEM, __GFP_ZERO, GFP_ATOMIC, GFP_KERNEL } from "../src/gfp.js";
+import { checkPageAllocInvariants } from "../src/invariants.js";
+import { PG_locked, PG_lru, PG_slab } from "../src/page-flags.js";
+import { bootPA, MiB, snapshot } from "./helpers.js";
+
+/** Expect `fn` to throw BadPageError naming `call`, with every structure as before. */
+function expectBadPage(pa: ReturnType<typeof bootPA>, call: string, fn: () => void): BadPageError {
+  const before = snapshot(pa);
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(BadPageError);
+  const bp = err as BadPageError;
+  expect(bp.call).toBe(call);
+  expect(bp.message.startsWith(`${call}: `)).toBe(true);
+  expect(snapshot(pa)).toBe(before);
+  checkPageAllocInvariants(pa);
+  return bp;
+}
+
+describe("misuse", () => {
+  const pa = bootPA(128 * MiB, { flat: true });
+
+  it("freeing a page that is already free", () => {
+    const p = pa.alloc_pages(GFP_KERNEL, 0)!;
+    pa.__free_pages(p, 0);
+    const e = expectBadPage(pa, "__free_pages", () => pa.__free_pages(p, 0));
+    expect(e.pfn).toBe(p);
+    expect(e.count).toBe(0);
+    expect(e.mapcount).toBe(0);
+    expect(e.message).toContain(`pfn 0x${p.toString(16)}`);
+    const q = pa.alloc_pages(GFP_KERNEL, 3)!;
+    pa.__free_pages(q, 3);
+    expectBadPage(pa, "__free_pages", () => pa.__free_pages(q, 3));
+  });
+
+  it("freeing a tail page of a block", () => {
+    const p = pa.alloc_pages(GFP_KERNEL, 2)!;
+    expectBadPage(pa, "__free_pages", () => pa.__free_pages((p + 1) as typeof p, 0));
+    pa.__free_pages(p, 2);
+  });
+
+  it("freeing a block with another order than it was allocated with", () => {
+    const p = pa.alloc_pages(GFP_KERNEL, 2)!;
+    const e = expectBadPage(pa, "__free_pages", () => pa.__free_pages(p, 1));
+    expect(e.message).toContain("allocated with order 2 freed with order 1");
+    expectBadPage(pa, "__free_pages", () => pa.__free_pages(p, 3));
+    expectBadPage(pa, "__free_pages", () => pa.__free_pages(p, 0));
+    pa.__free_pages(p, 2);
+  });
+
+  it("free_pages of an address outside lowmem", () => {
+    for (const addr of [0x08048000, 0xf8800000, 0xff800000, pa.high_memory]) {
+      const e = expectBadPage(pa, "free_pages", () => pa.free_pages(addr, 0));
+      expect(e.addr).toBe(addr);
+    }
+  });
+
+  it("free_pages_check: mapped, with a mapping, PG_slab, PG_lru, PG_locked", () => {
+    const p = pa.alloc_pages(GFP_KERNEL, 0)!;
+    const m = pa.mem_map;
+    m._mapcount[p] = 0;
+    let e = expectBadPage(pa, "__free_pages", () => pa.__free_pages(p, 0));
+    expect(e.mapcount).toBe(1);
+    m._mapcount[p] = -1;
+    m.mapping[p] = 0x1234;
+    e = expectBadPage(pa, "__free_pages", () => pa.__free_pages(p, 0));
+    expect(e.mapping).toBe(0x1234);
+    m.mapping[p] = 0;
+    for (const bit of [PG_slab, PG_lru, PG_locked]) {
+      m.flags[p] |= 1 << bit;
+      e = expectBadPage(pa, "__free_pages", () => pa.__free_pages(p, 0));
+      expect(e.flags & (1 << bit)).not.toBe(0);
+      m.flags[p] &= ~(1 << bit);
+    }
+    pa.__free_pages(p, 0);
+    // an anonymous mapping (low bit set) is cleared by free_hot_cold_page, not an error
+    const q = pa.alloc_pages(GFP_KERNEL, 0)!;
+    m.mapping[q] = 0x1001;
+    pa.__free_pages(q, 0);
+    expect(m.mapping[q]).toBe(0);
+    checkPageAllocInvariants(pa);
+  });
+
+  it("a bad tail page makes the whole block's free fail", () => {
+    const p = pa.alloc_pages(GFP_KERNEL, 2)!;
+    pa.mem_map._mapcount[p + 3] = 0;
+    const e = expectBadPage(pa, "__free_pages", () => pa.__free_pages(p, 2));
+    expect(e.pfn).toBe(p + 3);
+    pa.mem_map._mapcount[p + 3] = -1;
+    pa.__free_pages(p, 2);
+  });
+
+  it("freeing something that is not a page", () => {
+    expectBadPage(pa, "__free_pages", () => pa.__free_pages(-1 as never, 0));
+    expectBadPage(pa, "__free_pages", () => pa.__free_pages(pa.mem_map.nr_pages as never, 0));
+  });
+
+  it("impossible GFP masks are BUGs before anything changes", () => {
+    const before = snapshot(pa);
+    expect(() => pa.alloc_pages(__GFP_DMA | __GFP_HIGHMEM, 0)).toThrow(KernelBugError);
+    expect(() => pa.alloc_pages(GFP_ATOMIC | __GFP_HIGHMEM | __GFP_ZERO, 0)).toThrow(/prep_zero_page/);
+    expect(snapshot(pa)).toBe(before);
+  });
+
+  it("a stale page met on the way out is reported and fixed up, as bad_page does", () => {
+    const small = bootPA(32 * MiB, { flat: true });
+    const p = small.alloc_pages(GFP_KERNEL, 0)!;
+    small.__free_pages(p, 0);
+    small.mem_map.flags[p] |= 1 << PG_lru; // use after free
+    const q = small.alloc_pages(GFP_KERNEL, 0)!;
+    expect(q).toBe(p);
+    expect(small.machine.warnings.some((w) => w.startsWith("Bad page state at prep_new_page"))).toBe(true);
+    expect(small.mem_map.flags[q] & (1 << PG_lru)).toBe(0);
+    small.__free_pages(q, 0);
+    checkPageAllocInvariants(small);
+  });
+
+  it("keeps working after many rejected calls", () => {
+    const blocks = [];
+    for (let i = 0; i < 50; i++) blocks.push(pa.alloc_pages(GFP_KERNEL, i % 4)!);
+    for (let i = 0; i < 50; i++) pa.__free_pages(blocks[i], i % 4);
+    checkPageAllocInvariants(pa);
+    expect(MiB).toBe(1 << 20);
+  });
+});
