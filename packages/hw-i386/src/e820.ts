@@ -25,13 +25,18 @@ export const E820MAX = 32;
 
 /** One e820 entry (struct e820entry): `addr` and `size` in bytes (exact integers up to 2^53). */
 export interface E820Entry {
+  /** First byte of the range. */
   readonly addr: number;
+  /** Length in bytes (> 0). */
   readonly size: number;
+  /** E820_RAM, E820_RESERVED, E820_ACPI or E820_NVS. */
   readonly type: number;
 }
 /** struct e820map: the validated, sorted map a Machine carries. */
 export interface E820Map {
+  /** Number of entries. */
   readonly nr_map: number;
+  /** The entries, sorted by address, non-overlapping. */
   readonly map: readonly E820Entry[];
 }
 

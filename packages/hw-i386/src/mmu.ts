@@ -66,7 +66,9 @@ export interface Access {
 }
 /** A page fault as the CPU delivers it: CR2 and the pushed error code. */
 export interface PageFault {
+  /** The faulting linear address (what CR2 holds). */
   cr2: number;
+  /** The error code pushed for vector 14: PF_PROT | PF_WRITE | PF_USER | PF_RSVD | PF_INSTR bits. */
   error_code: number;
 }
 /** Result of {@link translate}/{@link peek}: a physical address or a fault. */

@@ -214,10 +214,15 @@ export function pte_val_raw(e: number): bigint {
 export interface PagingMode {
   /** true for PAE 3-level, false for 2-level. */
   readonly pae: boolean;
+  /** log2 of the area one pgd entry maps: 22 (4 MiB) or 30 (1 GiB). */
   readonly PGDIR_SHIFT: number;
+  /** log2 of the area one pmd entry maps: 22 (folded, = PGDIR_SHIFT) or 21 (2 MiB). */
   readonly PMD_SHIFT: number;
+  /** Entries in a pgd: 1024 or 4. */
   readonly PTRS_PER_PGD: number;
+  /** Entries in a pmd: 1 (folded) or 512. */
   readonly PTRS_PER_PMD: number;
+  /** Entries in a pte table: 1024 or 512. */
   readonly PTRS_PER_PTE: number;
   /** Bytes per entry: 4 or 8. */
   readonly ENTRY_SIZE: number;
@@ -371,18 +376,27 @@ export const pgprot_val = (p: pgprot_t): number => p;
 
 /** Every hardware field of an entry, decoded. */
 export interface EntryFields {
+  /** P, bit 0. */
   present: boolean;
+  /** R/W, bit 1. */
   rw: boolean;
+  /** U/S, bit 2. */
   user: boolean;
+  /** PWT, bit 3. */
   pwt: boolean;
+  /** PCD, bit 4. */
   pcd: boolean;
+  /** A, bit 5. */
   accessed: boolean;
+  /** D, bit 6. */
   dirty: boolean;
   /** PS in a pgd/pmd entry (PAT in a 4 KiB pte, not modelled). */
   pse: boolean;
+  /** G, bit 8. */
   global: boolean;
   /** Software bits 9-11. */
   avail: number;
+  /** XD, hardware bit 63 (JS bit 52). */
   nx: boolean;
   /** Frame address bits 12..51 as a frame number. */
   pfn: number;

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { write_cr3, X86_CR0_WP } from "../src/cpu.js";
+import { set_in_cr4, write_cr3, X86_CR0_WP, X86_CR4_PSE } from "../src/cpu.js";
 import { Machine } from "../src/machine.js";
 import { PF_INSTR, PF_PROT, PF_RSVD, PF_USER, PF_WRITE, peek, translate } from "../src/mmu.js";
-import { set_pte_at, walk } from "../src/pagetable.js";
+import { set_pmd_large, set_pte_at, walk } from "../src/pagetable.js";
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
@@ -154,5 +154,58 @@ describe("reserved-bit faults", () => {
     const cpu = m.cpus[0]!;
     write_cr3(cpu, CR3);
     expect(translate(m, cpu, 0xc0000000).fault?.error_code).toBe(PF_PROT | PF_RSVD);
+  });
+});
+
+describe.each([false, true])("large pages (pae=%s)", (pae) => {
+  // 4 MiB PSE pages (2-level, CR4.PSE) or 2 MiB pages (PAE): random large mappings with random
+  // P/RW/US bits; every access inside one reaches frame + offset with A (and D on a write) set in
+  // the pgd/pmd entry, or faults with the error code the leaf's bits call for.
+  const large = fc.record({
+    slot: fc.integer({ min: 1, max: 300 }), // large-page index of the linear address
+    frame: fc.integer({ min: 0, max: 15 }), // large-page index of the physical frame
+    flags: fc.integer({ min: 0, max: 7 }),
+  });
+  const probe = fc.record({
+    pick: fc.nat(),
+    offset: fc.integer({ min: 0, max: 2 ** 21 - 1 }),
+    write: fc.boolean(),
+    user: fc.boolean(),
+  });
+  it("translate to frame + offset, or fault with the leaf's error code", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(large, { minLength: 1, maxLength: 10, selector: (l) => l.slot }),
+        fc.array(probe, { minLength: 1, maxLength: 20 }),
+        (maps, probes) => {
+          const m = new Machine({ memBytes: MEM, pae });
+          const size = m.paging.PMD_SIZE;
+          const alloc = bump();
+          for (const l of maps) set_pmd_large(m, CR3, l.slot * size, (l.frame * size) / 4096, l.flags, alloc);
+          const cpu = m.cpus[0]!;
+          set_in_cr4(cpu, X86_CR4_PSE);
+          write_cr3(cpu, CR3);
+          for (const p of probes) {
+            const l = maps[p.pick % maps.length]!;
+            const off = p.offset % size;
+            const va = l.slot * size + off;
+            const acc = (p.write ? PF_WRITE : 0) | (p.user ? PF_USER : 0);
+            let want: number | null = null;
+            if ((l.flags & 1) === 0) want = acc;
+            else if (p.user && (l.flags & 4) === 0) want = acc | PF_PROT;
+            else if (p.write && (l.flags & 2) === 0) want = acc | PF_PROT; // CR0.WP is on
+            const r = translate(m, cpu, va, { write: p.write, user: p.user });
+            if (want === null) {
+              expect(r).toEqual({ phys: l.frame * size + off });
+              const e = walk(m, CR3, va).at(-1)!;
+              expect(e.large).toBe(true);
+              expect(e.entry & _PAGE_ACCESSED).toBe(_PAGE_ACCESSED);
+              if (p.write) expect(e.entry & _PAGE_DIRTY).toBe(_PAGE_DIRTY);
+            } else expect(r).toEqual({ fault: { cr2: va, error_code: want } });
+          }
+        },
+      ),
+      { seed: 99, numRuns: 100 },
+    );
   });
 });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MachineCheckError } from "../src/errors.js";
 import { Machine } from "../src/machine.js";
@@ -63,5 +64,83 @@ describe("PhysicalMemory", () => {
     expect(big.ram.read8(2 ** 36 - 1)).toBe(0xff);
     expect(() => big.ram.read8(2 ** 36)).toThrow(MachineCheckError);
     expect(big.ram.framesBacked).toBe(1);
+  });
+});
+
+describe("PhysicalMemory against a byte-array reference", () => {
+  // Random 8/16/32/64-bit and byte-range stores and loads, some into the VGA hole or beyond RAM,
+  // checked against a plain byte map: values little-endian, unwritten bytes 0, out-of-range
+  // accesses throw MachineCheckError and change nothing.
+  const MEM = 8 << 20;
+  const addr = fc.oneof(
+    fc.integer({ min: 0, max: 0x9fbf8 }), // conventional memory
+    fc.integer({ min: 0x9ff00, max: 0x100100 }), // around and inside the 640K-1M hole
+    fc.integer({ min: 0x100000, max: MEM + 16 }), // extended memory and beyond its top
+  );
+  const op = fc.record({
+    width: fc.constantFrom(1, 2, 4, 8, 0),
+    pa: addr,
+    value: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+    len: fc.integer({ min: 1, max: 9000 }),
+    write: fc.boolean(),
+  });
+  it("reads back exactly what was written, and only from ranges that exist", () => {
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 40 }), (ops) => {
+        const m = new Machine({ memBytes: MEM });
+        const ref = new Map<number, number>();
+        // QEMU's map for 8 MiB: RAM+EBDA [0, 0xa0000), BIOS ROM + RAM + SeaBIOS [0xf0000, 8 MiB).
+        const exists = (pa: number, len: number) =>
+          (pa >= 0 && pa + len <= 0xa0000) || (pa >= 0xf0000 && pa + len <= MEM);
+        const refRead = (pa: number, len: number) => {
+          let v = 0n;
+          for (let i = len - 1; i >= 0; i--) v = (v << 8n) | BigInt(ref.get(pa + i) ?? 0);
+          return v;
+        };
+        for (const o of ops) {
+          const len = o.width === 0 ? o.len : o.width;
+          const backed = m.ram.framesBacked;
+          if (!exists(o.pa, len)) {
+            const access = [
+              () =>
+                o.write ? m.ram.writeBytes(o.pa, new Uint8Array(len).fill(7)) : m.ram.readBytes(o.pa, len),
+              () => (o.write ? m.ram.write8(o.pa, 1) : m.ram.read8(o.pa)),
+              () => (o.write ? m.ram.write16(o.pa, 1) : m.ram.read16(o.pa)),
+              () => (o.write ? m.ram.write32(o.pa, 1) : m.ram.read32(o.pa)),
+              () => (o.write ? m.ram.write64(o.pa, 1n) : m.ram.read64(o.pa)),
+            ][[0, 1, 2, 0, 3, 0, 0, 0, 4][o.width]!]!;
+            expect(access).toThrow(MachineCheckError);
+            expect(m.ram.framesBacked).toBe(backed);
+            continue;
+          }
+          const v = BigInt.asUintN(8 * Math.max(1, len), o.value);
+          if (o.write) {
+            if (o.width === 1) m.ram.write8(o.pa, Number(v));
+            else if (o.width === 2) m.ram.write16(o.pa, Number(v));
+            else if (o.width === 4) m.ram.write32(o.pa, Number(v));
+            else if (o.width === 8) m.ram.write64(o.pa, v);
+            else
+              m.ram.writeBytes(
+                o.pa,
+                new Uint8Array(len).map((_, i) => (i * 31 + o.len) & 0xff),
+              );
+            for (let i = 0; i < len; i++)
+              ref.set(
+                o.pa + i,
+                o.width === 0 ? (i * 31 + o.len) & 0xff : Number((v >> BigInt(8 * i)) & 0xffn),
+              );
+          }
+          if (o.width === 1) expect(m.ram.read8(o.pa)).toBe(Number(refRead(o.pa, 1)));
+          else if (o.width === 2) expect(m.ram.read16(o.pa)).toBe(Number(refRead(o.pa, 2)));
+          else if (o.width === 4) expect(m.ram.read32(o.pa)).toBe(Number(refRead(o.pa, 4)));
+          else if (o.width === 8) expect(m.ram.read64(o.pa)).toBe(refRead(o.pa, 8));
+          else
+            expect([...m.ram.readBytes(o.pa, len)]).toEqual(
+              Array.from({ length: len }, (_, i) => ref.get(o.pa + i) ?? 0),
+            );
+        }
+      }),
+      { seed: 1234, numRuns: 100 },
+    );
   });
 });
