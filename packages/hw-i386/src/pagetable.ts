@@ -101,6 +101,8 @@ function ptePage(
   const ram = machine.ram;
   // Validate first: nothing is written before we know the whole path can be built.
   let slot = pmdSlot(machine, cr3, va);
+  // PAE pgd entry as found, put back if linking the new pmd table must be undone
+  const oldPgd = slot === null ? m.readEntry(ram, cr3, m.pgd_index(va)) : -1;
   let pmd = slot === null ? 0 : m.readEntry(ram, slot.tablePa, slot.idx);
   if ((pmd & _PAGE_PRESENT) !== 0 && (pmd & _PAGE_PSE) !== 0)
     throw new KernelBugError(call, va, "address is mapped by a large page, not a page table");
@@ -114,7 +116,14 @@ function ptePage(
     pmd = 0;
   }
   if ((pmd & _PAGE_PRESENT) === 0) {
-    const table = takeTable(machine, allocTable!);
+    let table: number | null;
+    try {
+      table = takeTable(machine, allocTable!);
+    } catch (e) {
+      // a bad frame from the allocator: unlink the pmd table linked just above (BUG leaves state as before)
+      if (oldPgd >= 0) m.writeEntry(ram, cr3, m.pgd_index(va), oldPgd);
+      throw e;
+    }
     if (table === null) return null;
     pmd = table + _PAGE_TABLE;
     m.writeEntry(ram, slot.tablePa, slot.idx, pmd);

@@ -56,3 +56,18 @@ describe.each([false, true])("page tables in RAM (pae=%s)", (pae) => {
     );
   });
 });
+
+describe("set_pte_at with a broken table allocator", () => {
+  it("BUGs on an unaligned table frame and leaves the pgd as it was (PAE: after linking a pmd table)", () => {
+    for (const pae of [false, true]) {
+      const m = new Machine({ memBytes: 64 << 20, pae });
+      let calls = 0;
+      const alloc = () => (++calls === 1 ? 0x100000 : 0x200800) as PhysAddr; // second frame unaligned
+      const before = m.ram.readBytes(0x9000, 4096);
+      expect(() =>
+        set_pte_at(m, 0x9000, 0x08048000, mk_pte(5, PAGE_KERNEL), pae ? alloc : () => 0x200800 as PhysAddr),
+      ).toThrow(/pte_alloc: page-table frame is not page aligned at 0x200800/);
+      expect(m.ram.readBytes(0x9000, 4096)).toEqual(before);
+    }
+  });
+});
