@@ -32,7 +32,7 @@ translate v
 echo
 echo Step 3 - change the pte behind the TLB's back (set_pte without __flush_tlb_one)
 ptep = lookup_address(v)
-pte_val(ptep)
+pte_val(*ptep)
 set_pte(ptep, pfn_pte(0x2, PAGE_KERNEL))
 translate v
 

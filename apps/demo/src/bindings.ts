@@ -27,7 +27,7 @@ export type ParamType =
   | "entry"; // pte_t / pgprot_t
 
 /** A return type: a numeric kind, NULL-able struct page / pointer kinds, an object, or void. */
-export type ReturnType = NumKind | "void" | "cache" | "zone" | "vm_struct" | "slab";
+export type ReturnType = NumKind | "void" | "cache" | "zone" | "vm_struct" | "slab" | "struct";
 
 /** One kernel function's C signature and where the kernel defines it. */
 export interface Signature {

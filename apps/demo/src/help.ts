@@ -12,9 +12,8 @@ const COMMON = `  --mem SIZE    installed RAM: 128M, 1G, 1024K, 2GiB, or a numbe
   --json        machine-readable output
   -h, --help    this text`;
 
-/** Help text per command. */
-export const HELP: Record<Command, string> = {
-  tour: `i386mm — an executable model of Linux 2.6.11 i386 memory management
+/** What `i386mm --help` and `i386mm help` print: the commands, the flags, examples. */
+export const OVERVIEW = `i386mm — an executable model of Linux 2.6.11 i386 memory management
 
 Usage: i386mm [command] [flags]
 
@@ -31,11 +30,32 @@ ${COMMON}
 Examples:
   i386mm                                 guided tour of a 1G machine
   i386mm boot --mem 2G --pae             boot log of a 2G PAE machine
-  i386mm run apps/demo/scenarios/buddy.mm
-  i386mm run buddy --strict              a shipped scenario by name
+  i386mm run apps/demo/scenarios/buddy-split-merge.mm
+  i386mm run buddy-split-merge --strict  a shipped scenario by name
   i386mm cat /proc/buddyinfo --mem 128M --json
 
-Exit codes: 0 ok, 1 errors in a scenario, 2 bad usage.`,
+Exit codes: 0 ok, 1 errors in a scenario, 2 bad usage.`;
+
+/** Help text per command. */
+export const HELP: Record<Command, string> = {
+  tour: `Usage: i386mm [tour] [--mem SIZE] [--pae] [--cpus N] [--json]
+
+Boot a machine (1G by default), print its boot log, then walk one section per layer: the
+direct map and the TLB (hw-i386), the buddy allocator (page-alloc), a slab cache and kmalloc
+(slab), vmalloc and its guard page, kmap, kmap_atomic and a fixmap (kmap), and finally every
+layer's invariant check. Each step shows the kernel call, as a scenario line, and its result.
+
+Flags:
+  --mem SIZE    installed RAM: 128M, 1G, 1024K, 2GiB, or a number of MiB (default 1G)
+  --pae         build for PAE (3-level paging, up to 64G of RAM)
+  --cpus N      simulated CPUs, 1..8 (default 1)
+  --json        machine-readable output
+  -h, --help    this text
+
+Examples:
+  i386mm                            the tour on 1G, 2-level paging
+  i386mm tour --mem 2G --pae        the same walk with PAE (3-level) page tables
+  i386mm tour --json`,
   boot: `Usage: i386mm boot [--mem SIZE] [--pae] [--cpus N] [--nodes N] [--json]
 
 Boot the model from QEMU's e820 map for SIZE of RAM and print the boot log: the BIOS-e820 map,

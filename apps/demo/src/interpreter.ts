@@ -361,6 +361,12 @@ export class Interpreter {
       case "unary": {
         const v = this.eval(e.e);
         if (e.op === "!") return num(truthy(v) ? 0 : 1, "bool");
+        if (e.op === "*") {
+          if (v.t === "num" && v.kind === "ptep") return num(this.kernel.deref_pte(v.v), "entry");
+          throw new ScenarioError(
+            `cannot dereference ${describeValue(v)}: a scenario reads memory only through a pte_t * (from lookup_address)`,
+          );
+        }
         const n = this.asNumber(v, `operand of '${e.op}'`);
         if (e.op === "-") return num(-n);
         return num(n <= 0xffffffff && n >= 0 ? ~n >>> 0 : Number(BigInt.asUintN(64, ~BigInt(n))), kindOf(v));
@@ -580,6 +586,14 @@ export function convertArgs(b: Binding, argv: readonly Value[]): unknown[] {
         }
         return out;
       }
+      case "entry":
+        if (v.t === "num" && v.kind === "ptep")
+          throw new ScenarioError(
+            `${where} must be a pte_t, not the pte_t * ${hex(v.v, 8)} (dereference it: *ptep)`,
+          );
+        if (v.t === "null") return 0;
+        if (v.t === "num" && v.kind !== "page") return v.v;
+        throw new ScenarioError(`${where} must be a page-table entry, not ${describeValue(v)}`);
       case "addr":
         if (v.t === "null") return null;
         if (v.t === "num" && v.kind !== "page") return v.v;
@@ -606,7 +620,8 @@ export function convertResult(b: Binding, r: unknown): Value {
   if (typeof r === "boolean") return num(r ? 1 : 0, "bool");
   if (typeof r === "number") {
     if (!ret || ret === "void") return num(r);
-    if (ret === "cache" || ret === "zone" || ret === "vm_struct" || ret === "slab") return num(r);
+    if (ret === "cache" || ret === "zone" || ret === "vm_struct" || ret === "slab" || ret === "struct")
+      return num(r);
     if (ret === "addr") return num(r >>> 0 === r || r > 0xffffffff ? r : r >>> 0, "addr");
     return num(r, ret);
   }

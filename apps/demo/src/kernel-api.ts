@@ -55,6 +55,8 @@ export interface KernelApi extends FormatContext {
   object(kind: string, o: object): string | null;
   /** Render /proc/<name>; null if there is no such view. */
   view(name: string): ViewOutput | null;
+  /** `*ptep`: the entry a pte_t * (from lookup_address) points at; throws KernelBugError for a wild pointer. */
+  deref_pte(ptep: number): number;
   /** Walk the page tables for `va` on the current CPU (through its TLB). */
   translate(va: number, access: { write: boolean; user: boolean; fetch: boolean }): ViewOutput;
   /** Run every layer's check...Invariants; returns the broken ones (empty = all hold). */

@@ -4,7 +4,8 @@
  * constant of those layers to the scenario language (ARCHITECTURE.md, "The demo").
  * Functions are found by name on the layer objects, top layer first (kmap, slab, page-alloc),
  * so a function a layer adds later is callable without touching this file; SIGNATURES
- * (bindings.ts) adds C types for printing and argument checks. Constants are every ALL-CAPS
+ * (bindings.ts) adds C types for printing and argument checks; free-bindings.ts binds the
+ * layers' exported free functions (macros, pte helpers) to this machine. Constants are every ALL-CAPS
  * numeric export of the layers plus the boot-time values the book names (high_memory, ...).
  * Invariant: the demo only reads layer state (views, mem_map) and calls public kernel functions.
  */
@@ -17,16 +18,10 @@ import * as pageAlloc from "@i386mm/page-alloc";
 import { checkPageAllocInvariants, PageAllocator, type Zone } from "@i386mm/page-alloc";
 import * as slabPkg from "@i386mm/slab";
 import { checkSlabInvariants, type kmem_cache_t, SlabAllocator, type vm_struct } from "@i386mm/slab";
-import { isKernelName, SIGNATURE_BY_NAME, type Signature } from "./bindings.js";
+import { isKernelName, SIGNATURE_BY_NAME } from "./bindings.js";
 import { bootJson, bootLines } from "./boot-log.js";
-import {
-  describeCache,
-  describeSlab,
-  describeVm,
-  describeZone,
-  getPageSlab,
-  type StructSlab,
-} from "./describe.js";
+import { describeCache, describeSlab, describeVm, describeZone, type StructSlab } from "./describe.js";
+import { freeBindings, readPte } from "./free-bindings.js";
 import type { Binding, ErrorReport, KernelApi, ViewOutput } from "./kernel-api.js";
 import { translateView } from "./translate.js";
 import { formatValue, type PageInfo, type Value } from "./values.js";
@@ -124,137 +119,8 @@ export class Kernel implements KernelApi {
         });
       }
     }
-    for (const b of this.machineBindings()) if (!out.has(b.name)) out.set(b.name, b);
+    for (const b of freeBindings(this)) if (!out.has(b.name)) out.set(b.name, b);
     return out;
-  }
-
-  /** hw-i386 functions that take the machine or a CPU, bound to this machine / the current CPU. */
-  private machineBindings(): Binding[] {
-    const m = this.machine;
-    const cpu = (): hw.Cpu => m.cpus[m.current]!;
-    const swapper = (): number => this.pa.swapper_pg_dir;
-    const mk = (
-      name: string,
-      ret: Signature["ret"],
-      params: Signature["params"],
-      file: string,
-      call: (a: readonly unknown[]) => unknown,
-      layer = "hw-i386",
-    ): Binding => ({
-      name,
-      layer,
-      sig: { name, ret, params, file },
-      call,
-    });
-    const n = (a: readonly unknown[], i: number): number => Number(a[i] ?? 0);
-    const entryAt = (ptep: number): { tablePa: number; idx: number } => {
-      const pa = ptep - hw.PAGE_OFFSET;
-      if (
-        ptep < hw.PAGE_OFFSET ||
-        pa >= this.pa.max_low_pfn * hw.PAGE_SIZE ||
-        ptep % m.paging.ENTRY_SIZE !== 0
-      )
-        throw new KernelBugError("set_pte", ptep, "pte pointer is not an aligned lowmem kernel address");
-      return { tablePa: pa - (pa % hw.PAGE_SIZE), idx: (pa % hw.PAGE_SIZE) / m.paging.ENTRY_SIZE };
-    };
-    return [
-      mk("smp_processor_id", "int", [], "include/asm-i386/smp.h", () => hw.smp_processor_id(m)),
-      // mm/slab.c's page->lru back-pointers (SET_PAGE_CACHE / SET_PAGE_SLAB), read, not written.
-      mk(
-        "GET_PAGE_SLAB",
-        "slab",
-        [["page", "pg"]],
-        "mm/slab.c",
-        (a) => getPageSlab(this.slab, n(a, 0)),
-        "slab",
-      ),
-      mk(
-        "GET_PAGE_CACHE",
-        "cache",
-        [["page", "pg"]],
-        "mm/slab.c",
-        (a) => {
-          const id = this.pa.mem_map.lru_next[n(a, 0)] ?? 0;
-          return id > 0 ? (this.slab.cacheById[id] ?? null) : null;
-        },
-        "slab",
-      ),
-      mk("__pa", "phys", [["addr", "x"]], "include/asm-i386/page.h", (a) => n(a, 0) - hw.PAGE_OFFSET),
-      mk("__va", "addr", [["phys", "x"]], "include/asm-i386/page.h", (a) => (n(a, 0) + hw.PAGE_OFFSET) >>> 0),
-      mk("pgd_index", "int", [["addr", "address"]], "include/asm-i386/pgtable.h", (a) =>
-        m.paging.pgd_index(n(a, 0)),
-      ),
-      mk("pmd_index", "int", [["addr", "address"]], "include/asm-i386/pgtable-3level.h", (a) =>
-        m.paging.pmd_index(n(a, 0)),
-      ),
-      mk("pte_index", "int", [["addr", "address"]], "include/asm-i386/pgtable.h", (a) =>
-        m.paging.pte_index(n(a, 0)),
-      ),
-      mk(
-        "mk_pte",
-        "entry",
-        [
-          ["page", "page"],
-          ["entry", "pgprot"],
-        ],
-        "include/asm-i386/pgtable.h",
-        (a) => hw.mk_pte(n(a, 0), n(a, 1)),
-      ),
-      mk(
-        "pfn_pte",
-        "entry",
-        [
-          ["pfn", "pfn"],
-          ["entry", "pgprot"],
-        ],
-        "include/asm-i386/pgtable-2level.h",
-        (a) => hw.pfn_pte(n(a, 0), n(a, 1)),
-      ),
-      mk("pte_pfn", "pfn", [["entry", "pte"]], "include/asm-i386/pgtable-2level.h", (a) =>
-        hw.pte_pfn(n(a, 0)),
-      ),
-      mk("pte_present", "bool", [["entry", "pte"]], "include/asm-i386/pgtable.h", (a) =>
-        hw.pte_present(n(a, 0)),
-      ),
-      mk("pte_write", "bool", [["entry", "pte"]], "include/asm-i386/pgtable.h", (a) => hw.pte_write(n(a, 0))),
-      mk("pte_dirty", "bool", [["entry", "pte"]], "include/asm-i386/pgtable.h", (a) => hw.pte_dirty(n(a, 0))),
-      mk("pte_young", "bool", [["entry", "pte"]], "include/asm-i386/pgtable.h", (a) => hw.pte_young(n(a, 0))),
-      mk("lookup_address", "addr", [["addr", "address"]], "arch/i386/mm/pageattr.c", (a) => {
-        const r = hw.lookupPte(m, swapper(), n(a, 0));
-        if (!r) return null;
-        return (r.tablePa + r.idx * m.paging.ENTRY_SIZE + hw.PAGE_OFFSET) >>> 0;
-      }),
-      mk("pte_val", "entry", [["addr", "ptep"]], "include/asm-i386/page.h", (a) => {
-        const { tablePa, idx } = entryAt(n(a, 0));
-        return m.paging.readEntry(m.ram, tablePa, idx);
-      }),
-      mk(
-        "set_pte",
-        "void",
-        [
-          ["addr", "ptep"],
-          ["entry", "pte"],
-        ],
-        "include/asm-i386/pgtable-2level.h",
-        (a) => {
-          const { tablePa, idx } = entryAt(n(a, 0));
-          m.paging.writeEntry(m.ram, tablePa, idx, n(a, 1));
-        },
-      ),
-      mk("__flush_tlb_one", "void", [["addr", "addr"]], "include/asm-i386/tlbflush.h", (a) =>
-        hw.__flush_tlb_one(cpu(), n(a, 0)),
-      ),
-      mk("__flush_tlb", "void", [], "include/asm-i386/tlbflush.h", () => hw.__flush_tlb(cpu())),
-      mk("__flush_tlb_all", "void", [], "include/asm-i386/tlbflush.h", () => hw.__flush_tlb_all(cpu())),
-      mk("flush_tlb_all", "void", [], "arch/i386/kernel/smp.c", () => {
-        for (const c of m.cpus) hw.__flush_tlb_all(c);
-      }),
-      mk("irq_enter", "void", [], "include/linux/hardirq.h", () => hw.irq_enter(cpu())),
-      mk("irq_exit", "void", [], "include/linux/hardirq.h", () => hw.irq_exit(cpu())),
-      mk("in_interrupt", "bool", [], "include/linux/hardirq.h", () => hw.in_interrupt(cpu())),
-      mk("in_atomic", "bool", [], "include/linux/hardirq.h", () => hw.in_atomic(cpu())),
-      mk("preempt_count", "int", [], "include/linux/preempt.h", () => cpu().preempt_count),
-    ];
   }
 
   private collectConstants(): Map<string, number> {
@@ -270,6 +136,7 @@ export class Kernel implements KernelApi {
     const pa = this.pa;
     // Macros that depend on the build (PAE) or on boot, evaluated for this machine.
     out.set("LAST_PKMAP", hw.LAST_PKMAP(pae));
+    out.set("LAST_PKMAP_MASK", hw.LAST_PKMAP_MASK(pae));
     out.set("PKMAP_BASE", hw.PKMAP_BASE(pae));
     out.set("VMALLOC_START", pa.layout.VMALLOC_START);
     out.set("VMALLOC_END", pa.layout.VMALLOC_END);
@@ -355,6 +222,10 @@ export class Kernel implements KernelApi {
     const lines = text.split("\n");
     if (lines.length && lines[lines.length - 1] === "") lines.pop();
     return { lines, json: viewJson(name, lines) };
+  }
+
+  deref_pte(ptep: number): number {
+    return readPte(this, ptep);
   }
 
   translate(va: number, access: { write: boolean; user: boolean; fetch: boolean }): ViewOutput {

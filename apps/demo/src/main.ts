@@ -12,7 +12,7 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { type Invocation, parseArgs } from "./args.js";
-import { HELP } from "./help.js";
+import { HELP, OVERVIEW } from "./help.js";
 import { Interpreter, type RunEvent } from "./interpreter.js";
 import { bootKernel, type Kernel } from "./kernel.js";
 import { tourScript } from "./tour.js";
@@ -50,12 +50,19 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     throw e;
   }
   if (inv.help || inv.command === "help") {
-    const topic = inv.command === "help" ? inv.operand : inv.command;
+    // `i386mm --help` (no command named) and `i386mm help` print the overview.
+    const named = argv[0] !== undefined && !argv[0].startsWith("-");
+    const topic =
+      inv.command === "help"
+        ? (inv.operand ?? (inv.help ? "help" : undefined))
+        : named
+          ? inv.command
+          : undefined;
     if (topic !== undefined && !(topic in HELP)) {
       io.err(`i386mm: help: no command '${topic}'\n`);
       return EXIT_USAGE;
     }
-    io.out(`${HELP[(topic ?? "tour") as keyof typeof HELP]}\n`);
+    io.out(`${topic === undefined ? OVERVIEW : HELP[topic as keyof typeof HELP]}\n`);
     return EXIT_OK;
   }
   // Read the script before booting: an unreadable file is a usage error.

@@ -7,6 +7,7 @@
  *           | lvalue '=' expr | expr
  *   lvalue := name | name '[' expr ']'
  *   expr   := C precedence: || && | ^ & (== !=) (< <= > >=) (<< >>) (+ -) (* / %) unary postfix
+ *   unary  := ('-' | '~' | '!' | '*') unary | postfix      ('*ptep' reads a page-table entry)
  *   postfix:= primary ( '(' args ')' | '[' expr ']' | '->' field )*
  *   primary:= number | "string" | NULL | name | '(' expr ')'
  *
@@ -128,7 +129,7 @@ function parseExpr(c: Cursor, level = 0): Expr {
 
 function parseUnary(c: Cursor): Expr {
   const t = c.peek();
-  if (t.kind === "op" && (t.text === "-" || t.text === "~" || t.text === "!")) {
+  if (t.kind === "op" && (t.text === "-" || t.text === "~" || t.text === "!" || t.text === "*")) {
     c.next();
     return { k: "unary", op: t.text, e: parseUnary(c) };
   }

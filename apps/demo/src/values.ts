@@ -15,7 +15,8 @@ export type NumKind =
   | "phys" // a physical address
   | "pfn" // a page frame number
   | "page" // struct page * (the value is the pfn)
-  | "entry"; // a page-table entry (pte_t, pgprot_t)
+  | "entry" // a page-table entry (pte_t, pgprot_t)
+  | "ptep"; // a pte_t * into a kernel page table (lookup_address); `*ptep` reads the entry
 
 /** A scenario value. */
 export type Value =
@@ -91,7 +92,8 @@ export function formatValue(val: Value, ctx: FormatContext = {}): string {
     case "num":
       switch (val.kind) {
         case "addr":
-          return hex(val.v >>> 0 === val.v ? val.v : val.v, 8);
+        case "ptep":
+          return hex(val.v, 8);
         case "phys":
           return hex(val.v, 8);
         case "pfn":
@@ -125,6 +127,8 @@ export function formatObject(kind: string, o: object): string {
     if (typeof v === "number") fields.push(`${k} ${isAddressField(k) ? hex(v, 8) : v}`);
     if (fields.length >= 10) break;
   }
+  // A plain result structure (fill_contig_page_info, cache_estimate) prints as its fields.
+  if (kind === "struct") return `{ ${fields.join(", ")} }`;
   return `(${kind} *)${name}${fields.length ? ` { ${fields.join(", ")} }` : ""}`;
 }
 

@@ -1,0 +1,171 @@
+/*
+ * Every public kernel function of hw-i386, page-alloc, slab and kmap is callable from a scenario
+ * by its kernel name: each exported function and each kernel-named method of the layer objects is
+ * bound (or is a build/boot constant such as LAST_PKMAP), or is listed in NOT_BOUND with a reason.
+ * The free-function bindings are then exercised through the language.
+ */
+import * as hw from "@i386mm/hw-i386";
+import * as kmapPkg from "@i386mm/kmap";
+import * as pageAlloc from "@i386mm/page-alloc";
+import * as slabPkg from "@i386mm/slab";
+import { describe, expect, it } from "vitest";
+import { isKernelName } from "../src/bindings.js";
+import { NOT_BOUND } from "../src/free-bindings.js";
+import { Interpreter, type RunEvent } from "../src/interpreter.js";
+import { bootKernel } from "../src/kernel.js";
+import { VIEW_NAMES } from "../src/views.js";
+
+const PACKAGES: [string, Record<string, unknown>][] = [
+  ["hw-i386", hw],
+  ["page-alloc", pageAlloc],
+  ["slab", slabPkg],
+  ["kmap", kmapPkg],
+];
+
+const isClass = (v: unknown): boolean =>
+  typeof v === "function" && /^class[\s{]/.test(Function.prototype.toString.call(v));
+/** A C macro spelled in capitals (PAGE_ALIGN, PFN_UP, OFF_SLAB, LAST_PKMAP). */
+const isMacroName = (name: string): boolean => /^_*[A-Z][A-Z0-9_]*$/.test(name);
+/** The model's own helpers are camelCase (qemuE820, lookupPte, checkSlabInvariants). */
+const isCamelCase = (name: string): boolean =>
+  /[a-z0-9][A-Z]/.test(name) && !/^_*(Set|Clear)?Page[A-Z]/.test(name);
+
+const kernel = bootKernel({ memBytes: 64 * 2 ** 20, cpus: 2 });
+
+function methodNames(obj: object): string[] {
+  const names = new Set<string>();
+  for (let p = Object.getPrototypeOf(obj); p && p !== Object.prototype; p = Object.getPrototypeOf(p))
+    for (const k of Object.getOwnPropertyNames(p)) {
+      const d = Object.getOwnPropertyDescriptor(p, k);
+      if (k !== "constructor" && d && typeof d.value === "function") names.add(k);
+    }
+  return [...names];
+}
+
+describe("every public kernel function is bound by its kernel name", () => {
+  for (const [pkg, ns] of PACKAGES) {
+    it(`exported functions of @i386mm/${pkg}`, () => {
+      const missing: string[] = [];
+      let bound = 0;
+      for (const [name, v] of Object.entries(ns)) {
+        if (typeof v !== "function" || isClass(v) || isCamelCase(name)) continue;
+        expect(
+          isKernelName(name) || isMacroName(name),
+          `${name} is neither camelCase nor a kernel name`,
+        ).toBe(true);
+        if (kernel.bindings.has(name) || kernel.constants.has(name)) bound++;
+        else if (!(name in NOT_BOUND)) missing.push(name);
+      }
+      expect(missing, `exported by @i386mm/${pkg}, not callable and not in NOT_BOUND`).toEqual([]);
+      expect(bound).toBeGreaterThan(0);
+    });
+  }
+
+  it("kernel-named methods of PageAllocator, SlabAllocator and Kmap", () => {
+    const missing: string[] = [];
+    for (const obj of [kernel.pa, kernel.slab, kernel.km])
+      for (const name of methodNames(obj))
+        if (
+          isKernelName(name) &&
+          !kernel.bindings.has(name) &&
+          !(VIEW_NAMES as readonly string[]).includes(name)
+        )
+          missing.push(name);
+    expect(missing).toEqual([]);
+  });
+
+  it("NOT_BOUND names real exports that are indeed not bound, each with a reason", () => {
+    const exported = new Set(PACKAGES.flatMap(([, ns]) => Object.keys(ns)));
+    for (const [name, why] of Object.entries(NOT_BOUND)) {
+      expect(exported.has(name), `${name} is not exported by any layer (stale exclusion)`).toBe(true);
+      expect(kernel.bindings.has(name), `${name} is excluded but bound`).toBe(false);
+      expect(why.length).toBeGreaterThan(10);
+    }
+  });
+});
+
+function run(script: string, opts: { memBytes?: number; pae?: boolean } = {}): RunEvent[] {
+  const k = bootKernel({ memBytes: opts.memBytes ?? 64 * 2 ** 20, pae: opts.pae ?? false, cpus: 2 });
+  return new Interpreter(k).runScript(script);
+}
+const results = (evs: RunEvent[]): string[] =>
+  evs.filter((e) => e.t === "result").map((e) => (e as { text: string }).text);
+const errors = (evs: RunEvent[]): string[] =>
+  evs
+    .filter((e) => e.t === "error")
+    .map((e) => `${e.line}: ${(e as { report: { message: string } }).report.message}`);
+
+describe("free functions through the language", () => {
+  it("reads a pte with pte_val(*ptep) and rejects pte_val(ptep)", () => {
+    const evs = run(`set_fixmap(FIX_ACPI_BEGIN, 0x5000)
+ptep = lookup_address(fix_to_virt(FIX_ACPI_BEGIN))
+e = pte_val(*ptep)
+pte_pfn(*ptep)
+pte_present(e) && pte_write(e) && !pte_user(e)
+pte_val(ptep)
+*e
+clear_fixmap(FIX_ACPI_BEGIN)
+pte_none(*ptep)`);
+    const r = results(evs);
+    expect(r).toHaveLength(5);
+    expect(r[0]).toMatch(/^ptep = 0xc[0-9a-f]{7}$/);
+    // PAGE_KERNEL | _PAGE_GLOBAL (the CPU has PGE) | A | D: 0x163, frame 0x5000.
+    expect(r.slice(1)).toEqual(["e = 0x00005163", "0x5", "1 (true)", "1 (true)"]);
+    expect(errors(evs)).toEqual([
+      `6: pte_val: argument 1 (x) must be a pte_t, not the pte_t * ${r[0]!.slice(7)} (dereference it: *ptep)`,
+      "7: cannot dereference the entry 0x5163: a scenario reads memory only through a pte_t * (from lookup_address)",
+    ]);
+  });
+
+  it("macros and helpers of each layer", () => {
+    const evs = run(`PAGE_ALIGN(0x1001)
+PFN_UP(0x1001)
+PFN_PHYS(0x10)
+PKMAP_ADDR(1)
+PKMAP_NR(PKMAP_BASE + 0x3000)
+__fix_to_virt(FIX_APIC_BASE)
+int_sqrt(1000)
+ALIGN(33, 32)
+p = alloc_pages(GFP_KERNEL, 0)
+q = pfn_to_page(page_to_pfn(p) ^ 1)
+page_is_buddy(q, 0)
+is_highmem(page_zone(p))
+fill_contig_page_info(page_zone(p), 3)
+est = cache_estimate(0, 100, 32, 0)
+est->num
+OFF_SLAB(kmem_cache_create("big", 4096, 0, 0, NULL))
+irq_enter()
+in_irq()
+in_interrupt()
+irq_exit()
+in_irq()
+print_memory_map("BIOS-e820")
+__free_pages(p, 0)
+drain_cpu_pages(1)
+check`);
+    expect(errors(evs)).toEqual([]);
+    const r = results(evs);
+    expect(r.slice(0, 8)).toEqual([
+      "0x00002000",
+      "0x2",
+      "0x00010000",
+      "0xff801000",
+      "3",
+      "0xffffd000",
+      "31 (0x1f)",
+      "64 (0x40)",
+    ]);
+    expect(r[11]).toBe("0 (false)");
+    expect(r[12]).toMatch(/^\{ free_pages \d+, free_blocks_total \d+, free_blocks_suitable \d+ \}$/);
+    // mm/slab.c cache_estimate: 39 * 100 + ALIGN(sizeof(struct slab) 24 + 39 * 2, 32) = 4028 <= 4096.
+    expect(r.slice(13, 15)).toEqual(["est = { num 39, left_over 68 }", "39 (0x27)"]);
+    expect(r[15]).toBe("1 (true)");
+    expect(r.slice(16, 19)).toEqual(["1 (true)", "1 (true)", "0 (false)"]);
+    const dmesg = evs.filter((e) => e.t === "dmesg").map((e) => (e as { text: string }).text);
+    expect(dmesg.slice(0, 2)).toEqual([
+      "BIOS-provided physical RAM map:",
+      "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable",
+    ]);
+    expect(evs.at(-1)).toMatchObject({ t: "result", text: expect.stringMatching(/all invariants hold/) });
+  });
+});
