@@ -20,128 +20,162 @@ import {
   PG_reserved,
 } from "./page-flags.js";
 
-const FREE = 1;
-const PCP = 2;
-const ALLOC = 3;
+/* state[] per frame while checking: 0 = not on any list, 1 + o = head of a free order-o block, PCP. */
+const PCP = 12; // past 1 + (MAX_ORDER - 1)
 const MAX_PROBLEMS = 50;
+const PRIVATE = 1 << PG_private;
+const RESERVED = 1 << PG_reserved;
+const COMPOUND = 1 << PG_compound;
+// Local copies: loops below read these per frame (a bundler may turn imports into property reads).
+const ALLOC_MASK = PG_ALLOC_ORDER_MASK;
+const ALLOC_SHIFT = PG_ALLOC_ORDER_SHIFT;
+const NZ_SHIFT = NODEZONE_SHIFT;
+const ORDERS = MAX_ORDER;
 
-function walk(m: MemMap, head: number, limit: number, problems: string[], what: string): number[] {
-  const out: number[] = [];
+/**
+ * Walk the circular list at `head`, checking its links; calls `visit` for each entry and returns
+ * the entry count (stops at a link to a non-page or after `limit` entries: a cycle).
+ */
+function walk(
+  m: MemMap,
+  head: number,
+  limit: number,
+  problems: string[],
+  what: string,
+  visit: (pfn: number) => void,
+): number {
+  const next = m.lru_next;
+  const prevs = m.lru_prev;
+  let n = 0;
   let prev = head;
-  for (let p = m.lru_next[head]; p !== head; p = m.lru_next[p]) {
+  for (let p = next[head]; p !== head; p = next[p]) {
     if (p < 0 || p >= m.nr_pages) {
       problems.push(`${what}: link to ${p}, which is not a page`);
-      return out;
+      return n;
     }
-    if (m.lru_prev[p] !== prev) problems.push(`${what}: pfn ${p}'s prev link does not point back`);
-    out.push(p);
-    prev = p;
-    if (out.length > limit) {
+    if (prevs[p] !== prev) problems.push(`${what}: pfn ${p}'s prev link does not point back`);
+    if (++n > limit) {
       problems.push(`${what}: list longer than the zone (a cycle)`);
-      return out;
+      return n;
     }
+    visit(p);
+    prev = p;
   }
-  if (m.lru_prev[head] !== prev) problems.push(`${what}: list head's prev is not the last entry`);
-  return out;
+  if (prevs[head] !== prev) problems.push(`${what}: list head's prev is not the last entry`);
+  return n;
 }
 
 function checkZone(pa: PageAllocator, zone: Zone, state: Uint8Array, problems: string[]): void {
   const m = pa.mem_map;
+  const flags = m.flags;
+  const count = m._count;
   const base = zone.zone_start_pfn;
   const end = base + zone.spanned_pages;
+  const nodezone = zone.nodezone;
   const where = `node ${zone.zone_pgdat.node_id} zone ${zone.name}`;
+  // 1. The buddy free lists: every entry heads a free block of the list's order.
   let free = 0;
-  for (let o = 0; o < MAX_ORDER; o++) {
+  for (let o = 0; o < ORDERS; o++) {
     const area = zone.free_area[o];
-    const blocks = walk(m, area.free_list, zone.spanned_pages, problems, `${where} free_area[${o}]`);
-    if (blocks.length !== area.nr_free)
-      problems.push(
-        `${where} free_area[${o}].nr_free is ${area.nr_free} but the list holds ${blocks.length} blocks`,
-      );
-    for (const pfn of blocks) {
-      const f = m.flags[pfn];
+    const what = `${where} free_area[${o}]`;
+    const n = walk(m, area.free_list, zone.spanned_pages, problems, what, (pfn) => {
+      const f = flags[pfn];
       if (pfn < base || pfn + (1 << o) > end)
         problems.push(`${where}: free block at pfn ${pfn} order ${o} is outside the zone`);
       else if ((pfn - base) & ((1 << o) - 1))
         problems.push(`${where}: free block at pfn ${pfn} is not aligned to its order ${o}`);
-      if (!(f & (1 << PG_private)) || m.private[pfn] !== o)
-        problems.push(
-          `${where}: free block head pfn ${pfn} on list ${o} does not carry PG_private with private == ${o}`,
-        );
-      if (m._count[pfn] !== -1)
-        problems.push(`${where}: free block head pfn ${pfn} has count ${m._count[pfn] + 1}`);
-      if (f & (1 << PG_reserved)) problems.push(`${where}: free block head pfn ${pfn} is PG_reserved`);
-      if (f >>> NODEZONE_SHIFT !== zone.nodezone)
+      if (!(f & PRIVATE) || m.private[pfn] !== o)
+        problems.push(`${what}: block head pfn ${pfn} does not carry PG_private with private == ${o}`);
+      if (count[pfn] !== -1)
+        problems.push(`${where}: free block head pfn ${pfn} has count ${count[pfn] + 1}`);
+      if (f & RESERVED) problems.push(`${where}: free block head pfn ${pfn} is PG_reserved`);
+      if (f & ALLOC_MASK) problems.push(`${where}: free block head pfn ${pfn} is marked allocated`);
+      if (f >>> NZ_SHIFT !== nodezone)
         problems.push(`${where}: free block pfn ${pfn} belongs to another zone`);
-      for (let i = 0; i < 1 << o && pfn + i < end; i++) {
-        const p = pfn + i;
-        if (state[p]) problems.push(`${where}: pfn ${p} is in two free blocks or lists`);
-        state[p] = FREE;
-        if (i > 0 && m.flags[p] & ((1 << PG_private) | (1 << PG_reserved)))
-          problems.push(`${where}: pfn ${p} inside a free block carries PG_private or PG_reserved`);
-        if (i > 0 && m._count[p] !== -1)
-          problems.push(`${where}: pfn ${p} inside a free block has a reference`);
-      }
+      if (state[pfn]) problems.push(`${where}: pfn ${pfn} is on two free lists`);
+      state[pfn] = 1 + o;
       free += 1 << o;
-      if (o < MAX_ORDER - 1) {
-        const buddy = base + ((pfn - base) ^ (1 << o));
-        if (buddy >= base && buddy < end && buddy !== pfn) {
-          const bf = m.flags[buddy];
-          if (
-            bf & (1 << PG_private) &&
-            m.private[buddy] === o &&
-            !(bf & (1 << PG_reserved)) &&
-            m._count[buddy] === -1 &&
-            bf >>> NODEZONE_SHIFT === zone.nodezone
-          )
-            problems.push(
-              `${where}: free buddies pfn ${Math.min(pfn, buddy)} and ${Math.max(pfn, buddy)} of order ${o} are not merged`,
-            );
-        }
-      }
-    }
+    });
+    if (n !== area.nr_free)
+      problems.push(`${what}.nr_free is ${area.nr_free} but the list holds ${n} blocks`);
   }
   if (free !== zone.free_pages)
     problems.push(`${where}: free_pages is ${zone.free_pages} but the lists hold ${free} pages`);
-  zone.pageset.forEach((pset, cpu) => {
-    pset.pcp.forEach((pcp, t) => {
+  // 2. The per-CPU lists: free order-0 pages that the buddy lists count as allocated.
+  for (let cpu = 0; cpu < zone.pageset.length; cpu++) {
+    for (let t = 0; t < 2; t++) {
+      const pcp = zone.pageset[cpu].pcp[t];
       const what = `${where} cpu ${cpu} ${t ? "cold" : "hot"} list`;
-      const pages = walk(m, pcp.list, zone.spanned_pages, problems, what);
-      if (pages.length !== pcp.count)
-        problems.push(`${what}: count is ${pcp.count} but the list holds ${pages.length} pages`);
-      if (pcp.count > pcp.high) problems.push(`${what}: count ${pcp.count} is above high ${pcp.high}`);
-      for (const p of pages) {
-        if (p < base || p >= end || m.flags[p] >>> NODEZONE_SHIFT !== zone.nodezone)
+      const n = walk(m, pcp.list, zone.spanned_pages, problems, what, (p) => {
+        if (p < base || p >= end || flags[p] >>> NZ_SHIFT !== nodezone)
           problems.push(`${what}: pfn ${p} does not belong to the zone`);
         if (state[p]) problems.push(`${what}: pfn ${p} is also on another free list`);
         state[p] = PCP;
-        if (m._count[p] !== -1) problems.push(`${what}: pfn ${p} has a reference`);
-        if (m.flags[p] & ((1 << PG_private) | (1 << PG_reserved)))
-          problems.push(`${what}: pfn ${p} carries PG_private or PG_reserved`);
-      }
-    });
-  });
-  // Allocated blocks: a head with an order mark and a reference covers its tail pages.
-  for (let p = base; p < end; p++) {
-    const f = m.flags[p];
-    const mark = (f & PG_ALLOC_ORDER_MASK) >>> PG_ALLOC_ORDER_SHIFT;
-    if (mark === 0) continue;
-    if (state[p])
-      problems.push(`${where}: pfn ${p} is free but still marked as an allocated order-${mark - 1} head`);
-    if (m._count[p] < 0 && !(f & (1 << PG_compound)))
-      problems.push(`${where}: pfn ${p} heads an allocated block but has no reference`);
-    for (let i = 0; i < 1 << (mark - 1) && p + i < end; i++) {
-      if (state[p + i] === FREE || state[p + i] === PCP)
-        problems.push(`${where}: pfn ${p + i} is free but inside the allocated block at ${p}`);
-      state[p + i] = ALLOC;
+        if (count[p] !== -1) problems.push(`${what}: pfn ${p} has a reference`);
+        if (flags[p] & (PRIVATE | RESERVED | ALLOC_MASK))
+          problems.push(`${what}: pfn ${p} carries PG_private, PG_reserved or an allocation mark`);
+      });
+      if (n !== pcp.count) problems.push(`${what}: count is ${pcp.count} but the list holds ${n} pages`);
+      if (pcp.count > pcp.high) problems.push(`${what}: count ${pcp.count} is above high ${pcp.high}`);
     }
   }
-  for (let p = base; p < end; p++) {
-    if (state[p]) continue;
-    if (m.flags[p] & (1 << PG_reserved)) continue;
-    if (m._count[p] >= 0) continue;
-    problems.push(`${where}: pfn ${p} is neither reserved, free, on a per-CPU list nor allocated (lost)`);
+  // 3. One sweep over the zone's frames: each is inside a free block, on a per-CPU list, inside an
+  //    allocated block, reserved, or referenced; nothing overlaps and no free buddies stay apart.
+  let p = base;
+  while (p < end) {
     if (problems.length > MAX_PROBLEMS) return;
+    const s = state[p];
+    const f = flags[p];
+    if (s > 0 && s !== PCP) {
+      const o = s - 1;
+      const last = Math.min(end, p + (1 << o));
+      for (let q = p + 1; q < last; q++) {
+        if (state[q]) problems.push(`${where}: pfn ${q} is in two free blocks or lists`);
+        if (flags[q] & (PRIVATE | RESERVED | ALLOC_MASK))
+          problems.push(
+            `${where}: pfn ${q} inside the free block at ${p} carries PG_private, PG_reserved or an allocation mark`,
+          );
+        if (count[q] !== -1)
+          problems.push(`${where}: pfn ${q} inside the free block at ${p} has a reference`);
+      }
+      if (o < ORDERS - 1) {
+        const buddy = base + ((p - base) ^ (1 << o));
+        if (buddy >= base && buddy < end && state[buddy] === s)
+          problems.push(
+            `${where}: free buddies pfn ${Math.min(p, buddy)} and ${Math.max(p, buddy)} of order ${o} are not merged`,
+          );
+      }
+      p = last;
+      continue;
+    }
+    if (s === PCP) {
+      p++;
+      continue;
+    }
+    const mark = (f & ALLOC_MASK) >>> ALLOC_SHIFT;
+    if (mark > 0) {
+      const k = mark - 1;
+      if (count[p] < 0)
+        problems.push(`${where}: pfn ${p} heads an allocated order-${k} block but has no reference`);
+      if ((p - base) & ((1 << k) - 1))
+        problems.push(`${where}: allocated block at pfn ${p} is not aligned to its order ${k}`);
+      const compound = (f & COMPOUND) !== 0;
+      if (compound && (k === 0 || m.private[p] !== p || m.index[p + 1] !== k))
+        problems.push(`${where}: compound page at pfn ${p} has a broken head (private or page[1].index)`);
+      const last = Math.min(end, p + (1 << k));
+      for (let q = p + 1; q < last; q++) {
+        if (state[q]) problems.push(`${where}: pfn ${q} is free but inside the allocated block at ${p}`);
+        if (flags[q] & ALLOC_MASK)
+          problems.push(`${where}: pfn ${q} heads a block inside the allocated block at ${p}`);
+        if (compound && (!(flags[q] & COMPOUND) || m.private[q] !== p))
+          problems.push(`${where}: compound tail pfn ${q} does not point at its head ${p}`);
+      }
+      p = last;
+      continue;
+    }
+    if (!(f & RESERVED) && count[p] < 0)
+      problems.push(`${where}: pfn ${p} is neither reserved, free, on a per-CPU list nor allocated (lost)`);
+    p++;
   }
 }
 

@@ -29,17 +29,51 @@ export function bootPA(
   return new PageAllocator(machine, opts);
 }
 
-/** Everything observable of the allocator's state, for "unchanged after a throw" checks. */
-export function snapshot(pa: PageAllocator): string {
-  const m = pa.mem_map;
-  const bytes = new Uint8Array(m.buffer);
-  let h = 2166136261;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 16777619);
+/** Everything observable of an allocator at one moment (see `snapshot`). */
+export interface Snapshot {
+  /** Every mem_map column, byte for byte (they share one ArrayBuffer). */
+  readonly columns: Uint8Array;
+  /** Every zone and node counter, the per-CPU lists, statistics, kswapd record, hash table, logs. */
+  readonly state: string;
+}
+
+/**
+ * Everything observable of the allocator's state, for "unchanged after a throw" checks: every
+ * mem_map column byte for byte, every zone and node counter, the per-CPU lists, the statistics,
+ * the kswapd record, the page_address hash table and the message logs' lengths.
+ */
+export function snapshot(pa: PageAllocator): Snapshot {
   const zones = pa.zones.map((z) => ({
     free: z.free_pages,
+    wm: [z.pages_min, z.pages_low, z.pages_high],
+    reserve: z.lowmem_reserve,
     nr: z.free_area.map((a) => a.nr_free),
-    pcp: z.pageset.map((p) => p.pcp.map((c) => c.count)),
-    sc: z.pages_scanned,
+    pcp: z.pageset.map((p) => p.pcp.map((c) => [c.count, c.low, c.high, c.batch])),
+    reclaim: [z.all_unreclaimable, z.pages_scanned, z.pgalloc, z.kswapd_wakeups],
   }));
-  return JSON.stringify({ h, zones, stats: pa.stats, ht: pa.page_address_htable.inUse() });
+  const nodes = pa.node_data.map((n) => [n.kswapd_max_order, n.kswapd_wakeups, n.node_present_pages]);
+  const ht = pa.page_address_htable;
+  const state = JSON.stringify({
+    zones,
+    nodes,
+    stats: pa.stats,
+    kswapd: pa.kswapd_events.length,
+    ht: [Array.from(ht.mapPage), Array.from(ht.mapVirtual), ht.buckets, ht.pool],
+    logs: [pa.machine.dmesg.length, pa.machine.warnings.length],
+    cpu: pa.machine.current,
+    memalloc: pa.pf_memalloc,
+    min_free_kbytes: pa.min_free_kbytes,
+  });
+  return { columns: new Uint8Array(pa.mem_map.buffer).slice(), state };
+}
+
+/** What differs between `before` and the allocator's state now, or null when nothing does. */
+export function changedSince(pa: PageAllocator, before: Snapshot): string | null {
+  const now = snapshot(pa);
+  if (now.state !== before.state) return `counters changed: ${before.state} -> ${now.state}`;
+  if (!Buffer.from(now.columns).equals(Buffer.from(before.columns))) {
+    const i = now.columns.findIndex((b, k) => b !== before.columns[k]);
+    return `mem_map changed (first differing byte ${i})`;
+  }
+  return null;
 }
