@@ -81,5 +81,5 @@ export function describeVm(v: vm_struct): string {
 
 /** One-line description of a struct zone. */
 export function describeZone(z: Zone): string {
-  return `(struct zone *)"${z.name}" start_pfn ${hex(z.zone_start_pfn)} present ${z.present_pages} free ${z.free_pages} min ${z.pages_min} low ${z.pages_low} high ${z.pages_high} lowmem_reserve [${z.lowmem_reserve.join(", ")}]`;
+  return `(struct zone *)"${z.name}" node ${z.zone_pgdat.node_id} start_pfn ${hex(z.zone_start_pfn)} present ${z.present_pages} free ${z.free_pages} min ${z.pages_min} low ${z.pages_low} high ${z.pages_high} lowmem_reserve [${z.lowmem_reserve.join(", ")}]`;
 }

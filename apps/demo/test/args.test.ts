@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MEM, parseArgs } from "../src/args.js";
+import { SCENARIO_DIR } from "../src/main.js";
 import { formatSize, parseSize, parseSizeText } from "../src/size.js";
 import { UsageError } from "../src/usage-error.js";
 import { runCli } from "./helpers.js";
@@ -70,7 +71,14 @@ describe("exit codes", () => {
       ["boot", "--bogus"],
       ["nope"],
       ["run", "/nonexistent/file.mm"],
+      ["run", SCENARIO_DIR], // a directory: unreadable as a script (EISDIR)
       ["help", "nope"],
+      ["boot", "--mem", "3M"], // below the smallest machine
+      ["boot", "--mem", "5G"], // more than 4G without PAE
+      ["boot", "--mem", "65G", "--pae"], // more than 36 physical address bits
+      ["boot", "--mem", "1000K"], // not a multiple of 64K
+      ["run", "--nodes", "2", "--frob", "x.mm"],
+      ["cat", "/proc/nope"],
     ]) {
       const r = await runCli(argv);
       expect(r.code, argv.join(" ")).toBe(2);

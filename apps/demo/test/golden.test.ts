@@ -22,6 +22,7 @@ export const GOLDEN_CASES: readonly { name: string; argv: string[] }[] = [
   { name: "boot-128M", argv: ["boot", "--mem", "128M"] },
   { name: "boot-2G-pae", argv: ["boot", "--mem", "2G", "--pae"] },
   { name: "boot-128M-json", argv: ["boot", "--mem", "128M", "--json"] },
+  { name: "boot-1G-2nodes", argv: ["boot", "--nodes", "2", "--cpus", "2"] },
   { name: "tour", argv: [] },
   { name: "cat-buddyinfo-128M", argv: ["cat", "/proc/buddyinfo", "--mem", "128M"] },
   { name: "cat-zoneinfo-2cpu", argv: ["cat", "zoneinfo", "--mem", "256M", "--cpus", "2"] },
@@ -29,6 +30,28 @@ export const GOLDEN_CASES: readonly { name: string; argv: string[] }[] = [
   { name: "errors", argv: ["run", "apps/demo/test/fixtures/errors.mm"] },
   ...scenarios.map((s) => ({ name: `scenario-${s}`, argv: ["run", s] })),
 ];
+
+describe("two memory nodes", () => {
+  it("split the same zones: per-node present pages add up to the one-node boot's", async () => {
+    const one = (await runCli(["boot"], undefined, ROOT)).out;
+    const two = (await runCli(["boot", "--nodes", "2"], undefined, ROOT)).out;
+    const zones = (t: string): string[] => t.split("\n").filter((l) => /^ {2}\w+ +\[mem /.test(l));
+    expect(zones(two)).toEqual(zones(one));
+    const total = (t: string): number =>
+      [...t.matchAll(/^On node \d totalpages: (\d+)$/gm)].reduce((s, m) => s + Number(m[1]), 0);
+    expect(two).toMatch(/^On node 1 totalpages: \d+$/m);
+    expect(total(two)).toBe(total(one));
+    for (const z of ["DMA", "Normal", "HighMem"]) {
+      const pages = (t: string): number =>
+        [...t.matchAll(new RegExp(`^  ${z} zone: (\\d+) pages`, "gm"))].reduce((s, m) => s + Number(m[1]), 0);
+      expect(pages(two), z).toBe(pages(one));
+    }
+    expect(two).toMatch(/^Built 2 zonelists$/m);
+    // The Memory: line counts the same pages whichever node holds them.
+    const memory = (t: string): string | undefined => /^Memory: .*$/m.exec(t)?.[0];
+    expect(memory(two)).toBe(memory(one));
+  });
+});
 
 describe("golden output", () => {
   it("ships one scenario per lab topic", () => {
