@@ -61,14 +61,15 @@ type Op =
   | { op: "irq"; page: number; cpu: number }
   | { op: "flush" };
 
-const NPAGES = 700;
+/* page indices are drawn below NPAGES_MAX and reduced modulo the run's page count */
+const NPAGES_MAX = 1400;
 const CPUS = 3;
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 6,
     arbitrary: fc.record({
       op: fc.constant("kmap" as const),
-      page: fc.nat(NPAGES - 1),
+      page: fc.nat(NPAGES_MAX - 1),
       cpu: fc.nat(CPUS - 1),
     }),
   },
@@ -76,7 +77,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       op: fc.constant("kmapWait" as const),
-      page: fc.nat(NPAGES - 1),
+      page: fc.nat(NPAGES_MAX - 1),
       cpu: fc.nat(CPUS - 1),
     }),
   },
@@ -88,7 +89,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({
       op: fc.constant("atomic" as const),
-      page: fc.nat(NPAGES - 1),
+      page: fc.nat(NPAGES_MAX - 1),
       type: fc.nat(KM_TYPE_NR - 1),
       cpu: fc.nat(CPUS - 1),
     }),
@@ -98,7 +99,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       op: fc.constant("irq" as const),
-      page: fc.nat(NPAGES - 1),
+      page: fc.nat(NPAGES_MAX - 1),
       cpu: fc.nat(CPUS - 1),
     }),
   },
@@ -131,11 +132,16 @@ function refsMatch(km: Kmap, held: Page[]): void {
 /** What the random runs went through, so the test can insist that they reached the hard paths. */
 const seen = { wouldSleep: 0, woken: 0, flushes: 0, bugs: 0 };
 
-/** Run `ops` after `prefill` plain kmaps (so that random runs reach the exhausted pool). */
-async function run(prefill: number, ops: Op[]): Promise<void> {
-  /* 912 MiB: 16 MiB of high memory is plenty for 700 pages and keeps the boot short */
-  const { machine, pa, km } = boot({ memBytes: 912 * MiB, pae: true, cpus: CPUS, debug_highmem: true });
+/**
+ * Run `ops` after `prefill` plain kmaps (so that random runs reach the exhausted pool) on a
+ * machine with `npages` high pages to map: PAE (512 slots, 700 pages) or not (1024, 1400).
+ */
+async function run(pae: boolean, prefill: number, ops: Op[]): Promise<void> {
+  /* 912 MiB: 16 MiB of high memory is plenty for 1400 pages and keeps the boot short */
+  const { machine, pa, km } = boot({ memBytes: 912 * MiB, pae, cpus: CPUS, debug_highmem: true });
+  const NPAGES = pae ? 700 : 1400;
   const pages = highPages(pa, NPAGES);
+  const pageOf = (i: number): Page => pages[i % NPAGES];
   for (const p of pages) machine.ram.write32(p * PAGE_SIZE, p);
   const held: Page[] = [];
   for (let i = 0; i < prefill; i++) {
@@ -150,7 +156,7 @@ async function run(prefill: number, ops: Op[]): Promise<void> {
     if (o.op !== "flush") machine.setCurrentCpu(o.cpu);
     switch (o.op) {
       case "kmap": {
-        const page = pages[o.page];
+        const page = pageOf(o.page);
         try {
           const va = km.kmap(page);
           held.push(page);
@@ -163,7 +169,7 @@ async function run(prefill: number, ops: Op[]): Promise<void> {
         break;
       }
       case "kmapWait": {
-        const page = pages[o.page];
+        const page = pageOf(o.page);
         waiting++;
         void km.kmapWait(page).then(() => {
           waiting--;
@@ -180,7 +186,7 @@ async function run(prefill: number, ops: Op[]): Promise<void> {
       }
       case "atomic": {
         const mine = atomics[o.cpu];
-        const page = pages[o.page];
+        const page = pageOf(o.page);
         const type = o.type as km_type;
         if (mine.some((a) => a.type === type)) {
           expect(() => km.kmap_atomic(page, type)).toThrow(KmapError);
@@ -203,9 +209,9 @@ async function run(prefill: number, ops: Op[]): Promise<void> {
         const cpu = machine.cpus[o.cpu];
         if (atomics[o.cpu].some((a) => a.type === KM_IRQ0)) break;
         irq_enter(cpu);
-        expect(() => km.kmap(pages[o.page])).toThrow(KmapError);
-        const va = km.kmap_atomic(pages[o.page], KM_IRQ0);
-        expect(tagOf(km, va)).toBe(pages[o.page]);
+        expect(() => km.kmap(pageOf(o.page))).toThrow(KmapError);
+        const va = km.kmap_atomic(pageOf(o.page), KM_IRQ0);
+        expect(tagOf(km, va)).toBe(pageOf(o.page));
         km.kunmap_atomic(va, KM_IRQ0);
         irq_exit(cpu);
         break;
@@ -239,13 +245,16 @@ async function run(prefill: number, ops: Op[]): Promise<void> {
   expect(Array.from(km.pkmap_count).every((c) => c <= 1)).toBe(true);
 }
 
-describe("random kmap / kunmap / kmapWait / kmap_atomic across CPUs (PAE: 512 slots, 700 pages)", () => {
-  it("keeps every invariant, the reference counts and the data (seeded)", { timeout: 60000 }, async () => {
+describe("random kmap / kunmap / kmapWait / kmap_atomic across 3 CPUs", () => {
+  it("PAE (512 slots, 700 pages): keeps every invariant, the reference counts and the data (seeded)", {
+    timeout: 60000,
+  }, async () => {
+    Object.assign(seen, { wouldSleep: 0, woken: 0, flushes: 0, bugs: 0 });
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(fc.constant(512), fc.integer({ min: 500, max: 511 }), fc.nat(512)),
         fc.array(opArb, { minLength: 80, maxLength: 250, size: "max" }),
-        run,
+        (prefill, ops) => run(true, prefill, ops),
       ),
       { seed: 20050302, numRuns: 10 },
     );
@@ -255,12 +264,29 @@ describe("random kmap / kunmap / kmapWait / kmap_atomic across CPUs (PAE: 512 sl
     expect(seen.bugs).toBeGreaterThan(0);
   });
 
-  it("exhausts the pool and wakes sleepers (a fixed long sequence)", { timeout: 60000 }, async () => {
+  it("2-level paging (1024 slots, 1400 pages): the same, with fewer runs (seeded)", {
+    timeout: 60000,
+  }, async () => {
+    Object.assign(seen, { wouldSleep: 0, woken: 0, flushes: 0, bugs: 0 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.constant(1024), fc.integer({ min: 1000, max: 1023 }), fc.nat(1024)),
+        fc.array(opArb, { minLength: 80, maxLength: 250, size: "max" }),
+        (prefill, ops) => run(false, prefill, ops),
+      ),
+      { seed: 19991013, numRuns: 6 },
+    );
+    expect(seen.wouldSleep).toBeGreaterThan(0);
+    expect(seen.woken).toBeGreaterThan(0);
+    expect(seen.flushes).toBeGreaterThan(0);
+  });
+
+  it("exhausts the pool and wakes sleepers (a fixed long sequence, PAE)", { timeout: 60000 }, async () => {
     const ops: Op[] = [];
     for (let i = 0; i < 600; i++) ops.push({ op: "kmap", page: i, cpu: i % CPUS });
     for (let i = 0; i < 5; i++) ops.push({ op: "atomic", page: 650 + i, type: i, cpu: 2 });
     for (let i = 600; i < 620; i++) ops.push({ op: "kmapWait", page: i, cpu: 0 });
     for (let i = 0; i < 60; i++) ops.push({ op: "kunmap", pick: i * 7, cpu: 1 });
-    await run(0, ops);
+    await run(true, 0, ops);
   });
 });
