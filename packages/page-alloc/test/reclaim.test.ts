@@ -1,0 +1,157 @@
+import { describe, expect, it } from "vitest";
+import {
+  __GFP_NORETRY,
+  __GFP_NOWARN,
+  __GFP_REPEAT,
+  GFP_ATOMIC,
+  GFP_HIGHUSER,
+  GFP_KERNEL,
+  GFP_NOFS,
+} from "../src/gfp.js";
+import { checkPageAllocInvariants } from "../src/invariants.js";
+import type { Page } from "../src/mem-map.js";
+import type { Zone } from "../src/mmzone.js";
+import { MAX_RECLAIM_RETRIES, type PageAllocator, type ReclaimHook } from "../src/page-alloc.js";
+import { bootPA, MiB } from "./helpers.js";
+
+/** Take order-2 blocks with `gfp` until the allocator says no (without reclaim). */
+function exhaust(pa: PageAllocator, gfp: number): Page[] {
+  const held: Page[] = [];
+  for (;;) {
+    const p = pa.alloc_pages(gfp | __GFP_NOWARN | __GFP_NORETRY, 2);
+    if (p === null) return held;
+    held.push(p);
+  }
+}
+
+describe("direct reclaim hook", () => {
+  it("is called with the zonelist, mask and order, under PF_MEMALLOC, and its progress feeds pass 4", () => {
+    const calls: { zones: string[]; gfp: number; order: number; memalloc: boolean }[] = [];
+    let pool: Page[] = [];
+    let pa!: PageAllocator;
+    const reclaim: ReclaimHook = (zones: readonly Zone[], gfp, order) => {
+      calls.push({
+        zones: zones.map((z) => z.name),
+        gfp,
+        order,
+        memalloc: pa.pf_memalloc[pa.machine.current],
+      });
+      let freed = 0;
+      for (const p of pool.splice(0, 16)) {
+        pa.__free_pages(p, 2);
+        freed += 4;
+      }
+      return freed;
+    };
+    pa = bootPA(32 * MiB, { flat: true, reclaim });
+    const taken = exhaust(pa, GFP_KERNEL); // __GFP_NORETRY still reclaims once: the pool was empty
+    expect(calls.length).toBe(1);
+    calls.length = 0;
+    pool = taken;
+    const stall = pa.stats.allocstall;
+    const p = pa.alloc_pages(GFP_KERNEL, 2); // what just failed without reclaim
+    expect(p).not.toBeNull();
+    expect(calls).toEqual([{ zones: ["Normal", "DMA"], gfp: GFP_KERNEL, order: 2, memalloc: true }]);
+    expect(pa.pf_memalloc[0]).toBe(false);
+    expect(pa.stats.allocstall).toBe(stall + 1);
+    expect(pa.stats.reclaimed).toBe(64);
+    pa.__free_pages(p!, 2);
+    checkPageAllocInvariants(pa);
+  });
+
+  it("lets the reclaimer itself allocate past the watermarks (pass 3, PF_MEMALLOC)", () => {
+    let inside: Page | null | undefined;
+    let pa!: PageAllocator;
+    pa = bootPA(32 * MiB, {
+      flat: true,
+      reclaim: () => {
+        inside = pa.alloc_pages(GFP_KERNEL | __GFP_NOWARN, 0);
+        return 0;
+      },
+    });
+    const held = exhaust(pa, GFP_KERNEL);
+    // Empty the hot list too, so the next order-0 request reaches the slow path.
+    while (pa.alloc_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY, 0) !== null);
+    const normal = pa.zones[1];
+    const freeBefore = normal.free_pages + pa.zones[0].free_pages;
+    expect(pa.alloc_pages(GFP_KERNEL | __GFP_NOWARN, 0)).toBeNull();
+    expect(inside).not.toBeNull(); // served below pages_min while PF_MEMALLOC was set
+    expect(pa.zones[0].free_pages + normal.free_pages).toBeLessThan(freeBefore);
+    expect(held.length).toBeGreaterThan(0);
+    checkPageAllocInvariants(pa);
+  });
+
+  it("retries order <= 3 without progress (bounded here), stops at once for __GFP_NORETRY or a large order", () => {
+    let calls = 0;
+    const pa = bootPA(32 * MiB, { flat: true, reclaim: () => (calls++, 0) });
+    exhaust(pa, GFP_KERNEL);
+    calls = 0;
+    // GFP_NOFS: no __GFP_FS, so no OOM pass; order 0 keeps retrying (the kernel forever).
+    expect(pa.alloc_pages(GFP_NOFS | __GFP_NOWARN, 3)).toBeNull();
+    expect(calls).toBe(MAX_RECLAIM_RETRIES);
+    calls = 0;
+    expect(pa.alloc_pages(GFP_NOFS | __GFP_NOWARN | __GFP_NORETRY, 3)).toBeNull();
+    expect(calls).toBe(1);
+    calls = 0;
+    expect(pa.alloc_pages(GFP_NOFS | __GFP_NOWARN, 4)).toBeNull();
+    expect(calls).toBe(1);
+    calls = 0;
+    expect(pa.alloc_pages(GFP_NOFS | __GFP_NOWARN | __GFP_REPEAT, 4)).toBeNull();
+    expect(calls).toBe(MAX_RECLAIM_RETRIES);
+    // With __GFP_FS and no progress: pass 5 at pages_high, then out_of_memory.
+    calls = 0;
+    const oom = pa.stats.oom;
+    expect(pa.alloc_pages(GFP_KERNEL, 3)).toBeNull();
+    expect(calls).toBe(1);
+    expect(pa.stats.oom).toBe(oom + 1);
+    expect(pa.machine.warnings.at(-1)).toBe("swapper: page allocation failure. order:3, mode:0xd0");
+  });
+
+  it("never runs for atomic requests (they cannot sleep)", () => {
+    let calls = 0;
+    const pa = bootPA(32 * MiB, { flat: true, reclaim: () => (calls++, 0) });
+    exhaust(pa, GFP_KERNEL);
+    calls = 0;
+    const stall = pa.stats.allocstall;
+    let atomic = 0;
+    while (pa.alloc_pages(GFP_ATOMIC | __GFP_NOWARN, 2) !== null) atomic++;
+    expect(atomic).toBeGreaterThan(0); // below pages_min: GFP_ATOMIC may dip into the reserve
+    expect(calls).toBe(0);
+    expect(pa.stats.allocstall).toBe(stall);
+  });
+});
+
+describe("kswapd wake-ups", () => {
+  it("are recorded per zone when pass 1 fails, with the order, and raise kswapd_max_order", () => {
+    const pa = bootPA(64 * MiB, { highmem: 0 });
+    expect(pa.kswapd_events).toEqual([]);
+    // Well above pages_low: no wake-up.
+    pa.__free_pages(pa.alloc_pages(GFP_KERNEL, 0)!, 0);
+    expect(pa.stats.kswapd_wakeups).toBe(0);
+    exhaust(pa, GFP_KERNEL);
+    const before = pa.kswapd_events.length;
+    expect(before).toBeGreaterThan(0);
+    // wakeup_kswapd tests pages_low with classzone 0: DMA, kept above it by its lowmem_reserve
+    // against Normal allocations, is not woken; Normal is.
+    const [dma, normal] = pa.zones;
+    expect(pa.zone_watermark_ok(dma, 3, dma.pages_low, 0, 0, 0)).toBe(true);
+    expect(pa.zone_watermark_ok(normal, 3, normal.pages_low, 0, 0, 0)).toBe(false);
+    pa.alloc_pages(GFP_ATOMIC | __GFP_NOWARN, 3);
+    const last = pa.kswapd_events.slice(before);
+    expect(last.map((e) => [e.nid, e.zone, e.order])).toEqual([[0, "Normal", 3]]);
+    expect(last[0].free_pages).toBeLessThanOrEqual(normal.pages_low + 8);
+    expect(pa.pgdat_list.kswapd_max_order).toBe(3);
+    expect(pa.zones[1].kswapd_wakeups).toBeGreaterThan(0);
+    checkPageAllocInvariants(pa);
+  });
+
+  it("are not needed while pass 1 can fall back to the next zone (HighMem full, Normal free)", () => {
+    const pa = bootPA(128 * MiB, { highmem: 32 * MiB });
+    const high = pa.zones[2];
+    let p = pa.alloc_pages(GFP_HIGHUSER, 0)!;
+    while (pa.page_zone(p).name === "HighMem") p = pa.alloc_pages(GFP_HIGHUSER, 0)!;
+    expect(pa.page_zone(p).name).toBe("Normal");
+    expect(high.free_pages).toBe(high.pages_low); // pass 1 needs free > pages_low
+    expect(pa.kswapd_events).toEqual([]);
+  });
+});
