@@ -83,7 +83,13 @@ describe("direct reclaim hook", () => {
 
   it("retries order <= 3 without progress (bounded here), stops at once for __GFP_NORETRY or a large order", () => {
     let calls = 0;
-    const pa = bootPA(32 * MiB, { flat: true, reclaim: () => (calls++, 0) });
+    const pa = bootPA(32 * MiB, {
+      flat: true,
+      reclaim: () => {
+        calls++;
+        return 0;
+      },
+    });
     exhaust(pa, GFP_KERNEL);
     calls = 0;
     // GFP_NOFS: no __GFP_FS, so no OOM pass; order 0 keeps retrying (the kernel forever).
@@ -109,7 +115,13 @@ describe("direct reclaim hook", () => {
 
   it("never runs for atomic requests (they cannot sleep)", () => {
     let calls = 0;
-    const pa = bootPA(32 * MiB, { flat: true, reclaim: () => (calls++, 0) });
+    const pa = bootPA(32 * MiB, {
+      flat: true,
+      reclaim: () => {
+        calls++;
+        return 0;
+      },
+    });
     exhaust(pa, GFP_KERNEL);
     calls = 0;
     const stall = pa.stats.allocstall;
