@@ -6,6 +6,8 @@ import { FixmapError } from "../src/errors.js";
 import {
   __end_of_fixed_addresses,
   __end_of_permanent_fixed_addresses,
+  __FIXADDR_BOOT_SIZE,
+  __FIXADDR_SIZE,
   FIX_ACPI_BEGIN,
   FIX_ACPI_END,
   FIX_APIC_BASE,
@@ -20,6 +22,8 @@ import {
   FIX_WP_TEST,
   FIXADDR_BOOT_START,
   FIXADDR_START,
+  FIXADDR_USER_END,
+  FIXADDR_USER_START,
   fix_to_virt,
   fixed_addresses,
   virt_to_fix,
@@ -59,6 +63,12 @@ describe("enum fixed_addresses (2.6.11 i386, default profile)", () => {
     expect(hw.__FIXADDR_TOP).toBe(0xfffff000);
     expect(FIXADDR_START).toBe(0xfffff000 - (__end_of_permanent_fixed_addresses << 12));
     expect(FIXADDR_START).toBe(0xfff87000);
+    expect(__FIXADDR_SIZE).toBe(120 * 4096);
+    expect(FIXADDR_START).toBe(0xfffff000 - __FIXADDR_SIZE);
+    expect(__FIXADDR_BOOT_SIZE).toBe(137 * 4096);
+    expect(FIXADDR_BOOT_START).toBe(0xfffff000 - __FIXADDR_BOOT_SIZE);
+    /* the vsyscall page is the user-readable part of the fixmap */
+    expect([FIXADDR_USER_START, FIXADDR_USER_END]).toEqual([0xffffe000, 0xfffff000]);
     expect(FIXADDR_BOOT_START).toBe(0xfff76000);
     expect(fix_to_virt(FIX_HOLE)).toBe(0xfffff000);
     expect(fix_to_virt(FIX_VSYSCALL)).toBe(0xffffe000);
