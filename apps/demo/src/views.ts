@@ -92,6 +92,89 @@ export function parseVmallocinfo(lines: readonly string[]): Record<string, unkno
   return out;
 }
 
+/** One zone of /proc/zoneinfo: its counters, protection (lowmem_reserve) and per-CPU lists. */
+export interface ZoneinfoZone {
+  readonly node: number;
+  readonly zone: string;
+  /** Every `name value` counter: free (from "pages free"), min, low, high, spanned, present, start_pfn ... */
+  readonly fields: Record<string, number>;
+  readonly protection: readonly number[];
+  /** Per-CPU lists: `{ cpu, pcp (0 hot, 1 cold), count, low, high, batch }`. */
+  readonly pagesets: readonly Record<string, number>[];
+}
+
+/** Parse /proc/zoneinfo (mm/vmstat.c zoneinfo_show layout, as page-alloc renders it). */
+export function parseZoneinfo(lines: readonly string[]): ZoneinfoZone[] {
+  const out: {
+    node: number;
+    zone: string;
+    fields: Record<string, number>;
+    protection: number[];
+    pagesets: Record<string, number>[];
+  }[] = [];
+  let pcp: Record<string, number> | undefined;
+  for (const l of lines) {
+    const head = /^Node (\d+), zone\s+(\S+)/.exec(l);
+    if (head) {
+      out.push({ node: Number(head[1]), zone: head[2]!, fields: {}, protection: [], pagesets: [] });
+      pcp = undefined;
+      continue;
+    }
+    const z = out.at(-1);
+    if (!z) continue;
+    const prot = /^\s+protection: \(([\d, ]*)\)/.exec(l);
+    if (prot) {
+      z.protection = prot[1]!.split(",").map((x) => Number(x.trim()));
+      continue;
+    }
+    const set = /^\s+cpu: (\d+) pcp: (\d+)/.exec(l);
+    if (set) {
+      pcp = { cpu: Number(set[1]), pcp: Number(set[2]) };
+      z.pagesets.push(pcp);
+      continue;
+    }
+    const kv = /^(\s+)(pages free|[a-z_]+):?\s+(\d+)/.exec(l);
+    if (!kv) continue;
+    const key = kv[2] === "pages free" ? "free" : kv[2]!;
+    // The per-CPU counters are indented deeper than the zone's and follow a `cpu:` line.
+    if (pcp && kv[1]!.length > 8 && ["count", "low", "high", "batch"].includes(key)) pcp[key] = Number(kv[3]);
+    else {
+      pcp = undefined;
+      z.fields[key] = Number(kv[3]);
+    }
+  }
+  return out;
+}
+
+/** /proc/pagetypeinfo: the pageblock geometry and free blocks per order, per zone and type. */
+export interface Pagetypeinfo {
+  readonly pageblock_order: number | null;
+  readonly pages_per_block: number | null;
+  readonly free: readonly { node: number; zone: string; type: string; counts: readonly number[] }[];
+}
+
+/** Parse /proc/pagetypeinfo. */
+export function parsePagetypeinfo(lines: readonly string[]): Pagetypeinfo {
+  let order: number | null = null;
+  let per: number | null = null;
+  const free: { node: number; zone: string; type: string; counts: number[] }[] = [];
+  for (const l of lines) {
+    const o = /^Page block order:\s+(\d+)/.exec(l);
+    if (o) order = Number(o[1]);
+    const p = /^Pages per block:\s+(\d+)/.exec(l);
+    if (p) per = Number(p[1]);
+    const r = /^Node\s+(\d+), zone\s+(\S+), type\s+(\S+)((?:\s+\d+)+)\s*$/.exec(l);
+    if (r)
+      free.push({
+        node: Number(r[1]),
+        zone: r[2]!,
+        type: r[3]!,
+        counts: r[4]!.trim().split(/\s+/).map(Number),
+      });
+  }
+  return { pageblock_order: order, pages_per_block: per, free };
+}
+
 /** The JSON form of a view. */
 export function viewJson(name: string, lines: readonly string[]): unknown {
   switch (name) {
@@ -103,6 +186,10 @@ export function viewJson(name: string, lines: readonly string[]): unknown {
       return { caches: parseSlabinfo(lines), lines };
     case "vmallocinfo":
       return { areas: parseVmallocinfo(lines), lines };
+    case "zoneinfo":
+      return { zones: parseZoneinfo(lines), lines };
+    case "pagetypeinfo":
+      return { ...parsePagetypeinfo(lines), lines };
     default:
       return { lines };
   }

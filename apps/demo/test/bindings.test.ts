@@ -74,6 +74,19 @@ describe("every public kernel function is bound by its kernel name", () => {
     expect(missing).toEqual([]);
   });
 
+  it("every GFP_*, __GFP_*, SLAB_*, FIX_*, KM_* constant a layer exports is known by name", () => {
+    const missing: string[] = [];
+    let n = 0;
+    for (const [, ns] of PACKAGES)
+      for (const [name, v] of Object.entries(ns))
+        if (typeof v === "number" && /^(__)?(GFP|SLAB|FIX|KM)_/.test(name)) {
+          n++;
+          if (kernel.constants.get(name) !== v) missing.push(name);
+        }
+    expect(missing).toEqual([]);
+    expect(n).toBeGreaterThan(80);
+  });
+
   it("NOT_BOUND names real exports that are indeed not bound, each with a reason", () => {
     const exported = new Set(PACKAGES.flatMap(([, ns]) => Object.keys(ns)));
     for (const [name, why] of Object.entries(NOT_BOUND)) {
