@@ -208,7 +208,7 @@ export class Interpreter {
       }
       case "assert": {
         const v = this.eval(stmt.e);
-        if (!truthy(v)) throw new ScenarioError(`assertion failed: ${formatExpr(stmt.e)}`);
+        if (!truthy(v)) throw new ScenarioError(`assertion failed: ${stmt.text ?? formatExpr(stmt.e)}`);
         return;
       }
       case "cpu": {
@@ -267,6 +267,8 @@ export class Interpreter {
       outer.push(...evs.filter((e) => e.t === "dmesg"));
       last = evs.filter((e) => e.t !== "dmesg");
     }
+    // As in C, the loop variable ends at the first value that failed the test.
+    this.vars.set(stmt.v, num(Math.max(from, to)));
     if (to - from > LOOP_SHOW_ALL && n > LOOP_SHOWN + 1)
       outer.push({
         t: "echo",
@@ -313,10 +315,18 @@ export class Interpreter {
 
   /** Replace `$name` and `${expr-name}` in echo text with the variables' printed values. */
   private interpolate(text: string): string {
-    return text.replace(/\$\{(\w+)\}|\$(\w+)/g, (all, a: string | undefined, b: string | undefined) => {
+    // `$name`, `${name}`, and `$name[i]` for an array element (i a number or a variable).
+    const re = /\$\{(\w+)\}|\$(\w+)(?:\[(\w+)\])?/g;
+    return text.replace(re, (all, a: string | undefined, b: string | undefined, idx: string | undefined) => {
       const name = (a ?? b)!;
       const v = this.vars.get(name);
-      if (v !== undefined) return formatValue(v, this.fmt);
+      if (v !== undefined && idx !== undefined && v.t === "array") {
+        const iv = /^\d+$/.test(idx) ? Number(idx) : this.vars.get(idx);
+        const i = typeof iv === "number" ? iv : iv?.t === "num" ? iv.v : undefined;
+        const el = i === undefined ? undefined : v.items.get(i);
+        return el === undefined ? all : formatValue(el, this.fmt);
+      }
+      if (v !== undefined) return formatValue(v, this.fmt) + (idx !== undefined ? `[${idx}]` : "");
       const c = this.kernel.constants.get(name);
       return c !== undefined ? hex(c) : all;
     });

@@ -45,7 +45,7 @@ export type Stmt =
   | { readonly k: "translate"; readonly e: Expr; readonly access: readonly string[] }
   | { readonly k: "check" }
   | { readonly k: "echo"; readonly text: string }
-  | { readonly k: "assert"; readonly e: Expr }
+  | { readonly k: "assert"; readonly e: Expr; readonly text?: string }
   | { readonly k: "cpu"; readonly e: Expr }
   | { readonly k: "expect_error"; readonly body: Stmt }
   | {
@@ -75,6 +75,13 @@ const BINARY_LEVELS: readonly (readonly string[])[] = [
 class Cursor {
   private i = 0;
   constructor(private readonly toks: Token[]) {}
+  /** The position, to come back to with reset(). */
+  mark(): number {
+    return this.i;
+  }
+  reset(at: number): void {
+    this.i = at;
+  }
   peek(o = 0): Token {
     return this.toks[Math.min(this.i + o, this.toks.length - 1)]!;
   }
@@ -211,7 +218,8 @@ function parseStmtTokens(c: Cursor, raw: string): Stmt {
       case "assert": {
         const e = parseExpr(c);
         c.expectEnd();
-        return { k: "assert", e };
+        // Keep the condition as written, for the failure message.
+        return { k: "assert", e, text: raw.slice(t.col - 1 + "assert".length).trim() };
       }
       case "cpu": {
         const e = parseExpr(c);
@@ -275,7 +283,9 @@ function parseStmtTokens(c: Cursor, raw: string): Stmt {
       c.expectEnd();
       return { k: "assign", target: { name: t.text }, e };
     }
-    // Could be `a[i] = e` or an expression `a[i]`; parse the index then look for '='.
+    // Could be `a[i] = e` or an expression such as `a[i]` or `a[i]->num`; parse the index and
+    // look for '='; otherwise re-read the line as an expression.
+    const start = c.mark();
     c.next();
     c.next();
     const index = parseExpr(c);
@@ -286,10 +296,7 @@ function parseStmtTokens(c: Cursor, raw: string): Stmt {
       c.expectEnd();
       return { k: "assign", target: { name: t.text, index }, e };
     }
-    throw new ScenarioSyntaxError(
-      "an array element on its own is not a statement (print it with echo)",
-      t.col,
-    );
+    c.reset(start);
   }
   const e = parseExpr(c);
   if (c.isOp("="))

@@ -201,3 +201,25 @@ describe("interpreter", () => {
     );
   });
 });
+
+describe("C details", () => {
+  it("array elements are expressions; echo interpolates $a[i]; the loop variable ends at the bound", () => {
+    const it = new Interpreter(k);
+    const evs = it.runScript(`for (i = 0; i < 3; i++) q[i] = i * 10
+q[2]
+q[1] + 1
+echo i=$i q0=$q[0] q1=$q[1] missing=$q[7]
+for (j = 5; j < 2; j++) q[j] = 1
+echo j=$j`);
+    expect(errors(evs)).toEqual([]);
+    expect(results(evs).slice(3)).toEqual(["20 (0x14)", "11 (0xb)"]);
+    const echoes = evs.filter((e) => e.t === "echo").map((e) => (e as { text: string }).text);
+    expect(echoes).toEqual(["i=3 q0=0 q1=10 (0xa) missing=$q[7]", "j=5"]);
+  });
+
+  it("a failed assert quotes the condition as written", () => {
+    const it = new Interpreter(k);
+    const evs = it.runScript("assert nr_free_pages() > 100000000   # never");
+    expect(errors(evs)).toEqual(["assertion failed: nr_free_pages() > 100000000"]);
+  });
+});
