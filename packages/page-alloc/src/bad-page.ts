@@ -48,6 +48,7 @@ export class BadPageError extends KernelBugError {
   /** page->mapping handle at the time of the call. */
   readonly mapping: number;
 
+  /** `call` = the kernel function, `addr` = the address or pfn shown, `what` = the fault, `s` = the page's fields. */
   constructor(call: string, addr: number | undefined, what: string, s?: BadPageState) {
     const state = s
       ? `bad page state, pfn 0x${s.pfn.toString(16)} flags:0x${hex8(s.flags & (PG_KERNEL_BITS_MASK | 0xe0000000))} ` +

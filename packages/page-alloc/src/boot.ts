@@ -149,11 +149,17 @@ const pages_to_mb = (x: number) => Math.floor(x / 256);
 
 /** What boot() returns to the PageAllocator constructor; finish() runs mem_init onwards. */
 export interface BootResult {
+  /** The page descriptors of every frame below max_pfn, all reserved until finish(). */
   readonly mem_map: MemMap;
+  /** The nodes, node 0 first. */
   readonly node_data: pg_data_t[];
+  /** Zones by NODEZONE(nid, zone index). */
   readonly zone_table: Zone[];
+  /** Every zone of every node, node by node. */
   readonly zones: Zone[];
+  /** Node of each simulated CPU. */
   readonly cpu_to_node: number[];
+  /** mem_init onwards: hand free frames to the buddy allocator, then set the watermarks. */
   finish(): void;
 }
 

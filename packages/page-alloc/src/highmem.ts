@@ -30,6 +30,7 @@ export class PageAddressHash {
   /** The free pool (page_address_pool), head first. */
   readonly pool: number[];
 
+  /** A table with a pool of `lastPkmap` records (one per pkmap slot), all free. */
   constructor(lastPkmap: number) {
     this.mapPage = new Int32Array(lastPkmap).fill(-1);
     this.mapVirtual = new Uint32Array(lastPkmap);

@@ -55,6 +55,7 @@ export class MemMap {
   /** The one buffer holding every column (host memory accounting). */
   readonly buffer: ArrayBuffer;
 
+  /** Descriptors for `nrPages` frames plus `nrHeads` list-head slots, every list empty, every column 0. */
   constructor(nrPages: number, nrHeads: number) {
     this.nr_pages = nrPages;
     this.nr_heads = nrHeads;

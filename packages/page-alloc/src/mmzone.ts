@@ -38,6 +38,7 @@ export class per_cpu_pages {
   batch: number;
   /** List head slot in mem_map.lru_next/lru_prev. */
   readonly list: number;
+  /** An empty list with the given marks, linked through list-head slot `list`. */
   constructor(low: number, high: number, batch: number, list: number) {
     this.low = low;
     this.high = high;
@@ -48,6 +49,7 @@ export class per_cpu_pages {
 
 /** struct per_cpu_pageset: pcp[0] is the hot list, pcp[1] the cold list. */
 export interface per_cpu_pageset {
+  /** [hot list, cold list]. */
   readonly pcp: [per_cpu_pages, per_cpu_pages];
 }
 
@@ -112,6 +114,7 @@ export class Zone {
   /** wakeup_kswapd calls that found this zone below pages_low. */
   kswapd_wakeups = 0;
 
+  /** Zone `idx` of `pgdat` over [start, start + size), with empty free lists and per-CPU lists of `batch`. */
   constructor(
     pgdat: pg_data_t,
     idx: number,
@@ -142,6 +145,7 @@ export class Zone {
 
 /** struct zonelist: zones to try in order (the kernel's NULL terminator is the array end). */
 export interface zonelist {
+  /** The zones in fallback order (only zones with present pages). */
   readonly zones: Zone[];
 }
 
@@ -170,6 +174,7 @@ export class pg_data_t {
   /** Times wakeup_kswapd woke this node's kswapd. */
   kswapd_wakeups = 0;
 
+  /** Node `nid` starting at frame `startPfn`, with no zones yet. */
   constructor(nid: number, startPfn: number) {
     this.node_id = nid;
     this.node_start_pfn = startPfn;

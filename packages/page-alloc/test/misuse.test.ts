@@ -3,7 +3,16 @@ import { describe, expect, it } from "vitest";
 import { BadPageError } from "../src/bad-page.js";
 import { __GFP_DMA, __GFP_HIGHMEM, __GFP_ZERO, GFP_ATOMIC, GFP_KERNEL } from "../src/gfp.js";
 import { checkPageAllocInvariants } from "../src/invariants.js";
-import { PG_locked, PG_lru, PG_slab } from "../src/page-flags.js";
+import {
+  PG_active,
+  PG_locked,
+  PG_lru,
+  PG_private,
+  PG_reclaim,
+  PG_slab,
+  PG_swapcache,
+  PG_writeback,
+} from "../src/page-flags.js";
 import { bootPA, changedSince, MiB, snapshot } from "./helpers.js";
 
 /** Expect `fn` to throw BadPageError naming `call`, with every structure as before. */
@@ -62,7 +71,7 @@ describe("misuse", () => {
     }
   });
 
-  it("free_pages_check: mapped, with a mapping, PG_slab, PG_lru, PG_locked", () => {
+  it("free_pages_check: mapped, with a mapping, PG_slab, PG_lru, PG_locked, PG_private ... set", () => {
     const p = pa.alloc_pages(GFP_KERNEL, 0)!;
     const m = pa.mem_map;
     m._mapcount[p] = 0;
@@ -73,7 +82,16 @@ describe("misuse", () => {
     e = expectBadPage(pa, "__free_pages", () => pa.__free_pages(p, 0));
     expect(e.mapping).toBe(0x1234);
     m.mapping[p] = 0;
-    for (const bit of [PG_slab, PG_lru, PG_locked]) {
+    for (const bit of [
+      PG_slab,
+      PG_lru,
+      PG_locked,
+      PG_private,
+      PG_active,
+      PG_reclaim,
+      PG_swapcache,
+      PG_writeback,
+    ]) {
       m.flags[p] |= 1 << bit;
       e = expectBadPage(pa, "__free_pages", () => pa.__free_pages(p, 0));
       expect(e.flags & (1 << bit)).not.toBe(0);
