@@ -351,7 +351,7 @@ export class Interpreter {
         const v = this.vars.get(e.name);
         if (v !== undefined) return v;
         const c = this.kernel.constants.get(e.name);
-        if (c !== undefined) return num(c);
+        if (c !== undefined) return num(c, this.kernel.constantKinds?.get(e.name) ?? "int");
         if (this.kernel.bindings.has(e.name))
           throw new ScenarioError(`'${e.name}' is a function: call it as ${e.name}(...)`);
         throw new ScenarioError(`'${e.name}' undeclared (not a variable, kernel constant or function)`);

@@ -8,7 +8,7 @@
  */
 
 import type { Signature } from "./bindings.js";
-import type { ErrnoNames, FormatContext, PageInfo } from "./values.js";
+import type { ErrnoNames, FormatContext, NumKind, PageInfo } from "./values.js";
 
 /** A callable kernel function: its C signature (null when picked up by name only) and the call. */
 export interface Binding {
@@ -46,6 +46,8 @@ export interface KernelApi extends FormatContext {
   readonly bindings: ReadonlyMap<string, Binding>;
   /** Every constant the book names (GFP_*, __GFP_*, SLAB_*, FIX_*, KM_*, PAGE_*, ...). */
   readonly constants: ReadonlyMap<string, number>;
+  /** The C type of a constant that is not a plain integer (an address, a pfn); absent = int. */
+  readonly constantKinds?: ReadonlyMap<string, NumKind>;
   readonly errnos: ErrnoNames;
   /** Names accepted by `cat /proc/<name>`. */
   readonly views: readonly string[];

@@ -24,7 +24,7 @@ import { describeCache, describeSlab, describeVm, describeZone, type StructSlab 
 import { freeBindings, readPte } from "./free-bindings.js";
 import type { Binding, ErrorReport, KernelApi, ViewOutput } from "./kernel-api.js";
 import { translateView } from "./translate.js";
-import { formatValue, type PageInfo, type Value } from "./values.js";
+import { formatValue, type NumKind, type PageInfo, type Value } from "./values.js";
 import { VIEW_NAMES, viewJson } from "./views.js";
 
 /** What to boot. */
@@ -47,6 +47,7 @@ export class Kernel implements KernelApi {
   readonly opts: Required<BootOptions>;
   readonly bindings: Map<string, Binding>;
   readonly constants: Map<string, number>;
+  readonly constantKinds: Map<string, NumKind>;
   readonly errnos: Map<number, string>;
   readonly views: readonly string[] = VIEW_NAMES;
   private readonly pgFlagBits: readonly (readonly [string, number])[];
@@ -60,6 +61,11 @@ export class Kernel implements KernelApi {
     this.km = new Kmap(this.slab);
     this.bindings = this.bind();
     this.constants = this.collectConstants();
+    this.constantKinds = new Map<string, NumKind>();
+    for (const name of this.constants.keys()) {
+      const kind = constantKind(name);
+      if (kind) this.constantKinds.set(name, kind);
+    }
     this.errnos = new Map(Object.entries(hw.Errno).map(([k, v]) => [v as number, k]));
     this.pgFlagBits = Object.entries(pageAlloc)
       .filter(([k, v]) => /^PG_[a-z0-9_]+$/.test(k) && typeof v === "number")
@@ -278,6 +284,18 @@ export class Kernel implements KernelApi {
       return { kind: "error", type: e.constructor.name, message: call ? `${call}: ${e.message}` : e.message };
     return { kind: "error", type: "unknown", message: String(e) };
   }
+}
+
+/** Constants that are kernel virtual addresses, physical addresses or pfns print as such. */
+function constantKind(name: string): NumKind | undefined {
+  if (
+    /^(PAGE_OFFSET|TASK_SIZE|high_memory|VMALLOC_START|VMALLOC_END|PKMAP_BASE|MAX_DMA_ADDRESS)$/.test(name) ||
+    /^(__)?FIXADDR_(TOP|START|BOOT_START|USER_START|USER_END)$/.test(name)
+  )
+    return "addr";
+  if (name === "swapper_pg_dir") return "phys";
+  if (/^(max_low_pfn|highstart_pfn|max_pfn|MAXMEM_PFN)$/.test(name)) return "pfn";
+  return undefined;
 }
 
 /** Every method name on an object's prototype chain (not Object.prototype's). */

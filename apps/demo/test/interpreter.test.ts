@@ -217,6 +217,13 @@ echo j=$j`);
     expect(echoes).toEqual(["i=3 q0=0 q1=10 (0xa) missing=$q[7]", "j=5"]);
   });
 
+  it("address constants print as addresses, pfn variables as pfns", () => {
+    const it = new Interpreter(k);
+    const evs = it.runScript("PKMAP_BASE\nhigh_memory + 0x1000\nmax_low_pfn\nswapper_pg_dir\nLAST_PKMAP");
+    expect(errors(evs)).toEqual([]);
+    expect(results(evs)).toEqual(["0xff800000", "0xc7fe1000", "0x7fe0", "0x003d4000", "1024 (0x400)"]);
+  });
+
   it("a failed assert quotes the condition as written", () => {
     const it = new Interpreter(k);
     const evs = it.runScript("assert nr_free_pages() > 100000000   # never");
