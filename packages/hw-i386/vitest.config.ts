@@ -8,6 +8,9 @@ export default defineProject({
   test: {
     name: "hw-i386",
     include: ["test/**/*.test.ts"],
+    // No module of this package holds mutable state (every Machine owns its own), so test files
+    // can share a worker's module graph: the run drops from ~10 s to ~3 s on the 2-core machine.
+    isolate: false,
     benchmark: { include: ["bench/**/*.bench.ts"] },
   },
 });
