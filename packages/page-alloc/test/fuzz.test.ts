@@ -27,7 +27,7 @@ import {
   GFP_USER,
 } from "../src/gfp.js";
 import { checkPageAllocInvariants } from "../src/invariants.js";
-import type { Page } from "../src/mem-map.js";
+import { list_entries, type Page } from "../src/mem-map.js";
 import { ZONE_DMA, ZONE_HIGHMEM } from "../src/mmzone.js";
 import { PageAllocator, type PageAllocatorOptions } from "../src/page-alloc.js";
 import { PG_compound } from "../src/page-flags.js";
@@ -399,4 +399,51 @@ describe("random operation sequences keep every invariant", () => {
       { seed: 1105, numRuns: 1, endOnFailure: true },
     );
   }, 60_000);
+});
+
+describe("alloc then free in any order restores the buddy lists", () => {
+  it("the same free blocks per order once every page is back and the per-CPU lists are drained", () => {
+    const pa = new PageAllocator(new Machine({ memBytes: 64 * MiB, cpus: 2 }), { highmem: 0 });
+    const drainAll = () => {
+      for (let cpu = 0; cpu < 2; cpu++) {
+        pa.machine.setCurrentCpu(cpu);
+        pa.drain_local_pages();
+      }
+    };
+    const freeSets = () =>
+      pa.zones.map((z) =>
+        z.free_area.map((a) => list_entries(pa.mem_map, a.free_list).sort((x, y) => x - y)),
+      );
+    drainAll();
+    const before = freeSets();
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 10 }), fc.boolean(), fc.nat(1)), { maxLength: 300 }),
+        fc.nat(),
+        (reqs, shuffleSeed) => {
+          const got: [Page, number][] = [];
+          for (const [order, dma, cpu] of reqs) {
+            pa.machine.setCurrentCpu(cpu);
+            const p = pa.alloc_pages((dma ? GFP_DMA : GFP_KERNEL) | __GFP_NOWARN | __GFP_NORETRY, order);
+            if (p !== null) got.push([p, order]);
+          }
+          // Free in an order derived from the seed (a Fisher-Yates shuffle with an LCG).
+          let r = shuffleSeed >>> 0;
+          for (let i = got.length - 1; i > 0; i--) {
+            r = (Math.imul(r, 1664525) + 1013904223) >>> 0;
+            const j = r % (i + 1);
+            [got[i], got[j]] = [got[j], got[i]];
+          }
+          for (const [p, order] of got) {
+            pa.machine.setCurrentCpu(p % 2);
+            pa.__free_pages(p, order);
+          }
+          drainAll();
+          checkPageAllocInvariants(pa);
+          expect(freeSets()).toEqual(before);
+        },
+      ),
+      { seed: 7, numRuns: 40 },
+    );
+  });
 });
