@@ -3,12 +3,10 @@
  * interpreter's cost per kernel call on top of the layers (alloc/free pairs, kmalloc/kfree,
  * translate), plus a whole shipped scenario through main().
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { bench, describe } from "vitest";
 import { Interpreter } from "../src/interpreter.js";
 import { bootKernel } from "../src/kernel.js";
-import { main, SCENARIO_DIR } from "../src/main.js";
+import { main } from "../src/main.js";
 import { parseScenario } from "../src/parser.js";
 
 const io = { out: () => {}, err: () => {}, cwd: process.cwd() };
@@ -65,12 +63,10 @@ describe("scenario language", () => {
 });
 
 describe("CLI", () => {
-  const text = readFileSync(join(SCENARIO_DIR, "kmalloc-sizes.mm"), "utf8");
   bench("main(run kmalloc-sizes) incl. boot", async () => {
     await main(["run", "kmalloc-sizes"], io);
   });
   bench("main(boot) 1G", async () => {
     await main(["boot"], io);
   });
-  void text;
 });

@@ -3,60 +3,20 @@
  * (BIOS-e820 map and Zone ranges in 6.1's format, HIGHMEM/LOWMEM available, the per-zone pages
  * with their LIFO batch, Built N zonelists, the Memory: line, min_free_kbytes) plus the
  * "virtual kernel memory layout:" block that 2.6.28 .. 4.x kernels printed in mem_init
- * (arch/x86/mm/init_32.c), computed from pa.layout. 2.6.11 itself did not print that block; the
- * demo adds it right after the Memory: line, where those kernels put it.
+ * (arch/x86/mm/init_32.c), rendered by page-alloc's virtual_kernel_memory_layout from pa.layout.
+ * 2.6.11 itself did not print that block; the demo adds it right after the Memory: line, where
+ * those kernels put it (unless page-alloc's log already holds it).
  * Invariant: every number comes from the booted model; nothing here is a literal.
  */
 
+import { virtual_kernel_memory_layout } from "@i386mm/page-alloc";
 import type { Kernel } from "./kernel.js";
-
-/** `0x%08lx`. */
-function x8(n: number): string {
-  return `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
-}
-
-/** One region line: name padded to 8, `0x%08lx - 0x%08lx   (%4ld kB|MB)`. */
-function region(name: string, start: number, end: number, unit: "kB" | "MB", indent = 4): string {
-  const size = unit === "kB" ? Math.trunc((end - start) / 1024) : Math.trunc((end - start) / 2 ** 20);
-  return `${" ".repeat(indent)}${name.padEnd(indent === 4 ? 8 : 6)}: ${x8(start)} - ${x8(end)}   (${String(size).padStart(4)} ${unit})`;
-}
-
-/** The section addresses the block needs (page-alloc's KernelLayout carries them). */
-export interface LayoutNumbers {
-  readonly FIXADDR_START: number;
-  readonly FIXADDR_TOP: number;
-  readonly PKMAP_BASE: number;
-  readonly LAST_PKMAP: number;
-  readonly VMALLOC_START: number;
-  readonly VMALLOC_END: number;
-  readonly PAGE_OFFSET: number;
-  readonly high_memory: number;
-  readonly _text: number;
-  readonly _etext: number;
-  readonly _edata: number;
-  readonly __init_begin: number;
-  readonly __init_end: number;
-}
-
-/** The "virtual kernel memory layout:" block, in the format of ../shared/oracle/README.md. */
-export function virtualLayoutBlock(l: LayoutNumbers): string[] {
-  return [
-    "virtual kernel memory layout:",
-    region("fixmap", l.FIXADDR_START, l.FIXADDR_TOP, "kB"),
-    region("pkmap", l.PKMAP_BASE, l.PKMAP_BASE + l.LAST_PKMAP * 4096, "kB"),
-    region("vmalloc", l.VMALLOC_START, l.VMALLOC_END, "MB"),
-    region("lowmem", l.PAGE_OFFSET, l.high_memory, "MB"),
-    region(".init", l.__init_begin, l.__init_end, "kB", 6),
-    region(".data", l._etext, l._edata, "kB", 6),
-    region(".text", l._text, l._etext, "kB", 6),
-  ];
-}
 
 /** The boot log: page-alloc's lines with the layout block after `Memory:`. */
 export function bootLines(k: Kernel): string[] {
   const out: string[] = [];
-  const block = virtualLayoutBlock(k.pa.layout);
-  let placed = false;
+  const block = virtual_kernel_memory_layout(k.pa.layout);
+  let placed = k.pa.bootLog.includes(block[0]!);
   for (const line of k.pa.bootLog) {
     out.push(line);
     if (!placed && line.startsWith("Memory:")) {
