@@ -144,11 +144,12 @@ function hwWalk(
       leafLow = pde;
       frame = ((pde & 0xffc00000) >>> 0) + (linear & 0x3ff000);
     } else {
-      if (commit && (pde & 0x20) === 0) ram.write32(pdeAddr, pde | 0x20);
       rw = (pde & 2) !== 0;
       us = (pde & 4) !== 0;
       leafAddr = ((pde & 0xfffff000) >>> 0) + ((linear >>> 12) & 1023) * 4;
+      // read the pte before setting A in the pde: a table outside RAM machine-checks with nothing written
       leafLow = ram.frameWords(leafAddr)[(leafAddr & 0xfff) >>> 2]!;
+      if (commit && (pde & 0x20) === 0) ram.write32(pdeAddr, pde | 0x20);
       if ((leafLow & 1) === 0) return -1 - base;
       frame = (leafLow & 0xfffff000) >>> 0;
     }
@@ -182,11 +183,11 @@ function hwWalk(
       leafLow = pdeLow;
       frame = ((pdeLow & 0xffe00000) >>> 0) + (pdeHigh & 0xf) * TWO32 + (linear & 0x1ff000);
     } else {
-      if (commit && (pdeLow & 0x20) === 0) ram.write32(pdeAddr, pdeLow | 0x20);
       rw = (pdeLow & 2) !== 0;
       us = (pdeLow & 4) !== 0;
       leafAddr = (pdeHigh & 0xf) * TWO32 + ((pdeLow & 0xfffff000) >>> 0) + ((linear >>> 12) & 511) * 8;
-      const pt = ram.frameWords(leafAddr);
+      const pt = ram.frameWords(leafAddr); // before A in the pde, as above
+      if (commit && (pdeLow & 0x20) === 0) ram.write32(pdeAddr, pdeLow | 0x20);
       leafLow = pt[(leafAddr & 0xfff) >>> 2]!;
       if ((leafLow & 1) === 0) return -1 - base;
       const pteHigh = pt[((leafAddr & 0xfff) >>> 2) + 1]!;
@@ -253,8 +254,8 @@ export function translate_raw(machine: Machine, cpu: Cpu, linear: number, acc: n
 function translateSlow(machine: Machine, cpu: Cpu, linear: number, acc: number): number {
   if (!cpu.paging) return linear;
   const tlb = cpu.tlb;
-  tlb.misses++;
   const r = hwWalk(machine.ram, tlb, cpu.cr3, cpu.pdpte, modeOf(cpu), linear, acc);
+  tlb.misses++; // after the walk: a machine check inside it leaves the counters as they were
   if (r < 0) {
     tlb.drop(linear >>> 12);
     cpu.cr2 = linear;

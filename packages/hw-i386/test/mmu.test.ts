@@ -8,7 +8,7 @@ import {
   X86_CR4_PGE,
   X86_CR4_PSE,
 } from "../src/cpu.js";
-import { GeneralProtectionError } from "../src/errors.js";
+import { GeneralProtectionError, MachineCheckError } from "../src/errors.js";
 import { Machine } from "../src/machine.js";
 import { PF_INSTR, PF_PROT, PF_RSVD, PF_USER, PF_WRITE, peek, translate } from "../src/mmu.js";
 
@@ -210,5 +210,29 @@ describe("tables above 2 GiB", () => {
     write_cr3(cpu, cr3);
     expect(translate(m, cpu, 0x40000abc)).toEqual({ phys: 0xb0000abc });
     expect(peek(m, cr3, 0x40000abc)).toEqual({ phys: 0xb0000abc });
+  });
+});
+
+describe("walks that touch memory that does not exist", () => {
+  it.each([false, true])("a page table in the VGA hole or beyond RAM is a machine check (pae=%s)", (pae) => {
+    const m = new Machine({ memBytes: 16 << 20, pae });
+    const cpu = m.cpus[0]!;
+    // pgd at 0x5000; its entry for linear 0 points at a table in the 640 KiB-1 MiB hole
+    if (pae) {
+      m.ram.write32(0x5000, 0x00006001); // PDPTE 0 → pmd table at 0x6000
+      m.ram.write32(0x6000, 0x000b8067); // pmd 0 → "table" at 0xb8000 (VGA memory)
+      m.ram.write32(0x6008, 0x40000067); // pmd 1 → beyond the 16 MiB of RAM
+    } else {
+      m.ram.write32(0x5000, 0x000b8067);
+      m.ram.write32(0x5004, 0x40000067);
+    }
+    write_cr3(cpu, 0x5000);
+    const before = [m.ram.readBytes(0x5000, 4096), m.ram.readBytes(0x6000, 4096)];
+    expect(() => translate(m, cpu, 0x00000123)).toThrow(MachineCheckError);
+    // nothing changed: no A bit set in the entry that led there, no TLB count, no CR2
+    expect([m.ram.readBytes(0x5000, 4096), m.ram.readBytes(0x6000, 4096)]).toEqual(before);
+    expect([cpu.tlb.misses, cpu.tlb.size(), cpu.cr2]).toEqual([0, 0, 0]);
+    expect(() => translate(m, cpu, pae ? 0x00200123 : 0x00400123)).toThrow(/at 0x40000/);
+    expect(() => peek(m, 0x5000, 0x00000123)).toThrow(MachineCheckError);
   });
 });
