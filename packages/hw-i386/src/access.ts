@@ -3,8 +3,9 @@
  * performs them: each page is translated by the MMU (TLB first, then a walk that sets A/D bits),
  * then the bytes move to or from machine.ram at the physical address. A fault is returned, not
  * thrown (the kernel above decides between oops, fixup and SIGSEGV, as arch/i386/mm/fault.c does).
- * Invariant: every page of the range is translated before any byte moves, so a faulting store
- * writes nothing (like a single instruction; a real `rep movs` could stop part-way).
+ * Invariant: every page of the range is translated (and its frame checked to exist) before any
+ * byte moves, so a faulting store writes nothing (like a single instruction; a real `rep movs`
+ * could stop part-way) and one that hits a hole throws MachineCheckError having written nothing.
  */
 
 import type { Cpu } from "./cpu.js";
@@ -64,6 +65,10 @@ export function virt_write(
 ): PageFault | null {
   const r = pieces(machine, cpu, va, bytes.length, accessBits(access) | PF_WRITE);
   if (!("phys" in r)) return r;
+  // a piece mapped onto a hole machine-checks before any piece is stored
+  for (let i = 0; i < r.phys.length; i++)
+    if (!machine.ram.exists(r.phys[i]!, r.lens[i]!))
+      machine.ram.writeBytes(r.phys[i]!, new Uint8Array(r.lens[i]!));
   let at = 0;
   for (let i = 0; i < r.phys.length; i++) {
     machine.ram.writeBytes(r.phys[i]!, bytes.subarray(at, at + r.lens[i]!));

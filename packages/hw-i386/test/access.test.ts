@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { virt_read, virt_read32, virt_write, virt_write32 } from "../src/access.js";
 import { write_cr3 } from "../src/cpu.js";
+import { MachineCheckError } from "../src/errors.js";
 import { Machine } from "../src/machine.js";
 import { set_pte_at } from "../src/pagetable.js";
 import { mk_pte, PAGE_KERNEL_EXEC, PAGE_READONLY } from "../src/paging.js";
@@ -39,5 +40,14 @@ describe.each([false, true])("loads and stores through the MMU (pae=%s)", (pae) 
     expect(virt_write32(m, cpu, 0x08048000, 1, { user: true })).toEqual({ cr2: 0x08048000, error_code: 7 });
     expect(virt_read32(m, cpu, 0x08048000, { user: true })).toBe(0);
     expect(virt_read(m, cpu, 0xc0900000, 1)).toEqual({ cr2: 0xc0900000, error_code: 0 });
+  });
+  it("machine-checks a store whose second page maps a hole, writing nothing to the first", () => {
+    const { m, cpu } = setup();
+    set_pte_at(m, 0x9000, 0xc0802000, mk_pte(0x600, PAGE_KERNEL_EXEC));
+    set_pte_at(m, 0x9000, 0xc0803000, mk_pte(0xb8, PAGE_KERNEL_EXEC)); // frame in the VGA hole
+    expect(() => virt_write(m, cpu, 0xc0802ffe, new Uint8Array([5, 6, 7, 8]))).toThrow(MachineCheckError);
+    expect(m.ram.read16(0x600ffe)).toBe(0);
+    expect(m.ram.isBacked(0x600)).toBe(false);
+    expect(() => virt_read(m, cpu, 0xc0803000, 4)).toThrow(MachineCheckError);
   });
 });
