@@ -146,6 +146,28 @@ describe("PAE paging, hand-computed", () => {
       fault: { cr2: 0xbfffd000, error_code: 0x10 },
     });
   });
+  it("NX in a pmd entry covers the whole 2 MiB: through a pte table and as a 2 MiB page", () => {
+    const { m, cpu } = setup(true);
+    m.ram.write32(0x8ffc, 0x80000000); // NX in the high word of the PDE at 0x8ff8 (pte has none)
+    expect(translate(m, cpu, 0xbfffe000, { fetch: true })).toEqual({
+      fault: { cr2: 0xbfffe000, error_code: PF_PROT | PF_INSTR },
+    });
+    expect(translate(m, cpu, 0xbfffe000, { write: true })).toEqual({ phys: 0x100abc000 });
+    m.ram.write32(0x8000, 0x004000e3); // 2 MiB page at linear 0x80000000, NX in the high word
+    m.ram.write32(0x8004, 0x80000000);
+    expect(translate(m, cpu, 0x80001000, { fetch: true }).fault?.error_code).toBe(PF_PROT | PF_INSTR);
+    expect(translate(m, cpu, 0x80001000)).toEqual({ phys: 0x401000 });
+    // the TLB keeps "not executable" for the cached read: a fetch after it still faults
+    expect(translate(m, cpu, 0x80001000, { fetch: true }).fault?.error_code).toBe(PF_PROT | PF_INSTR);
+  });
+  it("a user access through a supervisor pmd entry faults P|U even when the pte allows it", () => {
+    const { m, cpu } = setup();
+    m.ram.write32(0x8ff8, 0x00009063); // PDE: P|RW|A|D, no US
+    expect(translate(m, cpu, 0xbfffe123, { user: true })).toEqual({
+      fault: { cr2: 0xbfffe123, error_code: PF_PROT | PF_USER },
+    });
+    expect(translate(m, cpu, 0xbfffe123)).toEqual({ phys: 0x100abc123 }); // the kernel may
+  });
   it("loads the PDPTEs at CR3 write: later pgd changes are invisible until the next load", () => {
     const { m, cpu } = setup();
     m.ram.write32(0x7010, 0); // pgd entry 2 cleared in RAM
