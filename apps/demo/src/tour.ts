@@ -10,7 +10,8 @@ import type { KernelApi } from "./kernel-api.js";
 
 interface Section {
   readonly needs: readonly string[];
-  readonly text: string;
+  /** The section's statements; `highmem` says whether the machine has a ZONE_HIGHMEM. */
+  readonly text: string | ((highmem: boolean) => string);
 }
 
 const SECTIONS: readonly Section[] = [
@@ -26,7 +27,7 @@ translate PAGE_OFFSET + 0x123456`,
   },
   {
     needs: ["alloc_pages", "__free_pages", "page_address"],
-    text: `
+    text: (highmem) => `
 echo
 echo === 2. The buddy allocator (page-alloc) ===
 echo Free blocks per order (2^order pages) in each zone, before:
@@ -35,7 +36,11 @@ p = alloc_pages(GFP_KERNEL, 3)
 echo An order-3 block (8 pages) from ZONE_NORMAL; its direct-map address:
 page_address(p)
 h = alloc_pages(GFP_HIGHUSER, 0)
-echo A highmem page has no kernel address until it is kmapped: page_address(h) is NULL.
+${
+  highmem
+    ? "echo A highmem page has no kernel address until it is kmapped: page_address(h) is NULL."
+    : "echo This machine has no high memory: GFP_HIGHUSER falls back to ZONE_NORMAL, so h has a\necho direct-map address like any lowmem page."
+}
 page_address(h)
 echo After the allocation:
 cat /proc/buddyinfo
@@ -68,14 +73,19 @@ vfree(v)`,
   },
   {
     needs: ["kmap", "kunmap", "kmap_atomic", "kunmap_atomic", "fix_to_virt"],
-    text: `
+    text: (highmem) => `
 echo
 echo === 5. High memory: kmap, kmap_atomic and fixmaps ===
+${
+  highmem
+    ? "echo kmap borrows a pkmap slot; while it is held, page_address(h) finds it."
+    : "echo Without high memory kmap and kmap_atomic just return page_address(h): no slot is taken."
+}
 k = kmap(h)
 page_address(h)
 kunmap(h)
 t = kmap_atomic(h, KM_USER0)
-echo KM_USER0 on CPU 0 is fixmap slot FIX_KMAP_BEGIN + KM_USER0:
+echo ${highmem ? "KM_USER0 on CPU 0 is" : "A highmem page would get"} fixmap slot FIX_KMAP_BEGIN + KM_USER0:
 fix_to_virt(FIX_KMAP_BEGIN + KM_USER0)
 kunmap_atomic(t, KM_USER0)
 __free_pages(h, 0)`,
@@ -93,7 +103,8 @@ echo More: i386mm help run; the lab sheets in apps/demo/scenarios/.`,
 
 /** The tour scenario for the layers this kernel has. */
 export function tourScript(k: KernelApi): string {
+  const highmem = (k.constants.get("highstart_pfn") ?? 0) < (k.constants.get("max_pfn") ?? 0);
   return SECTIONS.filter((s) => s.needs.every((n) => k.bindings.has(n)))
-    .map((s) => s.text.replace(/^\n/, ""))
+    .map((s) => (typeof s.text === "string" ? s.text : s.text(highmem)).replace(/^\n/, ""))
     .join("\n");
 }

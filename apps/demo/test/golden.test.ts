@@ -24,6 +24,7 @@ export const GOLDEN_CASES: readonly { name: string; argv: string[] }[] = [
   { name: "boot-128M-json", argv: ["boot", "--mem", "128M", "--json"] },
   { name: "boot-1G-2nodes", argv: ["boot", "--nodes", "2", "--cpus", "2"] },
   { name: "tour", argv: [] },
+  { name: "tour-128M", argv: ["tour", "--mem", "128M"] },
   { name: "cat-buddyinfo-128M", argv: ["cat", "/proc/buddyinfo", "--mem", "128M"] },
   { name: "cat-zoneinfo-2cpu", argv: ["cat", "zoneinfo", "--mem", "256M", "--cpus", "2"] },
   { name: "cat-slabinfo-json", argv: ["cat", "slabinfo", "--json"] },
