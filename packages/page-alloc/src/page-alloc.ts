@@ -7,7 +7,7 @@
  * Boot happens in the constructor (boot.ts). Invariants: see checkPageAllocInvariants.
  * Every public misuse check runs before any state changes; BadPageError leaves all as it was.
  */
-import { KernelBugError, type Machine, type PhysAddr, type VirtAddr } from "@i386mm/hw-i386";
+import { in_interrupt, KernelBugError, type Machine, type PhysAddr, type VirtAddr } from "@i386mm/hw-i386";
 import { BadPageError, bad_page_lines } from "./bad-page.js";
 import { boot, type KernelImage, type PageAllocatorOptions } from "./boot.js";
 import { __free_pages_bulk, __rmqueue } from "./buddy.js";
@@ -827,10 +827,9 @@ export class PageAllocator {
     }
   }
 
-  /** in_interrupt() on the current CPU. */
+  /** in_interrupt() on the current CPU (hardirq or softirq count set in its preempt_count). */
   in_interrupt(): boolean {
-    const cpu = this.machine.cpus[this.machine.current] as unknown as { preempt_count?: number };
-    return ((cpu.preempt_count ?? 0) & 0x0fffff00) !== 0;
+    return in_interrupt(this.machine.cpus[this.machine.current]);
   }
 
   /** printk into machine.dmesg and the boot log. */

@@ -1,3 +1,4 @@
+import { irq_enter, irq_exit } from "@i386mm/hw-i386";
 import { describe, expect, it } from "vitest";
 import {
   __GFP_NORETRY,
@@ -165,5 +166,34 @@ describe("kswapd wake-ups", () => {
     expect(pa.page_zone(p).name).toBe("Normal");
     expect(high.free_pages).toBe(high.pages_low); // pass 1 needs free > pages_low
     expect(pa.kswapd_events).toEqual([]);
+  });
+});
+
+describe("interrupt context", () => {
+  it("an allocation from an interrupt handler never takes the PF_MEMALLOC pass 3", () => {
+    let irq = true;
+    const got: (Page | null)[] = [];
+    let pa!: PageAllocator;
+    pa = bootPA(32 * MiB, {
+      flat: true,
+      reclaim: () => {
+        const cpu = pa.machine.cpus[pa.machine.current];
+        if (irq) irq_enter(cpu);
+        got.push(pa.alloc_pages(GFP_ATOMIC | __GFP_NOWARN, 0));
+        if (irq) irq_exit(cpu);
+        return 0;
+      },
+    });
+    exhaust(pa, GFP_KERNEL);
+    // Down to the atomic floor (pages_min halved, then less a quarter): pass 2 fails for everyone.
+    while (pa.alloc_pages(GFP_ATOMIC | __GFP_NOWARN, 0) !== null);
+    got.length = 0; // (exhaust's own reclaim call allocated while memory was still there)
+    expect(pa.alloc_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY, 0)).toBeNull();
+    expect(got).toEqual([null]); // in_interrupt(): no pass 3
+    irq = false;
+    expect(pa.alloc_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY, 0)).toBeNull();
+    expect(got[1]).not.toBeNull(); // the reclaimer itself, in process context: pass 3 serves it
+    expect(pa.in_interrupt()).toBe(false);
+    checkPageAllocInvariants(pa);
   });
 });
