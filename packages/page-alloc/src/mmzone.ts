@@ -9,6 +9,18 @@
  */
 import type { Page } from "./mem-map.js";
 
+/*
+ *  pg_data_t (node)  node_zones[ZONE_DMA | ZONE_NORMAL | ZONE_HIGHMEM], node_zonelists[0..2]
+ *                         |
+ *  struct zone       free_pages, pages_min/low/high, lowmem_reserve[3]
+ *                    free_area[0..MAX_ORDER-1]          pageset[cpu].pcp[0 hot | 1 cold]
+ *                     [0]  nr_free  head -> 1-page blocks      count low high batch  head -> pages
+ *                     [1]  nr_free  head -> 2-page blocks
+ *                     ...
+ *                     [10] nr_free  head -> 1024-page blocks (4 MiB)
+ *  Every list head is a slot of mem_map.lru_next/lru_prev past the last frame.
+ */
+
 /** Number of buddy orders: blocks of 2^0 .. 2^10 pages (4 KiB .. 4 MiB). */
 export const MAX_ORDER = 11;
 /** Zone index of ZONE_DMA (frames below 16 MiB). */
