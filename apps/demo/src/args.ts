@@ -24,6 +24,8 @@ export interface Invocation {
   readonly nodes: 1 | 2;
   readonly json: boolean;
   readonly strict: boolean;
+  /** run without a script: show the REPL's banner and prompt even when stdin is not a terminal. */
+  readonly interactive: boolean;
   readonly help: boolean;
   /** run: the script path (absent = REPL); cat: the view; help: the command asked about. */
   readonly operand?: string;
@@ -34,7 +36,7 @@ export const DEFAULT_MEM = 1 << 30;
 
 const FLAGS: Record<Command, readonly string[]> = {
   boot: ["--mem", "--pae", "--cpus", "--nodes", "--json"],
-  run: ["--mem", "--pae", "--cpus", "--nodes", "--json", "--strict"],
+  run: ["--mem", "--pae", "--cpus", "--nodes", "--json", "--strict", "--interactive"],
   cat: ["--mem", "--pae", "--cpus", "--nodes", "--json"],
   tour: ["--mem", "--pae", "--cpus", "--json"],
   help: [],
@@ -57,10 +59,11 @@ export function parseArgs(argv: readonly string[]): Invocation {
   let nodes: 1 | 2 = 1;
   let json = false;
   let strict = false;
+  let interactive = false;
   let help = false;
   const operands: string[] = [];
   for (let i = 0; i < rest.length; i++) {
-    const a = rest[i]!;
+    const a = rest[i] === "-i" ? "--interactive" : rest[i]!;
     if (a === "-h" || a === "--help") {
       help = true;
       continue;
@@ -72,7 +75,9 @@ export function parseArgs(argv: readonly string[]): Invocation {
     const eq = a.indexOf("=");
     const flag = eq >= 0 ? a.slice(0, eq) : a;
     if (!FLAGS[command].includes(flag))
-      throw new UsageError(`${command}: unknown flag '${flag}' (try 'i386mm ${command} --help')`);
+      throw new UsageError(
+        `${command}: unknown flag '${rest[i] === "-i" ? "-i" : flag}' (try 'i386mm ${command} --help')`,
+      );
     let value: string | undefined;
     if (VALUE_FLAGS.has(flag)) {
       value = eq >= 0 ? a.slice(eq + 1) : rest[++i];
@@ -97,6 +102,9 @@ export function parseArgs(argv: readonly string[]): Invocation {
       case "--strict":
         strict = true;
         break;
+      case "--interactive":
+        interactive = true;
+        break;
     }
   }
   if (!pae && memBytes > 4 * 2 ** 30)
@@ -106,7 +114,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
     throw new UsageError(`${command}: unexpected argument '${operands[maxOperands]}'`);
   if (command === "cat" && operands.length === 0 && !help)
     throw new UsageError("cat: which view? (e.g. i386mm cat /proc/buddyinfo)");
-  const inv: Invocation = { command, memBytes, pae, cpus, nodes, json, strict, help };
+  const inv: Invocation = { command, memBytes, pae, cpus, nodes, json, strict, interactive, help };
   return operands[0] === undefined ? inv : { ...inv, operand: operands[0] };
 }
 

@@ -69,7 +69,7 @@ Examples:
   i386mm boot                       1G, 2-level paging
   i386mm boot --mem 128M            no high memory
   i386mm boot --mem 2G --pae --json`,
-  run: `Usage: i386mm run [--mem SIZE] [--pae] [--cpus N] [--strict] [--json] [SCRIPT]
+  run: `Usage: i386mm run [--mem SIZE] [--pae] [--cpus N] [--nodes N] [--strict] [--json] [-i] [SCRIPT]
 
 Run a scenario: one kernel call per line in the book's C syntax. Without SCRIPT, read
 statements interactively (a REPL; 'help' lists what it knows, 'quit' leaves). SCRIPT is a
@@ -92,11 +92,13 @@ Statements:
 Flags:
 ${COMMON}
   --strict      stop at the first error
+  -i, --interactive  the REPL's banner and prompt even when stdin is not a terminal
 
 Examples:
   i386mm run apps/demo/scenarios/slab-colouring.mm
   echo 'x = kmalloc(33, GFP_KERNEL)' | i386mm run - --json
-  i386mm run --mem 128M`,
+  i386mm run --mem 128M                  a REPL (prompt when stdin is a terminal)
+  i386mm run --mem 128M -i               a REPL with its prompt, e.g. in a pty-less console`,
   cat: `Usage: i386mm cat VIEW [--mem SIZE] [--pae] [--cpus N] [--json]
 
 Boot, then print one /proc view exactly as the kernel formats it.

@@ -321,10 +321,11 @@ async function repl(kernel: Kernel, inv: Invocation, io: Io): Promise<number> {
   const interp = new Interpreter(kernel, { strict: inv.strict });
   kernel.drainMessages();
   const rl = createInterface({ input: io.stdin, terminal: false, crlfDelay: Number.POSITIVE_INFINITY });
+  const interactive = io.interactive === true || inv.interactive;
   const prompt = (): void => {
-    if (io.interactive) io.out("i386mm> ");
+    if (interactive) io.out("i386mm> ");
   };
-  if (io.interactive) io.out(`i386mm: ${kernel.describe()}. Type kernel calls, 'help' or 'quit'.\n`);
+  if (interactive) io.out(`i386mm: ${kernel.describe()}. Type kernel calls, 'help' or 'quit'.\n`);
   prompt();
   const jsonOut: unknown[] = [];
   let n = 0;

@@ -44,6 +44,20 @@ describe("command line", () => {
       strict: true,
     });
   });
+  it("-i / --interactive forces the REPL prompt (run only)", async () => {
+    expect(parseArgs(["run", "-i"]).interactive).toBe(true);
+    expect(parseArgs(["run", "--interactive", "--mem", "64M"]).interactive).toBe(true);
+    expect(parseArgs(["run"]).interactive).toBe(false);
+    expect(() => parseArgs(["boot", "-i"])).toThrow("unknown flag '-i'");
+    const r = await runCli(["run", "-i", "--mem", "64M"], "x = kmalloc(33, GFP_KERNEL)\nquit\n");
+    expect(r.out).toMatch(/^i386mm: 64M RAM, 2-level paging, 1 CPU\(s\), profile 2\.6\.11\. /);
+    expect(r.out).toMatch(/i386mm> {7}x = 0xc[0-9a-f]{7}\ni386mm> $/);
+    // Without -i and without a terminal: no banner, no prompt.
+    expect((await runCli(["run", "--mem", "64M"], "x = kmalloc(33, GFP_KERNEL)\n")).out).toMatch(
+      /^ {6}x = 0x/,
+    );
+  });
+
   it("rejects bad usage", () => {
     for (const argv of [
       ["frobnicate"],
