@@ -439,7 +439,7 @@ export const NOT_BOUND: Readonly<Record<string, string>> = {
   list_length: "list_head helper over mem_map's lru columns; the language has no list_head values",
   list_entries: "list_head helper over mem_map's lru columns; the language has no list_head values",
   pcp_rmqueue: "the per-CPU half of buffered_rmqueue; alloc_pages(..., 0) runs it",
-  pcp_free: "the per-CPU half of free_hot_cold_page; free_hot_page/free_cold_page run it",
+  pcp_free: "the per-CPU half of free_hot_cold_page; __free_pages(page, 0) and free_cold_page run it",
   buddyinfo: "cat /proc/buddyinfo",
   zoneinfo: "cat /proc/zoneinfo",
   meminfo: "cat /proc/meminfo",

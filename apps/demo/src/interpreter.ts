@@ -167,6 +167,13 @@ export class Interpreter {
       }
       case "expr": {
         const v = this.eval(stmt.e);
+        // A function that renders a file (extfrag_index, unusable_index) prints it as a view.
+        if (!quiet && v.t === "str" && v.v.includes("\n")) {
+          const lines = v.v.replace(/\n$/, "").split("\n");
+          const name = stmt.e.k === "call" ? stmt.e.name : "text";
+          this.events.push({ t: "view", line: this.line, name, lines, json: { lines } });
+          return;
+        }
         if (!quiet && v.t !== "void") this.result(v);
         return;
       }

@@ -38,6 +38,44 @@ export interface BootOptions {
 /** Methods that are /proc views: reached with `cat`, not called. */
 const VIEW_METHODS = new Set<string>(VIEW_NAMES);
 
+/**
+ * Methods the layers declare `private` (TypeScript keeps them on the prototype at run time): the
+ * static steps inside the public calls (cache_grow, free_block, prep_new_page, __free_pages_ok,
+ * ...) and the layers' own checks. A scenario cannot call them, as C code outside mm/ cannot call
+ * a static function; alone they would leave the structures half-updated.
+ * test/bindings.test.ts scans the layers' sources and fails if a private method is missing here.
+ */
+export const INTERNAL_METHODS: ReadonlySet<string> = new Set([
+  // page-alloc: mm/page_alloc.c statics
+  "__alloc_pages_slow",
+  "nopage",
+  "prep_new_page",
+  "prep_compound_page",
+  "bad_page_fixup",
+  "free_hot_cold_page",
+  "__free_pages_ok",
+  // slab: mm/slab.c statics
+  "kmem_cache_init",
+  "cpuup_callback",
+  "alloc_arraycache",
+  "free_arraycache",
+  "cache_grow",
+  "cache_init_objs",
+  "slab_destroy",
+  "__cache_alloc_slow",
+  "kmem_flagcheck",
+  "cache_alloc_refill",
+  "__cache_free",
+  "__cache_free_slow",
+  "cache_free_debugcheck",
+  "cache_flusharray",
+  "free_block",
+  "drain_array_locked",
+  "__cache_shrink",
+  // kmap: the might_sleep() debug check, private to the package
+  "might_sleep",
+]);
+
 /** The composed kernel: the layers plus the scenario language's view of them. */
 export class Kernel implements KernelApi {
   readonly machine: Machine;
@@ -115,7 +153,8 @@ export class Kernel implements KernelApi {
     ];
     for (const [layer, obj] of layers) {
       for (const name of methodNames(obj)) {
-        if (out.has(name) || VIEW_METHODS.has(name) || !isKernelName(name)) continue;
+        if (out.has(name) || VIEW_METHODS.has(name) || INTERNAL_METHODS.has(name) || !isKernelName(name))
+          continue;
         const fn = (obj as Record<string, (...a: unknown[]) => unknown>)[name]!;
         out.set(name, {
           name,

@@ -4,6 +4,8 @@
  * bound (or is a build/boot constant such as LAST_PKMAP), or is listed in NOT_BOUND with a reason.
  * The free-function bindings are then exercised through the language.
  */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import * as hw from "@i386mm/hw-i386";
 import * as kmapPkg from "@i386mm/kmap";
 import * as pageAlloc from "@i386mm/page-alloc";
@@ -12,7 +14,8 @@ import { describe, expect, it } from "vitest";
 import { isKernelName } from "../src/bindings.js";
 import { NOT_BOUND } from "../src/free-bindings.js";
 import { Interpreter, type RunEvent } from "../src/interpreter.js";
-import { bootKernel } from "../src/kernel.js";
+import { bootKernel, INTERNAL_METHODS } from "../src/kernel.js";
+import { SCENARIO_DIR } from "../src/main.js";
 import { VIEW_NAMES } from "../src/views.js";
 
 const PACKAGES: [string, Record<string, unknown>][] = [
@@ -61,17 +64,36 @@ describe("every public kernel function is bound by its kernel name", () => {
     });
   }
 
-  it("kernel-named methods of PageAllocator, SlabAllocator and Kmap", () => {
+  it("kernel-named public methods of PageAllocator, SlabAllocator and Kmap", () => {
     const missing: string[] = [];
     for (const obj of [kernel.pa, kernel.slab, kernel.km])
       for (const name of methodNames(obj))
         if (
           isKernelName(name) &&
           !kernel.bindings.has(name) &&
+          !INTERNAL_METHODS.has(name) &&
           !(VIEW_NAMES as readonly string[]).includes(name)
         )
           missing.push(name);
     expect(missing).toEqual([]);
+  });
+
+  it("no private method of a layer is callable (INTERNAL_METHODS matches the layers' sources)", () => {
+    const root = resolve(SCENARIO_DIR, "../../../packages");
+    const files = ["page-alloc/src/page-alloc.ts", "slab/src/slab-allocator.ts", "kmap/src/kmap.ts"];
+    const priv = new Set<string>();
+    for (const f of files)
+      for (const m of readFileSync(resolve(root, f), "utf8").matchAll(
+        /^\s+(?:private|protected)\s+(?:static\s+)?(?:readonly\s+)?([A-Za-z_$][\w$]*)\s*[(<]/gm,
+      ))
+        priv.add(m[1]!);
+    expect(priv.size).toBeGreaterThan(10);
+    const notListed = [...priv].filter((n) => isKernelName(n) && !INTERNAL_METHODS.has(n));
+    expect(notListed, "private in a layer: add to INTERNAL_METHODS in apps/demo/src/kernel.ts").toEqual([]);
+    for (const n of priv)
+      expect(kernel.bindings.get(n)?.layer ?? "unbound", n).not.toMatch(/^(page-alloc|slab|kmap)$/);
+    const stale = [...INTERNAL_METHODS].filter((n) => !priv.has(n));
+    expect(stale, "listed in INTERNAL_METHODS but no longer private").toEqual([]);
   });
 
   it("every GFP_*, __GFP_*, SLAB_*, FIX_*, KM_* constant a layer exports is known by name", () => {
@@ -153,6 +175,7 @@ in_interrupt()
 irq_exit()
 in_irq()
 print_memory_map("BIOS-e820")
+extfrag_index()
 __free_pages(p, 0)
 drain_cpu_pages(1)
 check`);
@@ -179,6 +202,9 @@ check`);
       "BIOS-provided physical RAM map:",
       "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable",
     ]);
+    const frag = evs.find((e) => e.t === "view") as { name: string; lines: string[] } | undefined;
+    expect(frag?.name).toBe("extfrag_index");
+    expect(frag?.lines[0]).toMatch(/^Node 0, zone {6}DMA( -?\d\.\d{3}){11} ?$/);
     expect(evs.at(-1)).toMatchObject({ t: "result", text: expect.stringMatching(/all invariants hold/) });
   });
 });
