@@ -27,6 +27,8 @@ export interface Invocation {
   /** run without a script: show the REPL's banner and prompt even when stdin is not a terminal. */
   readonly interactive: boolean;
   readonly help: boolean;
+  /** `--e820 FILE`: boot from the BIOS map in FILE instead of QEMU's map for --mem. */
+  readonly e820File?: string;
   /** run: the script path (absent = REPL); cat: the view; help: the command asked about. */
   readonly operand?: string;
 }
@@ -35,13 +37,13 @@ export interface Invocation {
 export const DEFAULT_MEM = 1 << 30;
 
 const FLAGS: Record<Command, readonly string[]> = {
-  boot: ["--mem", "--pae", "--cpus", "--nodes", "--json"],
-  run: ["--mem", "--pae", "--cpus", "--nodes", "--json", "--strict", "--interactive"],
-  cat: ["--mem", "--pae", "--cpus", "--nodes", "--json"],
-  tour: ["--mem", "--pae", "--cpus", "--json"],
+  boot: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json"],
+  run: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json", "--strict", "--interactive"],
+  cat: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json"],
+  tour: ["--mem", "--e820", "--pae", "--cpus", "--json"],
   help: [],
 };
-const VALUE_FLAGS = new Set(["--mem", "--cpus", "--nodes"]);
+const VALUE_FLAGS = new Set(["--mem", "--e820", "--cpus", "--nodes"]);
 
 /** Parse argv (without `node cli.js`). Throws UsageError on bad usage. */
 export function parseArgs(argv: readonly string[]): Invocation {
@@ -54,6 +56,8 @@ export function parseArgs(argv: readonly string[]): Invocation {
     rest = rest.slice(1);
   }
   let memBytes = DEFAULT_MEM;
+  let memGiven = false;
+  let e820File: string | undefined;
   let pae = false;
   let cpus = 1;
   let nodes: 1 | 2 = 1;
@@ -86,6 +90,10 @@ export function parseArgs(argv: readonly string[]): Invocation {
     switch (flag) {
       case "--mem":
         memBytes = parseSize(value!);
+        memGiven = true;
+        break;
+      case "--e820":
+        e820File = value!;
         break;
       case "--cpus":
         cpus = parseCount(value!, flag, MAX_CPUS);
@@ -107,6 +115,8 @@ export function parseArgs(argv: readonly string[]): Invocation {
         break;
     }
   }
+  if (memGiven && e820File !== undefined)
+    throw new UsageError("--mem and --e820 exclude each other (the map says how much RAM there is)");
   if (!pae && memBytes > 4 * 2 ** 30)
     throw new UsageError(`--mem: a non-PAE i386 addresses at most 4G of RAM; add --pae for up to 64G`);
   const maxOperands = command === "run" || command === "cat" || command === "help" ? 1 : 0;
@@ -114,7 +124,18 @@ export function parseArgs(argv: readonly string[]): Invocation {
     throw new UsageError(`${command}: unexpected argument '${operands[maxOperands]}'`);
   if (command === "cat" && operands.length === 0 && !help)
     throw new UsageError("cat: which view? (e.g. i386mm cat /proc/buddyinfo)");
-  const inv: Invocation = { command, memBytes, pae, cpus, nodes, json, strict, interactive, help };
+  const inv: Invocation = {
+    command,
+    memBytes,
+    pae,
+    cpus,
+    nodes,
+    json,
+    strict,
+    interactive,
+    help,
+    ...(e820File === undefined ? {} : { e820File }),
+  };
   return operands[0] === undefined ? inv : { ...inv, operand: operands[0] };
 }
 

@@ -6,6 +6,8 @@
 import type { Command } from "./args.js";
 
 const COMMON = `  --mem SIZE    installed RAM: 128M, 1G, 1024K, 2GiB, or a number of MiB (default 1G)
+  --e820 FILE   boot from the BIOS-e820 lines of a real boot log (6.1 or 2.6.11 format; - for
+                stdin, e.g. dmesg | i386mm boot --e820 -) instead of QEMU's map for --mem
   --pae         build for PAE (3-level paging, up to 64G of RAM)
   --cpus N      simulated CPUs, 1..8 (default 1)
   --nodes N     memory nodes, 1 or 2 (default 1)
@@ -38,7 +40,7 @@ Exit codes: 0 ok, 1 errors in a scenario, 2 bad usage.`;
 
 /** Help text per command. */
 export const HELP: Record<Command, string> = {
-  tour: `Usage: i386mm [tour] [--mem SIZE] [--pae] [--cpus N] [--json]
+  tour: `Usage: i386mm [tour] [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--json]
 
 Boot a machine (1G by default), print its boot log, then walk one section per layer: the
 direct map and the TLB (hw-i386), the buddy allocator (page-alloc), a slab cache and kmalloc
@@ -47,6 +49,7 @@ layer's invariant check. Each step shows the kernel call, as a scenario line, an
 
 Flags:
   --mem SIZE    installed RAM: 128M, 1G, 1024K, 2GiB, or a number of MiB (default 1G)
+  --e820 FILE   boot from the BIOS-e820 lines of a real boot log instead of QEMU's map
   --pae         build for PAE (3-level paging, up to 64G of RAM)
   --cpus N      simulated CPUs, 1..8 (default 1)
   --json        machine-readable output
@@ -56,7 +59,7 @@ Examples:
   i386mm                            the tour on 1G, 2-level paging
   i386mm tour --mem 2G --pae        the same walk with PAE (3-level) page tables
   i386mm tour --json`,
-  boot: `Usage: i386mm boot [--mem SIZE] [--pae] [--cpus N] [--nodes N] [--json]
+  boot: `Usage: i386mm boot [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--json]
 
 Boot the model from QEMU's e820 map for SIZE of RAM and print the boot log: the BIOS-e820 map,
 the zone ranges, each zone's pages, the virtual kernel memory layout, the Memory: line and
@@ -68,7 +71,8 @@ ${COMMON}
 Examples:
   i386mm boot                       1G, 2-level paging
   i386mm boot --mem 128M            no high memory
-  i386mm boot --mem 2G --pae --json`,
+  i386mm boot --mem 2G --pae --json
+  i386mm boot --e820 ../shared/oracle/686-1024M.log   the map a real 6.1 kernel printed`,
   run: `Usage: i386mm run [--mem SIZE] [--pae] [--cpus N] [--nodes N] [--strict] [--json] [-i] [SCRIPT]
 
 Run a scenario: one kernel call per line in the book's C syntax. Without SCRIPT, read

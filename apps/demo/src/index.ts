@@ -1,6 +1,7 @@
 export * from "./args.js";
 export * from "./bindings.js";
 export * from "./boot-log.js";
+export * from "./e820-text.js";
 export * from "./free-bindings.js";
 export * from "./help.js";
 export * from "./interpreter.js";

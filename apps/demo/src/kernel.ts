@@ -11,7 +11,13 @@
  */
 
 import * as hw from "@i386mm/hw-i386";
-import { checkMachineInvariants, InvariantError, KernelBugError, Machine } from "@i386mm/hw-i386";
+import {
+  checkMachineInvariants,
+  type E820Entry,
+  InvariantError,
+  KernelBugError,
+  Machine,
+} from "@i386mm/hw-i386";
 import * as kmapPkg from "@i386mm/kmap";
 import { checkKmapInvariants, Kmap } from "@i386mm/kmap";
 import * as pageAlloc from "@i386mm/page-alloc";
@@ -30,6 +36,8 @@ import { VIEW_NAMES, viewJson } from "./views.js";
 /** What to boot. */
 export interface BootOptions {
   readonly memBytes: number;
+  /** A BIOS map instead of QEMU's for memBytes (`--e820 FILE`); hw-i386 validates it. */
+  readonly e820?: readonly E820Entry[];
   readonly pae?: boolean;
   readonly cpus?: number;
   readonly nodes?: 1 | 2;
@@ -82,7 +90,7 @@ export class Kernel implements KernelApi {
   readonly pa: PageAllocator;
   readonly slab: SlabAllocator;
   readonly km: Kmap;
-  readonly opts: Required<BootOptions>;
+  readonly opts: Required<Omit<BootOptions, "e820">> & Pick<BootOptions, "e820">;
   readonly bindings: Map<string, Binding>;
   readonly constants: Map<string, number>;
   readonly constantKinds: Map<string, NumKind>;
@@ -93,7 +101,12 @@ export class Kernel implements KernelApi {
 
   constructor(opts: BootOptions) {
     this.opts = { pae: false, cpus: 1, nodes: 1, ...opts };
-    this.machine = new Machine({ memBytes: this.opts.memBytes, pae: this.opts.pae, cpus: this.opts.cpus });
+    this.machine = new Machine({
+      memBytes: this.opts.memBytes,
+      pae: this.opts.pae,
+      cpus: this.opts.cpus,
+      ...(opts.e820 ? { e820: [...opts.e820] } : {}),
+    });
     this.pa = new PageAllocator(this.machine, { nodes: this.opts.nodes });
     this.slab = new SlabAllocator(this.pa);
     this.km = new Kmap(this.slab);
@@ -129,6 +142,7 @@ export class Kernel implements KernelApi {
       pae: this.opts.pae,
       cpus: this.opts.cpus,
       nodes: this.opts.nodes,
+      e820: this.opts.e820 ? "custom" : "qemu",
       profile: "2.6.11",
       layers: this.layers,
     };

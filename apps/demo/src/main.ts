@@ -11,10 +11,13 @@ import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { E820_RAM, type E820Entry, E820Error, validateE820 } from "@i386mm/hw-i386";
 import { type Invocation, parseArgs } from "./args.js";
+import { E820TextError, parseE820Text } from "./e820-text.js";
 import { HELP, OVERVIEW } from "./help.js";
 import { Interpreter, type RunEvent } from "./interpreter.js";
 import { bootKernel, type Kernel } from "./kernel.js";
+import { formatSize, MAX_MEM, MIN_MEM } from "./size.js";
 import { tourScript } from "./tour.js";
 import { EXIT_OK, EXIT_SCENARIO, EXIT_USAGE, UsageError } from "./usage-error.js";
 
@@ -96,8 +99,21 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   let kernel: Kernel;
   try {
-    kernel = bootKernel({ memBytes: inv.memBytes, pae: inv.pae, cpus: inv.cpus, nodes: inv.nodes });
+    if (inv.e820File === "-" && (inv.operand === "-" || (inv.command === "run" && inv.operand === undefined)))
+      throw new UsageError("--e820 - reads standard input, which the script or the REPL also needs");
+    const map = inv.e820File === undefined ? undefined : await readE820(inv.e820File, inv.pae, io);
+    kernel = bootKernel({
+      memBytes: map?.memBytes ?? inv.memBytes,
+      pae: inv.pae,
+      cpus: inv.cpus,
+      nodes: inv.nodes,
+      ...(map ? { e820: map.entries } : {}),
+    });
   } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`i386mm: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
     if (e instanceof RangeError) {
       io.err(`i386mm: ${e.message}\n`);
       return EXIT_USAGE;
@@ -136,6 +152,48 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       if (script) return runText(kernel, inv, script, io, false);
       return repl(kernel, inv, io);
   }
+}
+
+/**
+ * `--e820 FILE`: the BIOS map in FILE (BIOS-e820 lines of a boot log, 6.1 or 2.6.11 format;
+ * `-` reads standard input, e.g. `dmesg | i386mm boot --e820 -`),
+ * validated as hw-i386 validates any map, and the RAM size it implies (usable bytes rounded up to
+ * QEMU's 64 KiB). Every problem is a usage error (exit 2).
+ */
+export async function readE820(
+  file: string,
+  pae: boolean,
+  io: Pick<Io, "cwd" | "stdin">,
+): Promise<{ entries: E820Entry[]; memBytes: number }> {
+  let text = "";
+  if (file === "-") {
+    if (!io.stdin) throw new UsageError("--e820 -: no standard input");
+    for await (const chunk of io.stdin) text += String(chunk);
+  } else {
+    try {
+      text = readFileSync(resolve(io.cwd, file), "utf8");
+    } catch (e) {
+      throw new UsageError(`--e820: cannot read '${file}': ${(e as Error).message}`);
+    }
+  }
+  let entries: E820Entry[];
+  try {
+    entries = parseE820Text(text);
+    validateE820(entries);
+  } catch (e) {
+    if (e instanceof E820TextError || e instanceof E820Error)
+      throw new UsageError(`--e820: ${file}: ${e.message}`);
+    throw e;
+  }
+  const ram = entries.filter((x) => x.type === E820_RAM).reduce((s, x) => s + x.size, 0);
+  const memBytes = Math.ceil(ram / 0x10000) * 0x10000;
+  if (memBytes < MIN_MEM)
+    throw new UsageError(
+      `--e820: ${file}: ${formatSize(memBytes)} of usable RAM, less than ${formatSize(MIN_MEM)}`,
+    );
+  if (memBytes > (pae ? MAX_MEM : 4 * 2 ** 30))
+    throw new UsageError(`--e820: ${file}: ${formatSize(memBytes)} of RAM${pae ? "" : " needs --pae"}`);
+  return { entries, memBytes };
 }
 
 /** Flags from a scenario's `# i386mm: ...` lines (only in the leading comment block). */
