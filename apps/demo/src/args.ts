@@ -36,11 +36,12 @@ export interface Invocation {
 /** The default machine: 1 GiB, like the oracle's 686-1024M boot. */
 export const DEFAULT_MEM = 1 << 30;
 
-const FLAGS: Record<Command, readonly string[]> = {
+/** The flags each command accepts (besides -h/--help; run also takes -i for --interactive). */
+export const COMMAND_FLAGS: Readonly<Record<Command, readonly string[]>> = {
   boot: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json"],
   run: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json", "--strict", "--interactive"],
   cat: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json"],
-  tour: ["--mem", "--e820", "--pae", "--cpus", "--json"],
+  tour: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json"],
   help: [],
 };
 const VALUE_FLAGS = new Set(["--mem", "--e820", "--cpus", "--nodes"]);
@@ -51,7 +52,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
   let rest = [...argv];
   const first = rest[0];
   if (first !== undefined && !first.startsWith("-")) {
-    if (!(first in FLAGS)) throw new UsageError(`unknown command '${first}' (try 'i386mm help')`);
+    if (!(first in COMMAND_FLAGS)) throw new UsageError(`unknown command '${first}' (try 'i386mm help')`);
     command = first as Command;
     rest = rest.slice(1);
   }
@@ -78,7 +79,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
     }
     const eq = a.indexOf("=");
     const flag = eq >= 0 ? a.slice(0, eq) : a;
-    if (!FLAGS[command].includes(flag))
+    if (!COMMAND_FLAGS[command].includes(flag))
       throw new UsageError(
         `${command}: unknown flag '${rest[i] === "-i" ? "-i" : flag}' (try 'i386mm ${command} --help')`,
       );

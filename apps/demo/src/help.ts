@@ -40,7 +40,7 @@ Exit codes: 0 ok, 1 errors in a scenario, 2 bad usage.`;
 
 /** Help text per command. */
 export const HELP: Record<Command, string> = {
-  tour: `Usage: i386mm [tour] [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--json]
+  tour: `Usage: i386mm [tour] [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--json]
 
 Boot a machine (1G by default), print its boot log, then walk one section per layer: the
 direct map and the TLB (hw-i386), the buddy allocator (page-alloc), a slab cache and kmalloc
@@ -52,6 +52,7 @@ Flags:
   --e820 FILE   boot from the BIOS-e820 lines of a real boot log instead of QEMU's map
   --pae         build for PAE (3-level paging, up to 64G of RAM)
   --cpus N      simulated CPUs, 1..8 (default 1)
+  --nodes N     memory nodes, 1 or 2 (default 1)
   --json        machine-readable output
   -h, --help    this text
 
@@ -73,7 +74,7 @@ Examples:
   i386mm boot --mem 128M            no high memory
   i386mm boot --mem 2G --pae --json
   i386mm boot --e820 ../shared/oracle/686-1024M.log   the map a real 6.1 kernel printed`,
-  run: `Usage: i386mm run [--mem SIZE] [--pae] [--cpus N] [--nodes N] [--strict] [--json] [-i] [SCRIPT]
+  run: `Usage: i386mm run [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--strict] [--json] [-i] [SCRIPT]
 
 Run a scenario: one kernel call per line in the book's C syntax. Without SCRIPT, read
 statements interactively (a REPL; 'help' lists what it knows, 'quit' leaves). SCRIPT is a
@@ -103,7 +104,7 @@ Examples:
   echo 'x = kmalloc(33, GFP_KERNEL)' | i386mm run - --json
   i386mm run --mem 128M                  a REPL (prompt when stdin is a terminal)
   i386mm run --mem 128M -i               a REPL with its prompt, e.g. in a pty-less console`,
-  cat: `Usage: i386mm cat VIEW [--mem SIZE] [--pae] [--cpus N] [--json]
+  cat: `Usage: i386mm cat VIEW [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--json]
 
 Boot, then print one /proc view exactly as the kernel formats it.
 Views: buddyinfo zoneinfo meminfo pagetypeinfo slabinfo vmallocinfo (with or without /proc/).

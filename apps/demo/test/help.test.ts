@@ -4,6 +4,7 @@
  */
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { COMMAND_FLAGS } from "../src/args.js";
 import { HELP, OVERVIEW } from "../src/help.js";
 import { SCENARIO_DIR } from "../src/main.js";
 import { runCli } from "./helpers.js";
@@ -38,6 +39,13 @@ describe("--help", () => {
       expect(b.out).toBe(a.out);
     }
     expect((await runCli(["help", "nope"])).code).toBe(2);
+  });
+
+  it("each command's usage line names every flag it accepts", () => {
+    for (const [cmd, flags] of Object.entries(COMMAND_FLAGS)) {
+      const usage = HELP[cmd as keyof typeof HELP].split("\n")[0]!;
+      for (const f of flags) expect(usage, `${cmd} ${f}`).toContain(f === "--interactive" ? "-i" : f);
+    }
   });
 
   for (const [name, text] of [["overview", OVERVIEW], ...Object.entries(HELP)] as const) {
