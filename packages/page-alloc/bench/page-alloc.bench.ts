@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Machine } from "@i386mm/hw-i386";
 import { MemPool } from "@thi.ng/malloc";
 import { bench, describe } from "vitest";
@@ -16,32 +16,33 @@ import { __free_pages_bulk, __rmqueue, GFP_KERNEL, type Page, PageAllocator } fr
 const PAIRS = 1000;
 const OPTS = { time: 1500, warmupTime: 300 };
 const GiB = 2 ** 30;
+const here = dirname(fileURLToPath(import.meta.url));
 
 // ------------------------------------------------------------------ host memory of a 4 GiB boot
 
-function hostBytes(make: () => unknown): { heap: number; external: number } {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const a = process.memoryUsage();
-  const keep = make();
-  gc?.();
-  const b = process.memoryUsage();
-  if (keep === null) console.log(keep);
-  return { heap: b.heapUsed - a.heapUsed, external: b.arrayBuffers - a.arrayBuffers };
-}
-
+// Measured in a child Node with --expose-gc (exact after a collection) on the built packages: the
+// code is warmed on a small boot first so the figure is the 4 GiB boot's data, not compiled code.
 {
-  let frames = 0;
-  const r = hostBytes(() => {
-    const pa = new PageAllocator(new Machine({ memBytes: 4 * GiB }));
-    frames = pa.mem_map.nr_pages;
-    return pa;
+  const distUrl = (pkg: string) => pathToFileURL(resolve(here, `../../${pkg}/dist/index.js`)).href;
+  const script = `
+    const { Machine } = await import(${JSON.stringify(distUrl("hw-i386"))});
+    const { PageAllocator } = await import(${JSON.stringify(distUrl("page-alloc"))});
+    const warm = new PageAllocator(new Machine({ memBytes: 64 << 20 }));
+    gc(); const a = process.memoryUsage();
+    const pa = new PageAllocator(new Machine({ memBytes: 4 * 2 ** 30 }));
+    gc(); const b = process.memoryUsage();
+    console.log(JSON.stringify({ frames: pa.mem_map.nr_pages, memMap: pa.mem_map.buffer.byteLength,
+      backed: pa.machine.ram.framesBacked, arrays: b.arrayBuffers - a.arrayBuffers,
+      heap: b.heapUsed - a.heapUsed, rss: b.rss - a.rss, warm: warm.mem_map.nr_pages }));`;
+  const out = execFileSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], {
+    encoding: "utf8",
   });
-  const per = (n: number) => (n / frames).toFixed(2);
+  const r = JSON.parse(out) as Record<string, number>;
+  const per = (n: number) => (n / r.frames).toFixed(2);
   console.log(
-    `host memory, 4 GiB machine booted (${frames} frames): typed arrays ${per(r.external)} B/frame, ` +
-      `JS heap ${per(r.heap)} B/frame${(globalThis as { gc?: unknown }).gc ? "" : " (no --expose-gc: heap figure is noisy)"}, ` +
-      `total ${per(r.external + r.heap)} B/frame`,
+    `host memory, 4 GiB machine booted (${r.frames} frames): mem_map ${per(r.memMap)} B/frame; ` +
+      `all typed arrays ${per(r.arrays)} B/frame (incl. ${r.backed} RAM frames the boot wrote); ` +
+      `JS heap ${per(r.heap)} B/frame; total ${per(r.arrays + r.heap)} B/frame; resident (RSS) ${per(r.rss)} B/frame`,
   );
 }
 
@@ -92,7 +93,6 @@ describe("boot", () => {
 
 // ------------------------------------------------------------------ trace replay
 
-const here = dirname(fileURLToPath(import.meta.url));
 const generator = resolve(here, "../../../../shared/bench/page-trace.mjs");
 
 /**
