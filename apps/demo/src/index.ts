@@ -5,6 +5,7 @@ export * from "./e820-text.js";
 export * from "./free-bindings.js";
 export * from "./help.js";
 export * from "./interpreter.js";
+export * from "./invariants.js";
 export * from "./kernel.js";
 export * from "./kernel-api.js";
 export * from "./lexer.js";

@@ -14,6 +14,7 @@ import { describe, expect, it } from "vitest";
 import { isKernelName } from "../src/bindings.js";
 import { NOT_BOUND } from "../src/free-bindings.js";
 import { Interpreter, type RunEvent } from "../src/interpreter.js";
+import { checkDemoInvariants } from "../src/invariants.js";
 import { bootKernel, INTERNAL_METHODS } from "../src/kernel.js";
 import { SCENARIO_DIR } from "../src/main.js";
 import { VIEW_NAMES } from "../src/views.js";
@@ -107,6 +108,29 @@ describe("every public kernel function is bound by its kernel name", () => {
         }
     expect(missing).toEqual([]);
     expect(n).toBeGreaterThan(80);
+  });
+
+  it("checkDemoInvariants holds after boot and after a scenario, and reports a broken name table", () => {
+    expect(() => checkDemoInvariants(kernel)).not.toThrow();
+    const k = bootKernel({ memBytes: 64 * 2 ** 20 });
+    const it = new Interpreter(k);
+    it.runScript("p = alloc_pages(GFP_KERNEL, 0)\nq[0] = p\nx = kmalloc(64, GFP_KERNEL)");
+    expect(() => checkDemoInvariants(k, it)).not.toThrow();
+    it.vars.set("bad", { t: "num", kind: "page", v: 1e9 });
+    k.bindings.set("cache_grow", { ...k.bindings.get("kmalloc")!, name: "cache_grow" });
+    k.constants.set("HALF", 0.5);
+    let problems: readonly string[] = [];
+    try {
+      checkDemoInvariants(k, it);
+    } catch (e) {
+      problems = (e as { problems: readonly string[] }).problems;
+    }
+    expect(problems).toEqual([
+      "'cache_grow' is a layer's private step but is callable",
+      "'cache_grow' has the prototype of 'kmalloc'",
+      "constant HALF = 0.5 is not an exact integer",
+      "variable bad holds pfn 1000000000, outside mem_map (0..16351)",
+    ]);
   });
 
   it("NOT_BOUND names real exports that are indeed not bound, each with a reason", () => {

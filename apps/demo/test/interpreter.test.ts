@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Interpreter, type RunEvent } from "../src/interpreter.js";
+import { checkDemoInvariants } from "../src/invariants.js";
 import { bootKernel, type Kernel } from "../src/kernel.js";
 
 let k: Kernel;
@@ -196,6 +197,7 @@ describe("interpreter", () => {
         const it = new Interpreter(kk);
         const evs = it.runScript(lines.join("\n"));
         if (it.errors) throw new Error(errors(evs).join("; "));
+        checkDemoInvariants(kk, it);
       }),
       { seed: 2026, numRuns: 15 },
     );
