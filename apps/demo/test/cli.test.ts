@@ -47,6 +47,41 @@ describe("the built CLI", () => {
     expect(transcript(["run", "kmalloc-sizes"], r.out + r.err, r.code)).toBe(golden);
   });
 
+  it("matches the 6.1 oracle where the same thing is printed (spawned, 1G)", () => {
+    const log = readFileSync(resolve(ROOT, "../shared/oracle/686-1024M.log"), "utf8")
+      .split(/\r?\n/)
+      .map((l) => l.replace(/^\[\s*\d+\.\d+\] /, ""));
+    const real = log.slice(
+      0,
+      log.findIndex((l) => l.startsWith("===== BEGIN")),
+    );
+    const r = cli(["boot", "--mem", "1G"]);
+    expect(r.code).toBe(0);
+    const model = r.out.split("\n");
+    // The BIOS-e820 map, byte for byte.
+    const e820 = (ls: string[]): string[] => ls.filter((l) => l.startsWith("BIOS-e820:"));
+    expect(e820(model)).toEqual(e820(real));
+    // Zone ranges: the header, the format of every line, DMA's end and HighMem's end.
+    const zones = (ls: string[]): string[] =>
+      ls.slice(ls.indexOf("Zone ranges:"), ls.indexOf("Zone ranges:") + 4);
+    const [mh, mDma, , mHigh] = zones(model);
+    const [rh, rDma, , rHigh] = zones(real);
+    expect(mh).toBe(rh);
+    // 6.1 starts DMA at 0x1000 (page 0 reserved by memblock); 2.6.11 counts from pfn 0 (README).
+    expect(mDma).toBe(rDma!.replace("[mem 0x0000000000001000-", "[mem 0x0000000000000000-"));
+    expect(mHigh!.slice(-20)).toBe(rHigh!.slice(-20));
+    // /proc/buddyinfo: the same zones in the same format.
+    const b = cli(["cat", "/proc/buddyinfo"]).out.split("\n").filter(Boolean);
+    const rb = log.slice(
+      log.indexOf("===== BEGIN buddyinfo =====") + 1,
+      log.indexOf("===== END buddyinfo ====="),
+    );
+    const shape = (l: string): string => l.replace(/\d+(?=\s|$)/g, "N");
+    expect(b.map((l) => shape(l).replace(/^Node N/, "Node 0"))).toEqual(
+      rb.map(shape).map((l) => l.replace(/^Node N/, "Node 0")),
+    );
+  });
+
   it("exits 2 on bad usage", () => {
     for (const argv of [
       ["boot", "--mem", "12X"],
