@@ -194,3 +194,51 @@ export const SIGNATURE_BY_NAME: ReadonlyMap<string, Signature> = new Map(SIGNATU
 export function isKernelName(name: string): boolean {
   return /^_*[a-z][a-z0-9_]*$/.test(name) || /^_*(Test)?(Set|Clear)?Page[A-Z][A-Za-z]*$/.test(name);
 }
+
+const C_RET: Readonly<Record<ReturnType, string>> = {
+  int: "int",
+  bool: "int",
+  errno: "int",
+  addr: "void *",
+  phys: "unsigned long",
+  pfn: "unsigned long",
+  page: "struct page *",
+  entry: "pte_t",
+  ptep: "pte_t *",
+  void: "void",
+  cache: "kmem_cache_t *",
+  zone: "struct zone *",
+  vm_struct: "struct vm_struct *",
+  slab: "struct slab *",
+  struct: "struct",
+};
+
+const C_PARAM: Readonly<Record<ParamType, string>> = {
+  int: "int",
+  gfp: "unsigned int",
+  addr: "void *",
+  phys: "unsigned long",
+  pfn: "unsigned long",
+  page: "struct page *",
+  cache: "kmem_cache_t *",
+  zone: "struct zone *",
+  str: "const char *",
+  fn: "void (*)(void *, kmem_cache_t *, unsigned long)", // printed with the name inside
+  pages: "struct page **",
+  entry: "pte_t",
+};
+
+/** A signature as a C prototype: `void *kmap_atomic(struct page *page, int type)`. */
+export function prototype(s: Signature): string {
+  const ret = C_RET[s.ret];
+  const params = s.params.length
+    ? s.params
+        .map(([t, n]) =>
+          t === "fn"
+            ? `void (*${n})(void *, kmem_cache_t *, unsigned long)`
+            : `${C_PARAM[t]}${C_PARAM[t].endsWith("*") ? "" : " "}${n}`,
+        )
+        .join(", ")
+    : "void";
+  return `${ret}${ret.endsWith("*") ? "" : " "}${s.name}(${params})`;
+}

@@ -13,13 +13,16 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { E820_RAM, type E820Entry, E820Error, validateE820 } from "@i386mm/hw-i386";
 import { type Invocation, parseArgs } from "./args.js";
+import { prototype } from "./bindings.js";
 import { E820TextError, parseE820Text } from "./e820-text.js";
+import { NOT_BOUND } from "./free-bindings.js";
 import { HELP, OVERVIEW } from "./help.js";
 import { Interpreter, type RunEvent } from "./interpreter.js";
-import { bootKernel, type Kernel } from "./kernel.js";
+import { bootKernel, INTERNAL_METHODS, type Kernel } from "./kernel.js";
 import { formatSize, MAX_MEM, MIN_MEM } from "./size.js";
 import { tourScript } from "./tour.js";
 import { EXIT_OK, EXIT_SCENARIO, EXIT_USAGE, UsageError } from "./usage-error.js";
+import { num } from "./values.js";
 
 /** Where the CLI writes and reads. */
 export interface Io {
@@ -358,6 +361,19 @@ function runText(
   return interp.errors > 0 ? EXIT_SCENARIO : EXIT_OK;
 }
 
+/** `help NAME` in the REPL: a function's C prototype and kernel file, or a constant's value. */
+export function describeName(kernel: Kernel, name: string): string {
+  const b = kernel.bindings.get(name);
+  if (b?.sig) return `${prototype(b.sig)};    /* ${b.sig.file} (${b.layer}) */`;
+  if (b) return `${name}(...)    /* ${b.layer}; arguments passed as given */`;
+  const c = kernel.constants.get(name);
+  if (c !== undefined) return `${name} = ${kernel.format(num(c, kernel.constantKinds.get(name) ?? "int"))}`;
+  if (name in NOT_BOUND) return `${name}: not callable from a scenario: ${NOT_BOUND[name]}`;
+  if (INTERNAL_METHODS.has(name))
+    return `${name}: a static step inside the layer; not callable from a scenario`;
+  return `${name}: no such kernel function or constant in this build`;
+}
+
 function replHelp(kernel: Kernel): string {
   const byLayer = new Map<string, string[]>();
   for (const b of kernel.bindings.values()) {
@@ -368,7 +384,7 @@ function replHelp(kernel: Kernel): string {
   const fns = [...byLayer.entries()]
     .map(([layer, names]) => `  ${layer}: ${names.sort().join(" ")}`)
     .join("\n");
-  return `${HELP.run.split("\nFlags:")[0]}\nREPL commands: help, vars, quit\nKernel functions:\n${fns}\nViews: ${kernel.views.join(" ")}\n`;
+  return `${HELP.run.split("\nFlags:")[0]}\nREPL commands: help, help NAME (a function's prototype or a constant's value), vars, quit\nKernel functions:\n${fns}\nViews: ${kernel.views.join(" ")}\n`;
 }
 
 async function repl(kernel: Kernel, inv: Invocation, io: Io): Promise<number> {
@@ -391,7 +407,9 @@ async function repl(kernel: Kernel, inv: Invocation, io: Io): Promise<number> {
     n++;
     const line = raw.trim();
     if (line === "quit" || line === "exit") break;
+    const about = /^help\s+(\S+)$/.exec(line);
     if (line === "help") io.out(replHelp(kernel));
+    else if (about) io.out(`${describeName(kernel, about[1]!)}\n`);
     else if (line === "vars") {
       for (const [k, v] of interp.vars) io.out(`  ${k} = ${formatVar(kernel, v)}\n`);
     } else {

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Interpreter, type RunEvent } from "../src/interpreter.js";
 import { checkDemoInvariants } from "../src/invariants.js";
 import { bootKernel, type Kernel } from "../src/kernel.js";
+import { runCli } from "./helpers.js";
 
 let k: Kernel;
 beforeAll(() => {
@@ -230,5 +231,22 @@ echo j=$j`);
     const it = new Interpreter(k);
     const evs = it.runScript("assert nr_free_pages() > 100000000   # never");
     expect(errors(evs)).toEqual(["assertion failed: nr_free_pages() > 100000000"]);
+  });
+
+  it("REPL `help NAME` prints a prototype, a constant or why a name is not callable", async () => {
+    const r = await runCli(
+      ["run", "--mem", "64M"],
+      "help kmem_cache_create\nhelp kmap_atomic\nhelp GFP_KERNEL\nhelp __rmqueue\nhelp cache_grow\nhelp nope\n",
+    );
+    expect(r.out.split("\n").slice(0, 6)).toEqual([
+      "kmem_cache_t *kmem_cache_create(const char *name, int size, int align, unsigned int flags, " +
+        "void (*ctor)(void *, kmem_cache_t *, unsigned long), void (*dtor)(void *, kmem_cache_t *, unsigned long));" +
+        "    /* mm/slab.c (slab) */",
+      "void *kmap_atomic(struct page *page, int type);    /* arch/i386/mm/highmem.c (kmap) */",
+      "GFP_KERNEL = 208 (0xd0)",
+      "__rmqueue: not callable from a scenario: static; alone it leaves a block owned by nobody: alloc_pages/buffered_rmqueue run it",
+      "cache_grow: a static step inside the layer; not callable from a scenario",
+      "nope: no such kernel function or constant in this build",
+    ]);
   });
 });
