@@ -279,8 +279,13 @@ export function freeBindings(ctx: BindingContext): Binding[] {
   };
   const paFn = pg("page-alloc", PA);
   const Z: [ParamType, string] = ["zone", "zone"];
-  const zoneArg = (a: readonly unknown[]): Zone => {
-    if (!a[0]) throw new KernelBugError("zone", 0, "NULL struct zone *");
+  const zoneArg = (a: readonly unknown[], call: string): Zone => {
+    if (!a[0])
+      throw new KernelBugError(
+        call,
+        0,
+        "unable to handle kernel NULL pointer dereference (struct zone * is NULL)",
+      );
     return a[0] as Zone;
   };
   paFn(
@@ -301,10 +306,14 @@ export function freeBindings(ctx: BindingContext): Binding[] {
       ["zone", "zone"],
       ["page", "page"],
     ],
-    (a) => pageAlloc.bad_range(pa.mem_map, zoneArg(a), n(a, 1)),
+    (a) => pageAlloc.bad_range(pa.mem_map, zoneArg(a, "bad_range"), n(a, 1)),
   );
-  paFn("include/linux/mmzone.h", "bool", "is_highmem", [Z], (a) => pageAlloc.is_highmem(zoneArg(a)));
-  paFn(PA, "int", "zone_batchsize", [Z], (a) => pageAlloc.zone_batchsize(zoneArg(a).present_pages));
+  paFn("include/linux/mmzone.h", "bool", "is_highmem", [Z], (a) =>
+    pageAlloc.is_highmem(zoneArg(a, "is_highmem")),
+  );
+  paFn(PA, "int", "zone_batchsize", [Z], (a) =>
+    pageAlloc.zone_batchsize(zoneArg(a, "zone_batchsize").present_pages),
+  );
   paFn(PA, "int", "wait_table_size", [["int", "pages"]], (a) => pageAlloc.wait_table_size(n(a, 0)));
   paFn(
     "include/linux/mmzone.h",
@@ -345,19 +354,24 @@ export function freeBindings(ctx: BindingContext): Binding[] {
   );
   const zoneOrder: [ParamType, string][] = [Z, ["int", "order"]];
   paFn("mm/vmstat.c", "struct", "fill_contig_page_info", zoneOrder, (a) => ({
-    ...pageAlloc.fill_contig_page_info(zoneArg(a), n(a, 1)),
+    ...pageAlloc.fill_contig_page_info(zoneArg(a, "fill_contig_page_info"), n(a, 1)),
   }));
   paFn("mm/vmstat.c", "int", "unusable_free_index", zoneOrder, (a) =>
-    pageAlloc.unusable_free_index(zoneArg(a), n(a, 1)),
+    pageAlloc.unusable_free_index(zoneArg(a, "unusable_free_index"), n(a, 1)),
   );
   paFn("mm/vmstat.c", "int", "fragmentation_index", zoneOrder, (a) =>
-    pageAlloc.fragmentation_index(zoneArg(a), n(a, 1)),
+    pageAlloc.fragmentation_index(zoneArg(a, "fragmentation_index"), n(a, 1)),
   );
 
   // --- slab: mm/slab.c macros and helpers
   const slFn = pg("slab", "mm/slab.c");
   const cacheArg = (a: readonly unknown[], call: string): kmem_cache_t => {
-    if (!a[0]) throw new KernelBugError(call, 0, "NULL kmem_cache_t *");
+    if (!a[0])
+      throw new KernelBugError(
+        call,
+        0,
+        "unable to handle kernel NULL pointer dereference (kmem_cache_t * is NULL)",
+      );
     return a[0] as kmem_cache_t;
   };
   // mm/slab.c's page->lru back-pointers (SET_PAGE_CACHE / SET_PAGE_SLAB), read, not written.

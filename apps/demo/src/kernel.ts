@@ -326,10 +326,24 @@ export class Kernel implements KernelApi {
   }
 
   classifyError(e: unknown, call?: string): ErrorReport {
+    const fileOf = (name: string | undefined): string | undefined =>
+      name === undefined
+        ? undefined
+        : (this.bindings.get(name)?.sig?.file ?? SIGNATURE_BY_NAME.get(name)?.file);
     if (e instanceof KernelBugError) {
-      const file =
-        SIGNATURE_BY_NAME.get(e.call)?.file ?? (call ? SIGNATURE_BY_NAME.get(call)?.file : undefined);
+      const file = fileOf(e.call) ?? fileOf(call);
       return { kind: "BUG", type: e.constructor.name, message: e.message, ...(file ? { file } : {}) };
+    }
+    // A layer that follows a NULL kmem_cache_t * or struct zone * the scenario passed fails on
+    // its first field access, as the kernel would: an oops, not a scenario mistake.
+    if (e instanceof TypeError && /of (null|undefined)\b/.test(e.message) && call) {
+      const file = fileOf(call);
+      return {
+        kind: "BUG",
+        type: "Oops",
+        message: `${call}: unable to handle kernel NULL pointer dereference (${e.message})`,
+        ...(file ? { file } : {}),
+      };
     }
     if (e instanceof InvariantError)
       return { kind: "invariant", type: "InvariantError", message: e.message, problems: e.problems };
