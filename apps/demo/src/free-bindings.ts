@@ -71,13 +71,19 @@ export function freeBindings(ctx: BindingContext): Binding[] {
   ): void => {
     out.push({ name, layer, sig: { name, ret, params, file }, call });
   };
-  const hwFn = (
+  /** A definer for one layer: (kernel file, return type, name, parameters, call). */
+  type Definer = (
     file: string,
     ret: Signature["ret"],
     name: string,
     params: readonly (readonly [ParamType, string])[],
     call: (a: readonly unknown[]) => unknown,
-  ): void => def("hw-i386", file, ret, name, params, call);
+  ) => void;
+  const forLayer =
+    (layer: string): Definer =>
+    (file, ret, name, params, call) =>
+      def(layer, file, ret, name, params, call);
+  const hwFn = forLayer("hw-i386");
   const E: [ParamType, string] = ["entry", "pte"];
 
   // --- the current CPU: include/linux/smp.h, hardirq.h, preempt.h, asm-i386/processor.h
@@ -274,10 +280,7 @@ export function freeBindings(ctx: BindingContext): Binding[] {
   );
 
   // --- page-alloc: read-only helpers of mm/page_alloc.c, mm/vmstat.c, include/linux/hash.h
-  const pg = (layerName: string, file: string): typeof hwFn => {
-    return (f, ret, name, params, call) => def(layerName, f || file, ret, name, params, call);
-  };
-  const paFn = pg("page-alloc", PA);
+  const paFn = forLayer("page-alloc");
   const Z: [ParamType, string] = ["zone", "zone"];
   const zoneArg = (a: readonly unknown[], call: string): Zone => {
     if (!a[0])
@@ -364,7 +367,7 @@ export function freeBindings(ctx: BindingContext): Binding[] {
   );
 
   // --- slab: mm/slab.c macros and helpers
-  const slFn = pg("slab", "mm/slab.c");
+  const slFn = forLayer("slab");
   const cacheArg = (a: readonly unknown[], call: string): kmem_cache_t => {
     if (!a[0])
       throw new KernelBugError(
