@@ -13,6 +13,7 @@ const code = await main(process.argv.slice(2), {
   err: (s) => process.stderr.write(s),
   stdin: process.stdin,
   interactive: process.stdin.isTTY === true,
+  ...(process.stdin.isTTY === true && process.stdout.isTTY === true ? { terminal: process.stdout } : {}),
   cwd: process.cwd(),
 });
 process.exitCode = code;

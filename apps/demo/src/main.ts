@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { E820_RAM, type E820Entry, E820Error, validateE820 } from "@i386mm/hw-i386";
 import { type Invocation, parseArgs } from "./args.js";
@@ -34,6 +34,8 @@ export interface Io {
   readonly stdin?: Readable;
   /** Show the REPL prompt (stdin is a terminal). */
   readonly interactive?: boolean;
+  /** The terminal, when stdin is one: the REPL then edits lines, keeps history, completes names. */
+  readonly terminal?: Writable;
   /** Directory relative script paths resolve against. */
   readonly cwd: string;
 }
@@ -394,10 +396,24 @@ async function repl(kernel: Kernel, inv: Invocation, io: Io): Promise<number> {
   }
   const interp = new Interpreter(kernel, { strict: inv.strict });
   kernel.drainMessages();
-  const rl = createInterface({ input: io.stdin, terminal: false, crlfDelay: Number.POSITIVE_INFINITY });
   const interactive = io.interactive === true || inv.interactive;
+  // On a terminal readline edits the line, keeps a history and completes names with Tab.
+  const tty = io.interactive === true && io.terminal !== undefined;
+  const rl = createInterface({
+    input: io.stdin,
+    crlfDelay: Number.POSITIVE_INFINITY,
+    ...(tty
+      ? {
+          output: io.terminal,
+          terminal: true,
+          completer: (line: string): [string[], string] => completions(kernel, interp, line),
+        }
+      : { terminal: false }),
+  });
+  rl.setPrompt("i386mm> ");
   const prompt = (): void => {
-    if (interactive) io.out("i386mm> ");
+    if (tty) rl.prompt();
+    else if (interactive) io.out("i386mm> ");
   };
   if (interactive) io.out(`i386mm: ${kernel.describe()}. Type kernel calls, 'help' or 'quit'.\n`);
   prompt();
@@ -426,6 +442,43 @@ async function repl(kernel: Kernel, inv: Invocation, io: Io): Promise<number> {
       `${JSON.stringify({ machine: kernel.machineInfo(), script: "<stdin>", statements: jsonOut, errors: interp.errors, stopped: interp.stopped }, null, 2)}\n`,
     );
   return interp.errors > 0 ? EXIT_SCENARIO : EXIT_OK;
+}
+
+/** REPL words that are not kernel names. */
+const REPL_WORDS = [
+  "help",
+  "vars",
+  "quit",
+  "cat",
+  "translate",
+  "check",
+  "echo",
+  "assert",
+  "expect_error",
+  "cpu",
+  "for",
+];
+
+/**
+ * Tab completion for the REPL: the word before the cursor completed from the kernel functions,
+ * constants, the session's variables and the statement words; after `cat `, the /proc views.
+ * Returns readline's `[matches, word]`.
+ */
+export function completions(kernel: Kernel, interp: Interpreter, line: string): [string[], string] {
+  const view = /(?:^|\s)cat\s+(\S*)$/.exec(line);
+  if (view) {
+    const word = view[1]!;
+    return [kernel.views.map((v) => `/proc/${v}`).filter((v) => v.startsWith(word)), word];
+  }
+  const word = /[A-Za-z_][A-Za-z0-9_]*$/.exec(line)?.[0] ?? "";
+  if (word === "") return [[], word];
+  const names = new Set([
+    ...kernel.bindings.keys(),
+    ...kernel.constants.keys(),
+    ...interp.vars.keys(),
+    ...REPL_WORDS,
+  ]);
+  return [[...names].filter((n) => n.startsWith(word)).sort(), word];
 }
 
 function formatVar(kernel: Kernel, v: import("./values.js").Value): string {

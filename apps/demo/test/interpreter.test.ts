@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Interpreter, type RunEvent } from "../src/interpreter.js";
 import { checkDemoInvariants } from "../src/invariants.js";
 import { bootKernel, type Kernel } from "../src/kernel.js";
+import { completions } from "../src/main.js";
 import { runCli } from "./helpers.js";
 
 let k: Kernel;
@@ -248,5 +249,16 @@ echo j=$j`);
       "cache_grow: a static step inside the layer; not callable from a scenario",
       "nope: no such kernel function or constant in this build",
     ]);
+  });
+
+  it("REPL Tab completion: kernel names, constants, variables, statement words, /proc views", () => {
+    const it = new Interpreter(k);
+    it.runScript("my_page = alloc_pages(GFP_KERNEL, 0)");
+    expect(completions(k, it, "x = kmem_cache_a")).toEqual([["kmem_cache_alloc"], "kmem_cache_a"]);
+    expect(completions(k, it, "p = alloc_pages(GFP_HIGH")[0]).toEqual(["GFP_HIGHUSER"]);
+    expect(completions(k, it, "__free_pages(my_")).toEqual([["my_page"], "my_"]);
+    expect(completions(k, it, "transl")).toEqual([["translate"], "transl"]);
+    expect(completions(k, it, "cat /proc/b")).toEqual([["/proc/buddyinfo"], "/proc/b"]);
+    expect(completions(k, it, "kmap(")).toEqual([[], ""]);
   });
 });
