@@ -87,15 +87,25 @@ export const INTERNAL_METHODS: ReadonlySet<string> = new Set([
 
 /** The composed kernel: the layers plus the scenario language's view of them. */
 export class Kernel implements KernelApi {
+  /** The simulated PC (hw-i386): RAM, CPUs, e820 map, dmesg. */
   readonly machine: Machine;
+  /** The booted page allocator (page-alloc): mem_map, zones, swapper_pg_dir. */
   readonly pa: PageAllocator;
+  /** The slab allocator and vmalloc (slab). */
   readonly slab: SlabAllocator;
+  /** pkmap, kmap_atomic and fixmaps (kmap). */
   readonly km: Kmap;
+  /** What was booted, defaults filled in. */
   readonly opts: Required<Omit<BootOptions, "e820">> & Pick<BootOptions, "e820">;
+  /** Every callable kernel function by name (layer methods first, then free functions). */
   readonly bindings: Map<string, Binding>;
+  /** Every constant by name: the layers' exports plus this machine's boot-time values. */
   readonly constants: Map<string, number>;
+  /** The C type of the constants that are addresses or pfns. */
   readonly constantKinds: Map<string, NumKind>;
+  /** Errno names by number, for printing `-12 (-ENOMEM)`. */
   readonly errnos: Map<number, string>;
+  /** The views `cat /proc/<name>` knows. */
   readonly views: readonly string[] = VIEW_NAMES;
   private readonly pgFlagBits: readonly (readonly [string, number])[];
   private dmesgSeen = 0;
