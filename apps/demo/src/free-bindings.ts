@@ -406,7 +406,30 @@ export function freeBindings(ctx: BindingContext): Binding[] {
       ["int", "align"],
       ["gfp", "flags"],
     ],
-    (a) => ({ ...slabPkg.cache_estimate(n(a, 0), n(a, 1), n(a, 2), n(a, 3), hw.PAGE_SIZE) }),
+    (a) => {
+      // kmem_cache_create only asks for orders 0..MAX_GFP_ORDER (5), positive sizes that fit and
+      // power-of-two alignments; outside that the static function's loop would not end.
+      const [order, size, align] = [n(a, 0), n(a, 1), n(a, 2)];
+      if (!Number.isInteger(order) || order < 0 || order > 5)
+        throw new KernelBugError(
+          "cache_estimate",
+          order,
+          `gfporder ${order} is outside 0..MAX_GFP_ORDER (5)`,
+        );
+      if (!Number.isInteger(size) || size < 1 || size > hw.PAGE_SIZE * 2 ** order)
+        throw new KernelBugError(
+          "cache_estimate",
+          size,
+          `object size ${size} does not fit ${2 ** order} page(s)`,
+        );
+      if (!Number.isInteger(align) || align < 0 || align > hw.PAGE_SIZE || (align & (align - 1)) !== 0)
+        throw new KernelBugError(
+          "cache_estimate",
+          align,
+          `align ${align} is not a power of two up to PAGE_SIZE`,
+        );
+      return { ...slabPkg.cache_estimate(order, size, align, n(a, 3), hw.PAGE_SIZE) };
+    },
   );
   return out;
 }

@@ -239,6 +239,19 @@ check`);
     expect(evs.at(-1)).toMatchObject({ t: "result", text: expect.stringMatching(/all invariants hold/) });
   });
 
+  it("cache_estimate refuses arguments kmem_cache_create never passes (its loop would not end)", () => {
+    const evs = run(
+      "cache_estimate(4096, 100, 0, 0)\ncache_estimate(0, 0, 0, 0)\ncache_estimate(0, 100, 3, 0)\ncache_estimate(5, 100, 32, 0)",
+    );
+    expect(errors(evs)).toEqual([
+      "1: cache_estimate: gfporder 4096 is outside 0..MAX_GFP_ORDER (5) at 0x1000",
+      "2: cache_estimate: object size 0 does not fit 1 page(s) at 0x0",
+      "3: cache_estimate: align 3 is not a power of two up to PAGE_SIZE at 0x3",
+    ]);
+    // 1284 * 100 + ALIGN(24 + 1284 * 2, 32) = 130992 <= 131072 (32 pages).
+    expect(results(evs)).toEqual(["{ num 1284, left_over 80 }"]);
+  });
+
   it("a NULL structure pointer is an oops naming the call and its kernel file", () => {
     const evs = run(
       "kmem_cache_alloc(NULL, GFP_KERNEL)\nfill_contig_page_info(NULL, 3)\nset_pte(0xc0000001, 0)\ncheck",
