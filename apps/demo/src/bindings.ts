@@ -124,7 +124,7 @@ export const SIGNATURES: readonly Signature[] = [
   sig("addr", "kmem_getpages", SLAB, ["cache", "cachep"], ["gfp", "flags"]),
   sig("void", "kmem_freepages", SLAB, ["cache", "cachep"], ["addr", "addr"]),
   sig("int", "num_online_cpus", "include/linux/cpumask.h"),
-  sig("int", "slabinfo_write", SLAB, ["str", "buffer"]),
+  sig("errno", "slabinfo_write", SLAB, ["str", "buffer"]),
   sig("addr", "ioremap", "arch/i386/mm/ioremap.c", ["phys", "offset"], ["int", "size"]),
   sig(
     "addr",

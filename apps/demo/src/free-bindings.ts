@@ -317,7 +317,9 @@ export function freeBindings(ctx: BindingContext): Binding[] {
   paFn(PA, "int", "zone_batchsize", [Z], (a) =>
     pageAlloc.zone_batchsize(zoneArg(a, "zone_batchsize").present_pages),
   );
-  paFn(PA, "int", "wait_table_size", [["int", "pages"]], (a) => pageAlloc.wait_table_size(n(a, 0)));
+  // unsigned long arguments wrap to 32 bits as on i386 (the helpers' loops assume it).
+  const ul = (a: readonly unknown[], i: number): number => n(a, i) >>> 0;
+  paFn(PA, "int", "wait_table_size", [["int", "pages"]], (a) => pageAlloc.wait_table_size(ul(a, 0)));
   paFn(
     "include/linux/mmzone.h",
     "int",
@@ -336,9 +338,9 @@ export function freeBindings(ctx: BindingContext): Binding[] {
       ["addr", "ptr"],
       ["int", "bits"],
     ],
-    (a) => pageAlloc.hash_ptr(n(a, 0), n(a, 1)),
+    (a) => pageAlloc.hash_ptr(ul(a, 0), n(a, 1)),
   );
-  paFn("lib/int_sqrt.c", "int", "int_sqrt", [["int", "x"]], (a) => pageAlloc.int_sqrt(n(a, 0)));
+  paFn("lib/int_sqrt.c", "int", "int_sqrt", [["int", "x"]], (a) => pageAlloc.int_sqrt(ul(a, 0)));
   paFn(PA, "int", "nr_free_zone_pages", [["int", "offset"]], (a) =>
     pageAlloc.nr_free_zone_pages(pa.node_data, n(a, 0)),
   );

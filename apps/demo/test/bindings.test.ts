@@ -239,6 +239,15 @@ check`);
     expect(evs.at(-1)).toMatchObject({ t: "result", text: expect.stringMatching(/all invariants hold/) });
   });
 
+  it("unsigned long arguments wrap to 32 bits as on i386; slabinfo_write returns a count or -errno", () => {
+    const evs = run(
+      'wait_table_size(0x7fffffffffff)\nint_sqrt(0x1fffffffffffff)\nslabinfo_write("size-64 1000000000 1 0")',
+    );
+    expect(errors(evs)).toEqual([]);
+    // 0x7fffffffffff wraps to 0xffffffff: 2^24 waitqueues, capped at 4096; sqrt(0xffffffff) = 65535.
+    expect(results(evs)).toEqual(["4096 (0x1000)", "65535 (0xffff)", "-12 (-ENOMEM)"]);
+  });
+
   it("cache_estimate refuses arguments kmem_cache_create never passes (its loop would not end)", () => {
     const evs = run(
       "cache_estimate(4096, 100, 0, 0)\ncache_estimate(0, 0, 0, 0)\ncache_estimate(0, 100, 3, 0)\ncache_estimate(5, 100, 32, 0)",
