@@ -76,7 +76,7 @@ export function describeSlab(sl: StructSlab): string {
 
 /** One-line description of a vm_struct. */
 export function describeVm(v: vm_struct): string {
-  return `(struct vm_struct *)${hex(v.desc, 8)} addr ${hex(v.addr, 8)}-${hex(v.addr + v.size, 8)} size ${v.size} (incl. 4096-byte guard page), nr_pages ${v.nr_pages}, flags ${hex(v.flags)}`;
+  return `(struct vm_struct *)${hex(v.desc, 8)} addr ${hex(v.addr, 8)}-${hex(v.addr + v.size, 8)} size ${v.size} (incl. 4096-byte guard page), nr_pages ${v.nr_pages}, flags ${hex(v.flags >>> 0)}`;
 }
 
 /** One-line description of a struct zone. */
