@@ -5,8 +5,8 @@
 import { Machine, type Page } from "@i386mm/hw-i386";
 import { GFP_HIGHUSER, GFP_KERNEL, PageAllocator } from "@i386mm/page-alloc";
 import { bench, describe } from "vitest";
-import { Kmap } from "../src/kmap.js";
-import { KM_USER0 } from "../src/kmap-types.js";
+// The built package, loaded natively (see vitest.config.ts): what a user's program runs.
+import { KM_USER0, Kmap } from "../dist/index.js";
 
 function setup(): { km: Kmap; pa: PageAllocator; high: (n: number) => Page[] } {
   const machine = new Machine({ memBytes: 1024 * 1024 * 1024, cpus: 2 });

@@ -5,7 +5,8 @@ import { Machine } from "@i386mm/hw-i386";
 import { GFP_KERNEL, PageAllocator } from "@i386mm/page-alloc";
 import { MemPool } from "@thi.ng/malloc";
 import { bench, describe } from "vitest";
-import { SlabAllocator } from "../src/slab-allocator.js";
+// The built package, loaded natively (see vitest.config.ts): what a user's program runs.
+import { SlabAllocator } from "../dist/index.js";
 
 const PAIRS = 1000;
 const OPTS = { time: 1500, warmupTime: 300 };
