@@ -4,10 +4,8 @@
  * translate), plus a whole shipped scenario through main().
  */
 import { bench, describe } from "vitest";
-import { Interpreter } from "../src/interpreter.js";
-import { bootKernel } from "../src/kernel.js";
-import { main } from "../src/main.js";
-import { parseScenario } from "../src/parser.js";
+// The built package, loaded natively (see vitest.config.ts): what `i386mm` runs.
+import { bootKernel, Interpreter, main, parseScenario } from "../dist/index.js";
 
 const io = { out: () => {}, err: () => {}, cwd: process.cwd() };
 
