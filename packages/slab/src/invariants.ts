@@ -161,9 +161,16 @@ export function checkSlabInvariants(s: SlabAllocator): void {
     if (a.addr < prevEnd)
       p.push(`vmlist: area 0x${a.addr.toString(16)} overlaps the previous one or is out of order`);
     prevEnd = a.addr + a.size;
-    if (a.addr % PAGE_SIZE || a.size % PAGE_SIZE || a.size < 2 * PAGE_SIZE)
-      p.push(`vmlist: area 0x${a.addr.toString(16)} is not page aligned or smaller than one page plus guard`);
-    const guard = lookupPte(s.machine, s.pa.swapper_pg_dir, (a.addr + a.size - PAGE_SIZE) >>> 0);
+    // 2.6.11's __get_vm_area neither page-aligns the size nor refuses an empty one (get_vm_area(3, 0)
+    // gives a 4099-byte area, vmap of 0 pages a lone guard page, and the next area starts unaligned
+    // after them); only vmalloc's own areas are whole pages. The guard is the first page after the
+    // mapped bytes.
+    if (a.size < PAGE_SIZE)
+      p.push(`vmlist: area 0x${a.addr.toString(16)} is smaller than its guard page (size ${a.size})`);
+    if (a.flags & VM_ALLOC && (a.addr % PAGE_SIZE || a.size % PAGE_SIZE))
+      p.push(`vmlist: vmalloc area 0x${a.addr.toString(16)} is not page aligned (size ${a.size})`);
+    const guardAddr = Math.ceil((a.addr + a.size - PAGE_SIZE) / PAGE_SIZE) * PAGE_SIZE;
+    const guard = lookupPte(s.machine, s.pa.swapper_pg_dir, guardAddr >>> 0);
     if (guard !== null && guard.pte !== 0)
       p.push(`vmlist: guard page of area 0x${a.addr.toString(16)} is mapped`);
     if (a.flags & VM_ALLOC && a.pages !== null) {

@@ -132,6 +132,26 @@ describe("vmalloc / vfree", () => {
     pa.__free_page(pages[1]);
   });
 
+  it("accepts the unaligned and empty areas 2.6.11's __get_vm_area creates (no PAGE_ALIGN of size)", () => {
+    const { slab, pa } = boot();
+    const start = slab.vm.VMALLOC_START;
+    const odd = slab.get_vm_area(3, 0)!; // 3 bytes + the guard page
+    expect([odd.addr, odd.size]).toEqual([start, 4099]);
+    const page = pa.alloc_page(GFP_KERNEL)!;
+    const empty = slab.vmap([page], 0, VM_MAP, PAGE_KERNEL)!; // count 0: a lone guard page
+    expect(empty).toBe(start + 4099); // the next area starts right after, unaligned
+    checkSlabInvariants(slab);
+    // ... and, unaligned, can never be vunmapped: __vunmap refuses it ("Trying to vfree() bad address")
+    expect(() => slab.vunmap(empty)).toThrow(VmallocError);
+    const lone = slab.remove_vm_area(empty)!;
+    expect(lone.size).toBe(4096);
+    slab.kfree(lone.desc);
+    expect(slab.remove_vm_area(odd.addr)).toBe(odd);
+    slab.kfree(odd.desc);
+    pa.__free_page(page);
+    checkSlabInvariants(slab);
+  });
+
   it("keeps 2.6.11's missing end check after the last area (get_vm_area past VMALLOC_END)", () => {
     const { slab } = boot();
     const room = slab.vm.VMALLOC_END - slab.vm.VMALLOC_START;
