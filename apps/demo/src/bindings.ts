@@ -106,6 +106,7 @@ export const SIGNATURES: readonly Signature[] = [
   sig("void", "init_per_zone_pages_min", PA),
   sig("void", "set_min_free_kbytes", "mm/page_alloc.c (min_free_kbytes_sysctl_handler)", ["int", "kbytes"]),
   sig("void", "wakeup_kswapd", "mm/vmscan.c", ["zone", "zone"], ["int", "order"]),
+  sig("void", "free_hot_page", PA, ["page", "page"]),
   sig("void", "free_cold_page", PA, ["page", "page"]),
   sig("void", "drain_local_pages", PA),
   sig("void", "printk", "kernel/printk.c", ["str", "fmt"]),

@@ -747,17 +747,26 @@ export class PageAllocator {
   free_page(addr: VirtAddr | number): void {
     this.free_pages(addr, 0);
   }
+  /** free_hot_page: an order-0 page whose last reference is dropped onto the hot list. */
+  free_hot_page(page: Page): void {
+    this.freeLastReference("free_hot_page", page, 0);
+  }
   /** free_cold_page: an order-0 page whose last reference is dropped onto the cold list. */
   free_cold_page(page: Page): void {
+    this.freeLastReference("free_cold_page", page, 1);
+  }
+
+  /** free_hot_page / free_cold_page: the caller holds the last reference (count 1) of an order-0 page. */
+  private freeLastReference(fn: string, page: Page, cold: number): void {
     const m = this.mem_map;
-    this.checkPage("free_cold_page", page);
+    this.checkPage(fn, page);
     if (m.flags[page] & RESERVED) return;
     if (m._count[page] !== 0) {
-      throw new BadPageError("free_cold_page", page, "page count is not 1", this.pageState(page));
+      throw new BadPageError(fn, page, "page count is not 1", this.pageState(page));
     }
-    this.checkFreeBlock("free_cold_page", page, 0);
+    this.checkFreeBlock(fn, page, 0);
     this.stats.pgfree++;
-    this.free_hot_cold_page(page, 1);
+    this.free_hot_cold_page(page, cold);
   }
 
   /** drain_local_pages: spill the current CPU's hot and cold lists into the buddy lists. */

@@ -70,6 +70,14 @@ describe("per-CPU page lists", () => {
     expect(pset.pcp[1].count).toBe(14);
     pa.free_cold_page(c);
     expect(list_entries(pa.mem_map, pset.pcp[1].list)[0]).toBe(c);
+    // free_hot_page puts a page taken from the cold list at the head of the hot list
+    const h = pa.alloc_pages(GFP_KERNEL | __GFP_COLD, 0)!;
+    expect(h).toBe(c);
+    const hotBefore = pset.pcp[0].count;
+    pa.free_hot_page(h);
+    expect(pset.pcp[0].count).toBe(hotBefore + 1);
+    expect(list_entries(pa.mem_map, pset.pcp[0].list)[0]).toBe(h);
+    expect(() => pa.free_hot_page(h)).toThrow(/free_hot_page/);
     checkPageAllocInvariants(pa);
   });
 
