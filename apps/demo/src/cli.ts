@@ -8,7 +8,11 @@
 
 import { main } from "./main.js";
 
-const code = await main(process.argv.slice(2), {
+// `pnpm demo -- boot ...` (and `npm run demo -- ...`) hand the "--" separator through: drop it.
+const argv = process.argv.slice(2);
+if (argv[0] === "--") argv.shift();
+
+const code = await main(argv, {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   stdin: process.stdin,

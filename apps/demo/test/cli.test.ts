@@ -41,6 +41,13 @@ describe("the built CLI", () => {
     expect(transcript(["boot", "--mem", "2G", "--pae"], r.out, r.code)).toBe(golden);
   });
 
+  it("drops the '--' separator that `pnpm demo -- boot ...` passes through", () => {
+    const direct = cli(["boot", "--mem", "128M"]);
+    const viaPnpm = cli(["--", "boot", "--mem", "128M"]);
+    expect(viaPnpm.code).toBe(0);
+    expect(viaPnpm.out).toBe(direct.out);
+  });
+
   it("runs a shipped scenario by name, as the golden file says", () => {
     const r = cli(["run", "kmalloc-sizes"]);
     const golden = readFileSync(join(GOLDEN_DIR, "scenario-kmalloc-sizes.txt"), "utf8");
