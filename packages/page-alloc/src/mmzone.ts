@@ -198,7 +198,7 @@ export class pg_data_t {
 export function wait_table_size(pages: number): number {
   let size = 1;
   const n = Math.floor(pages / PAGES_PER_WAITQUEUE);
-  while (size < n) size <<= 1;
+  while (size < n) size *= 2; // not <<=: a JS int32 shift would wrap negative and never end
   size = Math.min(size, 4096);
   return Math.max(size, 4);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { __GFP_COLD, GFP_KERNEL } from "../src/gfp.js";
 import { checkPageAllocInvariants } from "../src/invariants.js";
 import { list_entries } from "../src/mem-map.js";
-import { zone_batchsize } from "../src/mmzone.js";
+import { wait_table_size, zone_batchsize } from "../src/mmzone.js";
 import { bootPA, MiB } from "./helpers.js";
 
 describe("per-CPU page lists", () => {
@@ -11,6 +11,10 @@ describe("per-CPU page lists", () => {
     expect(zone_batchsize(61440)).toBe(15);
     expect(zone_batchsize(225280)).toBe(16);
     expect(zone_batchsize(0)).toBe(1);
+    // wait_table_size (sized beside the pcp lists in free_area_init_core): one queue per 256 pages, 4..4096
+    expect([0, 1024, 1280, 225280, 2 ** 32 - 1, 2 ** 40].map(wait_table_size)).toEqual([
+      4, 4, 8, 1024, 4096, 4096,
+    ]);
     const pa = bootPA(256 * MiB, { flat: true, cpus: 3 });
     const normal = pa.zones[1];
     expect(normal.pageset.length).toBe(3);
