@@ -1,14 +1,3 @@
-import { defineProject } from "vitest/config";
+import { i386mmProject } from "../../vitest.project.js";
 
-// Tests and benchmarks run against the TypeScript sources of the workspace packages
-// (the "@i386mm/source" export condition), so no build is needed first.
-export default defineProject({
-  resolve: { conditions: ["@i386mm/source"] },
-  ssr: { resolve: { conditions: ["@i386mm/source"] } },
-  test: {
-    name: "page-cache",
-    include: ["test/**/*.test.ts"],
-    passWithNoTests: true,
-    benchmark: { include: ["bench/**/*.bench.ts"] },
-  },
-});
+export default i386mmProject("page-cache", { passWithNoTests: true });
