@@ -4,7 +4,7 @@
  * translate), plus a whole shipped scenario through main().
  */
 import { bench, describe } from "vitest";
-// The built package, loaded natively (see vitest.config.ts): what `i386mm` runs.
+// The built package, loaded natively (see the root vitest.project.ts): what `i386mm` runs.
 import { bootKernel, Interpreter, main, parseScenario } from "../dist/index.js";
 
 const io = { out: () => {}, err: () => {}, cwd: process.cwd() };

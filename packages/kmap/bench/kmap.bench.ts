@@ -5,7 +5,7 @@
 import { Machine, type Page } from "@i386mm/hw-i386";
 import { GFP_HIGHUSER, GFP_KERNEL, PageAllocator } from "@i386mm/page-alloc";
 import { bench, describe } from "vitest";
-// The built package, loaded natively (see vitest.config.ts): what a user's program runs.
+// The built package, loaded natively (see the root vitest.project.ts): what a user's program runs.
 import { KM_USER0, Kmap } from "../dist/index.js";
 
 function setup(): { km: Kmap; pa: PageAllocator; high: (n: number) => Page[] } {

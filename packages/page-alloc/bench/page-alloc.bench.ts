@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Machine } from "@i386mm/hw-i386";
 import { MemPool } from "@thi.ng/malloc";
 import { bench, describe } from "vitest";
-// The built package, loaded natively (see vitest.config.ts): what a user's program runs.
+// The built package, loaded natively (see the root vitest.project.ts): what a user's program runs.
 import { __free_pages_bulk, __rmqueue, GFP_KERNEL, type Page, PageAllocator } from "../dist/index.js";
 
 const PAIRS = 1000;

@@ -5,7 +5,7 @@ import { Machine } from "@i386mm/hw-i386";
 import { GFP_KERNEL, PageAllocator } from "@i386mm/page-alloc";
 import { MemPool } from "@thi.ng/malloc";
 import { bench, describe } from "vitest";
-// The built package, loaded natively (see vitest.config.ts): what a user's program runs.
+// The built package, loaded natively (see the root vitest.project.ts): what a user's program runs.
 import { SlabAllocator } from "../dist/index.js";
 
 const PAIRS = 1000;
