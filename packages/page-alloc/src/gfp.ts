@@ -14,6 +14,12 @@
  *                                                                              zone modifiers ^^^^
  */
 
+/**
+ * The type of a GFP mask. 2.6.11 passes `unsigned int gfp_mask`; the `gfp_t` name (used by the
+ * book's notes, e.g. `kmalloc(size_t size, gfp_t flags)`) arrived in 2.6.15. A number here.
+ */
+export type gfp_t = number;
+
 /** Zone modifier: the allocation must come from ZONE_DMA (< 16 MiB). */
 export const __GFP_DMA = 0x01;
 /** Zone modifier: the allocation may come from ZONE_HIGHMEM. */

@@ -12,6 +12,12 @@
 import type { VirtAddr } from "@i386mm/hw-i386";
 import { ALIGN, CFLGS_OFF_SLAB, SIZEOF_KMEM_BUFCTL_T, SIZEOF_STRUCT_SLAB, SLAB_LIMIT } from "./constants.js";
 
+/**
+ * The type of kmem_cache_create's SLAB_* flags: `unsigned long` in 2.6.11, named `slab_flags_t`
+ * since 4.15 (the name the book's notes use). A number here.
+ */
+export type slab_flags_t = number;
+
 /** A constructor/destructor: called with the object's address, its cache and SLAB_CTOR_* flags. */
 export type kmem_cache_ctor = (objp: VirtAddr, cachep: kmem_cache_t, flags: number) => void;
 
@@ -136,3 +142,6 @@ export function cache_estimate(
   if (i > SLAB_LIMIT) i = SLAB_LIMIT;
   return { num: i, left_over: wastage - i * size - ALIGN(base + i * extra, align) };
 }
+
+/** `struct kmem_cache`: later kernels' name for 2.6.11's kmem_cache_t (struct kmem_cache_s). */
+export type kmem_cache = kmem_cache_t;

@@ -90,6 +90,7 @@ import {
   kmem_cache_t,
   type kmem_list3,
   OFF_SLAB,
+  type slab_flags_t,
 } from "./kmem-cache.js";
 import { SlabTable } from "./slab-descriptor.js";
 import { slabinfo, slabinfo_write } from "./slabinfo.js";
@@ -332,7 +333,7 @@ export class SlabAllocator {
     name: string,
     size: number,
     align: number,
-    flags: number,
+    flags: slab_flags_t,
     ctor: kmem_cache_ctor | null,
     dtor: kmem_cache_ctor | null = null,
   ): kmem_cache_t | null {
