@@ -166,6 +166,7 @@ export const SIGNATURES: readonly Signature[] = [
   sig("void", "vfree", VM, ["addr", "addr"]),
   sig("addr", "vmap", VM, ["pages", "pages"], ["int", "count"], ["int", "flags"], ["entry", "prot"]),
   sig("void", "vunmap", VM, ["addr", "addr"]),
+  sig("page", "vmalloc_to_page", "mm/memory.c", ["addr", "vmalloc_addr"]),
   sig("vm_struct", "get_vm_area", VM, ["int", "size"], ["int", "flags"]),
   sig("vm_struct", "remove_vm_area", VM, ["addr", "addr"]),
   // mm/highmem.c, arch/i386/mm/highmem.c

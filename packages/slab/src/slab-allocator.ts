@@ -1188,6 +1188,10 @@ export class SlabAllocator {
   vmap(pages: readonly Page[], count: number, flags: number, prot: number): VirtAddr | null {
     return this.vm.vmap(pages, count, flags, prot);
   }
+  /** vmalloc_to_page(addr): the page a vmalloc/vmap/ioremap address maps, or null. */
+  vmalloc_to_page(addr: VirtAddr | number): Page | null {
+    return this.vm.vmalloc_to_page(addr);
+  }
   /** vunmap(addr): undo vmap (pages are not freed). */
   vunmap(addr: VirtAddr | number | null): void {
     this.vm.vunmap(addr);

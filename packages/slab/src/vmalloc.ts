@@ -29,7 +29,9 @@ import {
   PAGE_SIZE,
   type PhysAddr,
   pte_clear,
+  pte_pfn,
   pte_phys,
+  pte_present,
   set_pte_at,
   type VirtAddr,
   VMALLOC_END,
@@ -105,6 +107,18 @@ export class VmallocState {
 
   private get cr3(): number {
     return this.s.pa.swapper_pg_dir;
+  }
+
+  /**
+   * vmalloc_to_page (mm/memory.c in 2.6.11): walk swapper_pg_dir for `addr` and return the page
+   * its pte maps, or null when a level is empty or the pte is not present. Meant for vmalloc,
+   * vmap and ioremap addresses; a direct-map address sits under a 4 MiB / 2 MiB page, which has
+   * no pte (the kernel would misread the large entry as a table), so it gives null here too.
+   */
+  vmalloc_to_page(addr: VirtAddr | number): Page | null {
+    const l = lookupPte(this.machine, this.cr3, addr >>> 0);
+    if (l === null || l.large || !pte_present(l.pte)) return null;
+    return pte_pfn(l.pte) as number as Page;
   }
 
   /** Physical address behind a kernel virtual address (direct map or swapper_pg_dir), or -1. */

@@ -119,6 +119,20 @@ describe("vmalloc / vfree", () => {
     checkSlabInvariants(slab);
   });
 
+  it("vmalloc_to_page walks swapper_pg_dir to the page behind each vmalloc address", () => {
+    const { slab } = boot();
+    const v = slab.vmalloc(3 * 4096)!;
+    const area = slab.vm.vmlist.find((a) => a.addr === v)!;
+    for (let i = 0; i < 3; i++) {
+      expect(slab.vmalloc_to_page(v + i * 4096 + 123)).toBe(area.pages![i]);
+    }
+    expect(slab.vmalloc_to_page(v + 3 * 4096)).toBeNull(); // the guard page
+    expect(slab.vmalloc_to_page(0xc0100000)).toBeNull(); // direct map: a 4 MiB page, no pte
+    slab.vfree(v);
+    expect(slab.vmalloc_to_page(v)).toBeNull(); // unmapped again
+    checkSlabInvariants(slab);
+  });
+
   it("vmap maps existing pages; vunmap leaves them allocated", () => {
     const { slab, pa, machine } = boot();
     const pages = [pa.alloc_page(GFP_KERNEL)!, pa.alloc_page(GFP_KERNEL)!];
