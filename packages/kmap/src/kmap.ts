@@ -19,6 +19,7 @@ import { KmapError } from "./errors.js";
 import { __set_fixmap, type CheckedFixIndex, fix_to_virt, virt_to_fix } from "./fixmap.js";
 import { KmapAtomic } from "./kmap-atomic.js";
 import type { km_type } from "./kmap-types.js";
+import { refuseInInterrupt } from "./might-sleep.js";
 import { Pkmap } from "./pkmap.js";
 import { runtimeKernelProt } from "./prot.js";
 
@@ -90,7 +91,7 @@ export class Kmap {
    */
   kmap(page: Page): VirtAddr {
     this.checkPage("kmap", page);
-    this.might_sleep("kmap", page);
+    refuseInInterrupt(this.machine, "kmap", page);
     if (!this.pa.PageHighMem(page)) return this.lowmemAddress("kmap", page);
     return this.pkmap.kmap_high(page);
   }
@@ -102,7 +103,7 @@ export class Kmap {
    */
   kmapWait(page: Page): Promise<VirtAddr> {
     this.checkPage("kmap", page);
-    this.might_sleep("kmap", page);
+    refuseInInterrupt(this.machine, "kmap", page);
     if (!this.pa.PageHighMem(page)) return Promise.resolve(this.lowmemAddress("kmap", page));
     return this.pkmap.kmap_high_wait(page);
   }
@@ -189,18 +190,6 @@ export class Kmap {
         call,
         page,
         "not a struct page in mem_map (pfn_valid fails; an address passed as a page?)",
-      );
-    }
-  }
-
-  /** might_sleep plus the brief's rule: kmap in interrupt context is a BUG (it may sleep). */
-  private might_sleep(call: string, page: Page): void {
-    const cpu = this.machine.cpus[smp_processor_id(this.machine)];
-    if (in_interrupt(cpu)) {
-      throw new KmapError(
-        call,
-        undefined,
-        `called in interrupt context for pfn 0x${page.toString(16)} (it may sleep)`,
       );
     }
   }

@@ -14,7 +14,6 @@ import {
   asPfn,
   asVirt,
   flush_tlb_kernel_range,
-  in_interrupt,
   LAST_PKMAP as LAST_PKMAP_OF,
   lookupPte,
   type Machine,
@@ -26,11 +25,11 @@ import {
   PKMAP_BASE as PKMAP_BASE_OF,
   pte_none,
   pte_pfn,
-  smp_processor_id,
   type VirtAddr,
 } from "@i386mm/hw-i386";
 import type { PageAllocator } from "@i386mm/page-alloc";
 import { KmapError, KmapWouldSleepError } from "./errors.js";
+import { refuseInInterrupt } from "./might-sleep.js";
 
 /* include/asm-i386/highmem.h's pkmap arithmetic (functions of the paging mode), from hw-i386's layout.ts. */
 export { LAST_PKMAP, LAST_PKMAP_MASK, PKMAP_ADDR, PKMAP_BASE, PKMAP_NR } from "@i386mm/hw-i386";
@@ -126,7 +125,7 @@ export class Pkmap {
    * existing slot. Throws KmapWouldSleepError (nothing changed) when the kernel would sleep.
    */
   kmap_high(page: Page): VirtAddr {
-    this.refuseInterrupt("kmap_high", page);
+    refuseInInterrupt(this.machine, "kmap_high", page);
     this.requireHighMem("kmap_high", page);
     let vaddr = this.pa.page_address(page);
     if (vaddr === null) {
@@ -143,7 +142,7 @@ export class Pkmap {
    * otherwise after the kunmap_high that lets the retry succeed (the task slept on pkmap_map_wait).
    */
   kmap_high_wait(page: Page): Promise<VirtAddr> {
-    this.refuseInterrupt("kmap_high", page);
+    refuseInInterrupt(this.machine, "kmap_high", page);
     this.requireHighMem("kmap_high", page);
     const mapped = this.pa.page_address(page);
     if (mapped !== null) return Promise.resolve(this.get(mapped));
@@ -281,18 +280,6 @@ export class Pkmap {
   private requireHighMem(call: string, page: Page): void {
     if (!this.pa.PageHighMem(page)) {
       throw new KmapError(call, page, "not a highmem page (kmap/kunmap handle lowmem pages)");
-    }
-  }
-
-  /** kmap may sleep, so it is refused in interrupt context (BUG, as kunmap in interrupt is). */
-  private refuseInterrupt(call: string, page: Page): void {
-    const cpu = this.machine.cpus[smp_processor_id(this.machine)];
-    if (in_interrupt(cpu)) {
-      throw new KmapError(
-        call,
-        undefined,
-        `called in interrupt context for pfn 0x${page.toString(16)} (it may sleep)`,
-      );
     }
   }
 }
