@@ -18,6 +18,7 @@ import {
   VMALLOC_OFFSET,
   VMALLOC_START,
 } from "@i386mm/hw-i386";
+import type { KernelImage } from "./boot.js";
 
 /*
  *  0xC0000000      high_memory   +8..16 MiB      VMALLOC_END  PKMAP_BASE          FIXADDR_START  FIXADDR_TOP
@@ -26,8 +27,14 @@ import {
  *      _text (0xC0100000) .. _etext .. _edata .. __init_begin .. __init_end .. _end   (the kernel image)
  */
 
-/** Addresses the "virtual kernel memory layout:" block prints. */
-export interface KernelLayout {
+/** The image's section symbols (vmlinux.lds.S), as KernelImage documents them. */
+export type KernelSections = Pick<
+  KernelImage,
+  "_text" | "_etext" | "_edata" | "__init_begin" | "__init_end" | "_end"
+>;
+
+/** Addresses the "virtual kernel memory layout:" block prints: the areas plus the image's sections. */
+export interface KernelLayout extends KernelSections {
   /** Start of the kernel's direct map (0xC0000000). */
   readonly PAGE_OFFSET: number;
   /** End of the direct-mapped lowmem. */
@@ -48,33 +55,10 @@ export interface KernelLayout {
   readonly FIXADDR_BOOT_START: number;
   /** Top of the fixmap (0xFFFFF000). */
   readonly FIXADDR_TOP: number;
-  /** Start of kernel text. */
-  readonly _text: number;
-  /** End of kernel text. */
-  readonly _etext: number;
-  /** End of initialised data. */
-  readonly _edata: number;
-  /** Start of the init sections. */
-  readonly __init_begin: number;
-  /** End of the init sections. */
-  readonly __init_end: number;
-  /** End of the kernel image (bss included). */
-  readonly _end: number;
 }
 
 /** Build the layout from high_memory, the paging mode and the image's section addresses. */
-export function kernelLayout(
-  high_memory: number,
-  pae: boolean,
-  image: {
-    _text: number;
-    _etext: number;
-    _edata: number;
-    __init_begin: number;
-    __init_end: number;
-    _end: number;
-  },
-): KernelLayout {
+export function kernelLayout(high_memory: number, pae: boolean, image: KernelSections): KernelLayout {
   return Object.freeze({
     PAGE_OFFSET,
     high_memory,
