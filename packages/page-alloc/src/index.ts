@@ -1,5 +1,15 @@
 export * from "./bad-page.js";
-export * from "./boot.js";
+export {
+  type BootedMemory,
+  type BootOptions,
+  boot,
+  highpagesFast,
+  highpagesOneByOne,
+  type KernelImage,
+  type KernelImageSizes,
+  layoutKernelImage,
+  TYPICAL_2_6_11_IMAGE,
+} from "./boot.js";
 export * from "./bootmem.js";
 export * from "./buddy.js";
 export * from "./gfp.js";

@@ -9,7 +9,7 @@
  */
 import { in_interrupt, KernelBugError, type Machine, type PhysAddr, type VirtAddr } from "@i386mm/hw-i386";
 import { BadPageError, bad_page_lines } from "./bad-page.js";
-import { boot, type KernelImage, type PageAllocatorOptions } from "./boot.js";
+import { type BootOptions, boot, type KernelImage } from "./boot.js";
 import { __free_pages_bulk, __rmqueue } from "./buddy.js";
 import {
   __GFP_COLD,
@@ -49,14 +49,20 @@ import {
 import { drain_cpu_pages, PCP_COLD, PCP_HOT, pcp_free, pcp_rmqueue } from "./pcp.js";
 import { buddyinfo, extfrag_index, meminfo, pagetypeinfo, unusable_index, zoneinfo } from "./proc.js";
 import {
-  min_free_kbytes_for,
+  init_per_zone_pages_min,
   nr_free_zone_pages,
   setup_per_zone_lowmem_reserve,
   setup_per_zone_pages_min,
   zone_watermark_ok,
 } from "./watermark.js";
 
-export type { KernelImage, PageAllocatorOptions } from "./boot.js";
+export type { KernelImage } from "./boot.js";
+
+/** Options of `new PageAllocator(machine, opts)`: the boot's (boot.ts) plus the reclaim stand-in. */
+export interface PageAllocatorOptions extends BootOptions {
+  /** Direct-reclaim stand-in for try_to_free_pages. */
+  reclaim?: ReclaimHook;
+}
 
 /**
  * Stand-in for try_to_free_pages (mm/vmscan.c): called by the direct-reclaim step of
@@ -113,87 +119,115 @@ export class PageAllocator {
   /** One descriptor per frame 0..max_pfn-1, struct-of-arrays. */
   readonly mem_map: MemMap;
   /** Nodes by id. */
-  readonly node_data: pg_data_t[];
+  readonly node_data: readonly pg_data_t[];
   /** Head of the node list (node 0). */
   readonly pgdat_list: pg_data_t;
   /** Zones by NODEZONE(nid, zone) (the index kept in page->flags). */
-  readonly zone_table: Zone[];
+  readonly zone_table: readonly Zone[];
   /** Every zone of every node, node by node (for_each_zone). */
-  readonly zones: Zone[];
+  readonly zones: readonly Zone[];
   /** Node of each simulated CPU (cpu_to_node). */
-  readonly cpu_to_node: number[];
+  readonly cpu_to_node: readonly number[];
   /** Physical address of the kernel page directory (in the kernel image). */
-  swapper_pg_dir: PhysAddr = 0 as PhysAddr;
+  readonly swapper_pg_dir: PhysAddr;
   /** Physical address of empty_zero_page (follows swapper_pg_dir). */
-  empty_zero_page: PhysAddr = 0 as PhysAddr;
+  readonly empty_zero_page: PhysAddr;
   /** Virtual end of the direct-mapped lowmem. */
-  high_memory: VirtAddr = 0 as VirtAddr;
+  readonly high_memory: VirtAddr;
   /** First pfn past lowmem. */
-  max_low_pfn = 0;
+  readonly max_low_pfn: number;
   /** First highmem pfn (== max_low_pfn when highmem exists, else max_pfn). */
-  highstart_pfn = 0;
+  readonly highstart_pfn: number;
   /** First pfn past highmem. */
-  highend_pfn = 0;
+  readonly highend_pfn: number;
   /** First pfn past the last RAM frame the kernel uses. */
-  max_pfn = 0;
+  readonly max_pfn: number;
   /** Number of frames described by mem_map (max_mapnr). */
-  num_physpages = 0;
+  readonly num_physpages: number;
   /** pfn_valid bound. */
-  max_mapnr = 0;
-  /** The reserve pool size in KiB (init_per_zone_pages_min). */
-  min_free_kbytes = 1024;
+  readonly max_mapnr: number;
   /** Frames handed to the buddy allocator at boot (totalram_pages). */
-  totalram_pages = 0;
+  readonly totalram_pages: number;
   /** Highmem frames handed to the buddy allocator at boot (totalhigh_pages). */
-  totalhigh_pages = 0;
+  readonly totalhigh_pages: number;
   /** Lowmem RAM frames still reserved after boot (mem_init's reservedpages). */
-  reservedpages = 0;
-  /** /proc/sys/vm/lowmem_reserve_ratio. */
-  readonly sysctl_lowmem_reserve_ratio: number[] = [256, 32];
+  readonly reservedpages: number;
+  /** /proc/sys/vm/lowmem_reserve_ratio (set_lowmem_reserve_ratio writes it). */
+  readonly sysctl_lowmem_reserve_ratio: readonly number[];
   /** The kernel image: physical placement and section addresses. */
-  kernel!: KernelImage;
+  readonly kernel: KernelImage;
   /** The kernel virtual layout (for the "virtual kernel memory layout:" block). */
-  layout!: KernelLayout;
+  readonly layout: KernelLayout;
   /** Lines the boot printed (also appended to machine.dmesg). */
-  readonly bootLog: string[] = [];
+  readonly bootLog: readonly string[];
   /** Virtual address of mem_map (descriptor display address = mem_map_virt + pfn * 32). */
-  mem_map_virt = 0;
+  readonly mem_map_virt: number;
   /** Per-node virtual address of node_mem_map. */
-  readonly node_mem_map_virt: number[] = [];
+  readonly node_mem_map_virt: readonly number[];
   /** Counters a user can read. */
-  readonly stats: PageAllocStats = {
-    pgalloc: 0,
-    pgfree: 0,
-    kswapd_wakeups: 0,
-    allocstall: 0,
-    reclaimed: 0,
-    oom: 0,
-    failures: 0,
-  };
+  readonly stats: PageAllocStats;
   /** The last KSWAPD_EVENT_LOG kswapd wake-ups, oldest first. */
   readonly kswapd_events: KswapdWakeup[] = [];
   /** The direct-reclaim stand-in (opts.reclaim). */
-  reclaim: ReclaimHook | undefined;
+  readonly reclaim: ReclaimHook | undefined;
   /** Per CPU: set while that CPU runs the reclaim hook (current->flags & PF_MEMALLOC). */
   readonly pf_memalloc: boolean[];
   /** page_address_htable + page_address_pool. */
   readonly page_address_htable: PageAddressHash;
+  /** The reserve pool size in KiB (init_per_zone_pages_min; set_min_free_kbytes writes it). */
+  #min_free_kbytes: number;
+  readonly #lowmem_reserve_ratio: number[];
 
-  /** Boot a 2.6.11 kernel's memory management on `machine` (see boot.ts for each step). */
+  /**
+   * Boot a 2.6.11 kernel's memory management on `machine` (boot.ts: every step, then one commit;
+   * a boot that throws leaves the machine as it was).
+   */
   constructor(machine: Machine, opts: PageAllocatorOptions = {}) {
+    const b = boot(machine, opts);
     this.machine = machine;
     this.reclaim = opts.reclaim;
-    const ncpu = machine.cpus.length;
-    this.pf_memalloc = new Array<boolean>(ncpu).fill(false);
-    const r = boot(this, machine, opts);
-    this.mem_map = r.mem_map;
-    this.node_data = r.node_data;
-    this.pgdat_list = r.node_data[0];
-    this.zone_table = r.zone_table;
-    this.zones = r.zones;
-    this.cpu_to_node = r.cpu_to_node;
+    this.pf_memalloc = new Array<boolean>(machine.cpus.length).fill(false);
+    this.mem_map = b.mem_map;
+    this.node_data = b.node_data;
+    this.pgdat_list = b.node_data[0];
+    this.zone_table = b.zone_table;
+    this.zones = b.zones;
+    this.cpu_to_node = b.cpu_to_node;
+    this.swapper_pg_dir = b.swapper_pg_dir;
+    this.empty_zero_page = b.empty_zero_page;
+    this.high_memory = b.high_memory;
+    this.max_low_pfn = b.max_low_pfn;
+    this.highstart_pfn = b.highstart_pfn;
+    this.highend_pfn = b.highend_pfn;
+    this.max_pfn = b.max_pfn;
+    this.num_physpages = b.num_physpages;
+    this.max_mapnr = b.max_mapnr;
+    this.totalram_pages = b.totalram_pages;
+    this.totalhigh_pages = b.totalhigh_pages;
+    this.reservedpages = b.reservedpages;
+    this.#lowmem_reserve_ratio = [...b.sysctl_lowmem_reserve_ratio];
+    this.sysctl_lowmem_reserve_ratio = this.#lowmem_reserve_ratio;
+    this.kernel = b.kernel;
+    this.layout = b.layout;
+    this.bootLog = b.bootLog;
+    this.mem_map_virt = b.node_mem_map_virt[0];
+    this.node_mem_map_virt = b.node_mem_map_virt;
+    this.#min_free_kbytes = b.min_free_kbytes;
+    this.stats = {
+      pgalloc: 0,
+      pgfree: b.pgfree,
+      kswapd_wakeups: 0,
+      allocstall: 0,
+      reclaimed: 0,
+      oom: 0,
+      failures: 0,
+    };
     this.page_address_htable = new PageAddressHash(machine.pae ? 512 : 1024);
-    r.finish();
+  }
+
+  /** The reserve pool size in KiB (init_per_zone_pages_min; /proc/sys/vm/min_free_kbytes). */
+  get min_free_kbytes(): number {
+    return this.#min_free_kbytes;
   }
 
   // ---------------------------------------------------------------- struct page accessors
@@ -347,17 +381,14 @@ export class PageAllocator {
 
   /** init_per_zone_pages_min: min_free_kbytes from lowmem size, then watermarks and lowmem_reserve. */
   init_per_zone_pages_min(): void {
-    const lowmem_kbytes = this.nr_free_buffer_pages() * 4;
-    this.min_free_kbytes = min_free_kbytes_for(lowmem_kbytes);
-    setup_per_zone_pages_min(this.zones, this.min_free_kbytes);
-    setup_per_zone_lowmem_reserve(this.node_data, this.sysctl_lowmem_reserve_ratio);
+    this.#min_free_kbytes = init_per_zone_pages_min(this.node_data, this.zones, this.#lowmem_reserve_ratio);
   }
   /** Write /proc/sys/vm/min_free_kbytes: re-runs setup_per_zone_pages_min only. */
   set_min_free_kbytes(kbytes: number): void {
     if (!Number.isInteger(kbytes) || kbytes < 0) {
       throw new KernelBugError("min_free_kbytes_sysctl_handler", kbytes, "not a non-negative integer");
     }
-    this.min_free_kbytes = kbytes;
+    this.#min_free_kbytes = kbytes;
     setup_per_zone_pages_min(this.zones, kbytes);
   }
   /** Write /proc/sys/vm/lowmem_reserve_ratio: re-runs setup_per_zone_lowmem_reserve. */
@@ -365,9 +396,9 @@ export class PageAllocator {
     if (ratio.length !== 2 || ratio.some((r) => !Number.isInteger(r) || r < 1)) {
       throw new KernelBugError("lowmem_reserve_ratio_sysctl_handler", undefined, "needs two integers >= 1");
     }
-    this.sysctl_lowmem_reserve_ratio[0] = ratio[0];
-    this.sysctl_lowmem_reserve_ratio[1] = ratio[1];
-    setup_per_zone_lowmem_reserve(this.node_data, this.sysctl_lowmem_reserve_ratio);
+    this.#lowmem_reserve_ratio[0] = ratio[0];
+    this.#lowmem_reserve_ratio[1] = ratio[1];
+    setup_per_zone_lowmem_reserve(this.node_data, this.#lowmem_reserve_ratio);
   }
 
   // ---------------------------------------------------------------- allocation

@@ -7,6 +7,7 @@
  * present/1024 clamped to [32, 128]; low = min*5/4, high = min*6/4 (truncating divisions);
  * lowmem_reserve ratios are {256, 32}. Re-running a setup function is how the sysctls act.
  */
+import { GFP_USER, GFP_ZONEMASK } from "./gfp.js";
 import { MAX_NR_ZONES, type pg_data_t, ZONE_HIGHMEM, type Zone } from "./mmzone.js";
 
 /** SWAP_CLUSTER_MAX: the smallest HighMem pages_min. */
@@ -108,4 +109,20 @@ export function min_free_kbytes_for(lowmem_kbytes: number): number {
   if (k < 128) k = 128;
   if (k > 65536) k = 65536;
   return k;
+}
+
+/**
+ * init_per_zone_pages_min (module_init): min_free_kbytes from the lowmem size (the free pages of
+ * the GFP_USER zonelists), then every zone's watermarks and lowmem_reserve. Returns min_free_kbytes.
+ */
+export function init_per_zone_pages_min(
+  pgdats: readonly pg_data_t[],
+  zones: readonly Zone[],
+  ratio: readonly number[],
+): number {
+  const lowmem_kbytes = nr_free_zone_pages(pgdats, GFP_USER & GFP_ZONEMASK) * 4;
+  const min_free_kbytes = min_free_kbytes_for(lowmem_kbytes);
+  setup_per_zone_pages_min(zones, min_free_kbytes);
+  setup_per_zone_lowmem_reserve(pgdats, ratio);
+  return min_free_kbytes;
 }

@@ -77,3 +77,32 @@ export function changedSince(pa: PageAllocator, before: Snapshot): string | null
   }
   return null;
 }
+
+/**
+ * Everything observable of a Machine, for "a failed boot changed nothing" checks: every backed
+ * frame's bytes, the backed-frame count, each CPU's registers, PDPTEs and TLB entries, the
+ * current CPU and the message logs.
+ */
+export function machineSnapshot(machine: Machine): string {
+  const ram = machine.ram;
+  const frames: string[] = [];
+  for (let pfn = 0; pfn * 4096 < ram.limit; pfn++) {
+    if (!ram.isBacked(pfn)) continue;
+    frames.push(`${pfn}:${Buffer.from(ram.readBytes(pfn * 4096, 4096)).toString("base64")}`);
+  }
+  const cpus = machine.cpus.map((c) => {
+    const tlb: number[][] = [];
+    c.tlb.forEach((va, pfn, flags) => {
+      tlb.push([va, pfn, flags]);
+    });
+    return { cr0: c.cr0, cr2: c.cr2, cr3: c.cr3, cr4: c.cr4, efer: c.efer, pdpte: [...c.pdpte], tlb };
+  });
+  return JSON.stringify({
+    framesBacked: ram.framesBacked,
+    frames,
+    cpus,
+    current: machine.current,
+    dmesg: machine.dmesg,
+    warnings: machine.warnings,
+  });
+}
