@@ -2,7 +2,8 @@
  * errors.ts — the three tiers of failure, as the kernel has them.
  * Models: BUG()/oops (KernelBugError and subclasses), a machine check on a bus error
  * (MachineCheckError), a bad BIOS memory map (E820Error), broken invariants (InvariantError),
- * and the closed errno table (include/asm-generic/errno-base.h) for expected failure.
+ * and the closed errno table (include/asm-generic/errno-base.h, plus the errno.h values the
+ * file-system layers return) for expected failure.
  * Invariant: whoever throws a KernelBugError has validated before mutating, so the state
  * after the throw is exactly the state before the call.
  */
@@ -12,13 +13,37 @@ export const Errno = {
   EPERM: 1,
   ENOENT: 2,
   ESRCH: 3,
+  EIO: 5,
+  ENXIO: 6,
+  E2BIG: 7,
+  ENOEXEC: 8,
+  EBADF: 9,
   EAGAIN: 11,
   ENOMEM: 12,
   EACCES: 13,
   EFAULT: 14,
+  ENOTBLK: 15,
   EBUSY: 16,
   EEXIST: 17,
+  EXDEV: 18,
+  ENODEV: 19,
+  ENOTDIR: 20,
+  EISDIR: 21,
   EINVAL: 22,
+  ENFILE: 23,
+  EMFILE: 24,
+  ETXTBSY: 26,
+  EFBIG: 27,
+  ENOSPC: 28,
+  ESPIPE: 29,
+  EROFS: 30,
+  EMLINK: 31,
+  ERANGE: 34,
+  /* include/asm-generic/errno.h (the file-system and exec layers) */
+  ENAMETOOLONG: 36,
+  ENOSYS: 38,
+  ENOTEMPTY: 39,
+  ELOOP: 40,
 } as const;
 /** One of the errno values of {@link Errno}. */
 export type Errno = (typeof Errno)[keyof typeof Errno];
