@@ -106,11 +106,18 @@ function protNames(prot: number): string {
   return n.length ? n.join("|") : "PROT_NONE";
 }
 function mapNames(flags: number): string {
+  /* qemu-i386's order of the flag names. */
   const names: Array<[number, string]> = [
+    [0x01, "MAP_SHARED"],
     [MAP_PRIVATE, "MAP_PRIVATE"],
     [MAP_ANONYMOUS, "MAP_ANONYMOUS"],
     [MAP_DENYWRITE, "MAP_DENYWRITE"],
     [MAP_FIXED, "MAP_FIXED"],
+    [0x0100, "MAP_GROWSDOWN"],
+    [0x1000, "MAP_EXECUTABLE"],
+    [0x2000, "MAP_LOCKED"],
+    [0x4000, "MAP_NORESERVE"],
+    [0x8000, "MAP_POPULATE"],
   ];
   return names
     .filter(([bit]) => flags & bit)
