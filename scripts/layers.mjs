@@ -2,12 +2,18 @@
 //   hw-i386 < page-alloc < slab < kmap < page-cache < vma < apps (demo, web)
 // and may import another package only through its public entry ("@i386mm/<name>"), never its
 // internals ("@i386mm/<name>/src/...", or a relative path into another package's folder).
+// The private fixtures package ("@i386mm/fixtures", the repository's root fixtures/ folder) may
+// be used by test and bench files only, as a devDependency.
+// checkStandalone (run with it) fails when a source, test, bench, example or scenario file names a
+// path outside the repository (`../shared`, or a relative path that climbs above the root): the
+// repository must stand alone.
 // Run as a script (`node scripts/layers.mjs`) or through scripts/test/layers.test.ts.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const LAYERS = ["hw-i386", "page-alloc", "slab", "kmap", "page-cache", "vma", "demo", "web"];
+const FIXTURES = "@i386mm/fixtures";
 const rank = (name) => (name === "web" ? LAYERS.indexOf("demo") : LAYERS.indexOf(name));
 
 function* sourceFiles(dir) {
@@ -41,8 +47,13 @@ export function checkLayers(root) {
       continue;
     }
     const deps = { ...pkg.dependencies, ...pkg.devDependencies };
+    if (pkg.dependencies?.[FIXTURES]) {
+      problems.push(
+        `${self}/package.json: ${FIXTURES} is for tests and benches: a devDependency, not a dependency`,
+      );
+    }
     for (const dep of Object.keys(deps)) {
-      if (!dep.startsWith("@i386mm/")) continue;
+      if (!dep.startsWith("@i386mm/") || dep === FIXTURES) continue;
       const target = dep.slice("@i386mm/".length);
       if (rank(target) < 0 || rank(target) >= rank(self)) {
         problems.push(
@@ -56,7 +67,12 @@ export function checkLayers(root) {
         const rel = path.relative(root, file);
         for (const m of text.matchAll(IMPORT_RE)) {
           const spec = m[1] ?? m[2] ?? m[3];
-          if (spec.startsWith("@i386mm/")) {
+          if (spec === FIXTURES) {
+            if (sub === "src")
+              problems.push(`${rel}: imports ${FIXTURES}, which only tests and benches may use`);
+            else if (!(spec in deps))
+              problems.push(`${rel}: imports ${spec} without declaring it in ${self}/package.json`);
+          } else if (spec.startsWith("@i386mm/")) {
             const [, name, ...rest] = spec.split("/");
             if (rank(name) < 0 || rank(name) >= rank(self)) {
               problems.push(`${rel}: imports ${spec}, a layer that is not below ${self}`);
@@ -80,9 +96,63 @@ export function checkLayers(root) {
   return problems;
 }
 
+/** Folders of the repository whose files must name no path outside it. */
+const STANDALONE_DIRS = ["src", "test", "bench", "examples", "scenarios"];
+const OUTSIDE_RE = /\.\.\/shared\b|\/work\/shared\b/;
+const RELATIVE_LITERAL_RE = /["'`]((?:\.\.\/)+[^"'`$\s]*)["'`]/g;
+
+function* standaloneFiles(root) {
+  for (const top of ["packages", "apps"]) {
+    const base = path.join(root, top);
+    if (!fs.existsSync(base)) continue;
+    for (const name of fs.readdirSync(base)) {
+      for (const sub of STANDALONE_DIRS) yield* anyFiles(path.join(base, name, sub));
+    }
+  }
+  yield* anyFiles(path.join(root, "scripts"));
+  yield* anyFiles(path.join(root, "bench"));
+  for (const f of ["fixtures/index.mjs"]) if (fs.existsSync(path.join(root, f))) yield path.join(root, f);
+}
+
+function* anyFiles(dir) {
+  if (!fs.existsSync(dir)) return;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name === "dist") continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* anyFiles(full);
+    else if (/\.(m?[jt]s|tsx|mm|json|c|h|sh)$/.test(entry.name)) yield full;
+  }
+}
+
+/**
+ * The repository stands alone: no source, test, bench, example or scenario file names a path
+ * outside it. Returns human-readable violations (empty when there are none).
+ */
+export function checkStandalone(root) {
+  const problems = [];
+  const top = path.resolve(root);
+  for (const file of standaloneFiles(top)) {
+    const rel = path.relative(top, file);
+    if (rel === path.join("scripts", "layers.mjs") || rel.startsWith(path.join("scripts", "test") + path.sep))
+      continue;
+    const text = fs.readFileSync(file, "utf8");
+    text.split("\n").forEach((line, i) => {
+      if (OUTSIDE_RE.test(line))
+        problems.push(`${rel}:${i + 1}: names ../shared; copy what it needs into the repository (fixtures/)`);
+      for (const m of line.matchAll(RELATIVE_LITERAL_RE)) {
+        const target = path.resolve(path.dirname(file), m[1]);
+        if (target !== top && !target.startsWith(top + path.sep)) {
+          problems.push(`${rel}:${i + 1}: "${m[1]}" points outside the repository`);
+        }
+      }
+    });
+  }
+  return problems;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-  const problems = checkLayers(root);
+  const problems = [...checkLayers(root), ...checkStandalone(root)];
   for (const p of problems) console.error(p);
   console.log(problems.length === 0 ? "layer order: ok" : `layer order: ${problems.length} violation(s)`);
   process.exit(problems.length === 0 ? 0 : 1);

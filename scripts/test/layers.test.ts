@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: plain ESM script without type declarations
-import { checkLayers } from "../layers.mjs";
+import { checkLayers, checkStandalone } from "../layers.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -60,5 +60,45 @@ describe("layer order", () => {
       "packages/slab/src/a.ts": 'import { PAGE_SIZE } from "@i386mm/hw-i386";\n',
     });
     expect(checkLayers(dir)).toEqual([]);
+  });
+});
+
+describe("the repository stands alone", () => {
+  it("no source, test, bench, example or scenario file names a path outside the repository", () => {
+    expect(checkStandalone(root)).toEqual([]);
+  });
+
+  it("flags a test that reads ../shared and a literal path climbing above the root", () => {
+    const dir = fixture({
+      "packages/slab/test/a.test.ts": 'const log = "../../../../shared/oracle/686-1024M.log";\n',
+      "packages/slab/bench/b.bench.ts": 'new URL("../../../../elsewhere/x", import.meta.url);\n',
+      "apps/demo/scenarios/c.mm": "// see ../shared/seed\n",
+      "packages/slab/test/ok.test.ts": 'new URL("../../../fixtures/oracle/x.log", import.meta.url);\n',
+    });
+    const out = checkStandalone(dir).join("\n");
+    expect(out).toMatch(/slab\/test\/a.test.ts:1: names ..\/shared/);
+    expect(out).toMatch(/slab\/bench\/b.bench.ts:1: ".*elsewhere\/x" points outside the repository/);
+    expect(out).toMatch(/demo\/scenarios\/c.mm:1: names ..\/shared/);
+    expect(out).not.toMatch(/ok.test.ts/);
+  });
+
+  it("lets tests and benches use @i386mm/fixtures as a devDependency, never sources", () => {
+    const dir = fixture({
+      "packages/slab/package.json": JSON.stringify({
+        name: "@i386mm/slab",
+        devDependencies: { "@i386mm/fixtures": "workspace:*" },
+      }),
+      "packages/slab/test/a.test.ts": 'import { oracleSection } from "@i386mm/fixtures";\n',
+      "packages/slab/src/b.ts": 'import { oracleSection } from "@i386mm/fixtures";\n',
+      "packages/kmap/package.json": JSON.stringify({
+        name: "@i386mm/kmap",
+        dependencies: { "@i386mm/fixtures": "workspace:*" },
+      }),
+    });
+    const out = checkLayers(dir);
+    expect(out).toEqual([
+      "kmap/package.json: @i386mm/fixtures is for tests and benches: a devDependency, not a dependency",
+      "packages/slab/src/b.ts: imports @i386mm/fixtures, which only tests and benches may use",
+    ]);
   });
 });

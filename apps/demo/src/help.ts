@@ -73,7 +73,7 @@ Examples:
   i386mm boot                       1G, 2-level paging
   i386mm boot --mem 128M            no high memory
   i386mm boot --mem 2G --pae --json
-  i386mm boot --e820 ../shared/oracle/686-1024M.log   the map a real 6.1 kernel printed`,
+  i386mm boot --e820 fixtures/oracle/686-1024M.log    the map a real 6.1 kernel printed`,
   run: `Usage: i386mm run [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--strict] [--json] [-i] [SCRIPT]
 
 Run a scenario: one kernel call per line in the book's C syntax. Without SCRIPT, read

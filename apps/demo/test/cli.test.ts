@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { oracleBootLines } from "@i386mm/fixtures";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { SCENARIO_DIR } from "../src/main.js";
 import { GOLDEN_DIR, transcript } from "./golden.js";
@@ -55,13 +56,7 @@ describe("the built CLI", () => {
   });
 
   it("matches the 6.1 oracle where the same thing is printed (spawned, 1G)", () => {
-    const log = readFileSync(resolve(ROOT, "../shared/oracle/686-1024M.log"), "utf8")
-      .split(/\r?\n/)
-      .map((l) => l.replace(/^\[\s*\d+\.\d+\] /, ""));
-    const real = log.slice(
-      0,
-      log.findIndex((l) => l.startsWith("===== BEGIN")),
-    );
+    const real = oracleBootLines("686-1024M.log");
     const r = cli(["boot", "--mem", "1G"]);
     expect(r.code).toBe(0);
     const model = r.out.split("\n");

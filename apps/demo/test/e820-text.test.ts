@@ -5,14 +5,14 @@
  */
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { fixturePath } from "@i386mm/fixtures";
 import { E820_ACPI, E820_NVS, E820_RAM, E820_RESERVED, qemuE820 } from "@i386mm/hw-i386";
 import { describe, expect, it } from "vitest";
 import { E820TextError, parseE820Text } from "../src/e820-text.js";
-import { SCENARIO_DIR } from "../src/main.js";
 import { runCli } from "./helpers.js";
 
-const ORACLE = resolve(SCENARIO_DIR, "../../../../shared/oracle");
+const ORACLE = fixturePath("oracle");
 
 describe("parseE820Text", () => {
   it("reads 6.1's format (with dmesg time stamps) and 2.6.11's, ignoring other lines", () => {

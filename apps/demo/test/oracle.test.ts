@@ -1,33 +1,17 @@
 /*
- * Comparisons with real kernels: ../shared/oracle holds boots of Debian's 6.1 i386 kernels under
+ * Comparisons with real kernels: fixtures/oracle holds boots of Debian's 6.1 i386 kernels under
  * QEMU's `pc` machine. Where the 2.6.11 profile prints the same thing, it must match byte for
  * byte (the BIOS-e820 map, the Zone ranges format and the DMA zone, buddyinfo's and slabinfo's
  * format); where 2.6.11 and 6.1 differ (README "2.6.11 versus the 6.1 oracle"), the test pins
  * the documented difference.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { oracleBootLines, oracleSection } from "@i386mm/fixtures";
 import { describe, expect, it } from "vitest";
-import { SCENARIO_DIR } from "../src/main.js";
 import { runCli } from "./helpers.js";
-
-const ROOT = resolve(SCENARIO_DIR, "../../..");
-const ORACLE = resolve(ROOT, "../shared/oracle");
 
 /** The boot log (dmesg timestamps stripped) and the named sections of one oracle capture. */
 function oracle(file: string): { boot: string[]; section(name: string): string[] } {
-  // The serial console ends lines with CR LF.
-  const text = readFileSync(resolve(ORACLE, file), "utf8").split(/\r?\n/);
-  const strip = (l: string): string => l.replace(/^\[\s*\d+\.\d+\] /, "");
-  const end = text.findIndex((l) => l.startsWith("===== BEGIN"));
-  return {
-    boot: text.slice(0, end).map(strip),
-    section(name) {
-      const b = text.indexOf(`===== BEGIN ${name} =====`);
-      const e = text.indexOf(`===== END ${name} =====`);
-      return text.slice(b + 1, e);
-    },
-  };
+  return { boot: oracleBootLines(file), section: (name) => oracleSection(file, name) };
 }
 
 const CAPTURES = [

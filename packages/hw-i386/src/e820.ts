@@ -2,7 +2,7 @@
  * e820.ts — the BIOS memory map (INT 15h AX=E820) the kernel reads at boot
  * (include/asm-i386/e820.h, arch/i386/kernel/setup.c: copy_e820_map, print_memory_map).
  * qemuE820(memBytes) reproduces the map QEMU's `pc` machine + SeaBIOS hands the kernel
- * (../shared/oracle logs). Invariants of a valid map (validateE820): every entry is non-empty,
+ * (fixtures/oracle logs). Invariants of a valid map (validateE820): every entry is non-empty,
  * 1 KiB aligned like real BIOS maps (0x9fc00), of a known type, inside the 36-bit physical
  * space; entries do not overlap; the stored map is sorted by address.
  *

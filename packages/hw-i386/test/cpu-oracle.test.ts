@@ -1,14 +1,13 @@
-import { readFileSync } from "node:fs";
+import { ORACLE_LOGS, oracleText } from "@i386mm/fixtures";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CPU_FEATURES } from "../src/cpu.js";
 import { MAX_PHYS_ADDR } from "../src/e820.js";
 
 // The modelled CPU is QEMU's qemu32 as the oracle boots saw it: /proc/cpuinfo's flags and
-// address sizes, and the kernel's NX notice (../shared/oracle/*.log).
-const ORACLE = new URL("../../../../shared/oracle/", import.meta.url);
+// address sizes, and the kernel's NX notice (fixtures/oracle/*.log).
 
-describe.each(["686-1024M.log", "686-128M.log", "686-pae-2048M.log"])("default CPU vs %s", (file) => {
-  const log = readFileSync(new URL(file, ORACLE), "utf8");
+describe.each(ORACLE_LOGS)("default CPU vs %s", (file) => {
+  const log = oracleText(file);
   it("has the same paging features (pse, pae, pge; no nx, no pse36) and 36 physical address bits", () => {
     const flags = /^flags\s*:\s*(.*)$/m.exec(log)![1]!.trim().split(/\s+/);
     expect(DEFAULT_CPU_FEATURES.pse).toBe(flags.includes("pse"));

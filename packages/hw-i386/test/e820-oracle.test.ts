@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
+import { oracleText } from "@i386mm/fixtures";
 import { describe, expect, it } from "vitest";
 import { E820_RAM, qemuE820, validateE820 } from "../src/e820.js";
 
-// The first "BIOS-e820:" block of each real boot (../shared/oracle, 6.1's format:
+// The first "BIOS-e820:" block of each real boot (fixtures/oracle, 6.1's format:
 // "BIOS-e820: [mem 0x<start>-0x<end inclusive>] usable|reserved").
-const ORACLE = new URL("../../../../shared/oracle/", import.meta.url);
 const boots = [
   ["686-128M.log", 128 << 20],
   ["686-1024M.log", 1024 << 20],
@@ -12,7 +11,7 @@ const boots = [
 ] as const;
 
 function oracleMap(file: string): string[] {
-  const lines = readFileSync(new URL(file, ORACLE), "utf8").split("\n");
+  const lines = oracleText(file).split("\n");
   const start = lines.findIndex((l) => l.includes("BIOS-provided physical RAM map:"));
   const out: string[] = [];
   for (let i = start + 1; i < lines.length && lines[i]!.includes("BIOS-e820:"); i++)

@@ -7,7 +7,7 @@ const fmt = (m: ReturnType<typeof validateE820>) =>
 
 describe("e820", () => {
   it("reproduces QEMU's pc map of the oracle logs (128 MiB, 1 GiB, 2 GiB)", () => {
-    // ../shared/oracle/686-1024M.log lines 3-8
+    // fixtures/oracle/686-1024M.log lines 3-8
     expect(fmt(validateE820(qemuE820(1 << 30)))).toEqual([
       "0-9fbff 1",
       "9fc00-9ffff 2",

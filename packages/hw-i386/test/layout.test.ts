@@ -22,7 +22,7 @@ import {
   VMALLOC_START,
 } from "../src/layout.js";
 
-// Worked example of ../shared/reference/05-highmem-fixmap.md §1 and 04-vmalloc.md §1.
+// Worked example of the kernel reference notes (05-highmem-fixmap.md §1, 04-vmalloc.md §1).
 describe("fixmap and pkmap layout (2.6.11 profile, NR_CPUS 8)", () => {
   it("numbers the enum fixed_addresses like the worked example", () => {
     expect([FIX_IO_APIC_BASE_END, FIX_KMAP_BEGIN, FIX_KMAP_END]).toEqual([10, 11, 114]);

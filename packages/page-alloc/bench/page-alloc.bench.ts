@@ -1,12 +1,12 @@
 // The page allocator's costs, against the real Machine: order-0 pairs through the per-CPU lists
 // and through the buddy lists alone, order-3 and order-10 pairs, a 4 GiB boot (time and host
-// memory per frame), and a replay of ../shared/bench/page-trace.mjs traces side by side with
+// memory per frame), and a replay of the repository's bench/page-trace.mjs traces side by side with
 // @thi.ng/malloc's MemPool serving the same requests (4096 << order bytes each).
 // Each pair bench runs PAIRS pairs per call, so the per-pair cost is (mean time) / PAIRS.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { PAGE_TRACE_GENERATOR } from "@i386mm/fixtures";
 import { Machine } from "@i386mm/hw-i386";
 import { MemPool } from "@thi.ng/malloc";
 import { bench, describe } from "vitest";
@@ -93,7 +93,7 @@ describe("boot", () => {
 
 // ------------------------------------------------------------------ trace replay
 
-const generator = resolve(here, "../../../../shared/bench/page-trace.mjs");
+const generator = PAGE_TRACE_GENERATOR;
 
 /**
  * One trace, pre-parsed: op[i] = the order for an "a" line, -1 for an "f" line; id[i] = the
@@ -158,9 +158,7 @@ function replayPool(pool: MemPool, t: Trace, handle: Int32Array): number {
   return failed;
 }
 
-if (!existsSync(generator)) {
-  console.log(`trace replay skipped: ${generator} not found (the shared folder sits beside the repo)`);
-} else {
+{
   // At most 80% of 16384 frames (64 MiB) in use; the machine has 256 MiB, the pool 112 MiB, so
   // both can serve every request: a first replay checks that before anything is timed.
   const FRAMES = 16384;

@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
+import { oracleBootLines } from "@i386mm/fixtures";
 import { _PAGE_GLOBAL, _PAGE_PSE, peek, X86_CR4_PGE, X86_CR4_PSE } from "@i386mm/hw-i386";
 import { describe, expect, it } from "vitest";
 import { GFP_HIGHUSER, GFP_KERNEL } from "../src/gfp.js";
@@ -10,13 +9,8 @@ import { ZONE_HIGHMEM } from "../src/mmzone.js";
 import { PG_highmem, PG_reserved } from "../src/page-flags.js";
 import { bootPA, GiB, MiB } from "./helpers.js";
 
-const oracleDir = path.resolve(__dirname, "../../../../shared/oracle");
 /** The dmesg lines of an oracle boot log, without the timestamp. */
-function oracleLines(file: string): string[] {
-  const text = readFileSync(path.join(oracleDir, file), "utf8").replace(/\r/g, "");
-  const boot = text.slice(0, text.indexOf("===== BEGIN"));
-  return boot.split("\n").map((l) => l.replace(/^\[\s*\d+\.\d+\] /, ""));
-}
+const oracleLines = oracleBootLines;
 
 describe("boot log", () => {
   it.each([

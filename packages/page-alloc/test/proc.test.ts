@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
+import { oracleSection } from "@i386mm/fixtures";
 import { describe, expect, it } from "vitest";
 import { GFP_HIGHUSER, GFP_KERNEL } from "../src/gfp.js";
 import type { Page } from "../src/mem-map.js";
@@ -8,17 +7,6 @@ import type { PageAllocator } from "../src/page-alloc.js";
 import { fill_contig_page_info, fragmentation_index, unusable_free_index } from "../src/proc.js";
 import { bootPA, GiB, MiB } from "./helpers.js";
 
-const oracleDir = path.resolve(__dirname, "../../../../shared/oracle");
-/** One `===== BEGIN name =====` section of an oracle log, as lines. */
-function oracleSection(file: string, name: string): string[] {
-  const text = readFileSync(path.join(oracleDir, file), "utf8").replace(/\r/g, "");
-  const begin = `===== BEGIN ${name} =====\n`;
-  const i = text.indexOf(begin) + begin.length;
-  return text
-    .slice(i, text.indexOf(`===== END ${name} =====`, i))
-    .split("\n")
-    .slice(0, -1);
-}
 /** Numbers replaced by "#", so lines of the same format compare equal. */
 const shape = (line: string) => line.replace(/\d+/g, "#");
 

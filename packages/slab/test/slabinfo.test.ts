@@ -1,16 +1,11 @@
 import { readFileSync } from "node:fs";
+import { oracleSection as oracle } from "@i386mm/fixtures";
 import { GFP_KERNEL } from "@i386mm/page-alloc";
 import { describe, expect, it } from "vitest";
 import { VM_ALLOC, VM_IOREMAP, type vm_struct } from "../src/vmalloc.js";
 import { boot } from "./helpers.js";
 
-const ORACLE = new URL("../../../../shared/oracle/686-1024M.log", import.meta.url);
-function oracleSection(name: string): string[] {
-  const log = readFileSync(ORACLE, "utf8").split(/\r?\n/);
-  const a = log.indexOf(`===== BEGIN ${name} =====`);
-  const b = log.indexOf(`===== END ${name} =====`);
-  return log.slice(a + 1, b);
-}
+const oracleSection = (name: string): string[] => oracle("686-1024M.log", name);
 const golden = (name: string) => readFileSync(new URL(`./golden/${name}`, import.meta.url), "utf8");
 
 // one /proc/slabinfo data line, columns as s_show prints them (names up to 17 characters)
