@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { oracleBootLines } from "@i386mm/fixtures";
+import { oracleBootLines, oracleSection } from "@i386mm/fixtures";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { SCENARIO_DIR } from "../src/main.js";
 import { GOLDEN_DIR, transcript } from "./golden.js";
@@ -74,10 +74,7 @@ describe("the built CLI", () => {
     expect(mHigh!.slice(-20)).toBe(rHigh!.slice(-20));
     // /proc/buddyinfo: the same zones in the same format.
     const b = cli(["cat", "/proc/buddyinfo"]).out.split("\n").filter(Boolean);
-    const rb = log.slice(
-      log.indexOf("===== BEGIN buddyinfo =====") + 1,
-      log.indexOf("===== END buddyinfo ====="),
-    );
+    const rb = oracleSection("686-1024M.log", "buddyinfo");
     const shape = (l: string): string => l.replace(/\d+(?=\s|$)/g, "N");
     expect(b.map((l) => shape(l).replace(/^Node N/, "Node 0"))).toEqual(
       rb.map(shape).map((l) => l.replace(/^Node N/, "Node 0")),
