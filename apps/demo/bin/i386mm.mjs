@@ -5,7 +5,9 @@ import { existsSync } from "node:fs";
 
 const cli = new URL("../dist/cli.js", import.meta.url);
 if (!existsSync(cli)) {
-  process.stderr.write("i386mm: apps/demo/dist/cli.js is not built yet: run `pnpm build` (or `pnpm demo`) first\n");
+  process.stderr.write(
+    "i386mm: apps/demo/dist/cli.js is not built yet: run `pnpm build` (or `pnpm demo`) first\n",
+  );
   process.exit(2);
 }
 await import(cli.href);
