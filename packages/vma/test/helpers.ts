@@ -1,0 +1,28 @@
+/* Test helpers: boot a machine with the layers below vma, and a VmSystem on it. */
+import { Machine } from "@i386mm/hw-i386";
+import { Kmap } from "@i386mm/kmap";
+import { PageAllocator } from "@i386mm/page-alloc";
+import { SlabAllocator } from "@i386mm/slab";
+import { VmSystem, type VmSystemOptions } from "../src/index.js";
+
+export interface BootOptions {
+  memBytes?: number;
+  pae?: boolean;
+  cpus?: number;
+  nx?: boolean;
+  vm?: VmSystemOptions;
+}
+
+/** Machine -> PageAllocator -> SlabAllocator -> Kmap -> VmSystem. */
+export function bootVm(o: BootOptions = {}): VmSystem {
+  const machine = new Machine({
+    memBytes: o.memBytes ?? 64 << 20,
+    pae: o.pae ?? false,
+    cpus: o.cpus ?? 1,
+    features: o.nx ? { nx: true } : undefined,
+  });
+  const pa = new PageAllocator(machine);
+  const slab = new SlabAllocator(pa);
+  const km = new Kmap(slab);
+  return new VmSystem(slab, km, o.vm);
+}
