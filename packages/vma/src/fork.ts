@@ -23,9 +23,9 @@ import {
   VmErrno,
 } from "./constants.js";
 import { copy_page_range } from "./memory.js";
-import { arch_pick_mmap_layout } from "./mmap-layout.js";
 import { mm_struct, type vm_area_struct, vma_pages } from "./mm-types.js";
 import { exit_mmap, security_vm_enough_memory, vm_unacct_memory } from "./mmap.js";
+import { arch_pick_mmap_layout } from "./mmap-layout.js";
 import { pgd_alloc, pgd_free } from "./pgtable.js";
 import type { rb_node } from "./rbtree.js";
 import { anon_vma_link } from "./rmap.js";

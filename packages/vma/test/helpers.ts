@@ -26,3 +26,19 @@ export function bootVm(o: BootOptions = {}): VmSystem {
   const km = new Kmap(slab);
   return new VmSystem(slab, km, o.vm);
 }
+
+/**
+ * Give every cached free page back to the buddy lists, so that buddyinfo reflects exactly the
+ * frames in use: drain each CPU's per-CPU lists and shrink every slab cache (what memory pressure
+ * and cache_reap would eventually do).
+ */
+export function settle(vm: VmSystem): void {
+  const m = vm.machine;
+  const cur = m.current;
+  for (const c of vm.slab.cache_chain) vm.slab.kmem_cache_shrink(c);
+  for (let i = 0; i < m.cpus.length; i++) {
+    m.setCurrentCpu(i);
+    vm.pa.drain_local_pages();
+  }
+  m.setCurrentCpu(cur);
+}
