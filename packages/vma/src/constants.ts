@@ -13,7 +13,7 @@
  *   3 SHARED 2 EXEC 1 WRITE 0 READ
  */
 
-import { Errno, PAGE_SIZE, TASK_SIZE } from "@i386mm/hw-i386";
+import { PAGE_SIZE, TASK_SIZE } from "@i386mm/hw-i386";
 
 // ------------------------------------------------------------------ VM_* (include/linux/mm.h)
 
@@ -291,19 +291,6 @@ export const BUS_ADRERR = 2;
 
 /** page->mapping low bit: the mapping is an anon_vma, not an address_space (include/linux/mm.h). */
 export const PAGE_MAPPING_ANON = 1;
-
-// ------------------------------------------------------------------ errno values beyond hw-i386's table
-
-/**
- * The errno values this layer returns: hw-i386's closed table plus those mmap needs
- * (include/asm-generic/errno-base.h): EBADF (bad fd), ENODEV (no mmap method), ETXTBSY (deny-write).
- */
-export const VmErrno = {
-  ...Errno,
-  EBADF: 9,
-  ENODEV: 19,
-  ETXTBSY: 26,
-} as const;
 
 // ------------------------------------------------------------------ descriptor sizes (2.6.11 i386, SMP, no PREEMPT/DEBUG)
 

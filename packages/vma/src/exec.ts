@@ -6,7 +6,7 @@
  * Reading the binary and mapping its segments belongs to the ELF loader (elf*.ts).
  */
 
-import { _PAGE_DIRTY, _PAGE_RW, PAGE_MASK, PAGE_SIZE, type Page } from "@i386mm/hw-i386";
+import { _PAGE_DIRTY, _PAGE_RW, Errno, PAGE_MASK, PAGE_SIZE, type Page } from "@i386mm/hw-i386";
 import {
   EXTRA_STACK_VM_PAGES,
   MAX_ARG_PAGES,
@@ -14,7 +14,6 @@ import {
   VM_ACCOUNT,
   VM_EXEC,
   VM_GROWSDOWN,
-  VmErrno,
 } from "./constants.js";
 import { mmdrop, mmput } from "./fork.js";
 import { update_mem_hiwater } from "./memory.js";
@@ -119,10 +118,10 @@ export function setup_arg_pages(
   if (bprm.loader) bprm.loader += stack_base;
   bprm.exec += stack_base;
   const mpnt = vm_area_alloc(vm, mm);
-  if (mpnt === null) return -VmErrno.ENOMEM;
+  if (mpnt === null) return -Errno.ENOMEM;
   if (security_vm_enough_memory(vm, arg_size / PAGE_SIZE) !== 0) {
     vm_area_free(vm, mpnt);
-    return -VmErrno.ENOMEM;
+    return -Errno.ENOMEM;
   }
   mpnt.vm_end = stack_top;
   mpnt.vm_start = mpnt.vm_end - arg_size;

@@ -10,7 +10,7 @@
  * directory and the descriptor.
  */
 
-import { KernelBugError, TASK_UNMAPPED_BASE } from "@i386mm/hw-i386";
+import { Errno, KernelBugError, TASK_UNMAPPED_BASE } from "@i386mm/hw-i386";
 import { GFP_KERNEL } from "@i386mm/page-alloc";
 import { SLAB_HWCACHE_ALIGN, SLAB_PANIC } from "@i386mm/slab";
 import {
@@ -20,7 +20,6 @@ import {
   VM_DENYWRITE,
   VM_DONTCOPY,
   VM_LOCKED,
-  VmErrno,
 } from "./constants.js";
 import { copy_page_range } from "./memory.js";
 import { mm_struct, type vm_area_struct, vma_pages } from "./mm-types.js";
@@ -146,7 +145,7 @@ function dup_mmap(vm: VmSystem, mm: mm_struct, oldmm: mm_struct): number {
     if (mpnt.vm_flags & VM_ACCOUNT) {
       const len = vma_pages(mpnt);
       if (security_vm_enough_memory(vm, len) !== 0) {
-        retval = -VmErrno.ENOMEM;
+        retval = -Errno.ENOMEM;
         break;
       }
       charge = len;
@@ -154,7 +153,7 @@ function dup_mmap(vm: VmSystem, mm: mm_struct, oldmm: mm_struct): number {
     const tmp = vm_area_dup(vm, mpnt, mm);
     if (tmp === null) {
       vm_unacct_memory(vm, charge);
-      retval = -VmErrno.ENOMEM;
+      retval = -Errno.ENOMEM;
       break;
     }
     tmp.vm_flags &= ~VM_LOCKED;
@@ -197,9 +196,9 @@ export function copy_mm(vm: VmSystem, clone_flags: number, tsk: task_struct): nu
     return 0;
   }
   const mm = allocate_mm(vm);
-  if (mm === null) return -VmErrno.ENOMEM;
+  if (mm === null) return -Errno.ENOMEM;
   copy_mm_fields(mm, oldmm); // memcpy(mm, oldmm, sizeof(*mm))
-  if (mm_init(vm, mm) === null) return -VmErrno.ENOMEM;
+  if (mm_init(vm, mm) === null) return -Errno.ENOMEM;
   const retval = dup_mmap(vm, mm, oldmm);
   if (retval !== 0) {
     mmput(vm, mm);

@@ -5,9 +5,9 @@
  * faults); nonlinear remapping (a pgoff other than the linear one) is not modelled: -EINVAL.
  */
 
-import { PAGE_MASK, PAGE_SIZE, type Page } from "@i386mm/hw-i386";
+import { Errno, PAGE_MASK, PAGE_SIZE, type Page } from "@i386mm/hw-i386";
 import { PG_reserved } from "@i386mm/page-alloc";
-import { VM_NONLINEAR, VM_RESERVED, VM_SHARED, VmErrno } from "./constants.js";
+import { VM_NONLINEAR, VM_RESERVED, VM_SHARED } from "./constants.js";
 import { update_mem_hiwater, zap_page_range } from "./memory.js";
 import type { mm_struct, vm_area_struct } from "./mm-types.js";
 import { entry_get, mk_user_pte, pmd_offset, pte_alloc_map } from "./pgtable.js";
@@ -28,9 +28,9 @@ export function install_page(
   prot: number,
 ): number {
   const pmdp = pmd_offset(vm, mm, addr);
-  if (pmdp < 0) return -VmErrno.ENOMEM;
+  if (pmdp < 0) return -Errno.ENOMEM;
   let ptep = pte_alloc_map(vm, mm, pmdp, addr);
-  if (ptep < 0) return -VmErrno.ENOMEM;
+  if (ptep < 0) return -Errno.ENOMEM;
   if (entry_get(vm, ptep) !== 0) {
     zap_page_range(vm, vma, addr, PAGE_SIZE); // zap_pte: drop the old mapping first
     ptep = pte_alloc_map(vm, mm, pmdp, addr);
@@ -55,11 +55,11 @@ export function sys_remap_file_pages(
   flags: number,
 ): number {
   const mm = vm.current.mm!;
-  if (prot !== 0) return -VmErrno.EINVAL;
+  if (prot !== 0) return -Errno.EINVAL;
   start = (start & PAGE_MASK) >>> 0;
   size = (size & PAGE_MASK) >>> 0;
   const end = start + size;
-  if (end <= start) return -VmErrno.EINVAL;
+  if (end <= start) return -Errno.EINVAL;
   const vma = find_vma(mm, start);
   if (
     vma === null ||
@@ -69,7 +69,7 @@ export function sys_remap_file_pages(
     start < vma.vm_start ||
     end > vma.vm_end
   )
-    return -VmErrno.EINVAL;
-  if (pgoff !== (start - vma.vm_start) / PAGE_SIZE + vma.vm_pgoff) return -VmErrno.EINVAL; // nonlinear: not modelled
+    return -Errno.EINVAL;
+  if (pgoff !== (start - vma.vm_start) / PAGE_SIZE + vma.vm_pgoff) return -Errno.EINVAL; // nonlinear: not modelled
   return vma.vm_ops.populate(vma, start, size, vma.vm_page_prot, pgoff, flags !== 0);
 }

@@ -94,7 +94,6 @@ export {
   VM_SHM,
   VM_SPECIAL,
   VM_WRITE,
-  VmErrno,
   vm_flags_names,
 } from "./constants.js";
 export {

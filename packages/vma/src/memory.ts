@@ -18,6 +18,7 @@ import {
   _PAGE_PRESENT,
   _PAGE_PROTNONE,
   _PAGE_RW,
+  Errno,
   KernelBugError,
   PAGE_MASK,
   PAGE_SIZE,
@@ -38,7 +39,6 @@ import {
   VM_READ,
   VM_SHARED,
   VM_WRITE,
-  VmErrno,
 } from "./constants.js";
 import { alloc_zeroed_user_highpage, copy_user_highpage } from "./highmem-user.js";
 import { type mm_struct, NOPAGE_OOM, type vm_area_struct } from "./mm-types.js";
@@ -208,7 +208,7 @@ export function copy_page_range(vm: VmSystem, dst: mm_struct, src: mm_struct, vm
     if ((src_pmd & _PAGE_PRESENT) !== 0) {
       const dst_pmdp = pmd_offset(vm, dst, addr);
       const d0 = pte_alloc_map(vm, dst, dst_pmdp, addr);
-      if (d0 < 0) return -VmErrno.ENOMEM;
+      if (d0 < 0) return -Errno.ENOMEM;
       const s0 = pte_offset_map(vm, src_pmd, addr);
       for (let a = addr, s = s0, d = d0; a < next; a += PAGE_SIZE, s += p.ENTRY_SIZE, d += p.ENTRY_SIZE) {
         if (entry_get(vm, s) === 0) continue;
@@ -385,8 +385,8 @@ export function get_user_pages(
   do {
     const vma = find_extend_vma(vm, mm, start);
     if (vma === null || vma.vm_flags & VM_IO || (flags & vma.vm_flags) === 0)
-      return i !== 0 ? i : -VmErrno.EFAULT;
-    if (vma.vm_flags & VM_HUGETLB) return i !== 0 ? i : -VmErrno.EFAULT;
+      return i !== 0 ? i : -Errno.EFAULT;
+    if (vma.vm_flags & VM_HUGETLB) return i !== 0 ? i : -Errno.EFAULT;
     do {
       let lookup_write = write;
       let map: Page | null;
@@ -398,8 +398,8 @@ export function get_user_pages(
         const r = handle_mm_fault(vm, mm, vma, start, write);
         if (r === VM_FAULT_MINOR) tsk.min_flt++;
         else if (r === VM_FAULT_MAJOR) tsk.maj_flt++;
-        else if (r === VM_FAULT_SIGBUS) return i !== 0 ? i : -VmErrno.EFAULT;
-        else if (r === VM_FAULT_OOM) return i !== 0 ? i : -VmErrno.ENOMEM;
+        else if (r === VM_FAULT_SIGBUS) return i !== 0 ? i : -Errno.EFAULT;
+        else if (r === VM_FAULT_OOM) return i !== 0 ? i : -Errno.ENOMEM;
         else throw new KernelBugError("get_user_pages", start, `kernel BUG: handle_mm_fault returned ${r}`);
         lookup_write = write && !force;
       }

@@ -11,7 +11,7 @@
  * splits before a failing second split, as 2.6.11).
  */
 
-import { PAGE_MASK, PAGE_SIZE, TASK_SIZE, TASK_UNMAPPED_BASE } from "@i386mm/hw-i386";
+import { Errno, PAGE_MASK, PAGE_SIZE, TASK_SIZE, TASK_UNMAPPED_BASE } from "@i386mm/hw-i386";
 import {
   calc_vm_flag_bits,
   calc_vm_prot_bits,
@@ -50,7 +50,6 @@ import {
   VM_READ,
   VM_SHARED,
   VM_WRITE,
-  VmErrno,
 } from "./constants.js";
 import { sys_remap_file_pages } from "./fremap.js";
 import {
@@ -133,7 +132,7 @@ export function __vm_enough_memory(vm: VmSystem, pages: number, cap_sys_admin: b
     free += n;
     if (free > pages) return 0;
     vm_unacct_memory(vm, pages);
-    return -VmErrno.ENOMEM;
+    return -Errno.ENOMEM;
   }
   let allowed = Math.floor((vm.pa.totalram_pages * vm.sysctl_overcommit_ratio) / 100);
   if (!cap_sys_admin) allowed -= Math.floor(allowed / 32);
@@ -142,7 +141,7 @@ export function __vm_enough_memory(vm: VmSystem, pages: number, cap_sys_admin: b
   if (mm !== null) allowed -= Math.floor(mm.total_vm / 32);
   if (vm.vm_committed_space < allowed) return 0;
   vm_unacct_memory(vm, pages);
-  return -VmErrno.ENOMEM;
+  return -Errno.ENOMEM;
 }
 
 /** security_vm_enough_memory (cap_vm_enough_memory): __vm_enough_memory for current. */
@@ -205,44 +204,44 @@ export function do_mmap_pgoff(
   let charged = 0;
   addr >>>= 0;
   if (file !== null) {
-    if (file.mmap === undefined) return -VmErrno.ENODEV;
-    if (prot & PROT_EXEC && file.noexec) return -VmErrno.EPERM;
+    if (file.mmap === undefined) return -Errno.ENODEV;
+    if (prot & PROT_EXEC && file.noexec) return -Errno.EPERM;
   }
   // does the application expect PROT_READ to imply PROT_EXEC?
   if (prot & PROT_READ && tsk.personality & READ_IMPLIES_EXEC) if (!file?.noexec) prot |= PROT_EXEC;
   if (len === 0) return addr;
   len = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
-  if (len === 0 || len > TASK_SIZE) return -VmErrno.EINVAL;
+  if (len === 0 || len > TASK_SIZE) return -Errno.EINVAL;
   // offset overflow?
-  if (pgoff + len / PAGE_SIZE > 0xffffffff) return -VmErrno.EINVAL;
-  if (mm.map_count > vm.sysctl_max_map_count) return -VmErrno.ENOMEM;
+  if (pgoff + len / PAGE_SIZE > 0xffffffff) return -Errno.EINVAL;
+  if (mm.map_count > vm.sysctl_max_map_count) return -Errno.ENOMEM;
   addr = get_unmapped_area(vm, file, addr, len, pgoff, flags);
   if (IS_ERR_ADDR(addr)) return addr;
   let vm_flags =
     calc_vm_prot_bits(prot) | calc_vm_flag_bits(flags) | mm.def_flags | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
   if (flags & MAP_LOCKED) {
-    if (!can_do_mlock(tsk)) return -VmErrno.EPERM;
+    if (!can_do_mlock(tsk)) return -Errno.EPERM;
     vm_flags |= VM_LOCKED;
   }
   if (vm_flags & VM_LOCKED) {
     const locked = mm.locked_vm * PAGE_SIZE + len;
     if (locked > tsk.signal.rlim[RLIMIT_MEMLOCK]!.rlim_cur && !capable(tsk, CAP_IPC_LOCK))
-      return -VmErrno.EAGAIN;
+      return -Errno.EAGAIN;
   }
   if (file !== null) {
     switch (flags & MAP_TYPE) {
       case MAP_SHARED:
-        if (prot & PROT_WRITE && !(file.f_mode & 2)) return -VmErrno.EACCES;
-        if (file.append_only && file.f_mode & 2) return -VmErrno.EACCES;
+        if (prot & PROT_WRITE && !(file.f_mode & 2)) return -Errno.EACCES;
+        if (file.append_only && file.f_mode & 2) return -Errno.EACCES;
         vm_flags |= VM_SHARED | VM_MAYSHARE;
         if (!(file.f_mode & 2)) vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
-        if (!(file.f_mode & 1)) return -VmErrno.EACCES; // falls through to MAP_PRIVATE's check
+        if (!(file.f_mode & 1)) return -Errno.EACCES; // falls through to MAP_PRIVATE's check
         break;
       case MAP_PRIVATE:
-        if (!(file.f_mode & 1)) return -VmErrno.EACCES;
+        if (!(file.f_mode & 1)) return -Errno.EACCES;
         break;
       default:
-        return -VmErrno.EINVAL;
+        return -Errno.EINVAL;
     }
   } else {
     switch (flags & MAP_TYPE) {
@@ -253,23 +252,23 @@ export function do_mmap_pgoff(
         pgoff = addr / PAGE_SIZE; // for anon_vma: pgoff follows the address
         break;
       default:
-        return -VmErrno.EINVAL;
+        return -Errno.EINVAL;
     }
   }
   // clear old maps
   let p = find_vma_prepare(mm, addr);
   while (p.vma !== null && p.vma.vm_start < addr + len) {
-    if (do_munmap(vm, mm, addr, len) !== 0) return -VmErrno.ENOMEM;
+    if (do_munmap(vm, mm, addr, len) !== 0) return -Errno.ENOMEM;
     p = find_vma_prepare(mm, addr);
   }
   // against the address-space limit
-  if (mm.total_vm * PAGE_SIZE + len > tsk.signal.rlim[RLIMIT_AS]!.rlim_cur) return -VmErrno.ENOMEM;
+  if (mm.total_vm * PAGE_SIZE + len > tsk.signal.rlim[RLIMIT_AS]!.rlim_cur) return -Errno.ENOMEM;
   if (accountable && (!(flags & MAP_NORESERVE) || vm.sysctl_overcommit_memory === OVERCOMMIT_NEVER)) {
     if (vm_flags & VM_SHARED) vm_flags |= VM_ACCOUNT;
     else if (vm_flags & VM_WRITE) {
       // private writable: check memory availability
       charged = len / PAGE_SIZE;
-      if (security_vm_enough_memory(vm, charged) !== 0) return -VmErrno.ENOMEM;
+      if (security_vm_enough_memory(vm, charged) !== 0) return -Errno.ENOMEM;
       vm_flags |= VM_ACCOUNT;
     }
   }
@@ -285,7 +284,7 @@ export function do_mmap_pgoff(
   const vma = vm_area_alloc(vm, mm);
   if (vma === null) {
     if (charged !== 0) vm_unacct_memory(vm, charged);
-    return -VmErrno.ENOMEM;
+    return -Errno.ENOMEM;
   }
   vma.vm_start = addr;
   vma.vm_end = addr + len;
@@ -295,7 +294,7 @@ export function do_mmap_pgoff(
   let correct_wcount = false;
   if (file !== null) {
     let error = 0;
-    if (vm_flags & (VM_GROWSDOWN | VM_GROWSUP)) error = -VmErrno.EINVAL;
+    if (vm_flags & (VM_GROWSDOWN | VM_GROWSUP)) error = -Errno.EINVAL;
     else if (vm_flags & VM_DENYWRITE) {
       error = deny_write_access(file);
       if (error === 0) correct_wcount = true;
@@ -358,8 +357,8 @@ export function do_mmap(
   flag: number,
   offset: number,
 ): number {
-  if (offset + Math.ceil(len / PAGE_SIZE) * PAGE_SIZE > 0xffffffff) return -VmErrno.EINVAL;
-  if (offset & ~PAGE_MASK) return -VmErrno.EINVAL;
+  if (offset + Math.ceil(len / PAGE_SIZE) * PAGE_SIZE > 0xffffffff) return -Errno.EINVAL;
+  if (offset & ~PAGE_MASK) return -Errno.EINVAL;
   return do_mmap_pgoff(vm, file, addr, len, prot, flag, offset / PAGE_SIZE);
 }
 
@@ -388,7 +387,7 @@ function mmap_out(
 
 /** deny_write_access(file): refuse if the file is open for writing (i_writecount > 0), else take a deny count. */
 export function deny_write_access(file: vm_file): number {
-  if (file.i_writecount > 0) return -VmErrno.ETXTBSY;
+  if (file.i_writecount > 0) return -Errno.ETXTBSY;
   file.i_writecount--;
   return 0;
 }
@@ -413,7 +412,7 @@ export function arch_get_unmapped_area(
   _pgoff: number,
   _flags: number,
 ): number {
-  if (len > TASK_SIZE) return -VmErrno.ENOMEM;
+  if (len > TASK_SIZE) return -Errno.ENOMEM;
   if (addr !== 0) {
     addr = Math.ceil(addr / PAGE_SIZE) * PAGE_SIZE;
     const vma = find_vma(mm, addr);
@@ -433,7 +432,7 @@ export function arch_get_unmapped_area(
       addr = vma.vm_end;
       vma = vma.vm_next;
     }
-    if (start_addr === TASK_UNMAPPED_BASE) return -VmErrno.ENOMEM;
+    if (start_addr === TASK_UNMAPPED_BASE) return -Errno.ENOMEM;
     // start a new search, in case we missed some holes
     start_addr = addr = TASK_UNMAPPED_BASE;
   }
@@ -463,7 +462,7 @@ export function arch_get_unmapped_area_topdown(
   const base = mm.mmap_base;
   let addr = addr0;
   let first_time = true;
-  if (len > TASK_SIZE) return -VmErrno.ENOMEM;
+  if (len > TASK_SIZE) return -Errno.ENOMEM;
   if (mm.free_area_cache > base) mm.free_area_cache = base;
   if (addr !== 0) {
     addr = Math.ceil(addr / PAGE_SIZE) * PAGE_SIZE;
@@ -520,8 +519,8 @@ export function get_unmapped_area(
 ): number {
   addr >>>= 0;
   if (flags & MAP_FIXED) {
-    if (addr > TASK_SIZE - len) return -VmErrno.ENOMEM;
-    if (addr & ~PAGE_MASK) return -VmErrno.EINVAL;
+    if (addr > TASK_SIZE - len) return -Errno.ENOMEM;
+    if (addr & ~PAGE_MASK) return -Errno.EINVAL;
     return addr;
   }
   const mm = vm.current.mm!;
@@ -538,14 +537,14 @@ export function get_unmapped_area(
 function acct_stack_growth(vm: VmSystem, vma: vm_area_struct, size: number, grow: number): number {
   const mm = vma.vm_mm;
   const rlim = vm.current.signal.rlim;
-  if (mm.total_vm + grow > Math.floor(rlim[RLIMIT_AS]!.rlim_cur / PAGE_SIZE)) return -VmErrno.ENOMEM;
-  if (size > rlim[RLIMIT_STACK]!.rlim_cur) return -VmErrno.ENOMEM;
+  if (mm.total_vm + grow > Math.floor(rlim[RLIMIT_AS]!.rlim_cur / PAGE_SIZE)) return -Errno.ENOMEM;
+  if (size > rlim[RLIMIT_STACK]!.rlim_cur) return -Errno.ENOMEM;
   if (vma.vm_flags & VM_LOCKED) {
     const locked = mm.locked_vm + grow;
     const limit = Math.floor(rlim[RLIMIT_MEMLOCK]!.rlim_cur / PAGE_SIZE);
-    if (locked > limit && !capable(vm.current, CAP_IPC_LOCK)) return -VmErrno.ENOMEM;
+    if (locked > limit && !capable(vm.current, CAP_IPC_LOCK)) return -Errno.ENOMEM;
   }
-  if (security_vm_enough_memory(vm, grow) !== 0) return -VmErrno.ENOMEM;
+  if (security_vm_enough_memory(vm, grow) !== 0) return -Errno.ENOMEM;
   mm.total_vm += grow;
   if (vma.vm_flags & VM_LOCKED) mm.locked_vm += grow;
   __vm_stat_account(mm, vma.vm_flags, vma.vm_file, grow);
@@ -558,7 +557,7 @@ function acct_stack_growth(vm: VmSystem, vma: vm_area_struct, size: number, grow
  * (vm_pgoff follows). 0, or -ENOMEM when a limit refuses. There is no guard gap in 2.6.11.
  */
 export function expand_stack(vm: VmSystem, vma: vm_area_struct, address: number): number {
-  if (anon_vma_prepare(vm, vma) !== 0) return -VmErrno.ENOMEM;
+  if (anon_vma_prepare(vm, vma) !== 0) return -Errno.ENOMEM;
   address = (address & PAGE_MASK) >>> 0;
   if (address < vma.vm_start) {
     const size = vma.vm_end - address;
@@ -695,9 +694,9 @@ function rb_erase_vma(mm: mm_struct, vma: vm_area_struct): void {
  */
 export function do_munmap(vm: VmSystem, mm: mm_struct, start: number, len: number): number {
   start >>>= 0;
-  if (start & ~PAGE_MASK || start > TASK_SIZE || len > TASK_SIZE - start) return -VmErrno.EINVAL;
+  if (start & ~PAGE_MASK || start > TASK_SIZE || len > TASK_SIZE - start) return -Errno.EINVAL;
   len = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
-  if (len === 0) return -VmErrno.EINVAL;
+  if (len === 0) return -Errno.EINVAL;
   // the first overlapping VMA
   let { vma: mpnt, prev } = find_vma_prev(mm, start);
   if (mpnt === null) return 0;
@@ -742,29 +741,29 @@ export function do_brk(vm: VmSystem, addr: number, len: number): number {
   const pgoff = Math.floor(addr / PAGE_SIZE);
   len = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
   if (len === 0) return addr;
-  if (addr + len > TASK_SIZE || addr + len < addr) return -VmErrno.EINVAL;
+  if (addr + len > TASK_SIZE || addr + len < addr) return -Errno.EINVAL;
   // mlock MCL_FUTURE?
   if (mm.def_flags & VM_LOCKED) {
     const locked = mm.locked_vm * PAGE_SIZE + len;
     if (locked > tsk.signal.rlim[RLIMIT_MEMLOCK]!.rlim_cur && !capable(tsk, CAP_IPC_LOCK))
-      return -VmErrno.EAGAIN;
+      return -Errno.EAGAIN;
   }
   // clear old maps; this also does some error checking for us
   let p = find_vma_prepare(mm, addr);
   while (p.vma !== null && p.vma.vm_start < addr + len) {
-    if (do_munmap(vm, mm, addr, len) !== 0) return -VmErrno.ENOMEM;
+    if (do_munmap(vm, mm, addr, len) !== 0) return -Errno.ENOMEM;
     p = find_vma_prepare(mm, addr);
   }
-  if (mm.total_vm * PAGE_SIZE + len > tsk.signal.rlim[RLIMIT_AS]!.rlim_cur) return -VmErrno.ENOMEM;
-  if (mm.map_count > vm.sysctl_max_map_count) return -VmErrno.ENOMEM;
-  if (security_vm_enough_memory(vm, len / PAGE_SIZE) !== 0) return -VmErrno.ENOMEM;
+  if (mm.total_vm * PAGE_SIZE + len > tsk.signal.rlim[RLIMIT_AS]!.rlim_cur) return -Errno.ENOMEM;
+  if (mm.map_count > vm.sysctl_max_map_count) return -Errno.ENOMEM;
+  if (security_vm_enough_memory(vm, len / PAGE_SIZE) !== 0) return -Errno.ENOMEM;
   const flags = VM_DATA_DEFAULT_FLAGS(tsk) | VM_ACCOUNT | mm.def_flags;
   // can we just expand an old private anonymous mapping?
   if (vma_merge(vm, mm, p.prev, addr, addr + len, flags, null, null, pgoff) === null) {
     const vma = vm_area_alloc(vm, mm);
     if (vma === null) {
       vm_unacct_memory(vm, len / PAGE_SIZE);
-      return -VmErrno.ENOMEM;
+      return -Errno.ENOMEM;
     }
     vma.vm_start = addr;
     vma.vm_end = addr + len;

@@ -10,6 +10,7 @@
 import {
   _PAGE_PRESENT,
   _PAGE_PROTNONE,
+  Errno,
   PAGE_MASK,
   PAGE_SIZE,
   pte_mask_supported,
@@ -32,7 +33,6 @@ import {
   VM_READ,
   VM_SHARED,
   VM_WRITE,
-  VmErrno,
 } from "./constants.js";
 import type { vm_area_struct } from "./mm-types.js";
 import { security_vm_enough_memory, vm_unacct_memory } from "./mmap.js";
@@ -95,7 +95,7 @@ function mprotect_fixup(
   if (newflags & VM_WRITE) {
     if (!(oldflags & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_HUGETLB))) {
       charged = nrpages;
-      if (security_vm_enough_memory(vm, charged) !== 0) return -VmErrno.ENOMEM;
+      if (security_vm_enough_memory(vm, charged) !== 0) return -Errno.ENOMEM;
       newflags |= VM_ACCOUNT;
     }
   }
@@ -142,12 +142,12 @@ export function sys_mprotect(vm: VmSystem, start: number, len: number, prot: num
   const grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
   prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
   start >>>= 0;
-  if (grows === (PROT_GROWSDOWN | PROT_GROWSUP)) return -VmErrno.EINVAL;
-  if (start & ~PAGE_MASK) return -VmErrno.EINVAL;
+  if (grows === (PROT_GROWSDOWN | PROT_GROWSUP)) return -Errno.EINVAL;
+  if (start & ~PAGE_MASK) return -Errno.EINVAL;
   len = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
   let end = start + len;
-  if (end > 0xffffffff || end < start) return -VmErrno.ENOMEM;
-  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) return -VmErrno.EINVAL;
+  if (end > 0xffffffff || end < start) return -Errno.ENOMEM;
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) return -Errno.EINVAL;
   if (end === start) return 0;
   // does the application expect PROT_READ to imply PROT_EXEC?
   if (prot & PROT_READ && tsk.personality & READ_IMPLIES_EXEC) prot |= PROT_EXEC;
@@ -155,25 +155,25 @@ export function sys_mprotect(vm: VmSystem, start: number, len: number, prot: num
   const fp = find_vma_prev(mm, start);
   let vma = fp.vma;
   const pprev = { prev: fp.prev };
-  if (vma === null) return -VmErrno.ENOMEM;
+  if (vma === null) return -Errno.ENOMEM;
   if (grows & PROT_GROWSDOWN) {
-    if (vma.vm_start >= end) return -VmErrno.ENOMEM;
+    if (vma.vm_start >= end) return -Errno.ENOMEM;
     start = vma.vm_start;
-    if (!(vma.vm_flags & VM_GROWSDOWN)) return -VmErrno.EINVAL;
+    if (!(vma.vm_flags & VM_GROWSDOWN)) return -Errno.EINVAL;
   } else {
-    if (vma.vm_start > start) return -VmErrno.ENOMEM;
+    if (vma.vm_start > start) return -Errno.ENOMEM;
     if (grows & PROT_GROWSUP) {
       end = vma.vm_end;
-      if (!(vma.vm_flags & VM_GROWSUP)) return -VmErrno.EINVAL;
+      if (!(vma.vm_flags & VM_GROWSUP)) return -Errno.EINVAL;
     }
   }
   if (start > vma.vm_start) pprev.prev = vma;
   for (let nstart = start; ; ) {
     // here vma.vm_start <= nstart < vma.vm_end
-    if (vma.vm_flags & VM_HUGETLB) return -VmErrno.EACCES;
+    if (vma.vm_flags & VM_HUGETLB) return -Errno.EACCES;
     const newflags = vm_flags | (vma.vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC));
     // a requested R/W/X needs the matching VM_MAY* (VM_MAYx = VM_x << 4)
-    if (newflags & ~(newflags >> 4) & 0xf) return -VmErrno.EACCES;
+    if (newflags & ~(newflags >> 4) & 0xf) return -Errno.EACCES;
     const tmp = Math.min(vma.vm_end, end);
     const error = mprotect_fixup(vm, vma, pprev, nstart, tmp, newflags);
     if (error !== 0) return error;
@@ -182,7 +182,7 @@ export function sys_mprotect(vm: VmSystem, start: number, len: number, prot: num
     if (nstart < prev.vm_end) nstart = prev.vm_end;
     if (nstart >= end) return 0;
     const next = prev.vm_next;
-    if (next === null || next.vm_start !== nstart) return -VmErrno.ENOMEM;
+    if (next === null || next.vm_start !== nstart) return -Errno.ENOMEM;
     vma = next;
   }
 }

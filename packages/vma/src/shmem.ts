@@ -9,9 +9,9 @@
  * VM_ACCOUNT as in 2.6.11's shmem_acct_size for the "dev/zero" file).
  */
 
-import { PAGE_SIZE, type Page, type VirtAddr } from "@i386mm/hw-i386";
+import { Errno, PAGE_SIZE, type Page, type VirtAddr } from "@i386mm/hw-i386";
 import { GFP_KERNEL } from "@i386mm/page-alloc";
-import { VM_ACCOUNT, VM_FAULT_MINOR, VmErrno } from "./constants.js";
+import { VM_ACCOUNT, VM_FAULT_MINOR } from "./constants.js";
 import { install_page } from "./fremap.js";
 import { alloc_zeroed_user_highpage } from "./highmem-user.js";
 import type { nopage_type, vm_area_struct, vm_file, vm_operations_struct } from "./mm-types.js";
@@ -103,7 +103,7 @@ function shmem_vm_ops(vm: VmSystem, f: shmem_file): vm_operations_struct {
     populate(vma, addr, len, prot, pgoff, _nonblock) {
       for (let a = addr; a < addr + len; a += PAGE_SIZE, pgoff++) {
         const page = shmem_getpage(vm, f, vma, pgoff, a);
-        if (page === null) return -VmErrno.ENOMEM;
+        if (page === null) return -Errno.ENOMEM;
         const err = install_page(vm, vma.vm_mm, vma, a, page, prot);
         if (err !== 0) {
           vm.pa.put_page(page);
@@ -124,11 +124,11 @@ export function shmem_zero_setup(vm: VmSystem, vma: vm_area_struct): number {
   const size = vma.vm_end - vma.vm_start;
   const pages = Math.ceil(size / PAGE_SIZE);
   const acct = (vma.vm_flags & VM_ACCOUNT) !== 0;
-  if (acct && security_vm_enough_memory(vm, pages) !== 0) return -VmErrno.ENOMEM; // shmem_acct_size
+  if (acct && security_vm_enough_memory(vm, pages) !== 0) return -Errno.ENOMEM; // shmem_acct_size
   const mapping = vm.slab.kmalloc(SIZEOF_ADDRESS_SPACE, GFP_KERNEL);
   if (mapping === null) {
     if (acct) vm_unacct_memory(vm, pages);
-    return -VmErrno.ENOMEM;
+    return -Errno.ENOMEM;
   }
   const f = new shmem_file(vm, size, ++vm.shmem_last_ino, mapping);
   f.accounted = acct ? pages : 0;

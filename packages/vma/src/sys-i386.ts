@@ -5,8 +5,8 @@
  * a user-space struct mmap_arg_struct; -EFAULT if unreadable, -EINVAL for an unaligned offset).
  */
 
-import { PAGE_MASK } from "@i386mm/hw-i386";
-import { MAP_ANONYMOUS, MAP_DENYWRITE, MAP_EXECUTABLE, VmErrno } from "./constants.js";
+import { Errno, PAGE_MASK } from "@i386mm/hw-i386";
+import { MAP_ANONYMOUS, MAP_DENYWRITE, MAP_EXECUTABLE } from "./constants.js";
 import type { vm_file } from "./mm-types.js";
 import { do_mmap_pgoff } from "./mmap.js";
 import { copy_from_user } from "./uaccess.js";
@@ -26,7 +26,7 @@ function do_mmap2(
   flags &= ~(MAP_EXECUTABLE | MAP_DENYWRITE);
   if (!(flags & MAP_ANONYMOUS)) {
     file = vm.current.files.get(fd) ?? null; // fget
-    if (file === null) return -VmErrno.EBADF;
+    if (file === null) return -Errno.EBADF;
   }
   return do_mmap_pgoff(vm, file, addr, len, prot, flags, pgoff);
 }
@@ -50,10 +50,10 @@ export const SIZEOF_MMAP_ARG_STRUCT = 24;
 /** old_mmap(arg): the old mmap, its arguments in user memory at `arg`. */
 export function old_mmap(vm: VmSystem, arg: number): number {
   const r = copy_from_user(vm, arg, SIZEOF_MMAP_ARG_STRUCT);
-  if (r.left !== 0) return -VmErrno.EFAULT;
+  if (r.left !== 0) return -Errno.EFAULT;
   const v = new DataView(r.bytes.buffer);
   const a = (i: number) => v.getUint32(i * 4, true);
   const offset = a(5);
-  if (offset & ~PAGE_MASK) return -VmErrno.EINVAL;
+  if (offset & ~PAGE_MASK) return -Errno.EINVAL;
   return do_mmap2(vm, a(0), a(1), a(2), a(3), a(4), offset / 4096);
 }

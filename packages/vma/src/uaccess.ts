@@ -13,6 +13,7 @@
  */
 
 import {
+  Errno,
   KernelBugError,
   PAGE_SIZE,
   PF_INSTR,
@@ -21,7 +22,6 @@ import {
   TASK_SIZE,
   translate_raw,
 } from "@i386mm/hw-i386";
-import { VmErrno } from "./constants.js";
 import { do_page_fault, type fault_result, UACCESS_EIP } from "./fault.js";
 import { __KERNEL_CS, __USER_CS, type pt_regs } from "./task.js";
 import type { VmSystem } from "./vm.js";
@@ -160,13 +160,13 @@ export function clear_user(vm: VmSystem, to: number, n: number): number {
 export function put_user(vm: VmSystem, x: number, ptr: number): number {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, x >>> 0, true);
-  return copy_to_user(vm, ptr, b) === 0 ? 0 : -VmErrno.EFAULT;
+  return copy_to_user(vm, ptr, b) === 0 ? 0 : -Errno.EFAULT;
 }
 
 /** get_user(ptr) for a 32-bit value: the value, or -EFAULT in `err`. */
 export function get_user(vm: VmSystem, ptr: number): { value: number; err: number } {
   const r = copy_from_user(vm, ptr, 4);
-  if (r.left !== 0) return { value: 0, err: -VmErrno.EFAULT };
+  if (r.left !== 0) return { value: 0, err: -Errno.EFAULT };
   return { value: new DataView(r.bytes.buffer).getUint32(0, true), err: 0 };
 }
 

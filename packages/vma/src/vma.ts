@@ -8,7 +8,7 @@
  * the file's i_mmap set and i_writecount, and the anon_vma lists in step with the list and tree.
  */
 
-import { KernelBugError, PAGE_SIZE, protection_map } from "@i386mm/hw-i386";
+import { Errno, KernelBugError, PAGE_SIZE, protection_map } from "@i386mm/hw-i386";
 import { GFP_KERNEL } from "@i386mm/page-alloc";
 import {
   VM_DENYWRITE,
@@ -20,7 +20,6 @@ import {
   VM_SHARED,
   VM_SPECIAL,
   VM_WRITE,
-  VmErrno,
 } from "./constants.js";
 import { type anon_vma, type mm_struct, vm_area_struct, type vm_file } from "./mm-types.js";
 import { rb_erase, rb_insert_color, type rb_link, rb_link_node } from "./rbtree.js";
@@ -513,9 +512,9 @@ export function split_vma(
   addr: number,
   new_below: boolean,
 ): number {
-  if (mm.map_count >= vm.sysctl_max_map_count) return -VmErrno.ENOMEM;
+  if (mm.map_count >= vm.sysctl_max_map_count) return -Errno.ENOMEM;
   const n = vm_area_dup(vm, vma, mm);
-  if (n === null) return -VmErrno.ENOMEM;
+  if (n === null) return -Errno.ENOMEM;
   if (new_below) n.vm_end = addr;
   else {
     n.vm_start = addr;
@@ -539,7 +538,7 @@ export function insert_vm_struct(mm: mm_struct, vma: vm_area_struct): number {
     vma.vm_pgoff = vma.vm_start / PAGE_SIZE;
   }
   const p = find_vma_prepare(mm, vma.vm_start);
-  if (p.vma !== null && p.vma.vm_start < vma.vm_end) return -VmErrno.ENOMEM;
+  if (p.vma !== null && p.vma.vm_start < vma.vm_end) return -Errno.ENOMEM;
   vma_link(mm, vma, p.prev, p.link);
   return 0;
 }

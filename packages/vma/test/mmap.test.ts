@@ -1,4 +1,5 @@
 /* do_mmap_pgoff, do_munmap, sys_brk, sys_mprotect: the kernel's checks, error codes and edge cases. */
+import { Errno } from "@i386mm/hw-i386";
 import { describe, expect, it } from "vitest";
 import {
   checkVmaInvariants,
@@ -42,14 +43,13 @@ import {
   VM_MAYWRITE,
   VM_READ,
   VM_WRITE,
-  VmErrno,
   vma_list,
 } from "../src/index.js";
 import { bootVm } from "./helpers.js";
 
 const RW = PROT_READ | PROT_WRITE;
 const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
-const E = VmErrno;
+const E = Errno;
 
 function setup(memBytes = 64 << 20) {
   const vm = bootVm({ memBytes });
