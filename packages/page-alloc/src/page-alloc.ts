@@ -112,6 +112,17 @@ export const MAX_RECLAIM_RETRIES = 16;
 /** Most kswapd wake-up events kept in PageAllocator.kswapd_events (a ring). */
 export const KSWAPD_EVENT_LOG = 256;
 
+/**
+ * What /proc/meminfo's Buffers and Cached read from the page cache (2.6.11: si_meminfo's bufferram =
+ * nr_blockdev_pages(), Cached = get_page_cache_size() - total_swapcache_pages - bufferram).
+ */
+export interface PageCacheCounters {
+  /** Pages in every block device's page cache (fs/block_dev.c). */
+  nr_blockdev_pages(): number;
+  /** nr_pagecache: pages in any page cache (include/linux/pagemap.h). */
+  get_page_cache_size(): number;
+}
+
 /** The page frame allocator of one Machine, booted as 2.6.11 boots. */
 export class PageAllocator {
   /** The machine whose RAM is managed. */
@@ -174,6 +185,8 @@ export class PageAllocator {
   readonly pf_memalloc: boolean[];
   /** page_address_htable + page_address_pool. */
   readonly page_address_htable: PageAddressHash;
+  /** The page cache's counters for /proc/meminfo (set_page_cache_counters), or null. */
+  #page_cache_counters: PageCacheCounters | null = null;
   /** The reserve pool size in KiB (init_per_zone_pages_min; set_min_free_kbytes writes it). */
   #min_free_kbytes: number;
   readonly #lowmem_reserve_ratio: number[];
@@ -815,7 +828,25 @@ export class PageAllocator {
   zoneinfo(): string {
     return zoneinfo(this.node_data);
   }
-  /** /proc/meminfo: MemTotal, MemFree, HighTotal, HighFree, LowTotal, LowFree. */
+  /**
+   * Register the page cache's counters, read by /proc/meminfo's Buffers and Cached (the page-cache
+   * layer does this once at its init; a second page cache on this allocator is refused, BUG).
+   */
+  set_page_cache_counters(counters: PageCacheCounters): void {
+    if (this.#page_cache_counters)
+      throw new KernelBugError(
+        "set_page_cache_counters",
+        undefined,
+        "a page cache is already set up on this allocator",
+      );
+    this.#page_cache_counters = counters;
+  }
+  /** The registered page-cache counters, or null before a page cache exists. */
+  get page_cache_counters(): PageCacheCounters | null {
+    return this.#page_cache_counters;
+  }
+
+  /** /proc/meminfo: MemTotal, MemFree, Buffers, Cached, HighTotal, HighFree, LowTotal, LowFree. */
   meminfo(): string {
     return meminfo(this);
   }

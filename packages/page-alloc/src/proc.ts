@@ -67,15 +67,24 @@ export function zoneinfo(nodes: readonly pg_data_t[]): string {
   return out;
 }
 
-/** /proc/meminfo's memory lines in 2.6.11's format ("%-14s%8lu kB"): totals and free, high and low. */
+/**
+ * /proc/meminfo's memory lines in 2.6.11's format ("%-14s%8lu kB"): totals and free, the page
+ * cache's Buffers (block-device pages) and Cached (the other page-cache pages; no swap cache), high
+ * and low. Buffers and Cached are 0 until a page cache registers its counters.
+ */
 export function meminfo(pa: PageAllocator): string {
   const K = (pages: number) => pages * 4;
   const line = (name: string, pages: number) => `${`${name}:`.padEnd(14)}${pad(K(pages), 8)} kB\n`;
   const free = pa.nr_free_pages();
   const freehigh = pa.nr_free_highpages();
+  const pc = pa.page_cache_counters;
+  const bufferram = pc ? pc.nr_blockdev_pages() : 0;
+  const cached = pc ? pc.get_page_cache_size() - bufferram : 0;
   return (
     line("MemTotal", pa.totalram_pages) +
     line("MemFree", free) +
+    line("Buffers", bufferram) +
+    line("Cached", cached) +
     line("HighTotal", pa.totalhigh_pages) +
     line("HighFree", freehigh) +
     line("LowTotal", pa.totalram_pages - pa.totalhigh_pages) +

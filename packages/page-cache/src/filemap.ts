@@ -32,6 +32,7 @@ import {
   PAGECACHE_TAG_DIRTY,
   PAGECACHE_TAG_WRITEBACK,
   type pgoff_t,
+  S_ISBLK,
   SEEK_CUR,
   SEEK_END,
   SEEK_SET,
@@ -658,6 +659,13 @@ export abstract class Filemap extends PageCacheBase {
     if (file.f_flags & O_APPEND) ppos.pos = inode.i_size;
     const pos = ppos.pos;
     if (pos < 0) return -Errno.EINVAL;
+    if (S_ISBLK(inode.i_mode)) {
+      // A block device cannot grow: writing at or past its end is -ENOSPC.
+      const isize = inode.i_size;
+      if (pos >= isize) return count > 0 || pos > isize ? -Errno.ENOSPC : 0;
+      if (count > isize - pos) count = isize - pos;
+      return count;
+    }
     const max = inode.i_sb.s_maxbytes;
     if (pos >= max) return count > 0 || pos > max ? -Errno.EFBIG : 0;
     if (count > max - pos) count = max - pos;

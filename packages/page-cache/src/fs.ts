@@ -353,6 +353,8 @@ export interface super_block {
   s_dev: dev_t;
   s_blocksize: number;
   s_blocksize_bits: number;
+  /** The device's block size before the mount (restored by kill_block_super). */
+  s_old_blocksize: number;
   s_maxbytes: loff_t;
   readonly s_type: file_system_type;
   s_op: super_operations;

@@ -1,22 +1,20 @@
 /*
- * page-cache.ts — the page cache of one kernel, assembled: the VFS over the block layer over
+ * page-cache.ts — the page cache of one kernel, assembled: the block layer over the VFS over
  * buffer heads over mm/filemap.c, with ramfs registered and mounted as the root (init_rootfs,
- * init_mount_tree) and ext2 registered (init_ext2_fs). One PageCache per page allocator.
- * Construction order follows start_kernel -> vfs_caches_init (inode cache, radix_tree_init via
- * mm_init, buffer_init, bdev_cache_init) -> init_rootfs -> init_mount_tree.
+ * init_mount_tree) and ext2 registered (init_ext2_fs). One PageCache per page allocator: it
+ * registers its counters for /proc/meminfo's Buffers and Cached, and a second one is refused.
+ * Construction follows start_kernel -> vfs_caches_init (inode_cache, radix_tree_node via
+ * radix_tree_init, buffer_head via buffer_init, bdev_cache via bdev_cache_init) -> init_rootfs ->
+ * init_mount_tree.
  */
-import type { Page } from "@i386mm/hw-i386";
 import type { Kmap } from "@i386mm/kmap";
 import type { SlabAllocator } from "@i386mm/slab";
 import type { PageCacheOptions } from "./base.js";
-import type { file_operations, super_block } from "./fs.js";
+import { BlockDevices } from "./block-dev.js";
 import { ramfsOperations } from "./ramfs.js";
-import { Vfs } from "./vfs.js";
 
 /** address_space, the page cache, buffer heads, block devices, the VFS, ramfs and ext2 of one kernel. */
-export class PageCache extends Vfs {
-  readonly def_blk_fops: file_operations = {};
-
+export class PageCache extends BlockDevices {
   /** vfs_caches_init + init_rootfs + init_mount_tree over a booted slab allocator and kmap. */
   constructor(slab: SlabAllocator, km: Kmap, opts: PageCacheOptions = {}) {
     super(slab, km, opts);
@@ -24,20 +22,9 @@ export class PageCache extends Vfs {
     this.register_filesystem(ramfs.rootfs_fs_type);
     this.register_filesystem(ramfs.ramfs_fs_type);
     this.init_mount_tree();
+    this.pa.set_page_cache_counters({
+      nr_blockdev_pages: () => this.nr_blockdev_pages(),
+      get_page_cache_size: () => this.nr_pagecache,
+    });
   }
-
-  // Buffer heads arrive with the block layer.
-  try_to_free_buffers(page: Page): boolean {
-    return !this.PagePrivate(page);
-  }
-  block_invalidatepage(_page: Page, _offset: number): number {
-    return 1;
-  }
-  __set_page_dirty_buffers(page: Page): number {
-    return this.__set_page_dirty_nobuffers(page);
-  }
-  protected sync_sb_blockdev(_sb: super_block): number {
-    return 0;
-  }
-  protected flush_disks(): void {}
 }

@@ -16,8 +16,8 @@ import { Errno, type VirtAddr } from "@i386mm/hw-i386";
 import { GFP_ATOMIC, GFP_HIGHUSER, GFP_KERNEL } from "@i386mm/page-alloc";
 import type { kmem_cache_t } from "@i386mm/slab";
 import { PageCacheError } from "./base.js";
+import { BufferCache } from "./buffer.js";
 import { ERR_PTR, type ErrPtr, IS_ERR, PTR_ERR } from "./err.js";
-import { Filemap } from "./filemap.js";
 import {
   type address_space,
   type address_space_operations,
@@ -103,7 +103,7 @@ export interface NewSuperBlock {
 }
 
 /** The VFS of one kernel: namespace, inodes, dentries, files, mounts, sync. */
-export abstract class Vfs extends Filemap {
+export abstract class Vfs extends BufferCache {
   /** The generic "inode_cache" (inodes of rootfs and ramfs). */
   readonly inode_cachep: kmem_cache_t;
   /** file_systems: registered types by name. */
@@ -119,7 +119,7 @@ export abstract class Vfs extends Filemap {
   /** Anonymous device numbers handed to superblocks without a block device (set_anon_super). */
   private unnamed_dev = 0;
 
-  constructor(...args: ConstructorParameters<typeof Filemap>) {
+  constructor(...args: ConstructorParameters<typeof BufferCache>) {
     super(...args);
     const c = this.slab.kmem_cache_create("inode_cache", SIZEOF_INODE, 0, 0, null);
     if (!c)
@@ -397,6 +397,7 @@ export abstract class Vfs extends Filemap {
       s_dev: 0,
       s_blocksize: 1024,
       s_blocksize_bits: 10,
+      s_old_blocksize: 0,
       s_maxbytes: 2 ** 31 - 1,
       s_type: n.type,
       s_op: {},
