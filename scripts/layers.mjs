@@ -1,5 +1,5 @@
 // Layer-order check: every workspace package may depend only on packages that come before it in
-//   hw-i386 < page-alloc < slab < kmap < page-cache < vma < apps (demo, web)
+//   hw-i386 < page-alloc < slab < kmap < page-cache < vma < kernel < apps (demo, web)
 // and may import another package only through its public entry ("@i386mm/<name>"), never its
 // internals ("@i386mm/<name>/src/...", or a relative path into another package's folder).
 // The private fixtures package ("@i386mm/fixtures", the repository's root fixtures/ folder) may
@@ -12,7 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const LAYERS = ["hw-i386", "page-alloc", "slab", "kmap", "page-cache", "vma", "demo", "web"];
+export const LAYERS = ["hw-i386", "page-alloc", "slab", "kmap", "page-cache", "vma", "kernel", "demo", "web"];
 const FIXTURES = "@i386mm/fixtures";
 const rank = (name) => (name === "web" ? LAYERS.indexOf("demo") : LAYERS.indexOf(name));
 

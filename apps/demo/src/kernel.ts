@@ -1,6 +1,6 @@
 /*
- * kernel.ts — bootKernel: the composed kernel the demo runs, Machine -> PageAllocator ->
- * SlabAllocator -> Kmap, and the name table that exposes every public kernel function and
+ * kernel.ts — bootKernel: the composed kernel the demo runs (@i386mm/kernel's boot: Machine ->
+ * PageAllocator -> SlabAllocator -> Kmap), and the name table that exposes every public kernel function and
  * constant of those layers to the scenario language (ARCHITECTURE.md, "The demo").
  * Functions are found by name on the layer objects, top layer first (kmap, slab, page-alloc),
  * so a function a layer adds later is callable without touching this file; SIGNATURES
@@ -11,19 +11,14 @@
  */
 
 import * as hw from "@i386mm/hw-i386";
-import {
-  checkMachineInvariants,
-  type E820Entry,
-  InvariantError,
-  KernelBugError,
-  Machine,
-} from "@i386mm/hw-i386";
+import { type E820Entry, InvariantError, KernelBugError, type Machine } from "@i386mm/hw-i386";
+import { type Kernel as BootedKernel, boot, kernelProblems } from "@i386mm/kernel";
+import type { Kmap } from "@i386mm/kmap";
 import * as kmapPkg from "@i386mm/kmap";
-import { checkKmapInvariants, Kmap } from "@i386mm/kmap";
+import type { PageAllocator, Zone } from "@i386mm/page-alloc";
 import * as pageAlloc from "@i386mm/page-alloc";
-import { checkPageAllocInvariants, PageAllocator, type Zone } from "@i386mm/page-alloc";
+import type { kmem_cache_t, SlabAllocator, vm_struct } from "@i386mm/slab";
 import * as slabPkg from "@i386mm/slab";
-import { checkSlabInvariants, type kmem_cache_t, SlabAllocator, type vm_struct } from "@i386mm/slab";
 import { isKernelName, SIGNATURE_BY_NAME } from "./bindings.js";
 import { bootJson, bootLines } from "./boot-log.js";
 import { describeCache, describeSlab, describeVm, describeZone, type StructSlab } from "./describe.js";
@@ -105,6 +100,10 @@ export class Kernel implements KernelApi {
   readonly constantKinds: Map<string, NumKind>;
   /** Errno names by number, for printing `-12 (-ENOMEM)`. */
   readonly errnos: Map<number, string>;
+  /** Layers the kernel is composed of, bottom first. */
+  readonly layers: readonly string[];
+  /** What @i386mm/kernel's boot returned. */
+  private readonly booted: BootedKernel;
   /** The views `cat /proc/<name>` knows. */
   readonly views: readonly string[] = VIEW_NAMES;
   private readonly pgFlagBits: readonly (readonly [string, number])[];
@@ -112,15 +111,19 @@ export class Kernel implements KernelApi {
 
   constructor(opts: BootOptions) {
     this.opts = { pae: false, cpus: 1, nodes: 1, ...opts };
-    this.machine = new Machine({
-      memBytes: this.opts.memBytes,
+    const k = boot({
+      mem: this.opts.memBytes,
       pae: this.opts.pae,
       cpus: this.opts.cpus,
-      ...(opts.e820 ? { e820: [...opts.e820] } : {}),
+      nodes: this.opts.nodes,
+      ...(opts.e820 ? { e820: opts.e820 } : {}),
     });
-    this.pa = new PageAllocator(this.machine, { nodes: this.opts.nodes });
-    this.slab = new SlabAllocator(this.pa);
-    this.km = new Kmap(this.slab);
+    this.booted = k;
+    this.machine = k.machine;
+    this.pa = k.pa;
+    this.slab = k.slab;
+    this.km = k.km;
+    this.layers = k.layers;
     this.bindings = this.bind();
     this.constants = this.collectConstants();
     this.constantKinds = new Map<string, NumKind>();
@@ -133,11 +136,6 @@ export class Kernel implements KernelApi {
       .filter(([k, v]) => /^PG_[a-z0-9_]+$/.test(k) && typeof v === "number")
       .map(([k, v]) => [k, v as number] as const)
       .sort((a, b) => a[1] - b[1]);
-  }
-
-  /** Layers the kernel is composed of, bottom first. */
-  get layers(): readonly string[] {
-    return ["hw-i386", "page-alloc", "slab", "kmap"];
   }
 
   /** One line: what was booted. */
@@ -303,20 +301,7 @@ export class Kernel implements KernelApi {
   }
 
   check(): { layers: readonly string[]; problems: readonly string[] } {
-    const problems: string[] = [];
-    const run = (layer: string, f: () => void): void => {
-      try {
-        f();
-      } catch (e) {
-        if (e instanceof InvariantError) problems.push(...e.problems.map((p) => `${layer}: ${p}`));
-        else throw e;
-      }
-    };
-    run("hw-i386", () => checkMachineInvariants(this.machine));
-    run("page-alloc", () => checkPageAllocInvariants(this.pa));
-    run("slab", () => checkSlabInvariants(this.slab));
-    run("kmap", () => checkKmapInvariants(this.km));
-    return { layers: this.layers, problems };
+    return { layers: this.layers, problems: kernelProblems(this.booted) };
   }
 
   get nr_cpus(): number {
@@ -390,8 +375,9 @@ function methodNames(obj: object): string[] {
 }
 
 /**
- * Boot the composed kernel: `new Machine` (QEMU's e820 map for memBytes), `new PageAllocator`
- * (setup_arch .. mem_init, min_free_kbytes), `new SlabAllocator` (kmem_cache_init), `new Kmap`.
+ * Boot the composed kernel (@i386mm/kernel's boot: `new Machine` with QEMU's e820 map for memBytes,
+ * `new PageAllocator` (setup_arch .. mem_init, min_free_kbytes), `new SlabAllocator`
+ * (kmem_cache_init), `new Kmap`) and bind its functions and constants for the scenario language.
  */
 export function bootKernel(opts: BootOptions): Kernel {
   return new Kernel(opts);

@@ -7,6 +7,8 @@
  * (QEMU's RAM granularity, hw-i386 qemuE820).
  */
 
+import { ConfigError } from "@i386mm/hw-i386";
+import { parseMemSize } from "@i386mm/kernel";
 import { UsageError } from "./usage-error.js";
 
 /** Smallest machine the demo boots: 16 MiB (the DMA zone plus a little Normal memory). */
@@ -14,16 +16,14 @@ export const MIN_MEM = 16 << 20;
 /** Largest: 64 GiB, the 36-bit physical address space of a PAE CPU (MAXPHYADDR = 36). */
 export const MAX_MEM = 2 ** 36;
 
-const UNITS: Record<string, number> = { "": 2 ** 20, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
-
-/** The syntax alone: `128M`, `1G`, `1024K`, `4096` (MiB) -> bytes. Throws UsageError if malformed. */
+/** The syntax alone (@i386mm/kernel's parseMemSize): `128M`, `1G`, `1024K`, `4096` (MiB) -> bytes. Throws UsageError if malformed. */
 export function parseSizeText(text: string, flag = "--mem"): number {
-  const m = /^(\d+)([KMGT]?)(?:i?B)?$/i.exec(text.trim());
-  if (!m)
-    throw new UsageError(`${flag}: malformed size '${text}' (use e.g. 128M, 1G, 1024K or a number of MiB)`);
-  const n = Number(m[1]) * (UNITS[(m[2] ?? "").toUpperCase()] ?? 0);
-  if (!Number.isSafeInteger(n)) throw new UsageError(`${flag}: size '${text}' is too large`);
-  return n;
+  try {
+    return parseMemSize(text);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(`${flag}: ${e.detail}`);
+    throw e;
+  }
 }
 
 /**

@@ -84,6 +84,25 @@ export class E820Error extends KernelBugError {}
 /** A general-protection fault the model raises where hardware would (e.g. reserved bits in a PAE PDPTE on CR3 load). */
 export class GeneralProtectionError extends KernelBugError {}
 
+/**
+ * A set-up the model cannot build: machine or boot options no PC or kernel build has (a 3 MiB
+ * machine, a third memory node, an unknown profile), or a layer that a kernel has only one of
+ * (slab, kmap) built twice on one page allocator. Not a kernel bug: nothing was booted or changed.
+ * Extends RangeError, the kind of error it replaces.
+ */
+export class ConfigError extends RangeError {
+  /** What was being set up, e.g. `"Machine"`, `"PageAllocator"`, `"SlabAllocator"`. */
+  readonly what: string;
+  /** What is wrong with it, in plain language. */
+  readonly detail: string;
+  constructor(what: string, detail: string) {
+    super(`${what}: ${detail}`);
+    this.name = "ConfigError";
+    this.what = what;
+    this.detail = detail;
+  }
+}
+
 /** Thrown by every `check...Invariants()`: lists each broken invariant in plain language. */
 export class InvariantError extends Error {
   /** One sentence per broken invariant. */

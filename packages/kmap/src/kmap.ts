@@ -53,6 +53,7 @@ export class Kmap {
   /** permanent_kmaps_init + kmap_init over a booted page allocator (or anything holding one as `.pa`). */
   constructor(allocator: PageAllocator | { readonly pa: PageAllocator }, opts: KmapOptions = {}) {
     const pa = "pa" in allocator ? allocator.pa : allocator;
+    pa.attachLayer("kmap", this); // one pkmap pool per kernel: refuses a second, changing nothing
     this.pa = pa;
     this.machine = pa.machine;
     this.swapper_pg_dir = pa.swapper_pg_dir;

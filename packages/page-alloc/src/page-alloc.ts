@@ -7,7 +7,14 @@
  * Boot happens in the constructor (boot.ts). Invariants: see checkPageAllocInvariants.
  * Every public misuse check runs before any state changes; BadPageError leaves all as it was.
  */
-import { in_interrupt, KernelBugError, type Machine, type PhysAddr, type VirtAddr } from "@i386mm/hw-i386";
+import {
+  ConfigError,
+  in_interrupt,
+  KernelBugError,
+  type Machine,
+  type PhysAddr,
+  type VirtAddr,
+} from "@i386mm/hw-i386";
 import { BadPageError, bad_page_lines } from "./bad-page.js";
 import { type BootOptions, boot, type KernelImage } from "./boot.js";
 import { __free_pages_bulk, __rmqueue } from "./buddy.js";
@@ -190,6 +197,8 @@ export class PageAllocator {
   /** The reserve pool size in KiB (init_per_zone_pages_min; set_min_free_kbytes writes it). */
   #min_free_kbytes: number;
   readonly #lowmem_reserve_ratio: number[];
+  /** The layers built on this allocator, by name (attachLayer). */
+  readonly #layers = new Map<string, object>();
 
   /**
    * Boot a 2.6.11 kernel's memory management on `machine` (boot.ts: every step, then one commit;
@@ -901,6 +910,26 @@ export class PageAllocator {
   /** in_interrupt() on the current CPU (hardirq or softirq count set in its preempt_count). */
   in_interrupt(): boolean {
     return in_interrupt(this.machine.cpus[this.machine.current]);
+  }
+
+  /**
+   * Record `owner` as this allocator's `layer` ("slab", "kmap", ...). A kernel has one of each,
+   * with global state (cache_chain, the pkmap pool and its page_address entries), so a second one
+   * on the same allocator is refused with a ConfigError before it changes anything.
+   */
+  attachLayer(layer: string, owner: object): void {
+    const had = this.#layers.get(layer);
+    if (had !== undefined && had !== owner) {
+      throw new ConfigError(
+        layer,
+        `this PageAllocator already has a ${layer} layer (one per kernel, as its state is global); use that one`,
+      );
+    }
+    this.#layers.set(layer, owner);
+  }
+  /** The layer attached as `layer`, if any (see attachLayer). */
+  attachedLayer(layer: string): object | undefined {
+    return this.#layers.get(layer);
   }
 
   /** printk into machine.dmesg and the boot log. */

@@ -182,6 +182,7 @@ export class SlabAllocator {
   private nextCacheId = 1;
 
   constructor(pa: PageAllocator, opts: SlabAllocatorOptions = {}) {
+    pa.attachLayer("slab", this); // one slab allocator per kernel: refuses a second, changing nothing
     this.pa = pa;
     this.machine = pa.machine;
     this.ram = this.machine.ram;

@@ -1,0 +1,81 @@
+/*
+ * boot.ts — the composed kernel: one call builds the layers bottom up in start_kernel's order on a
+ * fresh simulated PC: `new Machine` (the BIOS map, CPUs in protected mode), `new PageAllocator`
+ * (setup_arch's memory part, paging_init, zone_sizes_init, build_all_zonelists, mem_init,
+ * init_per_zone_pages_min), `new SlabAllocator` (kmem_cache_init, the other CPUs' arrays) and
+ * `new Kmap` (permanent_kmaps_init + kmap_init).
+ * Invariants: every layer of a Kernel sits on the same Machine and PageAllocator, one of each
+ * (the layers refuse a second slab allocator or Kmap on one page allocator); a boot that throws
+ * returns nothing, and the machine it was building is dropped.
+ * A layer that lands joins here (see README, "Adding a layer"): its field in Kernel, its line in
+ * boot(), its name in LAYERS and its checker in invariants.ts.
+ */
+import { type CpuFeatures, type E820Entry, Machine } from "@i386mm/hw-i386";
+import { Kmap, type KmapOptions } from "@i386mm/kmap";
+import { PageAllocator, type PageAllocatorOptions } from "@i386mm/page-alloc";
+import { SlabAllocator, type SlabAllocatorOptions } from "@i386mm/slab";
+import { parseMemSize } from "./size.js";
+
+/** The layers of a Kernel, bottom first (the package names without the scope). */
+export const LAYERS = ["hw-i386", "page-alloc", "slab", "kmap"] as const;
+/** One of LAYERS. */
+export type LayerName = (typeof LAYERS)[number];
+
+/** What to boot: the PC (RAM, paging mode, CPUs, BIOS map) and each layer's own options. */
+export interface KernelOptions {
+  /** RAM: bytes, or a size as QEMU's `-m` reads it ("128M", "1G", "65536K", "4096" = MiB). */
+  readonly mem: number | string;
+  /** A PAE kernel (3-level paging, up to 64 GiB); default false (2-level, up to 4 GiB). */
+  readonly pae?: boolean;
+  /** Simulated CPUs, 1..NR_CPUS (8); default 1. */
+  readonly cpus?: number;
+  /** Memory nodes: 1 (flat) or 2 (RAM split in two halves); default 1. */
+  readonly nodes?: 1 | 2;
+  /** A BIOS map instead of QEMU's for `mem` (validated by the Machine). */
+  readonly e820?: readonly E820Entry[];
+  /** CPUID features to drop or add (pse, pge, nx, ...); default: all a PAE-era CPU has. */
+  readonly features?: Partial<CpuFeatures>;
+  /** The page allocator's other boot options: highmem=, kernel image sizes, the reclaim hook. */
+  readonly pageAlloc?: Omit<PageAllocatorOptions, "nodes">;
+  /** The slab allocator's options (CONFIG_DEBUG_SLAB). */
+  readonly slab?: SlabAllocatorOptions;
+  /** Kmap's options (CONFIG_DEBUG_HIGHMEM). */
+  readonly kmap?: KmapOptions;
+}
+
+/** A booted kernel: every layer, bottom first, all on one machine. */
+export interface Kernel {
+  /** The simulated PC (hw-i386): RAM, CPUs, e820 map, TLBs, dmesg. */
+  readonly machine: Machine;
+  /** The page frame allocator (page-alloc): mem_map, nodes, zones, buddy lists, swapper_pg_dir. */
+  readonly pa: PageAllocator;
+  /** The slab allocator, kmalloc and vmalloc (slab). */
+  readonly slab: SlabAllocator;
+  /** Fixmaps, kmap and kmap_atomic (kmap). */
+  readonly km: Kmap;
+  /** The layers, bottom first. */
+  readonly layers: readonly LayerName[];
+}
+
+/**
+ * Boot a kernel: `boot({ mem: "1G", pae: true, cpus: 2 })` returns `{ machine, pa, slab, km }`.
+ * Throws ConfigError for options no PC or build has (hw-i386 and page-alloc check them),
+ * KernelBugError where the kernel itself would panic while booting.
+ */
+export function boot(opts: KernelOptions): Kernel {
+  const memBytes = typeof opts.mem === "string" ? parseMemSize(opts.mem) : opts.mem;
+  const machine = new Machine({
+    memBytes,
+    ...(opts.pae === undefined ? {} : { pae: opts.pae }),
+    ...(opts.cpus === undefined ? {} : { cpus: opts.cpus }),
+    ...(opts.e820 === undefined ? {} : { e820: [...opts.e820] }),
+    ...(opts.features === undefined ? {} : { features: opts.features }),
+  });
+  const pa = new PageAllocator(machine, {
+    ...opts.pageAlloc,
+    ...(opts.nodes === undefined ? {} : { nodes: opts.nodes }),
+  });
+  const slab = new SlabAllocator(pa, opts.slab);
+  const km = new Kmap(pa, opts.kmap);
+  return Object.freeze({ machine, pa, slab, km, layers: LAYERS });
+}

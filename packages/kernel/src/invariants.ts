@@ -1,0 +1,41 @@
+/*
+ * invariants.ts — the whole-machine check: every layer's own checker, bottom first, on one
+ * Kernel, with each problem prefixed by its layer ("slab: cache size-32 ...").
+ * Invariant: a layer that lands adds its checker to LAYER_CHECKS (one line).
+ */
+import { checkMachineInvariants, InvariantError } from "@i386mm/hw-i386";
+import { checkKmapInvariants } from "@i386mm/kmap";
+import { checkPageAllocInvariants } from "@i386mm/page-alloc";
+import { checkSlabInvariants } from "@i386mm/slab";
+import type { Kernel, LayerName } from "./boot.js";
+
+/** Each layer's checker, bottom first. */
+const LAYER_CHECKS: readonly (readonly [LayerName, (k: Kernel) => void])[] = [
+  ["hw-i386", (k) => checkMachineInvariants(k.machine)],
+  ["page-alloc", (k) => checkPageAllocInvariants(k.pa)],
+  ["slab", (k) => checkSlabInvariants(k.slab)],
+  ["kmap", (k) => checkKmapInvariants(k.km)],
+];
+
+/**
+ * Every broken invariant of every layer of `k`, each as "<layer>: <problem>" (empty when all
+ * hold). A checker that fails with anything but an InvariantError is rethrown.
+ */
+export function kernelProblems(k: Kernel): string[] {
+  const problems: string[] = [];
+  for (const [layer, check] of LAYER_CHECKS) {
+    try {
+      check(k);
+    } catch (e) {
+      if (!(e instanceof InvariantError)) throw e;
+      problems.push(...e.problems.map((p) => `${layer}: ${p}`));
+    }
+  }
+  return problems;
+}
+
+/** Throws one InvariantError listing every broken invariant of every layer; returns when all hold. */
+export function checkKernelInvariants(k: Kernel): void {
+  const problems = kernelProblems(k);
+  if (problems.length > 0) throw new InvariantError(problems);
+}

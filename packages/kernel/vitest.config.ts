@@ -1,0 +1,3 @@
+import { i386mmProject } from "../../vitest.project.js";
+
+export default i386mmProject("kernel");
