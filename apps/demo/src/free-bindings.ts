@@ -287,7 +287,7 @@ export function freeBindings(ctx: BindingContext): Binding[] {
       throw new KernelBugError(
         call,
         0,
-        "unable to handle kernel NULL pointer dereference (struct zone * is NULL)",
+        "Unable to handle kernel NULL pointer dereference (struct zone * is NULL)",
       );
     return a[0] as Zone;
   };
@@ -375,7 +375,7 @@ export function freeBindings(ctx: BindingContext): Binding[] {
       throw new KernelBugError(
         call,
         0,
-        "unable to handle kernel NULL pointer dereference (kmem_cache_t * is NULL)",
+        "Unable to handle kernel NULL pointer dereference (kmem_cache_t * is NULL)",
       );
     return a[0] as kmem_cache_t;
   };

@@ -81,7 +81,8 @@ export class Interpreter {
   /** Run every line of a scenario text; returns all events. */
   runScript(text: string): RunEvent[] {
     const out: RunEvent[] = [];
-    const lines = text.split("\n");
+    // A UTF-8 byte-order mark is not part of line 1.
+    const lines = text.replace(/^\uFEFF/, "").split("\n");
     for (let i = 0; i < lines.length && !this.stopped; i++) {
       out.push(...this.runLine(lines[i]!.replace(/\r$/, ""), i + 1));
     }
@@ -96,13 +97,18 @@ export class Interpreter {
     try {
       stmt = parseLine(source);
     } catch (e) {
-      if (!(e instanceof ScenarioSyntaxError)) throw e;
       this.events.push({ t: "stmt", line, source });
-      this.fail({
-        kind: "error",
-        type: "SyntaxError",
-        message: `syntax error at column ${e.col}: ${e.message}`,
-      });
+      // parseLine throws only ScenarioSyntaxError; anything else is a parser bug, still reported
+      // as this line's error rather than a JS exception.
+      this.fail(
+        e instanceof ScenarioSyntaxError
+          ? { kind: "error", type: "SyntaxError", message: `syntax error at column ${e.col}: ${e.message}` }
+          : {
+              kind: "error",
+              type: "SyntaxError",
+              message: `syntax error: the line could not be parsed (${String(e)})`,
+            },
+      );
       return this.events;
     }
     if (stmt.k === "empty") return this.events;
@@ -376,21 +382,40 @@ export class Interpreter {
       case "member":
         return this.member(this.eval(e.target), e.field);
       case "unary": {
-        const v = this.eval(e.e);
-        if (e.op === "!") return num(truthy(v) ? 0 : 1, "bool");
-        if (e.op === "*") {
-          if (v.t === "num" && v.kind === "ptep") return num(this.kernel.deref_pte(v.v), "entry");
-          throw new ScenarioError(
-            `cannot dereference ${describeValue(v)}: a scenario reads memory only through a pte_t * (from lookup_address)`,
-          );
+        // A chain of prefix operators (- - - x) is evaluated in a loop, innermost first.
+        const ops: string[] = [];
+        let inner: Expr = e;
+        while (inner.k === "unary") {
+          ops.push(inner.op);
+          inner = inner.e;
         }
-        const n = this.asNumber(v, `operand of '${e.op}'`);
-        if (e.op === "-") return num(-n);
-        return num(n <= 0xffffffff && n >= 0 ? ~n >>> 0 : Number(BigInt.asUintN(64, ~BigInt(n))), kindOf(v));
+        let v = this.eval(inner);
+        for (let i = ops.length - 1; i >= 0; i--) v = this.unary(ops[i]!, v);
+        return v;
       }
       case "bin":
         return this.binary(e);
     }
+  }
+
+  /** One prefix operator applied to a value. */
+  private unary(op: string, v: Value): Value {
+    if (op === "!") return num(truthy(v) ? 0 : 1, "bool");
+    if (op === "*") {
+      if (v.t === "num" && v.kind === "ptep") return num(this.kernel.deref_pte(v.v), "entry");
+      throw new ScenarioError(
+        `cannot dereference ${describeValue(v)}: a scenario reads memory only through a pte_t * (from lookup_address)`,
+      );
+    }
+    const n = this.asNumber(v, `operand of '${op}'`);
+    if (op === "-") return num(-n);
+    // ~ on a 32-bit value stays 32-bit; a wider one (a PAE entry) complements 64 bits.
+    if (n <= 0xffffffff && n >= 0) return num(~n >>> 0, kindOf(v));
+    if (!Number.isSafeInteger(n)) throw new ScenarioError(`operand of '~' is not an exact integer`);
+    const big = BigInt.asUintN(64, ~BigInt(n));
+    if (big > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new ScenarioError(`'~' of ${hex(n)} does not fit the language's exact integers (2^53)`);
+    return num(Number(big), kindOf(v));
   }
 
   private member(v: Value, field: string): Value {
@@ -416,10 +441,27 @@ export class Interpreter {
     throw new ScenarioError(`'->${field}' applied to ${describeValue(v)}`);
   }
 
+  /**
+   * A binary expression. C's operators associate to the left, so a long chain (a + b + c ...)
+   * is a deep left spine: walk down it, evaluate the leftmost operand, then apply each operator on
+   * the way back up, all in a loop (short-circuit && and || included).
+   */
   private binary(e: Extract<Expr, { k: "bin" }>): Value {
-    if (e.op === "&&") return num(truthy(this.eval(e.l)) && truthy(this.eval(e.r)) ? 1 : 0, "bool");
-    if (e.op === "||") return num(truthy(this.eval(e.l)) || truthy(this.eval(e.r)) ? 1 : 0, "bool");
-    const l = this.eval(e.l);
+    const spine: Extract<Expr, { k: "bin" }>[] = [];
+    let cur: Expr = e;
+    while (cur.k === "bin") {
+      spine.push(cur);
+      cur = cur.l;
+    }
+    let acc = this.eval(cur);
+    for (let i = spine.length - 1; i >= 0; i--) acc = this.binaryStep(spine[i]!, acc);
+    return acc;
+  }
+
+  /** Apply one binary operator to an evaluated left operand. */
+  private binaryStep(e: Extract<Expr, { k: "bin" }>, l: Value): Value {
+    if (e.op === "&&") return num(truthy(l) && truthy(this.eval(e.r)) ? 1 : 0, "bool");
+    if (e.op === "||") return num(truthy(l) || truthy(this.eval(e.r)) ? 1 : 0, "bool");
     const r = this.eval(e.r);
     if (e.op === "==" || e.op === "!=") {
       const eq = equal(l, r);
@@ -438,18 +480,23 @@ export class Interpreter {
       case ">=":
         return num(a >= b ? 1 : 0, "bool");
       case "+":
-        return num(a + b, k);
+        return num(exact(a + b, e.op), k);
       case "-":
-        return num(a - b, k);
+        return num(exact(a - b, e.op), k);
       case "*":
-        return num(a * b);
+        return num(exact(a * b, e.op));
       case "/":
       case "%":
         if (b === 0) throw new ScenarioError("division by zero");
         return num(e.op === "/" ? Math.trunc(a / b) : a % b);
       default: {
-        const big = bitop(e.op, BigInt(Math.trunc(a)), BigInt(Math.trunc(b)));
-        if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScenarioError(`'${e.op}' overflows`);
+        if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b))
+          throw new ScenarioError(`operands of '${e.op}' must be exact integers`);
+        if ((e.op === "<<" || e.op === ">>") && (b < 0 || b > 63))
+          throw new ScenarioError(`shift count ${b} is outside 0..63`);
+        const big = bitop(e.op, BigInt(a), BigInt(b));
+        if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < -BigInt(Number.MAX_SAFE_INTEGER))
+          throw new ScenarioError(`'${e.op}' overflows the language's exact integers (2^53)`);
         return num(Number(big), e.op === "|" || e.op === "&" ? k : "int");
       }
     }
@@ -469,6 +516,13 @@ export class Interpreter {
     const r = b.call(args);
     return convertResult(b, r);
   }
+}
+
+/** The language's integers are exact (JS safe integers, |n| < 2^53): a result beyond is an error. */
+function exact(n: number, op: string): number {
+  if (!Number.isSafeInteger(n))
+    throw new ScenarioError(`'${op}' overflows the language's exact integers (2^53)`);
+  return n;
 }
 
 function bitop(op: string, a: bigint, b: bigint): bigint {

@@ -337,7 +337,7 @@ export class Kernel implements KernelApi {
       return {
         kind: "BUG",
         type: "Oops",
-        message: `${call}: unable to handle kernel NULL pointer dereference (${e.message})`,
+        message: `${call}: Unable to handle kernel NULL pointer dereference (a NULL structure pointer was passed and followed)`,
         ...(file ? { file } : {}),
       };
     }

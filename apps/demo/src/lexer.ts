@@ -30,6 +30,11 @@ export class ScenarioSyntaxError extends Error {
   }
 }
 
+/** A decimal or 0x-hex number with C's U/L suffixes, read in place (sticky). */
+const NUMBER = /(0[xX][0-9a-fA-F]+|[0-9]+)([uUlL]*)/y;
+/** The word a malformed number is part of, for the message. */
+const WORD = /[A-Za-z0-9_]+/y;
+
 // Longest first, so "<<" wins over "<".
 const OPERATORS = ["->", "<<", ">>", "==", "!=", "<=", ">=", "++", "&&", "||", ..."()[],=|&^~+-*/%<>!;"];
 
@@ -55,7 +60,8 @@ export function tokenize(line: string): Token[] {
   const src = cut >= 0 ? line.slice(0, cut) : line;
   while (i < src.length) {
     const c = src[i]!;
-    if (c === " " || c === "\t" || c === "\r") {
+    // A UTF-8 byte-order mark (U+FEFF) is whitespace, as C compilers skip it at the start of a file.
+    if (c === " " || c === "\t" || c === "\r" || c === "\uFEFF") {
       i++;
       continue;
     }
@@ -68,11 +74,15 @@ export function tokenize(line: string): Token[] {
       continue;
     }
     if (/[0-9]/.test(c)) {
-      const m = /^(0[xX][0-9a-fA-F]+|[0-9]+)([uUlL]*)/.exec(src.slice(i))!;
+      // A sticky regexp reads from i without copying the rest of the line (linear time).
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(src)!;
       const body = m[1]!;
       const after = src[i + m[0].length];
-      if (after !== undefined && /[A-Za-z0-9_]/.test(after))
-        throw new ScenarioSyntaxError(`malformed number '${src.slice(i).split(/[^A-Za-z0-9_]/)[0]}'`, col);
+      if (after !== undefined && /[A-Za-z0-9_]/.test(after)) {
+        WORD.lastIndex = i;
+        throw new ScenarioSyntaxError(`malformed number '${WORD.exec(src)![0].slice(0, 40)}'`, col);
+      }
       const value = Number(body.startsWith("0x") || body.startsWith("0X") ? body : body);
       if (!Number.isSafeInteger(value)) throw new ScenarioSyntaxError(`number ${body} is too large`, col);
       out.push({ kind: "num", text: m[0], value, col });
@@ -103,7 +113,12 @@ export function tokenize(line: string): Token[] {
       continue;
     }
     const op = OPERATORS.find((o) => src.startsWith(o, i));
-    if (!op) throw new ScenarioSyntaxError(`unexpected character '${c}'`, col);
+    if (!op) {
+      const shown = /[\x21-\x7e]/.test(c)
+        ? `'${c}'`
+        : `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+      throw new ScenarioSyntaxError(`unexpected character ${shown}`, col);
+    }
     out.push({ kind: "op", text: op, value: 0, col });
     i += op.length;
   }

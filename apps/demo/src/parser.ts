@@ -11,6 +11,11 @@
  *   postfix:= primary ( '(' args ')' | '[' expr ']' | '->' field )*
  *   primary:= number | "string" | NULL | name | '(' expr ')'
  *
+ * Nesting (parentheses, call arguments, subscripts) is limited to MAX_NESTING levels, as a
+ * compiler limits it; a longer chain of the same operator (a 3,000-term sum) or of prefix
+ * operators is no nesting and has no limit: the parser builds it in a loop and the interpreter
+ * evaluates it in a loop, so no input reaches the JS stack limit.
+ *
  * Commands (cat, translate, check, echo, assert, cpu, for, expect_error) are recognised only as the first word
  * of a line, so the language can grow new commands without reserving kernel names.
  * Invariant: parseLine never throws anything but ScenarioSyntaxError.
@@ -72,8 +77,20 @@ const BINARY_LEVELS: readonly (readonly string[])[] = [
   ["*", "/", "%"],
 ];
 
+/** Deepest nesting of parentheses, call arguments and subscripts a line may use. */
+export const MAX_NESTING = 200;
+
 class Cursor {
   private i = 0;
+  private depth = 0;
+  /** Enter one level of nesting at token `t`; refuse past MAX_NESTING. */
+  enter(t: Token): void {
+    if (++this.depth > MAX_NESTING)
+      throw new ScenarioSyntaxError(`expression nested too deeply (more than ${MAX_NESTING} levels)`, t.col);
+  }
+  leave(): void {
+    this.depth--;
+  }
   constructor(private readonly toks: Token[]) {}
   /** The position, to come back to with reset(). */
   mark(): number {
@@ -135,12 +152,18 @@ function parseExpr(c: Cursor, level = 0): Expr {
 }
 
 function parseUnary(c: Cursor): Expr {
-  const t = c.peek();
-  if (t.kind === "op" && (t.text === "-" || t.text === "~" || t.text === "!" || t.text === "*")) {
-    c.next();
-    return { k: "unary", op: t.text, e: parseUnary(c) };
+  // A run of prefix operators is read in a loop and applied innermost first.
+  const ops: string[] = [];
+  for (;;) {
+    const t = c.peek();
+    if (t.kind === "op" && (t.text === "-" || t.text === "~" || t.text === "!" || t.text === "*")) {
+      c.next();
+      ops.push(t.text);
+    } else break;
   }
-  return parsePostfix(c);
+  let e = parsePostfix(c);
+  for (let i = ops.length - 1; i >= 0; i--) e = { k: "unary", op: ops[i]!, e };
+  return e;
 }
 
 function parsePostfix(c: Cursor): Expr {
@@ -150,6 +173,7 @@ function parsePostfix(c: Cursor): Expr {
     if (t.kind === "op" && t.text === "(") {
       if (e.k !== "var") throw new ScenarioSyntaxError("only a function name can be called", t.col);
       c.next();
+      c.enter(t);
       const args: Expr[] = [];
       if (!c.isOp(")")) {
         for (;;) {
@@ -162,11 +186,14 @@ function parsePostfix(c: Cursor): Expr {
         }
       }
       c.expectOp(")");
+      c.leave();
       e = { k: "call", name: e.name, args, col: e.col };
     } else if (t.kind === "op" && t.text === "[") {
       c.next();
+      c.enter(t);
       const index = parseExpr(c);
       c.expectOp("]");
+      c.leave();
       e = { k: "index", target: e, index, col: t.col };
     } else if (t.kind === "op" && t.text === "->") {
       c.next();
@@ -182,8 +209,10 @@ function parsePrimary(c: Cursor): Expr {
   if (t.kind === "str") return { k: "str", v: t.text };
   if (t.kind === "ident") return t.text === "NULL" ? { k: "null" } : { k: "var", name: t.text, col: t.col };
   if (t.kind === "op" && t.text === "(") {
+    c.enter(t);
     const e = parseExpr(c);
     c.expectOp(")");
+    c.leave();
     return e;
   }
   throw new ScenarioSyntaxError(`expected an expression ${found(t)}`, t.col);
@@ -326,12 +355,15 @@ export interface ScenarioLine {
 
 /** Parse every line of a scenario; a bad line is kept as its ScenarioSyntaxError (the run goes on). */
 export function parseScenario(text: string): ScenarioLine[] {
-  return text.split("\n").map((source, i) => {
-    try {
-      return { line: i + 1, source: source.replace(/\r$/, ""), stmt: parseLine(source.replace(/\r$/, "")) };
-    } catch (e) {
-      if (e instanceof ScenarioSyntaxError) return { line: i + 1, source, stmt: e };
-      throw e;
-    }
-  });
+  return text
+    .replace(/^\uFEFF/, "")
+    .split("\n")
+    .map((source, i) => {
+      try {
+        return { line: i + 1, source: source.replace(/\r$/, ""), stmt: parseLine(source.replace(/\r$/, "")) };
+      } catch (e) {
+        if (e instanceof ScenarioSyntaxError) return { line: i + 1, source, stmt: e };
+        throw e;
+      }
+    });
 }

@@ -274,7 +274,7 @@ check`);
       ["BUG", "KernelBugError", "include/asm-i386/pgtable-2level.h"],
     ]);
     expect(reports[0]!.message).toMatch(
-      /^kmem_cache_alloc: unable to handle kernel NULL pointer dereference/,
+      /^kmem_cache_alloc: Unable to handle kernel NULL pointer dereference \(a NULL structure pointer/,
     );
     expect(evs.at(-1)).toMatchObject({ t: "result", text: expect.stringMatching(/all invariants hold/) });
   });
