@@ -10,12 +10,17 @@
 # same index in different slabs fall in different cache lines.
 # A cache keeps its slabs on three lists: slabs_full, slabs_partial and slabs_free. Objects come
 # to the caller through a per-CPU array (limit 120, batchcount 60 for objects <= 256 bytes),
-# refilled from partial slabs first, then free slabs, then cache_grow.
+# refilled from the cache's shared array first, then partial slabs, free slabs, cache_grow.
+# A free goes the other way: into the per-CPU array; when it is full, cache_flusharray moves
+# batchcount objects to the shared array (this is an SMP build: limit 8 x batchcount = 480),
+# and only what the shared array cannot take goes back to its slab (free_block).
 #
 # Questions
 #  Q1. Verify num and colour from the numbers above against step 1's line.
 #  Q2. For each slab of step 3, colouroff = slab_size (64) + colour * 32. Which colour does each have?
-#  Q3. In step 4, why are some slabs partial although every object was freed? (Hint: the per-CPU array.)
+#  Q3. In step 4 every object was freed, yet all 7 slabs are still full and free_objects is 0.
+#      Where are the 140 objects? (Count the per-CPU and the shared array.) How many more frees
+#      would it take before free_block puts an object back in a slab?
 #  Q4. What does kmem_cache_shrink do to the free slabs, and why does destroy then succeed?
 
 echo Step 1 - the cache and its geometry
@@ -34,7 +39,7 @@ for (i = 0; i < 7; i++) s[i] = GET_PAGE_SLAB(virt_to_page(o[20 * i]))
 cat /proc/slabinfo
 
 echo
-echo Step 4 - free everything: objects go back through the per-CPU array, which spills in batches
+echo Step 4 - free everything: into the per-CPU array, which spills batches into the shared array
 for (i = 0; i < 140; i++) kmem_cache_free(c, o[i])
 c
 

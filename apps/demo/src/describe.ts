@@ -61,7 +61,10 @@ export function getPageSlab(s: SlabAllocator, pfn: number): StructSlab | null {
 export function describeCache(s: SlabAllocator, c: kmem_cache_t, cpu: number): string {
   const l = slabListLengths(s, c);
   const ac = c.array[cpu];
-  const arr = ac ? `, cpu${cpu} array ${ac.avail}/${ac.limit} (batch ${ac.batchcount})` : "";
+  const sh = c.lists.shared;
+  const arr =
+    (ac ? `, cpu${cpu} array ${ac.avail}/${ac.limit} (batch ${ac.batchcount})` : "") +
+    (sh ? `, shared array ${sh.avail}/${sh.limit}` : "");
   return (
     `(kmem_cache_t *)"${c.name}" objsize ${c.objsize}, ${c.num} per slab of ${2 ** c.gfporder} page(s), ` +
     `colour ${c.colour} x ${c.colour_off} (next ${c.colour_next}), slabs full ${l.full} partial ${l.partial} ` +
