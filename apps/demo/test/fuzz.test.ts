@@ -64,7 +64,9 @@ const token = fc.oneof(
 );
 /** Any code points, weighted towards ASCII (where the language's syntax lives). */
 const randomChars = fc
-  .array(fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0, max: 0x10ffff })), { maxLength: 80 })
+  .array(fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0, max: 0x10ffff })), {
+    maxLength: 80,
+  })
   .map((cps) => cps.map((c) => (c >= 0xd800 && c < 0xe000 ? "\uFFFD" : String.fromCodePoint(c))).join(""));
 const tokenLine = fc.array(token, { maxLength: 24 }).map((t) => t.join(" "));
 const noSpaceLine = fc.array(token, { maxLength: 24 }).map((t) => t.join(""));
