@@ -21,6 +21,7 @@ import {
   VM_DONTCOPY,
   VM_LOCKED,
 } from "./constants.js";
+import { file_mapping, get_file, i_writecount_add } from "./filemap.js";
 import { copy_page_range } from "./memory.js";
 import { mm_struct, type vm_area_struct, vma_pages } from "./mm-types.js";
 import { exit_mmap, security_vm_enough_memory, vm_unacct_memory } from "./mmap.js";
@@ -32,7 +33,7 @@ import { schedule_idle } from "./sched.js";
 import { EXIT_DEAD, EXIT_ZOMBIE, task_struct as Task, type task_struct } from "./task.js";
 import { enter_lazy_tlb, flush_tlb_mm } from "./tlbflush.js";
 import type { VmSystem } from "./vm.js";
-import { __vm_stat_account, __vma_link_rb, get_file, vm_area_dup } from "./vma.js";
+import { __vm_stat_account, __vma_link_rb, vm_area_dup } from "./vma.js";
 
 /** CLONE_VM: share the address space (a thread). */
 export const CLONE_VM = 0x00000100;
@@ -161,9 +162,9 @@ function dup_mmap(vm: VmSystem, mm: mm_struct, oldmm: mm_struct): number {
     anon_vma_link(tmp);
     const file = tmp.vm_file;
     if (file !== null) {
-      get_file(file);
-      if (tmp.vm_flags & VM_DENYWRITE) file.i_writecount--;
-      file.i_mmap.add(tmp); // vma_prio_tree_add(tmp, mpnt); 2.6.11 does not raise i_mmap_writable here
+      get_file(vm, file);
+      if (tmp.vm_flags & VM_DENYWRITE) i_writecount_add(file, -1);
+      file_mapping(file).i_mmap.add(tmp); // vma_prio_tree_add; 2.6.11 does not raise i_mmap_writable here
     }
     // link in the new VMA (always at the right end of the tree) and copy the page tables
     if (tail === null) mm.mmap = tmp;

@@ -108,6 +108,16 @@ export {
 } from "./exec.js";
 export { do_page_fault, type fault_result, KernelOopsError, UACCESS_EIP } from "./fault.js";
 export {
+  d_path,
+  deny_write_access,
+  file_maps_info,
+  fput,
+  generic_file_mmap,
+  get_file,
+  unmap_mapping_range,
+  vmtruncate,
+} from "./filemap.js";
+export {
   alloc_pid,
   CLONE_VM,
   copy_mm,
@@ -154,7 +164,6 @@ export {
   arch_unmap_area,
   arch_unmap_area_topdown,
   can_do_mlock,
-  deny_write_access,
   do_brk,
   do_mmap,
   do_mmap_pgoff,

@@ -36,6 +36,7 @@ import {
   VM_SPECIAL,
   VM_WRITE,
 } from "./constants.js";
+import { file_mapping } from "./filemap.js";
 import type { mm_struct, vm_area_struct } from "./mm-types.js";
 import { entry_get } from "./pgtable.js";
 import { rb_check, rb_first, rb_next } from "./rbtree.js";
@@ -102,7 +103,8 @@ function checkMmStructure(vm: VmSystem, mm: mm_struct, name: string, out: string
     if (v.anon_vma !== null && !v.anon_vma.head.has(v)) out.push(`${at} is missing from its anon_vma's list`);
     if (v.anon_vma !== null && !vm.anon_vmas.has(v.anon_vma.addr))
       out.push(`${at} points to a freed anon_vma`);
-    if (v.vm_file !== null && !v.vm_file.i_mmap.has(v)) out.push(`${at} is missing from its file's i_mmap`);
+    if (v.vm_file !== null && !file_mapping(v.vm_file).i_mmap.has(v))
+      out.push(`${at} is missing from its file's i_mmap`);
     if (v.vm_file !== null && v.vm_file.f_count < 1) out.push(`${at} maps a file with no references`);
   }
   if (mm.map_count !== list.length)

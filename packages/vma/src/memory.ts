@@ -74,6 +74,17 @@ function present(pte: number): boolean {
   return (pte & (_PAGE_PRESENT | _PAGE_PROTNONE)) !== 0;
 }
 
+/**
+ * set_page_dirty(page): a page-cache page goes through the page cache (its tag and counters); an
+ * anonymous page just gets PG_dirty.
+ */
+function set_page_dirty(vm: VmSystem, page: Page): void {
+  const m = vm.pa.mem_map;
+  if (vm.pc !== null && m.mapping[page] !== 0 && !(m.mapping[page]! & 1) && vm.pc.page_mapping(page) !== null)
+    vm.pc.set_page_dirty(page);
+  else m.flags[page] |= DIRTY;
+}
+
 /** The page a pte maps when it is a real, non-reserved page, else -1 (zero page, beyond mem_map). */
 function vm_normal_page(vm: VmSystem, pte: number): number {
   const pfn = pte_pfn(pte);
@@ -236,7 +247,7 @@ function zap_pte_range(vm: VmSystem, tlb: mmu_gather, pmd: number, address: numb
       entry_set(vm, ptep, 0); // ptep_get_and_clear
       tlb.need_flush = true; // tlb_remove_tlb_entry
       if (page < 0) continue;
-      if (pte & _PAGE_DIRTY) m.flags[page] |= DIRTY; // set_page_dirty
+      if (pte & _PAGE_DIRTY) set_page_dirty(vm, page as Page);
       if (PageAnon(vm, page)) mm.anon_rss--;
       else if (pte & _PAGE_ACCESSED) m.flags[page] |= REFERENCED; // mark_page_accessed
       tlb.freed++;

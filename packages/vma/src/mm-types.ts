@@ -10,12 +10,12 @@
  */
 
 import type { Page, VirtAddr } from "@i386mm/hw-i386";
+import { type ErrPtr, type file, NOPAGE_OOM, NOPAGE_SIGBUS } from "@i386mm/page-cache";
 import { RB_ROOT, rb_node, type rb_root } from "./rbtree.js";
+import type { shmem_file } from "./shmem.js";
 
-/** NOPAGE_SIGBUS: a nopage method found no page (beyond end of file). */
-export const NOPAGE_SIGBUS = null;
-/** NOPAGE_OOM: a nopage method ran out of memory. */
-export const NOPAGE_OOM = -1;
+/** NOPAGE_SIGBUS (null) and NOPAGE_OOM (ERR_PTR(-1)): a nopage method's failures (the page cache's values). */
+export { NOPAGE_OOM, NOPAGE_SIGBUS };
 
 /** The second result of a nopage method (`int *type`): VM_FAULT_MINOR or VM_FAULT_MAJOR. */
 export interface nopage_type {
@@ -30,7 +30,7 @@ export interface vm_operations_struct {
   /** A VMA stops mapping the object (munmap, exit). VMAs with close are never merged. */
   close?(vma: vm_area_struct): void;
   /** The page for `address` with a reference taken, NOPAGE_SIGBUS (null) or NOPAGE_OOM (-1). */
-  nopage?(vma: vm_area_struct, address: number, type: nopage_type): Page | null | -1;
+  nopage?(vma: vm_area_struct, address: number, type: nopage_type): Page | null | ErrPtr;
   /** Prefault [addr, addr + len) from file page `pgoff` (remap_file_pages / MAP_POPULATE). */
   populate?(
     vma: vm_area_struct,
@@ -43,36 +43,10 @@ export interface vm_operations_struct {
 }
 
 /**
- * The file a VMA maps, as the mm sees it (struct file's f_mode, f_op->mmap, f_mapping and the
- * inode's i_writecount, device and number, and the path d_path prints). The page-cache layer's
- * files are adapted to this shape.
+ * The object a VMA maps (vma->vm_file): a page-cache struct file, or the shmem "dev/zero" object
+ * behind shared anonymous memory. filemap.ts reaches what the mm needs of either.
  */
-export interface vm_file {
-  /** FMODE_READ (1) | FMODE_WRITE (2). */
-  readonly f_mode: number;
-  /** The file system is mounted noexec. */
-  readonly noexec: boolean;
-  /** The inode is append-only (IS_APPEND). */
-  readonly append_only: boolean;
-  /** Device of the inode's super block (s_dev), for /proc/PID/maps. */
-  readonly dev: { major: number; minor: number };
-  /** Inode number, for /proc/PID/maps. */
-  readonly ino: number;
-  /** The path d_path prints. */
-  readonly path: string;
-  /** f_op->mmap: set vma.vm_ops (and check), 0 or -errno. Absent: -ENODEV. */
-  mmap?(file: vm_file, vma: vm_area_struct): number;
-  /** inode->i_writecount (negative while deny_write_access holds it). */
-  i_writecount: number;
-  /** address_space->i_mmap_writable. */
-  i_mmap_writable: number;
-  /** The VMAs mapping this file (address_space->i_mmap, a prio tree in the kernel). */
-  readonly i_mmap: Set<vm_area_struct>;
-  /** get_file / fput: references held by VMAs and open descriptors. */
-  f_count: number;
-  /** Called by the fput that drops the last reference (__fput). */
-  release?(): void;
-}
+export type vm_file = file | shmem_file;
 
 /** struct anon_vma: the VMAs that may map one group of anonymous pages (rmap). */
 export class anon_vma {

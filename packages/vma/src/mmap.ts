@@ -51,6 +51,15 @@ import {
   VM_SHARED,
   VM_WRITE,
 } from "./constants.js";
+import {
+  deny_write_access,
+  file_append_only,
+  file_mmap_method,
+  file_noexec,
+  fput,
+  get_file,
+  i_writecount_add,
+} from "./filemap.js";
 import { sys_remap_file_pages } from "./fremap.js";
 import {
   clear_page_range,
@@ -73,8 +82,6 @@ import {
   find_vma_intersection,
   find_vma_prepare,
   find_vma_prev,
-  fput,
-  get_file,
   remove_vm_struct,
   split_vma,
   vm_area_alloc,
@@ -122,7 +129,7 @@ export function __vm_enough_memory(vm: VmSystem, pages: number, cap_sys_admin: b
   vm_acct_memory(vm, pages);
   if (vm.sysctl_overcommit_memory === OVERCOMMIT_ALWAYS) return 0;
   if (vm.sysctl_overcommit_memory === OVERCOMMIT_GUESS) {
-    let free = vm.get_page_cache_size();
+    let free = vm.pc !== null ? vm.pc.nr_pagecache : 0; // get_page_cache_size()
     free += 0; // nr_swap_pages
     free += vm.slab.slab_reclaim_pages;
     if (!cap_sys_admin) free -= Math.floor(free / 32);
@@ -203,12 +210,14 @@ export function do_mmap_pgoff(
   let accountable = true;
   let charged = 0;
   addr >>>= 0;
+  const mmap_method = file !== null ? file_mmap_method(vm, file) : null;
   if (file !== null) {
-    if (file.mmap === undefined) return -Errno.ENODEV;
-    if (prot & PROT_EXEC && file.noexec) return -Errno.EPERM;
+    if (mmap_method === null) return -Errno.ENODEV;
+    if (prot & PROT_EXEC && file_noexec(file)) return -Errno.EPERM;
   }
   // does the application expect PROT_READ to imply PROT_EXEC?
-  if (prot & PROT_READ && tsk.personality & READ_IMPLIES_EXEC) if (!file?.noexec) prot |= PROT_EXEC;
+  if (prot & PROT_READ && tsk.personality & READ_IMPLIES_EXEC)
+    if (!(file !== null && file_noexec(file))) prot |= PROT_EXEC;
   if (len === 0) return addr;
   len = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
   if (len === 0 || len > TASK_SIZE) return -Errno.EINVAL;
@@ -232,7 +241,7 @@ export function do_mmap_pgoff(
     switch (flags & MAP_TYPE) {
       case MAP_SHARED:
         if (prot & PROT_WRITE && !(file.f_mode & 2)) return -Errno.EACCES;
-        if (file.append_only && file.f_mode & 2) return -Errno.EACCES;
+        if (file_append_only(file) && file.f_mode & 2) return -Errno.EACCES;
         vm_flags |= VM_SHARED | VM_MAYSHARE;
         if (!(file.f_mode & 2)) vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
         if (!(file.f_mode & 1)) return -Errno.EACCES; // falls through to MAP_PRIVATE's check
@@ -305,12 +314,12 @@ export function do_mmap_pgoff(
       return error;
     }
     vma.vm_file = file;
-    get_file(file);
-    error = file.mmap!(file, vma);
+    get_file(vm, file);
+    error = mmap_method!(vma);
     if (error !== 0) {
-      if (correct_wcount) file.i_writecount++;
+      if (correct_wcount) i_writecount_add(file, 1);
       vma.vm_file = null;
-      fput(file);
+      fput(vm, file);
       zap_page_range(vm, vma, vma.vm_start, vma.vm_end - vma.vm_start);
       vm_area_free(vm, vma);
       if (charged !== 0) vm_unacct_memory(vm, charged);
@@ -335,10 +344,10 @@ export function do_mmap_pgoff(
   ) {
     file = vma.vm_file;
     vma_link(mm, vma, p.prev, p.link);
-    if (correct_wcount) file!.i_writecount++;
+    if (correct_wcount) i_writecount_add(file!, 1);
   } else {
-    if (correct_wcount) file.i_writecount++;
-    fput(file);
+    if (correct_wcount) i_writecount_add(file, 1);
+    fput(vm, file);
     vm_area_free(vm, vma);
   }
   return mmap_out(vm, mm, tsk, file, addr, len, vm_flags, flags, pgoff);
@@ -383,13 +392,6 @@ function mmap_out(
   if (flags & MAP_POPULATE) sys_remap_file_pages(vm, addr, len, 0, pgoff, flags & MAP_NONBLOCK);
   update_mem_hiwater(mm);
   return addr;
-}
-
-/** deny_write_access(file): refuse if the file is open for writing (i_writecount > 0), else take a deny count. */
-export function deny_write_access(file: vm_file): number {
-  if (file.i_writecount > 0) return -Errno.ETXTBSY;
-  file.i_writecount--;
-  return 0;
 }
 
 /** can_do_mlock (mm/mlock.c): CAP_IPC_LOCK, or a non-zero RLIMIT_MEMLOCK. */

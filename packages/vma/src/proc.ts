@@ -12,6 +12,7 @@
 
 import { FIXADDR_USER_END, FIXADDR_USER_START, PAGE_SIZE } from "@i386mm/hw-i386";
 import { VM_EXEC, VM_MAYSHARE, VM_READ, VM_WRITE } from "./constants.js";
+import { file_maps_info } from "./filemap.js";
 import type { mm_struct, vm_area_struct } from "./mm-types.js";
 import { EXIT_DEAD, EXIT_ZOMBIE, type task_struct } from "./task.js";
 import type { VmSystem } from "./vm.js";
@@ -43,14 +44,15 @@ export function map_entry_of(
 ): map_entry {
   const f = vma.vm_flags;
   const file = vma.vm_file;
+  const info = file !== null ? file_maps_info(file) : null;
   return {
     start: vma.vm_start,
     end: vma.vm_end,
     perms: `${f & VM_READ ? "r" : "-"}${f & VM_WRITE ? "w" : "-"}${f & VM_EXEC ? "x" : "-"}${f & VM_MAYSHARE ? "s" : "p"}`,
     offset: (vma.vm_pgoff * PAGE_SIZE) % 2 ** 32,
-    dev: file !== null ? file.dev : { major: 0, minor: 0 },
-    inode: file !== null ? file.ino : 0,
-    path: file !== null ? file.path : "",
+    dev: info !== null ? info.dev : { major: 0, minor: 0 },
+    inode: info !== null ? info.ino : 0,
+    path: info !== null ? info.path : "",
   };
 }
 

@@ -11,35 +11,42 @@
 
 import { Errno, PAGE_SIZE, type Page, type VirtAddr } from "@i386mm/hw-i386";
 import { GFP_KERNEL } from "@i386mm/page-alloc";
+import { type ErrPtr, NOPAGE_OOM } from "@i386mm/page-cache";
 import { VM_ACCOUNT, VM_FAULT_MINOR } from "./constants.js";
 import { install_page } from "./fremap.js";
 import { alloc_zeroed_user_highpage } from "./highmem-user.js";
-import type { nopage_type, vm_area_struct, vm_file, vm_operations_struct } from "./mm-types.js";
+import type { nopage_type, vm_area_struct, vm_operations_struct } from "./mm-types.js";
 import { security_vm_enough_memory, vm_unacct_memory } from "./mmap.js";
 import type { VmSystem } from "./vm.js";
 
 /** sizeof(struct address_space) on i386 2.6.11 (the kmalloc'ed stand-in for the shmem inode's i_data). */
 const SIZEOF_ADDRESS_SPACE = 84;
 
-/** An unlinked tmpfs file backing anonymous shared memory. */
-export class shmem_file implements vm_file {
+/** An unlinked tmpfs file backing anonymous shared memory (its struct file, inode and mapping in one). */
+export class shmem_file {
+  /** FMODE_READ | FMODE_WRITE. */
   readonly f_mode = 3;
-  readonly noexec = false;
-  readonly append_only = false;
-  /** tmpfs's anonymous device (shm_mnt's super block). */
+  /** tmpfs's anonymous device (shm_mnt's super block), for /proc/PID/maps. */
   readonly dev = { major: 0, minor: 4 };
+  /** Inode number, for /proc/PID/maps. */
   readonly ino: number;
+  /** What d_path prints for the unlinked "dev/zero" dentry. */
   readonly path = "/dev/zero (deleted)";
+  /** inode->i_writecount. */
   i_writecount = 0;
-  i_mmap_writable = 0;
-  readonly i_mmap = new Set<vm_area_struct>();
+  /** References (the VMAs mapping it). */
   f_count = 1;
+  /** The file's address_space as the mm sees it; `addr` is the value in page->mapping. */
+  readonly f_mapping: {
+    readonly i_mmap: Set<unknown>;
+    i_mmap_writable: number;
+    truncate_count: number;
+    readonly addr: VirtAddr;
+  };
   /** The file's pages by index (its page cache). */
   readonly pages = new Map<number, Page>();
   /** Size in bytes (i_size). */
   readonly size: number;
-  /** Kernel address of the address_space: the value in page->mapping. */
-  readonly mapping: VirtAddr;
   /** Pages charged to vm_committed_space by shmem_acct_size (VM_ACCOUNT mappings), 0 otherwise. */
   accounted = 0;
   private readonly vm: VmSystem;
@@ -47,14 +54,14 @@ export class shmem_file implements vm_file {
     this.vm = vm;
     this.size = size;
     this.ino = ino;
-    this.mapping = mapping;
+    this.f_mapping = { i_mmap: new Set(), i_mmap_writable: 0, truncate_count: 0, addr: mapping };
   }
   /** shmem_mmap: the VMA faults through shmem_vm_ops. */
-  mmap(_file: vm_file, vma: vm_area_struct): number {
+  mmap(vma: vm_area_struct): number {
     vma.vm_ops = shmem_vm_ops(this.vm, this);
     return 0;
   }
-  /** The last reference is gone: truncate (free every page) and free the inode. */
+  /** The last reference is gone: truncate (free every page), unaccount, free the inode. */
   release(): void {
     const pa = this.vm.pa;
     for (const page of this.pages.values()) {
@@ -64,7 +71,7 @@ export class shmem_file implements vm_file {
     this.pages.clear();
     if (this.accounted !== 0) vm_unacct_memory(this.vm, this.accounted); // shmem_unacct_size
     this.accounted = 0;
-    this.vm.slab.kfree(this.mapping);
+    this.vm.slab.kfree(this.f_mapping.addr);
   }
 }
 
@@ -81,7 +88,7 @@ function shmem_getpage(
     const p = alloc_zeroed_user_highpage(vm, vma, address);
     if (p === null) return null;
     page = p;
-    vm.pa.mem_map.mapping[page] = f.mapping; // add_to_page_cache: mapping and index
+    vm.pa.mem_map.mapping[page] = f.f_mapping.addr; // add_to_page_cache: mapping and index
     vm.pa.mem_map.index[page] = idx;
     f.pages.set(idx, page);
   }
@@ -92,11 +99,11 @@ function shmem_getpage(
 /** shmem_vm_ops: nopage and populate over the file's pages. */
 function shmem_vm_ops(vm: VmSystem, f: shmem_file): vm_operations_struct {
   return {
-    nopage(vma: vm_area_struct, address: number, type: nopage_type): Page | null | -1 {
+    nopage(vma: vm_area_struct, address: number, type: nopage_type): Page | null | ErrPtr {
       const idx = (address - vma.vm_start) / PAGE_SIZE + vma.vm_pgoff;
       if (idx * PAGE_SIZE >= f.size) return null; // NOPAGE_SIGBUS
       const page = shmem_getpage(vm, f, vma, idx, address);
-      if (page === null) return -1; // NOPAGE_OOM
+      if (page === null) return NOPAGE_OOM;
       type.ret = VM_FAULT_MINOR;
       return page;
     },
@@ -133,6 +140,6 @@ export function shmem_zero_setup(vm: VmSystem, vma: vm_area_struct): number {
   const f = new shmem_file(vm, size, ++vm.shmem_last_ino, mapping);
   f.accounted = acct ? pages : 0;
   vma.vm_file = f;
-  f.mmap(f, vma);
+  f.mmap(vma);
   return 0;
 }

@@ -15,6 +15,7 @@
 import { asVirt, type Machine, PAGE_OFFSET, type Page, type PhysAddr } from "@i386mm/hw-i386";
 import type { Kmap } from "@i386mm/kmap";
 import type { PageAllocator } from "@i386mm/page-alloc";
+import type { PageCache } from "@i386mm/page-cache";
 import type { kmem_cache_t, SlabAllocator } from "@i386mm/slab";
 import { DEFAULT_MAX_MAP_COUNT, OVERCOMMIT_GUESS } from "./constants.js";
 import { proc_caches_init } from "./fork.js";
@@ -46,6 +47,8 @@ export interface vm_page_state {
 
 /** Options of {@link VmSystem}. */
 export interface VmSystemOptions {
+  /** The page cache file mappings read through (mm needs it for MAP_SHARED/MAP_PRIVATE files). */
+  pagecache?: PageCache;
   /**
    * Opt-in layout randomization as 2.6.12+ added it (not in 2.6.11): a random page-aligned
    * offset below the mmap base and the stack top, drawn from this seed. Default: off.
@@ -103,8 +106,8 @@ export class VmSystem {
   vm_committed_space = 0;
   /** page_state counters. */
   readonly page_state: vm_page_state = { pgfault: 0, pgmajfault: 0, nr_mapped: 0, nr_page_table_pages: 0 };
-  /** Pages in the page cache (get_page_cache_size), supplied by the page-cache layer when attached. */
-  get_page_cache_size: () => number = () => 0;
+  /** The page cache (file mappings), or null when built without one. */
+  readonly pc: PageCache | null;
   /** ZERO_PAGE(addr): the shared zero page (empty_zero_page). */
   readonly zero_page: Page;
   /** Seeded randomization (opt-in, 2.6.12+ behaviour), or null. */
@@ -116,6 +119,9 @@ export class VmSystem {
     this.pa = slab.pa;
     this.slab = slab;
     this.km = km;
+    this.pc = opts.pagecache ?? null;
+    if (this.pc !== null && this.pc.pa !== this.pa)
+      throw new Error("VmSystem: the page cache belongs to another page allocator");
     this.randomize = opts.randomize
       ? { seed: opts.randomize.seed, state: opts.randomize.seed >>> 0 || 1 }
       : null;

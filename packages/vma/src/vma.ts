@@ -21,6 +21,7 @@ import {
   VM_SPECIAL,
   VM_WRITE,
 } from "./constants.js";
+import { file_mapping, fput, get_file, i_writecount_add } from "./filemap.js";
 import { type anon_vma, type mm_struct, vm_area_struct, type vm_file } from "./mm-types.js";
 import { rb_erase, rb_insert_color, type rb_link, rb_link_node } from "./rbtree.js";
 import { __anon_vma_merge, anon_vma_link, anon_vma_unlink } from "./rmap.js";
@@ -61,21 +62,12 @@ export function vm_area_dup(
   return v;
 }
 
-/** get_file: one more reference to the file. */
-export function get_file(file: vm_file): void {
-  file.f_count++;
-}
-
-/** fput: drop a reference to the file; the last one releases it (__fput). */
-export function fput(file: vm_file): void {
-  if (--file.f_count === 0) file.release?.();
-}
-
 /** __remove_shared_vm_struct: the VMA no longer maps its file (i_mmap, i_writecount, i_mmap_writable). */
 function __remove_shared_vm_struct(vma: vm_area_struct, file: vm_file): void {
-  if (vma.vm_flags & VM_DENYWRITE) file.i_writecount++;
-  if (vma.vm_flags & VM_SHARED) file.i_mmap_writable--;
-  file.i_mmap.delete(vma);
+  const mapping = file_mapping(file);
+  if (vma.vm_flags & VM_DENYWRITE) i_writecount_add(file, 1);
+  if (vma.vm_flags & VM_SHARED) mapping.i_mmap_writable--;
+  mapping.i_mmap.delete(vma);
 }
 
 /** remove_vm_struct: unlink from the file and the anon_vma, close, drop the file, free the descriptor. */
@@ -83,7 +75,7 @@ export function remove_vm_struct(vm: VmSystem, vma: vm_area_struct): void {
   const file = vma.vm_file;
   if (file !== null) __remove_shared_vm_struct(vma, file);
   vma.vm_ops?.close?.(vma);
-  if (file !== null) fput(file);
+  if (file !== null) fput(vm, file);
   anon_vma_unlink(vm, vma);
   vm_area_free(vm, vma);
 }
@@ -215,9 +207,10 @@ export function __vma_link_rb(mm: mm_struct, vma: vm_area_struct, link: rb_link<
 export function __vma_link_file(vma: vm_area_struct): void {
   const file = vma.vm_file;
   if (file === null) return;
-  if (vma.vm_flags & VM_DENYWRITE) file.i_writecount--;
-  if (vma.vm_flags & VM_SHARED) file.i_mmap_writable++;
-  file.i_mmap.add(vma);
+  const mapping = file_mapping(file);
+  if (vma.vm_flags & VM_DENYWRITE) i_writecount_add(file, -1);
+  if (vma.vm_flags & VM_SHARED) mapping.i_mmap_writable++;
+  mapping.i_mmap.add(vma);
 }
 
 function __vma_link(
@@ -334,7 +327,7 @@ export function vma_adjust(
       __insert_vm_struct(mm, insert);
     }
     if (remove_next === 0) return;
-    if (file !== null) fput(file);
+    if (file !== null) fput(vm, file);
     mm.map_count--;
     vm_area_free(vm, next!);
     if (remove_next !== 2) return;
@@ -520,7 +513,7 @@ export function split_vma(
     n.vm_start = addr;
     n.vm_pgoff += (addr - vma.vm_start) / PAGE_SIZE;
   }
-  if (n.vm_file !== null) get_file(n.vm_file);
+  if (n.vm_file !== null) get_file(vm, n.vm_file);
   n.vm_ops?.open?.(n);
   if (new_below) vma_adjust(vm, vma, addr, vma.vm_end, vma.vm_pgoff + (addr - n.vm_start) / PAGE_SIZE, n);
   else vma_adjust(vm, vma, vma.vm_start, addr, vma.vm_pgoff, n);

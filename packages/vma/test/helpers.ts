@@ -2,6 +2,7 @@
 import { Machine } from "@i386mm/hw-i386";
 import { Kmap } from "@i386mm/kmap";
 import { PageAllocator } from "@i386mm/page-alloc";
+import { PageCache } from "@i386mm/page-cache";
 import { SlabAllocator } from "@i386mm/slab";
 import { VmSystem, type VmSystemOptions } from "../src/index.js";
 
@@ -41,4 +42,14 @@ export function settle(vm: VmSystem): void {
     vm.pa.drain_local_pages();
   }
   m.setCurrentCpu(cur);
+}
+
+/** Machine -> ... -> Kmap -> PageCache (ramfs at "/") -> VmSystem with file mappings. */
+export function bootVmWithFiles(o: BootOptions = {}): { vm: VmSystem; pc: PageCache } {
+  const machine = new Machine({ memBytes: o.memBytes ?? 64 << 20, pae: o.pae ?? false, cpus: o.cpus ?? 1 });
+  const pa = new PageAllocator(machine);
+  const slab = new SlabAllocator(pa);
+  const km = new Kmap(slab);
+  const pc = new PageCache(slab, km);
+  return { vm: new VmSystem(slab, km, { ...o.vm, pagecache: pc }), pc };
 }
