@@ -72,6 +72,8 @@ export interface ElfGenOptions {
   readonly soname?: string | null;
   /** Emit PT_GNU_RELRO over the start of the first writable segment. */
   readonly relro?: boolean;
+  /** p_flags of the last PT_LOAD (real executables end with their RW data segment); random if absent. */
+  readonly lastFlags?: number;
   /** Largest p_filesz of a segment (default 48 KiB) and largest bss tail (default 256 KiB). */
   readonly maxFilesz?: number;
   readonly maxBss?: number;
@@ -137,7 +139,8 @@ export function generateElf(seed: number, options: ElfGenOptions = {}): Generate
   let fileCursor = 0;
   let memCursor = base;
   for (let i = 0; i < nloads; i++) {
-    const flags = i === 0 ? pick([PF_R, PF_R | PF_X]) : pick(flagChoices);
+    let flags = i === 0 ? pick([PF_R, PF_R | PF_X]) : pick(flagChoices);
+    if (i === nloads - 1 && options.lastFlags !== undefined) flags = options.lastFlags;
     /* File offset: the first segment starts at 0; later ones at an arbitrary byte offset. */
     const offset = i === 0 ? 0 : fileCursor + int(0, 64);
     const minFile = i === 0 ? fixedStart + 1 : 1;

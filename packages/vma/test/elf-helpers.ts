@@ -103,3 +103,32 @@ export class PageMap implements DlSyscalls {
     return out;
   }
 }
+
+import { Machine } from "@i386mm/hw-i386";
+import { Kmap } from "@i386mm/kmap";
+import { PageAllocator } from "@i386mm/page-alloc";
+import { PageCache } from "@i386mm/page-cache";
+import { SlabAllocator } from "@i386mm/slab";
+import { install_file } from "../src/elf-exec.js";
+import { create_task } from "../src/fork.js";
+import { schedule_to } from "../src/sched.js";
+import { VmSystem } from "../src/vm.js";
+
+/** A machine with the mm and the page cache on one slab allocator, the fixtures in the RAM file system, a running shell task. */
+export function bootExec(o: { binaries?: boolean; memBytes?: number } = {}) {
+  const machine = new Machine({ memBytes: o.memBytes ?? 64 << 20 });
+  const pa = new PageAllocator(machine);
+  const slab = new SlabAllocator(pa);
+  const km = new Kmap(slab);
+  const vm = new VmSystem(slab, km);
+  const pc = new PageCache(slab, km);
+  if (o.binaries ?? true) {
+    for (const b of ["static", "staticpie", "dynamic"])
+      install_file(pc, `/memorylayout-${b}`, fixture(`memorylayout-${b}`));
+    install_file(pc, "/lib/ld-linux.so.2", fixture("rootfs/lib/ld-linux.so.2"));
+    install_file(pc, "/lib/i386-linux-gnu/libc.so.6", fixture("rootfs/lib/i386-linux-gnu/libc.so.6"));
+  }
+  const task = create_task(vm, "sh")!;
+  schedule_to(vm, task);
+  return { machine, pa, vm, pc, task };
+}

@@ -1,0 +1,280 @@
+/*
+ * elf-exec.ts — fs/exec.c's do_execve around load_elf_binary (open_exec, mm_alloc, the argument
+ * and environment strings copied into argument pages by copy_strings, prepare_binprm's first 128
+ * bytes, search_binary_handler with binfmt_elf as the only format), the vm_file face of a
+ * page-cache file that exec and mmap map (mm/filemap.c: generic_file_mmap and filemap_nopage's mm
+ * half, the file's d_path for /proc/PID/maps), and the model's one-call helpers: exec a program
+ * from a host file copied into the RAM filesystem, and exit.
+ *
+ * Invariants: a failing exec before the point of no return leaves the caller's mm and the file's
+ * write-deny count as they were and frees every argument page; a fatal signal queued after it is
+ * delivered (do_exit) by the one-call helper, as on the return to user mode.
+ */
+
+import { Errno, PAGE_SIZE, type Page } from "@i386mm/hw-i386";
+import { GFP_HIGHUSER } from "@i386mm/page-alloc";
+import {
+  type dentry,
+  IS_ERR,
+  MAJOR,
+  MINOR,
+  MS_NOEXEC,
+  type PageCache,
+  NOPAGE_OOM as PC_NOPAGE_OOM,
+  PTR_ERR,
+  type file as pc_file,
+  type vfsmount,
+} from "@i386mm/page-cache";
+import { MAX_ARG_PAGES, SIGKILL, SIGSEGV, VM_FAULT_MAJOR } from "./constants.js";
+import type { ElfCheckOptions, ElfProblem } from "./elf.js";
+import { type BinfmtContext, type binprm, type ElfLoadResult, load_elf_binary } from "./elf-binfmt.js";
+import { do_exit, mm_alloc, mmdrop } from "./fork.js";
+import { NOPAGE_OOM, type vm_area_struct, type vm_file } from "./mm-types.js";
+import type { VmSystem } from "./vm.js";
+
+/* -------------------------------------------------- the vm_file of a page-cache file ---- */
+
+/** d_path: the file's absolute path, crossing mount points up to the root mount. */
+export function d_path(d: dentry, mnt: vfsmount): string {
+  const parts: string[] = [];
+  let de = d;
+  let m = mnt;
+  for (;;) {
+    if (de === m.mnt_root) {
+      if (m.mnt_parent === m) break;
+      de = m.mnt_mountpoint;
+      m = m.mnt_parent;
+      continue;
+    }
+    parts.unshift(de.d_name);
+    if (de.d_parent === de) break;
+    de = de.d_parent;
+  }
+  return `/${parts.join("/")}`;
+}
+
+const faces = new WeakMap<pc_file, vm_file>();
+
+/**
+ * The vm_file face of an open page-cache file: i_writecount, i_mmap, i_mmap_writable and f_count
+ * are the page cache's own (shared, not copied); mmap is generic_file_mmap, whose nopage is
+ * filemap_nopage at pgoff = (address - vm_start) / PAGE_SIZE + vm_pgoff. One face per file.
+ */
+export function file_vm_face(pc: PageCache, f: pc_file): vm_file {
+  const known = faces.get(f);
+  if (known) return known;
+  const inode = f.f_dentry.d_inode!;
+  const mapping = f.f_mapping;
+  const nopage = (vma: vm_area_struct, address: number, type: { ret: number }): Page | null | -1 => {
+    const pgoff = Math.floor((address - vma.vm_start) / PAGE_SIZE) + vma.vm_pgoff;
+    const fault = { major: false };
+    const page = pc.filemap_nopage(f, pgoff, fault);
+    if (fault.major) type.ret = VM_FAULT_MAJOR;
+    if (page === PC_NOPAGE_OOM) return NOPAGE_OOM;
+    return page as Page | null;
+  };
+  const face: vm_file = {
+    get f_mode() {
+      return f.f_mode;
+    },
+    get noexec() {
+      return (f.f_vfsmnt.mnt_flags & MS_NOEXEC) !== 0;
+    },
+    append_only: false,
+    dev: { major: MAJOR(inode.i_sb.s_dev), minor: MINOR(inode.i_sb.s_dev) },
+    ino: inode.i_ino,
+    path: d_path(f.f_dentry, f.f_vfsmnt),
+    mmap(_file: vm_file, vma: vm_area_struct): number {
+      /* generic_file_mmap */
+      if (f.f_op.mmap !== "generic_file_mmap" || !mapping.a_ops.readpage) return -Errno.ENOEXEC;
+      vma.vm_ops = { nopage };
+      return 0;
+    },
+    get i_writecount() {
+      return inode.i_writecount;
+    },
+    set i_writecount(v: number) {
+      inode.i_writecount = v;
+    },
+    get i_mmap_writable() {
+      return mapping.i_mmap_writable;
+    },
+    set i_mmap_writable(v: number) {
+      mapping.i_mmap_writable = v;
+    },
+    i_mmap: mapping.i_mmap as Set<vm_area_struct>,
+    get f_count() {
+      return f.f_count;
+    },
+    set f_count(v: number) {
+      f.f_count = v;
+    },
+    release() {
+      /* the mm's fput took f_count to 0: the page cache's __fput runs (its fput from 1). */
+      f.f_count = 1;
+      pc.fput(f);
+    },
+  };
+  faces.set(f, face);
+  return face;
+}
+
+/* ----------------------------------------------------------------- do_execve ---- */
+
+/** What do_execve did. */
+export interface ExecResult extends ElfLoadResult {
+  /** The file name exec was given. */
+  readonly filename: string;
+}
+
+/**
+ * copy_strings: copy each string (last first) with its NUL below bprm->p into the argument pages,
+ * allocating GFP_HIGHUSER pages as needed (zeroing the parts around the strings, as the kernel
+ * does for a new page). 0, -E2BIG (more than MAX_ARG_PAGES pages) or -ENOMEM.
+ */
+export function copy_strings(vm: VmSystem, strings: readonly string[], bprm: binprm): number {
+  const enc = new TextEncoder();
+  for (let i = strings.length - 1; i >= 0; i--) {
+    const str = enc.encode(`${strings[i]}\0`);
+    if (bprm.p < str.length) return -Errno.E2BIG;
+    bprm.p -= str.length;
+    let pos = bprm.p;
+    let done = 0;
+    while (done < str.length) {
+      const index = Math.floor(pos / PAGE_SIZE);
+      const offset = pos % PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - offset, str.length - done);
+      let page = bprm.page[index];
+      if (page === null || page === undefined) {
+        page = vm.pa.alloc_pages(GFP_HIGHUSER, 0);
+        if (page === null) return -Errno.ENOMEM;
+        bprm.page[index] = page;
+        vm.machine.ram.zeroFrame(page); /* memset before and after the string */
+      }
+      vm.machine.ram.writeBytes(page * PAGE_SIZE + offset, str.subarray(done, done + n));
+      done += n;
+      pos += n;
+    }
+  }
+  return 0;
+}
+
+/** Options of {@link do_execve}. */
+export interface ExecOptions {
+  /** ELF check options (the model's extra refusals; default on). */
+  readonly checks?: ElfCheckOptions;
+}
+
+/**
+ * do_execve(filename, argv, envp) for the current task: -errno with nothing changed when the file
+ * cannot be opened or loaded before the point of no return; otherwise load_elf_binary's result
+ * (retval 0, or the fatal signal it queued).
+ */
+export function do_execve(
+  vm: VmSystem,
+  pc: PageCache,
+  filename: string,
+  argv: readonly string[],
+  envp: readonly string[],
+  options: ExecOptions = {},
+): ExecResult {
+  const none = (retval: number, problem: ElfProblem | null): ExecResult => ({
+    filename,
+    retval,
+    problem,
+    signal: null,
+    pointOfNoReturn: false,
+    entry: 0,
+    sp: 0,
+    load_bias: 0,
+    interp_load_addr: 0,
+    auxv: [],
+  });
+  const file = pc.open_exec(filename);
+  if (IS_ERR(file)) {
+    const e = -PTR_ERR(file);
+    return none(-e, {
+      errno: e,
+      reason: `${filename}: open_exec failed (${e === Errno.ENOENT ? "no such file" : e === Errno.EACCES ? "not an executable regular file" : `errno ${e}`})`,
+      by: "kernel",
+      where: "fs/exec.c: do_execve (open_exec)",
+      when: "refused",
+    });
+  }
+  const mm = mm_alloc(vm);
+  const closeFile = () => {
+    pc.allow_write_access(file);
+    pc.fput(file);
+  };
+  if (mm === null) {
+    closeFile();
+    return none(-Errno.ENOMEM, null);
+  }
+  const bprm: binprm = {
+    page: new Array<Page | null>(MAX_ARG_PAGES).fill(null),
+    p: PAGE_SIZE * MAX_ARG_PAGES - 4,
+    loader: 0,
+    exec: 0,
+    buf: new Uint8Array(128),
+    file,
+    vfile: file_vm_face(pc, file),
+    filename,
+    argc: argv.length,
+    envc: envp.length,
+    mm,
+  };
+  const freePages = () => {
+    for (let i = 0; i < MAX_ARG_PAGES; i++) {
+      const pg = bprm.page[i];
+      if (pg !== null && pg !== undefined) vm.pa.__free_page(pg);
+      bprm.page[i] = null;
+    }
+  };
+  const fail = (retval: number, problem: ElfProblem | null): ExecResult => {
+    freePages();
+    mmdrop(vm, mm);
+    closeFile();
+    return none(retval, problem);
+  };
+  /* prepare_binprm: the first BINPRM_BUF_SIZE bytes (zero-filled past the end of a short file). */
+  const n = pc.kernel_read(file, 0, bprm.buf, 128);
+  if (n < 0) return fail(n, null);
+  let r = copy_strings(vm, [filename], bprm);
+  if (r === 0) {
+    bprm.exec = bprm.p;
+    r = copy_strings(vm, envp, bprm);
+  }
+  if (r === 0) r = copy_strings(vm, argv, bprm);
+  if (r < 0) return fail(r, null);
+  /* search_binary_handler: binfmt_elf is the only format. */
+  const ctx: BinfmtContext = { vm, pc, vmFile: (f) => file_vm_face(pc, f), checks: options.checks };
+  const res = load_elf_binary(ctx, bprm);
+  if (res.retval < 0 && !res.pointOfNoReturn) return { ...fail(res.retval, res.problem) };
+  freePages(); /* free_arg_pages: those setup_arg_pages did not take */
+  closeFile(); /* search_binary_handler: allow_write_access + fput(bprm->file) */
+  return { ...res, filename };
+}
+
+/** The fatal signal do_execve left queued, delivered as on the return to user mode: the task exits. */
+export function deliver_fatal_signal(vm: VmSystem, res: ExecResult): boolean {
+  if (res.signal === null) return false;
+  do_exit(vm, res.signal === "SIGKILL" ? SIGKILL : SIGSEGV);
+  return true;
+}
+
+/* ------------------------------------------------------------ one-call helpers ---- */
+
+/** mkdir -p in the page cache's namespace. */
+export function mkdir_p(pc: PageCache, dir: string): void {
+  let at = "";
+  for (const part of dir.split("/").filter(Boolean)) {
+    at += `/${part}`;
+    pc.sys_mkdir(at); /* -EEXIST for those already there */
+  }
+}
+
+/** Copies host bytes into the RAM filesystem at `path` (directories made, mode 0755). */
+export function install_file(pc: PageCache, path: string, bytes: Uint8Array, mode = 0o755): number {
+  mkdir_p(pc, path.slice(0, path.lastIndexOf("/")));
+  return pc.writeFile(path, bytes, mode);
+}
