@@ -44,6 +44,8 @@ export const Errno = {
   ENOSYS: 38,
   ENOTEMPTY: 39,
   ELOOP: 40,
+  /* include/asm-generic/errno.h: exec of an interpreter that is not a loadable library */
+  ELIBBAD: 80,
 } as const;
 /** One of the errno values of {@link Errno}. */
 export type Errno = (typeof Errno)[keyof typeof Errno];

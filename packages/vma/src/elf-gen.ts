@@ -1,3 +1,4 @@
+import { Errno } from "@i386mm/hw-i386";
 /*
  * elf-gen.ts — seeded generator of valid i386 ELF files, and of malformed ones made from them,
  * for the property tests of the ELF reader, the loader model and exec. Not a linker: it lays out
@@ -30,7 +31,6 @@ import {
   EM_386,
   ET_DYN,
   ET_EXEC,
-  ExecErrno,
   PF_R,
   PF_W,
   PF_X,
@@ -402,52 +402,52 @@ const K = (
 export const ELF_CORRUPTIONS: readonly ElfCorruption[] = [
   {
     name: "bad magic",
-    expect: K(ExecErrno.ENOEXEC, "magic"),
+    expect: K(Errno.ENOEXEC, "magic"),
     apply: (g) => patched(g, (_v, b) => void (b[1] = 0x45 ^ 0x20)),
   },
   {
     name: "64-bit class",
-    expect: K(ExecErrno.ENOEXEC, "ELFCLASS64", "refused", "model"),
+    expect: K(Errno.ENOEXEC, "ELFCLASS64", "refused", "model"),
     apply: (g) => patched(g, (_v, b) => void (b[4] = 2)),
   },
   {
     name: "big-endian",
-    expect: K(ExecErrno.ENOEXEC, "EI_DATA", "refused", "model"),
+    expect: K(Errno.ENOEXEC, "EI_DATA", "refused", "model"),
     apply: (g) => patched(g, (_v, b) => void (b[5] = 2)),
   },
   {
     name: "x86-64 machine",
-    expect: K(ExecErrno.ENOEXEC, "e_machine"),
+    expect: K(Errno.ENOEXEC, "e_machine"),
     apply: (g) => patched(g, (v) => v.setUint16(18, 62, true)),
   },
   {
     name: "relocatable object",
-    expect: K(ExecErrno.ENOEXEC, "ET_REL"),
+    expect: K(Errno.ENOEXEC, "ET_REL"),
     apply: (g) => patched(g, (v) => v.setUint16(16, 1, true)),
   },
   {
     name: "core file",
-    expect: K(ExecErrno.ENOEXEC, "ET_CORE"),
+    expect: K(Errno.ENOEXEC, "ET_CORE"),
     apply: (g) => patched(g, (v) => v.setUint16(16, 4, true)),
   },
   {
     name: "phentsize 56",
-    expect: K(ExecErrno.ENOEXEC, "e_phentsize"),
+    expect: K(Errno.ENOEXEC, "e_phentsize"),
     apply: (g) => patched(g, (v) => v.setUint16(42, 56, true)),
   },
   {
     name: "no program headers",
-    expect: K(ExecErrno.ENOEXEC, "e_phnum"),
+    expect: K(Errno.ENOEXEC, "e_phnum"),
     apply: (g) => patched(g, (v) => v.setUint16(44, 0, true)),
   },
   {
     name: "too many program headers",
-    expect: K(ExecErrno.ENOEXEC, "e_phnum"),
+    expect: K(Errno.ENOEXEC, "e_phnum"),
     apply: (g) => patched(g, (v) => v.setUint16(44, 2049, true)),
   },
   {
     name: "program headers truncated",
-    expect: K(ExecErrno.EIO, "truncated"),
+    expect: K(Errno.EIO, "truncated"),
     apply: (g) => patched(g, (v, b) => v.setUint32(28, b.length - 16, true)),
   },
   {
@@ -462,12 +462,12 @@ export const ELF_CORRUPTIONS: readonly ElfCorruption[] = [
   },
   {
     name: "offset not congruent to vaddr",
-    expect: K(ExecErrno.EINVAL, "page-aligned", "killed"),
+    expect: K(Errno.EINVAL, "page-aligned", "killed"),
     apply: (g) => patchLoad(g, 0, { p_vaddr: g.loads[0].p_vaddr + 8, p_paddr: g.loads[0].p_vaddr + 8 }),
   },
   {
     name: "overlapping segments",
-    expect: K(ExecErrno.ENOEXEC, "overlap", "refused", "model"),
+    expect: K(Errno.ENOEXEC, "overlap", "refused", "model"),
     apply: (g) => {
       /* Needs two segments: the first grows over the second's start (in bss, no file data change). */
       const a = g.loads[0];
@@ -477,7 +477,7 @@ export const ELF_CORRUPTIONS: readonly ElfCorruption[] = [
   },
   {
     name: "segment data past end of file",
-    expect: K(ExecErrno.ENOEXEC, "end of the file", "refused", "model"),
+    expect: K(Errno.ENOEXEC, "end of the file", "refused", "model"),
     apply: (g) => {
       const k = g.loads.length - 1;
       const p = g.loads[k];
@@ -491,22 +491,22 @@ export const ELF_CORRUPTIONS: readonly ElfCorruption[] = [
 export const ELF_INTERP_CORRUPTIONS: readonly ElfCorruption[] = [
   {
     name: "PT_INTERP not NUL-terminated",
-    expect: K(ExecErrno.ENOEXEC, "NUL"),
+    expect: K(Errno.ENOEXEC, "NUL"),
     apply: (g) => patched(g, (_v, b) => void (b[g.phdrs[0].p_offset + g.phdrs[0].p_filesz - 1] = 0x41)),
   },
   {
     name: "PT_INTERP longer than PATH_MAX",
-    expect: K(ExecErrno.ENOEXEC, "PATH_MAX"),
+    expect: K(Errno.ENOEXEC, "PATH_MAX"),
     apply: (g) => patched(g, (v) => writePhdr(v, ELF32_EHDR_SIZE, { ...g.phdrs[0], p_filesz: 4097 })),
   },
   {
     name: "PT_INTERP of one byte",
-    expect: K(ExecErrno.ENOEXEC, "PATH_MAX"),
+    expect: K(Errno.ENOEXEC, "PATH_MAX"),
     apply: (g) => patched(g, (v) => writePhdr(v, ELF32_EHDR_SIZE, { ...g.phdrs[0], p_filesz: 1 })),
   },
   {
     name: "PT_INTERP past end of file",
-    expect: K(ExecErrno.EIO, "truncated"),
+    expect: K(Errno.EIO, "truncated"),
     apply: (g) =>
       patched(g, (v, b) => writePhdr(v, ELF32_EHDR_SIZE, { ...g.phdrs[0], p_offset: b.length - 4 })),
   },

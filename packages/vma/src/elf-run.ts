@@ -34,8 +34,8 @@ import {
   type UserSyscalls,
 } from "./elf-glibc.js";
 import { DL_SYSTEM_DIRS } from "./elf-ld-so.js";
-import type { MemorylayoutReport } from "./elf-memorylayout.js";
-import { create_task, do_exit } from "./fork.js";
+import { layoutRegions, type MemorylayoutReport, seedLayoutTable } from "./elf-memorylayout.js";
+import { create_task, do_exit, release_task } from "./fork.js";
 import { sys_brk, sys_munmap } from "./mmap.js";
 import { sys_mprotect } from "./mprotect.js";
 import { proc_pid_maps } from "./proc.js";
@@ -222,4 +222,36 @@ export function exec_host_file(
 /** exit: the current task's do_exit (its mm, page tables and frames go back). */
 export function exit_current(vm: VmSystem, code = 0): void {
   do_exit(vm, code);
+}
+
+/** Both layouts of one program, and the seed's table filled with their addresses. */
+export interface SideBySide {
+  readonly classic: MemorylayoutReport;
+  readonly flexible: MemorylayoutReport;
+  /** The seed's "memory region layout" table (Markdown). */
+  readonly table: string;
+}
+
+/**
+ * Runs memorylayout at `path` twice, in the flexible layout (vm.legacy_va_layout = 0) and in the
+ * classic one (= 1), each in a new task that exits afterwards, and fills the seed's table.
+ */
+export function memorylayout_side_by_side(
+  vm: VmSystem,
+  pc: PageCache,
+  path: string,
+  opts: RunOptions = {},
+): SideBySide {
+  const saved = vm.sysctl_legacy_va_layout;
+  const one = (legacy: 0 | 1) => {
+    const run = memorylayout_from_host(vm, pc, {}, path, { legacy_va_layout: legacy, stack: 8 << 20 }, opts);
+    do_exit(vm, 0);
+    release_task(vm, run.task);
+    return run.report;
+  };
+  const flexible = one(0);
+  const classic = one(1);
+  vm.sysctl_legacy_va_layout = saved;
+  const table = seedLayoutTable(layoutRegions(classic, path), layoutRegions(flexible, path));
+  return { classic, flexible, table };
 }

@@ -18,7 +18,10 @@
  *  40 e_ehsize 42 e_phentsize 44 e_phnum 46 e_shentsize 48 e_shnum 50 e_shstrndx
  */
 
-import { PAGE_SIZE, TASK_SIZE } from "@i386mm/hw-i386";
+import { Errno, PAGE_SIZE, TASK_SIZE } from "@i386mm/hw-i386";
+import { EXSTACK_DEFAULT, EXSTACK_DISABLE_X, EXSTACK_ENABLE_X } from "./exec.js";
+
+export { EXSTACK_DEFAULT, EXSTACK_DISABLE_X, EXSTACK_ENABLE_X };
 
 /* ---------------------------------------------------------------- include/linux/elf.h ---- */
 
@@ -112,11 +115,6 @@ export const DT_FLAGS_1 = 0x6ffffffb;
 /** DT_FLAGS_1 bit: the object is a position-independent executable. */
 export const DF_1_PIE = 0x08000000;
 
-/** include/linux/binfmts.h: PT_GNU_STACK's verdict on the stack (executable_stack). */
-export const EXSTACK_DEFAULT = 0;
-export const EXSTACK_DISABLE_X = 1;
-export const EXSTACK_ENABLE_X = 2;
-
 /** Sizes of the 32-bit structures. */
 export const ELF32_EHDR_SIZE = 52;
 export const ELF32_PHDR_SIZE = 32;
@@ -133,21 +131,9 @@ export const ELF_MIN_ALIGN = PAGE_SIZE;
 /** include/asm-i386/elf.h: where the first segment of an ET_DYN executable is placed (TASK_SIZE / 3 * 2). */
 export const ELF_ET_DYN_BASE = Math.floor(TASK_SIZE / 3) * 2;
 
-/** The errno values exec can return (include/asm-generic/errno-base.h, errno.h). */
-export const ExecErrno = {
-  ENOENT: 2,
-  EIO: 5,
-  ENOEXEC: 8,
-  ENOMEM: 12,
-  EACCES: 13,
-  EFAULT: 14,
-  EINVAL: 22,
-  ELIBBAD: 80,
-} as const;
-
-/** Name of an errno value of {@link ExecErrno}, for messages. */
+/** Name of an errno value (hw-i386's Errno table), for messages. */
 export function errnoName(errno: number): string {
-  for (const [name, value] of Object.entries(ExecErrno)) if (value === errno) return name;
+  for (const [name, value] of Object.entries(Errno)) if (value === errno) return name;
   return `errno ${errno}`;
 }
 
@@ -373,7 +359,7 @@ const LOAD_ELF_INTERP = "fs/binfmt_elf.c: load_elf_interp";
  */
 export function elf_check_ehdr(ehdr: Elf32_Ehdr, options: ElfCheckOptions = {}): ElfProblem | null {
   const model = options.modelChecks ?? true;
-  const E = ExecErrno.ENOEXEC;
+  const E = Errno.ENOEXEC;
   if (!hasElfMagic(ehdr.e_ident)) {
     const got = Array.from(ehdr.e_ident.subarray(0, 4), (x) => x.toString(16).padStart(2, "0")).join(" ");
     return refused(E, `bad ELF magic: ${got}, not 7f 45 4c 46`, `${LOAD_ELF_BINARY} (memcmp ELFMAG)`);
@@ -418,7 +404,7 @@ function identProblem(ehdr: Elf32_Ehdr, whose: "exec" | "interp"): ElfProblem | 
     whose === "exec"
       ? "2.6.11 does not look at e_ident past the magic and reads the header as 32-bit little-endian"
       : "2.6.11 does not look at the interpreter's e_ident past the magic";
-  const E = whose === "exec" ? ExecErrno.ENOEXEC : ExecErrno.ELIBBAD;
+  const E = whose === "exec" ? Errno.ENOEXEC : Errno.ELIBBAD;
   const what = whose === "exec" ? "" : "interpreter: ";
   if (cls !== ELFCLASS32)
     return refused(
@@ -442,7 +428,7 @@ export function elf_read_phdrs(ehdr: Elf32_Ehdr, read: ElfReader): Elf32_Phdr[] 
   const raw = read(ehdr.e_phoff, size);
   if (raw.length !== size)
     return refused(
-      ExecErrno.EIO,
+      Errno.EIO,
       `program header table truncated: ${ehdr.e_phnum} entries at ${hex(ehdr.e_phoff)} need ${size} bytes, the file has ${raw.length} there`,
       `${LOAD_ELF_BINARY} (kernel_read)`,
     );
@@ -461,19 +447,19 @@ export function elf_read_interp(phdrs: readonly Elf32_Phdr[], read: ElfReader): 
   if (!ph) return null;
   if (ph.p_filesz > PATH_MAX || ph.p_filesz < 2)
     return refused(
-      ExecErrno.ENOEXEC,
+      Errno.ENOEXEC,
       `PT_INTERP p_filesz ${ph.p_filesz} is outside 2..PATH_MAX (4096)`,
       LOAD_ELF_BINARY,
     );
   const raw = read(ph.p_offset, ph.p_filesz);
   if (raw.length !== ph.p_filesz)
     return refused(
-      ExecErrno.EIO,
+      Errno.EIO,
       `PT_INTERP path truncated: ${ph.p_filesz} bytes at ${hex(ph.p_offset)}, the file has ${raw.length}`,
       `${LOAD_ELF_BINARY} (kernel_read)`,
     );
   if (raw[raw.length - 1] !== 0)
-    return refused(ExecErrno.ENOEXEC, "PT_INTERP path is not NUL-terminated", LOAD_ELF_BINARY);
+    return refused(Errno.ENOEXEC, "PT_INTERP path is not NUL-terminated", LOAD_ELF_BINARY);
   const nul = raw.indexOf(0);
   return new TextDecoder("latin1").decode(raw.subarray(0, nul));
 }
@@ -490,7 +476,7 @@ export function elf_check_interp_buf(
 ): ElfProblem | null {
   if (buf.length < BINPRM_BUF_SIZE)
     return refused(
-      ExecErrno.EIO,
+      Errno.EIO,
       `interpreter ${path} is ${buf.length} bytes, shorter than BINPRM_BUF_SIZE (128)`,
       `${LOAD_ELF_BINARY} (kernel_read of the interpreter)`,
     );
@@ -499,17 +485,17 @@ export function elf_check_interp_buf(
     const magic = (buf[0] | (buf[1] << 8)) & 0xffff; /* N_MAGIC of struct exec (a_info & 0xffff) */
     if (magic === 0o407 || magic === 0o413 || magic === 0o314)
       return refused(
-        ExecErrno.ENOEXEC,
+        Errno.ENOEXEC,
         `interpreter ${path} is an a.out file`,
         "2.6.11 would load it with load_aout_interp, which the model does not have",
         "model",
       );
-    return refused(ExecErrno.ELIBBAD, `interpreter ${path} is not an ELF file`, LOAD_ELF_BINARY);
+    return refused(Errno.ELIBBAD, `interpreter ${path} is not an ELF file`, LOAD_ELF_BINARY);
   }
   if ((options.modelChecks ?? true) && identProblem(ehdr, "interp")) return identProblem(ehdr, "interp");
   if (!elf_check_arch(ehdr))
     return refused(
-      ExecErrno.ELIBBAD,
+      Errno.ELIBBAD,
       `interpreter ${path}: e_machine ${ehdr.e_machine} is not EM_386 or EM_486`,
       `${LOAD_ELF_BINARY} (elf_check_arch)`,
     );
@@ -561,7 +547,7 @@ export function elf_map_problem(
   const alignedLen = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
   if (offset % PAGE_SIZE !== 0 || offset + alignedLen > 0xffffffff)
     return killed(
-      ExecErrno.EINVAL,
+      Errno.EINVAL,
       `program header ${index}: p_offset ${hex(ph.p_offset)} and p_vaddr ${hex(ph.p_vaddr)} differ modulo the page size (mmap offset ${hex(offset)} not page-aligned)`,
       at,
       signal,
@@ -569,14 +555,14 @@ export function elf_map_problem(
   if (len === 0) return null;
   if (alignedLen > TASK_SIZE)
     return killed(
-      ExecErrno.EINVAL,
+      Errno.EINVAL,
       `program header ${index}: ${hex(len)} bytes of file data exceed TASK_SIZE`,
       at,
       signal,
     );
   if (fixed && start > TASK_SIZE - alignedLen)
     return killed(
-      ExecErrno.ENOMEM,
+      Errno.ENOMEM,
       `program header ${index}: file mapping ${hex(start)}-${hex(start + alignedLen)} ends past TASK_SIZE (0xc0000000)`,
       `${at} → get_unmapped_area`,
       signal,
@@ -597,7 +583,7 @@ export function elf_segment_problem(
 ): ElfProblem | null {
   const k = (base + ph.p_vaddr) >>> 0;
   const where = interp ? LOAD_ELF_INTERP : LOAD_ELF_BINARY;
-  const errno = interp ? ExecErrno.ENOMEM : 0;
+  const errno = interp ? Errno.ENOMEM : 0;
   const signal = interp ? "SIGSEGV" : "SIGKILL";
   if (ph.p_filesz > ph.p_memsz)
     return killed(
@@ -625,7 +611,7 @@ export function elf_segment_problem(
 export function elf_model_segment_problems(phdrs: readonly Elf32_Phdr[], fileSize: number): ElfProblem[] {
   const out: ElfProblem[] = [];
   const loads = phdrs.map((p, i) => ({ p, i })).filter(({ p }) => p.p_type === PT_LOAD);
-  const E = ExecErrno.ENOEXEC;
+  const E = Errno.ENOEXEC;
   for (let j = 1; j < loads.length; j++) {
     const a = loads[j - 1];
     const b = loads[j];
@@ -912,7 +898,7 @@ export function elf_loading_problems(ehdr: Elf32_Ehdr, phdrs: readonly Elf32_Phd
 export function elf_check_interp_file(bytes: Uint8Array): ElfProblem | null {
   const read = bytesReader(bytes);
   const ehdr = elf_parse_ehdr(read(0, BINPRM_BUF_SIZE));
-  const dead = (reason: string, errno: number = ExecErrno.ENOEXEC) =>
+  const dead = (reason: string, errno: number = Errno.ENOEXEC) =>
     killed(errno, `interpreter: ${reason}`, LOAD_ELF_INTERP, "SIGSEGV");
   if (ehdr.e_type !== ET_EXEC && ehdr.e_type !== ET_DYN)
     return dead(`e_type ${ehdr.e_type} is neither ET_EXEC nor ET_DYN`);
@@ -923,7 +909,7 @@ export function elf_check_interp_file(bytes: Uint8Array): ElfProblem | null {
   if (ehdr.e_phnum * ELF32_PHDR_SIZE > ELF_MIN_ALIGN)
     return dead(`${ehdr.e_phnum} program headers do not fit in one page (at most 128)`);
   const phdrs = elf_read_phdrs(ehdr, read);
-  if (!Array.isArray(phdrs)) return dead(phdrs.reason, ExecErrno.EIO);
+  if (!Array.isArray(phdrs)) return dead(phdrs.reason, Errno.EIO);
   /* An ET_DYN interpreter's first segment goes wherever get_unmapped_area puts it; the static
    * check places it at 0, so only the span relative to the first segment is checked. */
   let first = true;

@@ -97,6 +97,55 @@ export {
   vm_flags_names,
 } from "./constants.js";
 export {
+  type Elf32_Ehdr,
+  type Elf32_Phdr,
+  type Elf32_Shdr,
+  type Elf32_Sym,
+  type ElfCheckOptions,
+  type ElfFile,
+  type ElfProblem,
+  elf_lookup_symbol,
+  elf_verdict,
+  formatElfProblem,
+  readElf,
+} from "./elf.js";
+export {
+  AT_NAMES,
+  type binprm,
+  create_elf_tables,
+  type ElfLoadResult,
+  load_elf_binary,
+  load_elf_interp,
+  VSYSCALL_BASE,
+  VSYSCALL_ENTRY,
+} from "./elf-binfmt.js";
+export { d_path, do_execve, type ExecResult, file_vm_face, install_file } from "./elf-exec.js";
+export { ELF_CORRUPTIONS, type GeneratedElf, generateElf } from "./elf-gen.js";
+export { GLIBC_236_I386, type UserSyscalls } from "./elf-glibc.js";
+export {
+  _dl_map_object_from_file,
+  _dl_map_segments,
+  _dl_protect_relro,
+  type DlCall,
+  DlTrace,
+  formatDlCall,
+} from "./elf-ld-so.js";
+export {
+  formatMemorylayoutReport,
+  layoutRegions,
+  type MemorylayoutReport,
+  parseMemorylayoutLog,
+  seedLayoutTable,
+} from "./elf-memorylayout.js";
+export {
+  exec_host_file,
+  type MemorylayoutRun,
+  memorylayout_from_host,
+  memorylayout_side_by_side,
+  run_memorylayout,
+  vm_user_syscalls,
+} from "./elf-run.js";
+export {
   EXSTACK_DEFAULT,
   EXSTACK_DISABLE_X,
   EXSTACK_ENABLE_X,

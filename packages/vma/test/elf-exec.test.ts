@@ -2,18 +2,10 @@
 // VMAs load_elf_binary builds, the stack create_elf_tables writes (read back from simulated RAM
 // byte for byte), refusals that leave the caller's address space and memory untouched, fatal
 // signals after the point of no return, and exit giving every frame back.
+import { Errno } from "@i386mm/hw-i386";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  ELF_ET_DYN_BASE,
-  ELF_PAGESTART,
-  ET_DYN,
-  ExecErrno,
-  PF_W,
-  PF_X,
-  PT_GNU_STACK,
-  readElf,
-} from "../src/elf.js";
+import { ELF_ET_DYN_BASE, ELF_PAGESTART, ET_DYN, PF_W, PF_X, PT_GNU_STACK, readElf } from "../src/elf.js";
 import {
   AT_BASE,
   AT_ENTRY,
@@ -160,12 +152,12 @@ describe("refusals and deaths", () => {
       "/needs-text": generateElf(4, { interp: "/lib/text.so" }).bytes,
     });
     const { vm, pc } = s;
-    expect(do_execve(vm, pc, "/nope", ["/nope"], []).retval).toBe(-ExecErrno.ENOENT);
+    expect(do_execve(vm, pc, "/nope", ["/nope"], []).retval).toBe(-Errno.ENOENT);
     const r = do_execve(vm, pc, "/needs-missing", ["x"], []);
-    expect(r.retval).toBe(-ExecErrno.ENOENT);
+    expect(r.retval).toBe(-Errno.ENOENT);
     expect(r.problem?.reason).toContain("/lib/missing.so.1");
     const t = do_execve(vm, pc, "/needs-text", ["x"], []);
-    expect(t.retval).toBe(-ExecErrno.ELIBBAD);
+    expect(t.retval).toBe(-Errno.ELIBBAD);
     expect(t.problem?.reason).toBe("interpreter /lib/text.so is not an ELF file");
     untouched(s);
   });

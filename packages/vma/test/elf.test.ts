@@ -2,6 +2,7 @@
 // binutils' readelf and a real run under qemu-i386 say about them), on seeded generated files
 // (every structure read back as written), and on each corruption of ELF_CORRUPTIONS (the errno,
 // the moment and whose check, as 2.6.11 or the model answers).
+import { Errno } from "@i386mm/hw-i386";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -12,7 +13,6 @@ import {
   EXSTACK_DEFAULT,
   EXSTACK_DISABLE_X,
   EXSTACK_ENABLE_X,
-  ExecErrno,
   elf_check_ehdr,
   elf_check_interp_buf,
   elf_check_interp_file,
@@ -237,7 +237,7 @@ describe("malformed files: exec's answer, whose check it is, and one line of rea
       new TextEncoder().encode("#!/bin/sh\necho hi\n"),
     ]) {
       const v = elf_verdict(readElf(bytes));
-      expect(v).toMatchObject({ errno: ExecErrno.ENOEXEC, when: "refused", by: "kernel" });
+      expect(v).toMatchObject({ errno: Errno.ENOEXEC, when: "refused", by: "kernel" });
       expect(v!.reason).toContain("magic");
     }
   });
@@ -278,15 +278,15 @@ describe("the interpreter's header (load_elf_binary before the point of no retur
   const buf = (b: Uint8Array) => b.subarray(0, BINPRM_BUF_SIZE);
 
   it("shorter than BINPRM_BUF_SIZE → -EIO; not ELF → -ELIBBAD; wrong machine → -ELIBBAD", () => {
-    expect(elf_check_interp_buf(ld.subarray(0, 100), "/lib/ld-linux.so.2")?.errno).toBe(ExecErrno.EIO);
+    expect(elf_check_interp_buf(ld.subarray(0, 100), "/lib/ld-linux.so.2")?.errno).toBe(Errno.EIO);
     const text = new Uint8Array(200).fill(0x41);
-    expect(elf_check_interp_buf(text, "/x")).toMatchObject({ errno: ExecErrno.ELIBBAD, by: "kernel" });
+    expect(elf_check_interp_buf(text, "/x")).toMatchObject({ errno: Errno.ELIBBAD, by: "kernel" });
     const x64 = ld.slice(0, 200);
     new DataView(x64.buffer).setUint16(18, 62, true);
-    expect(elf_check_interp_buf(x64, "/x")?.errno).toBe(ExecErrno.ELIBBAD);
+    expect(elf_check_interp_buf(x64, "/x")?.errno).toBe(Errno.ELIBBAD);
     const aout = new Uint8Array(200);
     aout.set([0x0b, 0x01]); // ZMAGIC 0413
-    expect(elf_check_interp_buf(aout, "/x")).toMatchObject({ errno: ExecErrno.ENOEXEC, by: "model" });
+    expect(elf_check_interp_buf(aout, "/x")).toMatchObject({ errno: Errno.ENOEXEC, by: "model" });
   });
 
   it("load_elf_interp's own checks kill the task with SIGSEGV", () => {
@@ -305,10 +305,10 @@ describe("the interpreter's header (load_elf_binary before the point of no retur
     for (let i = 0; i < v.getUint16(44, true); i++)
       if (v.getUint32(phoff + i * 32, true) === PT_LOAD) last = i;
     v.setUint32(phoff + last * 32 + 20, 0xc0000000, true);
-    expect(elf_check_interp_file(past)).toMatchObject({ errno: ExecErrno.ENOMEM, signal: "SIGSEGV" });
+    expect(elf_check_interp_file(past)).toMatchObject({ errno: Errno.ENOMEM, signal: "SIGSEGV" });
   });
 });
 
 function errno(n: number): string {
-  return Object.entries(ExecErrno).find(([, v]) => v === n)?.[0] ?? String(n);
+  return Object.entries(Errno).find(([, v]) => v === n)?.[0] ?? String(n);
 }
