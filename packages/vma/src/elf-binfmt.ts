@@ -6,7 +6,7 @@
  * MMAP_PAGE_ZERO), with elf.ts's checks for every refusal and every kill.
  *
  * The executable and the interpreter are page-cache files: read with kernel_read, mapped with
- * do_mmap through their vm_file (elf-exec.ts's adapter: generic_file_mmap / filemap_nopage).
+ * do_mmap (the file is the VMA's vm_file: generic_file_mmap / filemap_nopage, filemap.ts).
  * Everything written to user memory (padzero, the tables) goes through the MMU into simulated RAM.
  * Invariant: before the point of no return nothing of the caller's address space changes; after it,
  * a failure queues SIGKILL or SIGSEGV on the task as the kernel does, and the result says which.
@@ -159,10 +159,8 @@ export function elf_hwcap(features: { pse: boolean; pae: boolean; pge: boolean }
 export interface binprm extends linux_binprm {
   /** The first BINPRM_BUF_SIZE bytes of the file (prepare_binprm). */
   buf: Uint8Array;
-  /** The opened executable (open_exec: write access denied). */
+  /** The opened executable (open_exec: write access denied); mapped as a VMA's vm_file. */
   file: pc_file;
-  /** Its vm_file face, for do_mmap. */
-  vfile: vm_file;
   /** The name exec was given. */
   filename: string;
   argc: number;
@@ -190,12 +188,10 @@ export interface ElfLoadResult {
   auxv: Array<[number, number]>;
 }
 
-/** The services load_elf_binary needs besides the mm: the page cache and the vm_file adapter. */
+/** What load_elf_binary works with: the mm layer and its page cache. */
 export interface BinfmtContext {
   readonly vm: VmSystem;
   readonly pc: PageCache;
-  /** The vm_file face of a page-cache file (one per file, so deny-write counts and i_mmap are shared). */
-  readonly vmFile: (f: pc_file) => vm_file;
   /** Checks options: the model's extra refusals (default on). */
   readonly checks?: ElfCheckOptions;
 }
@@ -264,7 +260,6 @@ export function load_elf_interp(
   out: { interp_load_addr: number; problem: string | null },
 ): number {
   const { vm, pc } = ctx;
-  const vfile = ctx.vmFile(interpreter);
   const fail = (why: string, err = -1): number => {
     out.problem = why;
     return err;
@@ -289,7 +284,7 @@ export function load_elf_interp(
     if (ph.p_type !== PT_LOAD) continue;
     let type = MAP_PRIVATE | MAP_DENYWRITE;
     if (ex.e_type === ET_EXEC || load_addr_set) type |= MAP_FIXED;
-    const map_addr = elf_map(vm, vfile, (load_addr + ph.p_vaddr) >>> 0, ph, elf_prot(ph.p_flags), type);
+    const map_addr = elf_map(vm, interpreter, (load_addr + ph.p_vaddr) >>> 0, ph, elf_prot(ph.p_flags), type);
     if (BAD_ADDR(map_addr)) return fail(`elf_map of program header ${i} failed (${map_addr})`, map_addr);
     if (!load_addr_set && ex.e_type === ET_DYN) {
       load_addr = map_addr - ELF_PAGESTART(ph.p_vaddr);
@@ -523,7 +518,7 @@ export function load_elf_binary(ctx: BinfmtContext, bprm: binprm): ElfLoadResult
     const vaddr = ph.p_vaddr;
     if (ex.e_type === ET_EXEC || load_addr_set) flags |= MAP_FIXED;
     else if (ex.e_type === ET_DYN) load_bias = ELF_PAGESTART(ELF_ET_DYN_BASE - vaddr);
-    const error = elf_map(vm, bprm.vfile, (load_bias + vaddr) >>> 0, ph, prot, flags);
+    const error = elf_map(vm, bprm.file, (load_bias + vaddr) >>> 0, ph, prot, flags);
     if (BAD_ADDR(error))
       return kill("SIGKILL", `elf_map of program header ${i} failed (${error})`, error < 0 ? -error : 0);
     if (!load_addr_set) {

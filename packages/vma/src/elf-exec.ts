@@ -1,10 +1,9 @@
 /*
  * elf-exec.ts — fs/exec.c's do_execve around load_elf_binary (open_exec, mm_alloc, the argument
  * and environment strings copied into argument pages by copy_strings, prepare_binprm's first 128
- * bytes, search_binary_handler with binfmt_elf as the only format), the vm_file face of a
- * page-cache file that exec and mmap map (mm/filemap.c: generic_file_mmap and filemap_nopage's mm
- * half, the file's d_path for /proc/PID/maps), and the model's one-call helpers: exec a program
- * from a host file copied into the RAM filesystem, and exit.
+ * bytes, search_binary_handler with binfmt_elf as the only format) over the VmSystem's page
+ * cache (files are mapped through filemap.ts), and the helpers that copy host files into the RAM
+ * file system.
  *
  * Invariants: a failing exec before the point of no return leaves the caller's mm and the file's
  * write-deny count as they were and frees every argument page; a fatal signal queued after it is
@@ -25,99 +24,11 @@ import {
   type file as pc_file,
   type vfsmount,
 } from "@i386mm/page-cache";
-import { MAX_ARG_PAGES, SIGKILL, SIGSEGV, VM_FAULT_MAJOR } from "./constants.js";
+import { MAX_ARG_PAGES, SIGKILL, SIGSEGV } from "./constants.js";
 import type { ElfCheckOptions, ElfProblem } from "./elf.js";
 import { type BinfmtContext, type binprm, type ElfLoadResult, load_elf_binary } from "./elf-binfmt.js";
 import { do_exit, mm_alloc, mmdrop } from "./fork.js";
-import { NOPAGE_OOM, type vm_area_struct, type vm_file } from "./mm-types.js";
 import type { VmSystem } from "./vm.js";
-
-/* -------------------------------------------------- the vm_file of a page-cache file ---- */
-
-/** d_path: the file's absolute path, crossing mount points up to the root mount. */
-export function d_path(d: dentry, mnt: vfsmount): string {
-  const parts: string[] = [];
-  let de = d;
-  let m = mnt;
-  for (;;) {
-    if (de === m.mnt_root) {
-      if (m.mnt_parent === m) break;
-      de = m.mnt_mountpoint;
-      m = m.mnt_parent;
-      continue;
-    }
-    parts.unshift(de.d_name);
-    if (de.d_parent === de) break;
-    de = de.d_parent;
-  }
-  return `/${parts.join("/")}`;
-}
-
-const faces = new WeakMap<pc_file, vm_file>();
-
-/**
- * The vm_file face of an open page-cache file: i_writecount, i_mmap, i_mmap_writable and f_count
- * are the page cache's own (shared, not copied); mmap is generic_file_mmap, whose nopage is
- * filemap_nopage at pgoff = (address - vm_start) / PAGE_SIZE + vm_pgoff. One face per file.
- */
-export function file_vm_face(pc: PageCache, f: pc_file): vm_file {
-  const known = faces.get(f);
-  if (known) return known;
-  const inode = f.f_dentry.d_inode!;
-  const mapping = f.f_mapping;
-  const nopage = (vma: vm_area_struct, address: number, type: { ret: number }): Page | null | -1 => {
-    const pgoff = Math.floor((address - vma.vm_start) / PAGE_SIZE) + vma.vm_pgoff;
-    const fault = { major: false };
-    const page = pc.filemap_nopage(f, pgoff, fault);
-    if (fault.major) type.ret = VM_FAULT_MAJOR;
-    if (page === PC_NOPAGE_OOM) return NOPAGE_OOM;
-    return page as Page | null;
-  };
-  const face: vm_file = {
-    get f_mode() {
-      return f.f_mode;
-    },
-    get noexec() {
-      return (f.f_vfsmnt.mnt_flags & MS_NOEXEC) !== 0;
-    },
-    append_only: false,
-    dev: { major: MAJOR(inode.i_sb.s_dev), minor: MINOR(inode.i_sb.s_dev) },
-    ino: inode.i_ino,
-    path: d_path(f.f_dentry, f.f_vfsmnt),
-    mmap(_file: vm_file, vma: vm_area_struct): number {
-      /* generic_file_mmap */
-      if (f.f_op.mmap !== "generic_file_mmap" || !mapping.a_ops.readpage) return -Errno.ENOEXEC;
-      vma.vm_ops = { nopage };
-      return 0;
-    },
-    get i_writecount() {
-      return inode.i_writecount;
-    },
-    set i_writecount(v: number) {
-      inode.i_writecount = v;
-    },
-    get i_mmap_writable() {
-      return mapping.i_mmap_writable;
-    },
-    set i_mmap_writable(v: number) {
-      mapping.i_mmap_writable = v;
-    },
-    i_mmap: mapping.i_mmap as Set<vm_area_struct>,
-    get f_count() {
-      return f.f_count;
-    },
-    set f_count(v: number) {
-      f.f_count = v;
-    },
-    release() {
-      /* the mm's fput took f_count to 0: the page cache's __fput runs (its fput from 1). */
-      f.f_count = 1;
-      pc.fput(f);
-    },
-  };
-  faces.set(f, face);
-  return face;
-}
 
 /* ----------------------------------------------------------------- do_execve ---- */
 
@@ -172,7 +83,6 @@ export interface ExecOptions {
  */
 export function do_execve(
   vm: VmSystem,
-  pc: PageCache,
   filename: string,
   argv: readonly string[],
   envp: readonly string[],
@@ -190,6 +100,7 @@ export function do_execve(
     interp_load_addr: 0,
     auxv: [],
   });
+  const pc = pageCacheOf(vm, "do_execve");
   const file = pc.open_exec(filename);
   if (IS_ERR(file)) {
     const e = -PTR_ERR(file);
@@ -217,7 +128,6 @@ export function do_execve(
     exec: 0,
     buf: new Uint8Array(128),
     file,
-    vfile: file_vm_face(pc, file),
     filename,
     argc: argv.length,
     envc: envp.length,
@@ -247,12 +157,19 @@ export function do_execve(
   if (r === 0) r = copy_strings(vm, argv, bprm);
   if (r < 0) return fail(r, null);
   /* search_binary_handler: binfmt_elf is the only format. */
-  const ctx: BinfmtContext = { vm, pc, vmFile: (f) => file_vm_face(pc, f), checks: options.checks };
+  const ctx: BinfmtContext = { vm, pc, checks: options.checks };
   const res = load_elf_binary(ctx, bprm);
   if (res.retval < 0 && !res.pointOfNoReturn) return { ...fail(res.retval, res.problem) };
   freePages(); /* free_arg_pages: those setup_arg_pages did not take */
   closeFile(); /* search_binary_handler: allow_write_access + fput(bprm->file) */
   return { ...res, filename };
+}
+
+/** The VmSystem's page cache (exec reads and maps files through it). */
+export function pageCacheOf(vm: VmSystem, call: string): PageCache {
+  if (vm.pc === null)
+    throw new Error(`${call}: this VmSystem was built without a page cache ({ pagecache })`);
+  return vm.pc;
 }
 
 /** The fatal signal do_execve left queued, delivered as on the return to user mode: the task exits. */

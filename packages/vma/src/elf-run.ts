@@ -22,8 +22,8 @@ import {
   do_execve,
   type ExecOptions,
   type ExecResult,
-  file_vm_face,
   install_file,
+  pageCacheOf,
 } from "./elf-exec.js";
 import {
   type DlOpenable,
@@ -88,15 +88,11 @@ const hexOf = (n: number) => n >>> 0;
  * /lib/i386-linux-gnu, /usr/lib/i386-linux-gnu, /lib, /usr/lib. Throws when exec fails (the caller
  * wanted a run); exec's own refusals are {@link do_execve}'s to report.
  */
-export function run_memorylayout(
-  vm: VmSystem,
-  pc: PageCache,
-  path: string,
-  opts: RunOptions = {},
-): MemorylayoutRun {
+export function run_memorylayout(vm: VmSystem, path: string, opts: RunOptions = {}): MemorylayoutRun {
+  const pc = pageCacheOf(vm, "run_memorylayout");
   const argv = opts.argv ?? [path];
   const envp = opts.envp ?? ["HOME=/", "TERM=linux"];
-  const exec = do_execve(vm, pc, path, argv, envp, opts);
+  const exec = do_execve(vm, path, argv, envp, opts);
   if (exec.retval < 0 || exec.signal)
     throw new Error(`exec ${path} failed: ${exec.problem?.reason ?? exec.retval}`);
   const task = vm.current;
@@ -118,7 +114,7 @@ export function run_memorylayout(
         const b = pc.readFile(`${dir}${name}`) as Uint8Array;
         let fd = 3;
         while (task.files.has(fd)) fd++;
-        task.files.set(fd, file_vm_face(pc, f));
+        task.files.set(fd, f);
         opened.push(f);
         return { file: readElf(b), fd, path: `${dir}${name}` };
       }
@@ -130,8 +126,7 @@ export function run_memorylayout(
       { file: readElf(ldBytes), l_addr: exec.interp_load_addr },
       open,
     );
-    for (const [fd, f] of [...task.files])
-      if (opened.some((o) => file_vm_face(pc, o) === f)) task.files.delete(fd);
+    for (const [fd, f] of [...task.files]) if (opened.some((o) => o === f)) task.files.delete(fd);
     for (const f of opened) pc.fput(f); /* close: the VMAs keep their own references */
     proc = r;
     error = r.error;
@@ -182,19 +177,18 @@ export interface RunSetting {
  */
 export function memorylayout_from_host(
   vm: VmSystem,
-  pc: PageCache,
   files: Readonly<Record<string, Uint8Array>>,
   path: string,
   setting: RunSetting = { legacy_va_layout: 0, stack: 8 << 20 },
   opts: RunOptions = {},
 ): MemorylayoutRun {
-  for (const [p, b] of Object.entries(files)) install_file(pc, p, b);
+  for (const [p, b] of Object.entries(files)) install_file(pageCacheOf(vm, "memorylayout_from_host"), p, b);
   vm.sysctl_legacy_va_layout = setting.legacy_va_layout;
   const task = create_task(vm, path.slice(path.lastIndexOf("/") + 1))!;
   const cur = setting.stack === "unlimited" ? RLIM_INFINITY : setting.stack;
   task.signal.rlim[RLIMIT_STACK] = { rlim_cur: cur, rlim_max: RLIM_INFINITY };
   schedule_to(vm, task);
-  return run_memorylayout(vm, pc, path, opts);
+  return run_memorylayout(vm, path, opts);
 }
 
 /**
@@ -204,17 +198,16 @@ export function memorylayout_from_host(
  */
 export function exec_host_file(
   vm: VmSystem,
-  pc: PageCache,
   path: string,
   bytes: Uint8Array | null,
   argv: readonly string[] = [path],
   envp: readonly string[] = [],
   opts: ExecOptions = {},
 ): { task: task_struct; exec: ExecResult; died: boolean } {
-  if (bytes) install_file(pc, path, bytes);
+  if (bytes) install_file(pageCacheOf(vm, "exec_host_file"), path, bytes);
   const task = create_task(vm, path.slice(path.lastIndexOf("/") + 1))!;
   schedule_to(vm, task);
-  const exec = do_execve(vm, pc, path, argv, envp, opts);
+  const exec = do_execve(vm, path, argv, envp, opts);
   const died = deliver_fatal_signal(vm, exec);
   return { task, exec, died };
 }
@@ -236,15 +229,10 @@ export interface SideBySide {
  * Runs memorylayout at `path` twice, in the flexible layout (vm.legacy_va_layout = 0) and in the
  * classic one (= 1), each in a new task that exits afterwards, and fills the seed's table.
  */
-export function memorylayout_side_by_side(
-  vm: VmSystem,
-  pc: PageCache,
-  path: string,
-  opts: RunOptions = {},
-): SideBySide {
+export function memorylayout_side_by_side(vm: VmSystem, path: string, opts: RunOptions = {}): SideBySide {
   const saved = vm.sysctl_legacy_va_layout;
   const one = (legacy: 0 | 1) => {
-    const run = memorylayout_from_host(vm, pc, {}, path, { legacy_va_layout: legacy, stack: 8 << 20 }, opts);
+    const run = memorylayout_from_host(vm, {}, path, { legacy_va_layout: legacy, stack: 8 << 20 }, opts);
     do_exit(vm, 0);
     release_task(vm, run.task);
     return run.report;

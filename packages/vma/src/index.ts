@@ -119,7 +119,7 @@ export {
   VSYSCALL_BASE,
   VSYSCALL_ENTRY,
 } from "./elf-binfmt.js";
-export { d_path, do_execve, type ExecResult, file_vm_face, install_file } from "./elf-exec.js";
+export { do_execve, type ExecResult, install_file } from "./elf-exec.js";
 export { ELF_CORRUPTIONS, type GeneratedElf, generateElf } from "./elf-gen.js";
 export { GLIBC_236_I386, type UserSyscalls } from "./elf-glibc.js";
 export {

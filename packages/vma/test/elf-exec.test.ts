@@ -38,7 +38,7 @@ const cstr = (b: Uint8Array) => new TextDecoder().decode(b.subarray(0, b.indexOf
 describe("exec of the real binaries", () => {
   it("memorylayout-static: segments at the linker's addresses, bss by set_brk, the stack below 0xc0000000", () => {
     const { vm, pc, task } = bootExec();
-    const r = do_execve(vm, pc, "/memorylayout-static", ["/memorylayout-static"], ["HOME=/", "TERM=linux"]);
+    const r = do_execve(vm, "/memorylayout-static", ["/memorylayout-static"], ["HOME=/", "TERM=linux"]);
     expect(r.problem).toBeNull();
     expect(r.retval).toBe(0);
     expect(proc_pid_maps(task)).toBe(
@@ -72,7 +72,7 @@ describe("exec of the real binaries", () => {
     const { vm, pc, task } = bootExec();
     const argv = ["/memorylayout-dynamic", "one", "two words"];
     const envp = ["HOME=/", "TERM=linux", "LANG=C"];
-    const r = do_execve(vm, pc, "/memorylayout-dynamic", argv, envp);
+    const r = do_execve(vm, "/memorylayout-dynamic", argv, envp);
     expect(r.problem).toBeNull();
     const mm = task.mm!;
     expect(r.sp % 16).toBe(0);
@@ -152,11 +152,11 @@ describe("refusals and deaths", () => {
       "/needs-text": generateElf(4, { interp: "/lib/text.so" }).bytes,
     });
     const { vm, pc } = s;
-    expect(do_execve(vm, pc, "/nope", ["/nope"], []).retval).toBe(-Errno.ENOENT);
-    const r = do_execve(vm, pc, "/needs-missing", ["x"], []);
+    expect(do_execve(vm, "/nope", ["/nope"], []).retval).toBe(-Errno.ENOENT);
+    const r = do_execve(vm, "/needs-missing", ["x"], []);
     expect(r.retval).toBe(-Errno.ENOENT);
     expect(r.problem?.reason).toContain("/lib/missing.so.1");
-    const t = do_execve(vm, pc, "/needs-text", ["x"], []);
+    const t = do_execve(vm, "/needs-text", ["x"], []);
     expect(t.retval).toBe(-Errno.ELIBBAD);
     expect(t.problem?.reason).toBe("interpreter /lib/text.so is not an ELF file");
     untouched(s);
@@ -168,7 +168,7 @@ describe("refusals and deaths", () => {
       Object.fromEntries(refusals.map((c, i) => [`/bad${i}`, c.apply(generateElf(5, { loads: 3 }))])),
     );
     refusals.forEach((c, i) => {
-      const r = do_execve(s.vm, s.pc, `/bad${i}`, [`/bad${i}`], ["A=1"]);
+      const r = do_execve(s.vm, `/bad${i}`, [`/bad${i}`], ["A=1"]);
       expect(r.retval, c.name).toBe(-c.expect.errno);
       expect(r.problem?.reason).toContain(c.expect.mentions);
     });
@@ -189,7 +189,7 @@ describe("refusals and deaths", () => {
     const before = vm.pa.buddyinfo();
     for (const name of ["p_filesz > p_memsz", "segment past TASK_SIZE", "offset not congruent to vaddr"]) {
       const i = names.indexOf(name);
-      const { task, exec, died } = exec_host_file(vm, pc, `/dies${i}`, null, [`/dies${i}`], [], {
+      const { task, exec, died } = exec_host_file(vm, `/dies${i}`, null, [`/dies${i}`], [], {
         checks: { modelChecks: false },
       });
       expect(exec.pointOfNoReturn, name).toBe(true);
@@ -216,7 +216,7 @@ describe("generated executables (property)", () => {
         pc.readFile("/prog"); // every page of the file in the page cache before counting
         settle(vm);
         const before = vm.pa.buddyinfo();
-        const { task, exec } = exec_host_file(vm, pc, "/prog", null, ["/prog", `${seed}`], ["S=1"]);
+        const { task, exec } = exec_host_file(vm, "/prog", null, ["/prog", `${seed}`], ["S=1"]);
         // 2.6.11's padzero fails on a read-only last file page: SIGSEGV after the point of no return.
         const top = g.loads.reduce((a, p) => (p.p_vaddr + p.p_filesz > a.p_vaddr + a.p_filesz ? p : a));
         const segv = !(top.p_flags & PF_W) && (top.p_vaddr + top.p_filesz) % 4096 !== 0;

@@ -120,8 +120,8 @@ export function bootExec(o: { binaries?: boolean; memBytes?: number } = {}) {
   const pa = new PageAllocator(machine);
   const slab = new SlabAllocator(pa);
   const km = new Kmap(slab);
-  const vm = new VmSystem(slab, km);
   const pc = new PageCache(slab, km);
+  const vm = new VmSystem(slab, km, { pagecache: pc });
   if (o.binaries ?? true) {
     for (const b of ["static", "staticpie", "dynamic"])
       install_file(pc, `/memorylayout-${b}`, fixture(`memorylayout-${b}`));
