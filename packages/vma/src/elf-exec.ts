@@ -12,18 +12,7 @@
 
 import { Errno, PAGE_SIZE, type Page } from "@i386mm/hw-i386";
 import { GFP_HIGHUSER } from "@i386mm/page-alloc";
-import {
-  type dentry,
-  IS_ERR,
-  MAJOR,
-  MINOR,
-  MS_NOEXEC,
-  type PageCache,
-  NOPAGE_OOM as PC_NOPAGE_OOM,
-  PTR_ERR,
-  type file as pc_file,
-  type vfsmount,
-} from "@i386mm/page-cache";
+import { IS_ERR, type PageCache, PTR_ERR } from "@i386mm/page-cache";
 import { MAX_ARG_PAGES, SIGKILL, SIGSEGV } from "./constants.js";
 import type { ElfCheckOptions, ElfProblem } from "./elf.js";
 import { type BinfmtContext, type binprm, type ElfLoadResult, load_elf_binary } from "./elf-binfmt.js";

@@ -13,7 +13,7 @@
  */
 
 import { PAGE_SIZE } from "@i386mm/hw-i386";
-import { IS_ERR, O_RDONLY, type PageCache, type file as pc_file } from "@i386mm/page-cache";
+import { IS_ERR, O_RDONLY, type file as pc_file } from "@i386mm/page-cache";
 import { RLIM_INFINITY, RLIMIT_STACK } from "./constants.js";
 import { elf_lookup_symbol, readElf } from "./elf.js";
 import { AT_SYSINFO_EHDR } from "./elf-binfmt.js";

@@ -37,7 +37,7 @@ const cstr = (b: Uint8Array) => new TextDecoder().decode(b.subarray(0, b.indexOf
 
 describe("exec of the real binaries", () => {
   it("memorylayout-static: segments at the linker's addresses, bss by set_brk, the stack below 0xc0000000", () => {
-    const { vm, pc, task } = bootExec();
+    const { vm, task } = bootExec();
     const r = do_execve(vm, "/memorylayout-static", ["/memorylayout-static"], ["HOME=/", "TERM=linux"]);
     expect(r.problem).toBeNull();
     expect(r.retval).toBe(0);
@@ -69,7 +69,7 @@ describe("exec of the real binaries", () => {
   });
 
   it("the initial stack, read back from RAM: argc, argv, envp, auxv, the platform string, the strings", () => {
-    const { vm, pc, task } = bootExec();
+    const { vm, task } = bootExec();
     const argv = ["/memorylayout-dynamic", "one", "two words"];
     const envp = ["HOME=/", "TERM=linux", "LANG=C"];
     const r = do_execve(vm, "/memorylayout-dynamic", argv, envp);
@@ -151,7 +151,7 @@ describe("refusals and deaths", () => {
       "/lib/text.so": new TextEncoder().encode("#!/bin/sh\n".repeat(20)),
       "/needs-text": generateElf(4, { interp: "/lib/text.so" }).bytes,
     });
-    const { vm, pc } = s;
+    const { vm } = s;
     expect(do_execve(vm, "/nope", ["/nope"], []).retval).toBe(-Errno.ENOENT);
     const r = do_execve(vm, "/needs-missing", ["x"], []);
     expect(r.retval).toBe(-Errno.ENOENT);

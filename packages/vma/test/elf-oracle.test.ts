@@ -25,7 +25,7 @@ const SETTINGS = {
 type Build = "static" | "staticpie" | "dynamic";
 
 function run(build: Build, s: keyof typeof SETTINGS): MemorylayoutReport {
-  const { vm, pc } = bootExec();
+  const { vm } = bootExec();
   const set = SETTINGS[s];
   const r = memorylayout_from_host(vm, {}, `/memorylayout-${build}`, {
     legacy_va_layout: set.legacy_va_layout,
@@ -181,7 +181,7 @@ describe("dynamic (PIE + ld-linux.so.2 + libc.so.6)", () => {
 
 describe("the seed's table from the model's runs", () => {
   it("classic and flexible side by side for the static build", () => {
-    const { vm, pc } = bootExec();
+    const { vm } = bootExec();
     const t = memorylayout_side_by_side(vm, "/memorylayout-static");
     expect(layoutRegions(t.classic, "/memorylayout-static").mmaps).toMatch(
       /^growing up: 1 MiB malloc 0x40000010/,
