@@ -24,6 +24,7 @@ import {
   PAGE_SIZE,
   type Page,
   pte_pfn,
+  pte_phys,
 } from "@i386mm/hw-i386";
 import { GFP_HIGHUSER, PG_dirty, PG_referenced, PG_reserved } from "@i386mm/page-alloc";
 import {
@@ -148,25 +149,40 @@ export function tlb_finish_mmu(vm: VmSystem, tlb: mmu_gather, _start: number, _e
  */
 export function clear_page_range(vm: VmSystem, tlb: mmu_gather, start: number, end: number): void {
   const p = vm.machine.paging;
+  const ram = vm.machine.ram;
   const mm = tlb.mm;
-  let addr = start;
-  while (addr < end) {
-    let next = (Math.floor(addr / p.PMD_SIZE) + 1) * p.PMD_SIZE;
-    if (next > end) next = end;
-    // clear_pmd_range: only full, aligned ranges
-    if (addr % p.PMD_SIZE === 0 && next % p.PMD_SIZE === 0) {
-      const pmdp = pmd_offset(vm, mm, addr);
-      if (pmdp >= 0) {
-        const pmd = entry_get(vm, pmdp);
-        if (pmd !== 0) {
-          entry_set(vm, pmdp, 0);
-          vm.page_state.nr_page_table_pages--;
-          mm.nr_ptes--;
-          tlb_remove_page(vm, tlb, pte_pfn(pmd) as number as Page);
-        }
+  // only full, aligned pmd ranges are cleared (clear_pmd_range): pmd numbers [first, last)
+  const first = Math.ceil(start / p.PMD_SIZE) | 0;
+  const last = Math.floor(end / p.PMD_SIZE) | 0;
+  const perPgd = p.PTRS_PER_PMD; // pmds per pgd entry (1 when folded)
+  for (let i = first; i < last; ) {
+    const pgdi = Math.floor(i / perPgd);
+    const upto = Math.min(last, (pgdi + 1) * perPgd);
+    // the table holding these pmds: the pgd itself when folded, else the pgd entry's pmd table
+    let table = vm.pgd_pa(mm);
+    let base = 0;
+    if (p.pae) {
+      const pgd = p.readEntry(ram, table, pgdi);
+      if ((pgd & _PAGE_PRESENT) === 0) {
+        i = upto;
+        continue;
       }
+      table = pte_phys(pgd);
+      base = pgdi * perPgd;
     }
-    addr = next;
+    // scan the table's words directly (the walker's view of the frame): most pmds are empty
+    const words = ram.frameWords(table);
+    const wpe = p.ENTRY_SIZE >>> 2;
+    let w = ((table & 0xfff) >>> 2) + (i - base) * wpe; // small integers: fast typed-array indexing
+    for (; i < upto; i++, w += wpe) {
+      if (words[w] === 0 && (wpe === 1 || words[w + 1] === 0)) continue;
+      const entryPa = table + (i - base) * p.ENTRY_SIZE;
+      const pmd = entry_get(vm, entryPa);
+      entry_set(vm, entryPa, 0); // pmd_clear
+      vm.page_state.nr_page_table_pages--;
+      mm.nr_ptes--;
+      tlb_remove_page(vm, tlb, pte_pfn(pmd) as number as Page); // pte_free_tlb
+    }
   }
 }
 
