@@ -30,6 +30,7 @@ import {
 } from "./buffer.js";
 import { ERR_PTR, type ErrPtr, IS_ERR } from "./err.js";
 import {
+  type address_space,
   type address_space_operations,
   type BlockBackend,
   type block_device,
@@ -334,7 +335,7 @@ export abstract class BlockDevices extends Vfs {
         bh.b_state = 0;
         if (block_in_file < last_block && get_block(inode, block_in_file, bh, false)) break confused;
         if (!buffer_mapped(bh)) {
-          first_hole = page_block;
+          if (first_hole === blocks_per_page) first_hole = page_block;
           continue;
         }
         if (first_hole !== blocks_per_page) break confused; // hole -> non-hole
@@ -360,6 +361,21 @@ export abstract class BlockDevices extends Vfs {
     if (!this.PageUptodate(page)) return this.block_read_full_page(page, get_block);
     this.unlock_page(page);
     return 0;
+  }
+
+  /**
+   * generic_block_bmap(mapping, block, get_block): the device block behind a file block (0 for a
+   * hole), through an on-stack buffer head (fs/buffer.c; the FIBMAP ioctl's answer).
+   */
+  generic_block_bmap(mapping: address_space, block: sector_t, get_block: get_block_t): sector_t {
+    const tmp = this.scratch_bh;
+    tmp.b_state = 0;
+    tmp.b_blocknr = 0;
+    get_block(mapping.host, block, tmp, false);
+    const r = tmp.b_blocknr;
+    tmp.b_state = 0;
+    tmp.b_bdev = null;
+    return r;
   }
 
   // ---------------------------------------------------------------- fs/block_dev.c

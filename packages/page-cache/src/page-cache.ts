@@ -11,16 +11,22 @@ import type { Kmap } from "@i386mm/kmap";
 import type { SlabAllocator } from "@i386mm/slab";
 import type { PageCacheOptions } from "./base.js";
 import { BlockDevices } from "./block-dev.js";
+import { Ext2Fs } from "./ext2/index.js";
 import { ramfsOperations } from "./ramfs.js";
 
 /** address_space, the page cache, buffer heads, block devices, the VFS, ramfs and ext2 of one kernel. */
 export class PageCache extends BlockDevices {
+  /** The ext2 driver (init_ext2_fs): its inode cache and operations. */
+  readonly ext2: Ext2Fs;
+
   /** vfs_caches_init + init_rootfs + init_mount_tree over a booted slab allocator and kmap. */
   constructor(slab: SlabAllocator, km: Kmap, opts: PageCacheOptions = {}) {
     super(slab, km, opts);
     const ramfs = ramfsOperations(this);
     this.register_filesystem(ramfs.rootfs_fs_type);
     this.register_filesystem(ramfs.ramfs_fs_type);
+    this.ext2 = new Ext2Fs(this);
+    this.register_filesystem(this.ext2.ext2_fs_type);
     this.init_mount_tree();
     this.pa.set_page_cache_counters({
       nr_blockdev_pages: () => this.nr_blockdev_pages(),
