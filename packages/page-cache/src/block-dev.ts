@@ -317,50 +317,53 @@ export abstract class BlockDevices extends Vfs {
    * anything else ("confused") falls back to block_read_full_page.
    */
   mpage_readpage(page: Page, get_block: get_block_t): number {
+    const done = this.do_mpage_readpage(page, get_block);
+    this.scratch_bh.b_state = 0;
+    this.scratch_bh.b_bdev = null;
+    if (done) return 0;
+    // confused: buffers, a hole before a mapped block, discontiguous blocks or a get_block error
+    if (!this.PageUptodate(page)) return this.block_read_full_page(page, get_block);
+    this.unlock_page(page);
+    return 0;
+  }
+
+  /** do_mpage_readpage: true when the page was handled (read by one bio or zeroed), false when "confused". */
+  private do_mpage_readpage(page: Page, get_block: get_block_t): boolean {
     const mapping = this.page_mapping(page);
     if (!mapping) throw this.bugPage("mpage_readpage", page, "page has no mapping");
+    if (this.page_has_buffers(page)) return false;
     const inode = mapping.host;
     const blkbits = inode.i_blkbits;
     const blocks_per_page = PAGE_CACHE_SIZE >> blkbits;
     const blocksize = 1 << blkbits;
-    confused: {
-      if (this.page_has_buffers(page)) break confused;
-      let block_in_file = this.mem_map.index[page] * blocks_per_page;
-      const last_block = Math.ceil(inode.i_size / blocksize);
-      const blocks: number[] = [];
-      let first_hole = blocks_per_page;
-      let bdev: block_device | null = null;
-      const bh = this.scratch_bh;
-      for (let page_block = 0; page_block < blocks_per_page; page_block++, block_in_file++) {
-        bh.b_state = 0;
-        if (block_in_file < last_block && get_block(inode, block_in_file, bh, false)) break confused;
-        if (!buffer_mapped(bh)) {
-          if (first_hole === blocks_per_page) first_hole = page_block;
-          continue;
-        }
-        if (first_hole !== blocks_per_page) break confused; // hole -> non-hole
-        if (page_block && blocks[page_block - 1] !== bh.b_blocknr - 1) break confused;
-        blocks[page_block] = bh.b_blocknr;
-        bdev = bh.b_bdev;
-      }
+    let block_in_file = this.mem_map.index[page] * blocks_per_page;
+    const last_block = Math.ceil(inode.i_size / blocksize);
+    const blocks: number[] = [];
+    let first_hole = blocks_per_page;
+    let bdev: block_device | null = null;
+    const bh = this.scratch_bh;
+    for (let page_block = 0; page_block < blocks_per_page; page_block++, block_in_file++) {
       bh.b_state = 0;
-      bh.b_bdev = null;
-      if (first_hole !== blocks_per_page) {
-        this.zero_page_range(page, first_hole << blkbits, PAGE_CACHE_SIZE - (first_hole << blkbits));
-        if (first_hole === 0) {
-          this.SetPageUptodate(page);
-          this.unlock_page(page);
-          return 0;
-        }
-      } else this.SetPageMappedToDisk(page);
-      this.mpage_read_bio(bdev as block_device, page, blocks[0] << (blkbits - 9), first_hole << blkbits);
-      return 0;
+      if (block_in_file < last_block && get_block(inode, block_in_file, bh, false)) return false;
+      if (!buffer_mapped(bh)) {
+        if (first_hole === blocks_per_page) first_hole = page_block;
+        continue;
+      }
+      if (first_hole !== blocks_per_page) return false; // hole -> non-hole
+      if (page_block && blocks[page_block - 1] !== bh.b_blocknr - 1) return false;
+      blocks[page_block] = bh.b_blocknr;
+      bdev = bh.b_bdev;
     }
-    this.scratch_bh.b_state = 0;
-    this.scratch_bh.b_bdev = null;
-    if (!this.PageUptodate(page)) return this.block_read_full_page(page, get_block);
-    this.unlock_page(page);
-    return 0;
+    if (first_hole !== blocks_per_page) {
+      this.zero_page_range(page, first_hole << blkbits, PAGE_CACHE_SIZE - (first_hole << blkbits));
+      if (first_hole === 0) {
+        this.SetPageUptodate(page);
+        this.unlock_page(page);
+        return true;
+      }
+    } else this.SetPageMappedToDisk(page);
+    this.mpage_read_bio(bdev as block_device, page, blocks[0] << (blkbits - 9), first_hole << blkbits);
+    return true;
   }
 
   /**

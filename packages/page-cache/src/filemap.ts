@@ -14,7 +14,7 @@
  */
 import { Errno, type Page } from "@i386mm/hw-i386";
 import { __GFP_BITS_MASK, __GFP_COLD, __GFP_HIGHMEM, GFP_KERNEL, PG_referenced } from "@i386mm/page-alloc";
-import { PAGE_CACHE_SIZE, PageCacheBase, PageCacheError, PageCacheWouldSleepError } from "./base.js";
+import { PAGE_CACHE_SIZE, PageCacheBase, PageCacheWouldSleepError } from "./base.js";
 import { ERR_PTR, type ErrPtr, IS_ERR } from "./err.js";
 import {
   AS_EIO,

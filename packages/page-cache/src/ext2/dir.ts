@@ -62,7 +62,8 @@ function ext2_check_page(fs: Ext2Fs, dir: inode, page: Page, kaddr: Uint8Array):
         "ext2_check_page",
         `size of directory #${dir.i_ino} is not a multiple of chunk size`,
       );
-      return fail();
+      fail();
+      return;
     }
     if (!limit) {
       pc.SetPageChecked(page);
@@ -87,7 +88,8 @@ function ext2_check_page(fs: Ext2Fs, dir: inode, page: Page, kaddr: Uint8Array):
         "ext2_check_page",
         `bad entry in directory #${dir.i_ino}: ${error} - offset=${index * PAGE_CACHE_SIZE + offs}, inode=${ino}, rec_len=${rec_len}, name_len=${name_len}`,
       );
-      return fail();
+      fail();
+      return;
     }
     offs += rec_len;
   }
@@ -98,7 +100,8 @@ function ext2_check_page(fs: Ext2Fs, dir: inode, page: Page, kaddr: Uint8Array):
       "ext2_check_page",
       `entry in directory #${dir.i_ino} spans the page boundaryoffset=${index * PAGE_CACHE_SIZE + offs}, inode=${u32(kaddr, offs)}`,
     );
-    return fail();
+    fail();
+    return;
   }
   pc.SetPageChecked(page);
 }
