@@ -113,7 +113,7 @@ export abstract class BlockDevices extends Vfs {
   /** def_blk_fops: the file operations of /dev/<disk>. */
   readonly def_blk_fops: file_operations;
   /** mpage's on-stack buffer_head (a slab object reserved at boot; see mpage_readpage). */
-  protected readonly scratch_bh: buffer_head;
+  readonly scratch_bh: buffer_head;
   private next_ide_minor = 0;
 
   constructor(...args: ConstructorParameters<typeof Vfs>) {

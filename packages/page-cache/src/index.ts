@@ -10,7 +10,54 @@ export {
   type PageCacheOptions,
   PageCacheWouldSleepError,
 } from "./base.js";
+export {
+  type AddDiskOptions,
+  ByteArrayBackend,
+  IDE_MINORS,
+  IDE0_MAJOR,
+  OFFSETOF_BDEV_VFS_INODE,
+  SIZEOF_BDEV_INODE,
+} from "./block-dev.js";
+export {
+  BH_Async_Read,
+  BH_Async_Write,
+  BH_Boundary,
+  BH_Delay,
+  BH_Dirty,
+  BH_Lock,
+  BH_LRU_SIZE,
+  BH_Mapped,
+  BH_New,
+  BH_PrivateStart,
+  BH_Req,
+  BH_Uptodate,
+  BH_Write_EIO,
+  bh_offset,
+  buffer_async_read,
+  buffer_async_write,
+  buffer_dirty,
+  buffer_head,
+  buffer_locked,
+  buffer_mapped,
+  buffer_new,
+  buffer_req,
+  buffer_uptodate,
+  buffer_write_io_error,
+  type get_block_t,
+  MAX_BUF_PER_PAGE,
+  map_bh,
+  READ,
+  SIZEOF_BUFFER_HEAD,
+  WRITE,
+} from "./buffer.js";
 export { ERR_PTR, type ErrPtr, IS_ERR, MAX_ERRNO, PTR_ERR } from "./err.js";
+export {
+  EXT2_ROOT_INO,
+  EXT2_SUPER_MAGIC,
+  type ext2_inode_info,
+  type ext2_sb_info,
+} from "./ext2/ext2_fs.js";
+export { type Ext2Fs, OFFSETOF_EXT2_VFS_INODE, SIZEOF_EXT2_INODE_INFO } from "./ext2/index.js";
 export {
   NOPAGE_OOM,
   NOPAGE_SIGBUS,
@@ -108,6 +155,7 @@ export {
   WB_SYNC_NONE,
   type writeback_control,
 } from "./fs.js";
+export { checkPageCacheInvariants, type PageCacheInvariantOptions } from "./invariants.js";
 export { PageCache } from "./page-cache.js";
 export {
   INIT_RADIX_TREE,

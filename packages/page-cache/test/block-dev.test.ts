@@ -5,6 +5,7 @@ import { ByteArrayBackend } from "../src/block-dev.js";
 import { BH_Dirty, BH_Mapped, BH_Uptodate, buffer_dirty, buffer_uptodate } from "../src/buffer.js";
 import { IS_ERR, PTR_ERR } from "../src/err.js";
 import { O_RDONLY, O_RDWR, O_WRONLY } from "../src/fs.js";
+import { checkPageCacheInvariants } from "../src/invariants.js";
 import { boot, bytesOf } from "./helpers.js";
 
 function withDisk(size = 256 * 1024, readOnly = false) {
@@ -59,6 +60,7 @@ describe("a disk and its block device", () => {
       expect(bh.b_count).toBe(2); // ours + the per-CPU LRU's
       expect(pa.page_count(page)).toBe(2); // the cache + the buffers
       pc.brelse(bh);
+      checkPageCacheInvariants(pc);
       expect(pc.nr_blockdev_pages()).toBe(1);
       const m = pa.meminfo();
       expect(m).toMatch(/^Buffers: +4 kB$/m);
@@ -118,6 +120,7 @@ describe("a disk and its block device", () => {
     expect(pc.page_buffer_list(p2).some((b) => b.test(BH_Dirty))).toBe(false);
     expect(pc.page_buffer_list(p2).every((b) => b.test(BH_Uptodate))).toBe(true);
     pc.page_cache_release(p2);
+    checkPageCacheInvariants(pc);
     // past the end of the device: -ENOSPC for a write, 0 bytes for a read
     expect(pc.sys_pwrite64(f, data, 10, 64 * 1024)).toBe(-Errno.ENOSPC);
     expect(pc.sys_pwrite64(f, data, 100, 64 * 1024 - 10)).toBe(10);

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { IS_ERR, PTR_ERR } from "../src/err.js";
 import { EXT2_I } from "../src/ext2/inode.js";
 import { MS_RDONLY, O_RDONLY, O_WRONLY, S_ISDIR, S_ISLNK, S_ISREG } from "../src/fs.js";
+import { checkPageCacheInvariants } from "../src/invariants.js";
 import { mountBytes, smallImageBytes } from "./ext2-helpers.js";
 import { entryBytes, smallImageSpec } from "./fixtures/image-spec.mjs";
 
@@ -34,6 +35,7 @@ describe("ext2 on the committed image (1 KiB blocks)", () => {
       expect(Buffer.from(got).equals(Buffer.from(want))).toBe(true);
     }
     expect(machine.dmesg.filter((l) => l.includes("EXT2-fs error"))).toEqual([]);
+    checkPageCacheInvariants(pc);
     const m = pa.meminfo();
     expect(Number(/Cached: +(\d+)/.exec(m)?.[1])).toBeGreaterThan(280);
     expect(Number(/Buffers: +(\d+)/.exec(m)?.[1])).toBeGreaterThan(0);
@@ -61,6 +63,7 @@ describe("ext2 on the committed image (1 KiB blocks)", () => {
     expect(hole.every((b) => b === 0)).toBe(true);
     expect(pc.sys_pread64(f, hole, 10, sparse.size)).toBe(0);
     pc.fput(f);
+    checkPageCacheInvariants(pc);
   });
 
   it("lists directories (readdir) with their d_type", () => {

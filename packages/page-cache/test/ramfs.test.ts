@@ -14,6 +14,7 @@ import {
   S_ISLNK,
   S_ISREG,
 } from "../src/fs.js";
+import { checkPageCacheInvariants } from "../src/invariants.js";
 import { radix_tree_tag_get } from "../src/radix-tree.js";
 import { boot, bytesOf } from "./helpers.js";
 
@@ -58,7 +59,9 @@ describe("ramfs as the root file system", () => {
     expect(pc.sys_sync()).toBe(0);
     const p0 = pc.find_get_page(inode.i_mapping, 0) as Page;
     expect(pc.PageDirty(p0)).toBe(true);
+    expect(pa.PageHighMem(p0)).toBe(true); // file pages of a 1 GiB machine come from ZONE_HIGHMEM
     pc.page_cache_release(p0);
+    checkPageCacheInvariants(pc);
   });
 
   it("reads at offsets, short at end of file and 0 bytes past it", () => {
@@ -146,6 +149,7 @@ describe("ramfs as the root file system", () => {
     pc.fput(f);
     expect(pc.nr_pagecache).toBe(0);
     expect(pa.nr_free_pages()).toBe(free0);
+    checkPageCacheInvariants(pc);
   });
 
   it("make device nodes (mknod) and refuses writes while a program is executing (-ETXTBSY)", () => {
