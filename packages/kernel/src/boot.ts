@@ -3,7 +3,8 @@
  * fresh simulated PC: `new Machine` (the BIOS map, CPUs in protected mode), `new PageAllocator`
  * (setup_arch's memory part, paging_init, zone_sizes_init, build_all_zonelists, mem_init,
  * init_per_zone_pages_min), `new SlabAllocator` (kmem_cache_init, the other CPUs' arrays) and
- * `new Kmap` (permanent_kmaps_init + kmap_init).
+ * `new Kmap` (permanent_kmaps_init + kmap_init) and `new PageCache` (vfs_caches_init, init_rootfs,
+ * init_mount_tree: ramfs at "/", ext2 registered).
  * Invariants: every layer of a Kernel sits on the same Machine and PageAllocator, one of each
  * (the layers refuse a second slab allocator or Kmap on one page allocator); a boot that throws
  * returns nothing, and the machine it was building is dropped.
@@ -13,11 +14,12 @@
 import { type CpuFeatures, type E820Entry, Machine } from "@i386mm/hw-i386";
 import { Kmap, type KmapOptions } from "@i386mm/kmap";
 import { PageAllocator, type PageAllocatorOptions } from "@i386mm/page-alloc";
+import { PageCache, type PageCacheOptions } from "@i386mm/page-cache";
 import { SlabAllocator, type SlabAllocatorOptions } from "@i386mm/slab";
 import { parseMemSize } from "./size.js";
 
 /** The layers of a Kernel, bottom first (the package names without the scope). */
-export const LAYERS = ["hw-i386", "page-alloc", "slab", "kmap"] as const;
+export const LAYERS = ["hw-i386", "page-alloc", "slab", "kmap", "page-cache"] as const;
 /** One of LAYERS. */
 export type LayerName = (typeof LAYERS)[number];
 
@@ -41,6 +43,8 @@ export interface KernelOptions {
   readonly slab?: SlabAllocatorOptions;
   /** Kmap's options (CONFIG_DEBUG_HIGHMEM). */
   readonly kmap?: KmapOptions;
+  /** The page cache's options (the clock get_seconds() reads). */
+  readonly pageCache?: PageCacheOptions;
 }
 
 /** A booted kernel: every layer, bottom first, all on one machine. */
@@ -53,12 +57,14 @@ export interface Kernel {
   readonly slab: SlabAllocator;
   /** Fixmaps, kmap and kmap_atomic (kmap). */
   readonly km: Kmap;
+  /** The page cache, buffer heads, block devices, the VFS with ramfs at "/" and ext2 (page-cache). */
+  readonly pc: PageCache;
   /** The layers, bottom first. */
   readonly layers: readonly LayerName[];
 }
 
 /**
- * Boot a kernel: `boot({ mem: "1G", pae: true, cpus: 2 })` returns `{ machine, pa, slab, km }`.
+ * Boot a kernel: `boot({ mem: "1G", pae: true, cpus: 2 })` returns `{ machine, pa, slab, km, pc }`.
  * Throws ConfigError for options no PC or build has (hw-i386 and page-alloc check them),
  * KernelBugError where the kernel itself would panic while booting.
  */
@@ -77,5 +83,6 @@ export function boot(opts: KernelOptions): Kernel {
   });
   const slab = new SlabAllocator(pa, opts.slab);
   const km = new Kmap(pa, opts.kmap);
-  return Object.freeze({ machine, pa, slab, km, layers: LAYERS });
+  const pc = new PageCache(slab, km, opts.pageCache);
+  return Object.freeze({ machine, pa, slab, km, pc, layers: LAYERS });
 }

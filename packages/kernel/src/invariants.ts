@@ -6,6 +6,7 @@
 import { checkMachineInvariants, InvariantError } from "@i386mm/hw-i386";
 import { checkKmapInvariants } from "@i386mm/kmap";
 import { checkPageAllocInvariants } from "@i386mm/page-alloc";
+import { checkPageCacheInvariants } from "@i386mm/page-cache";
 import { checkSlabInvariants } from "@i386mm/slab";
 import type { Kernel, LayerName } from "./boot.js";
 
@@ -15,6 +16,7 @@ const LAYER_CHECKS: readonly (readonly [LayerName, (k: Kernel) => void])[] = [
   ["page-alloc", (k) => checkPageAllocInvariants(k.pa)],
   ["slab", (k) => checkSlabInvariants(k.slab)],
   ["kmap", (k) => checkKmapInvariants(k.km)],
+  ["page-cache", (k) => checkPageCacheInvariants(k.pc)],
 ];
 
 /**
