@@ -1,7 +1,9 @@
 // Layer-order check: every workspace package may depend only on packages that come before it in
 //   hw-i386 < page-alloc < slab < kmap < page-cache < vma < kernel < apps (demo, web)
-// and may import another package only through its public entry ("@i386mm/<name>"), never its
-// internals ("@i386mm/<name>/src/...", or a relative path into another package's folder).
+// and may import another package only through an entry its package.json "exports" declares
+// ("@i386mm/<name>", or a declared subpath such as "@i386mm/page-cache/node"), never its files
+// ("@i386mm/<name>/src/...", or a relative path into another package's folder). The "/internal"
+// entry of a package (helpers outside its API) is for the apps (demo, web) only.
 // The private fixtures package ("@i386mm/fixtures", the repository's root fixtures/ folder) may
 // be used by test and bench files only, as a devDependency.
 // checkStandalone (run with it) fails when a source, test, bench, example or scenario file names a
@@ -14,6 +16,17 @@ import { fileURLToPath } from "node:url";
 
 export const LAYERS = ["hw-i386", "page-alloc", "slab", "kmap", "page-cache", "vma", "kernel", "demo", "web"];
 const FIXTURES = "@i386mm/fixtures";
+/** The apps: they may use a package's "/internal" entry. */
+const APPS = ["demo", "web"];
+
+/** True when packages/<name>/package.json (or apps/<name>) declares the entry "./<sub>" in "exports". */
+function declaredEntry(root, name, sub) {
+  for (const top of ["packages", "apps"]) {
+    const file = path.join(root, top, name, "package.json");
+    if (fs.existsSync(file)) return `./${sub}` in (JSON.parse(fs.readFileSync(file, "utf8")).exports ?? {});
+  }
+  return false;
+}
 const rank = (name) => (name === "web" ? LAYERS.indexOf("demo") : LAYERS.indexOf(name));
 
 function* sourceFiles(dir) {
@@ -76,11 +89,15 @@ export function checkLayers(root) {
             const [, name, ...rest] = spec.split("/");
             if (rank(name) < 0 || rank(name) >= rank(self)) {
               problems.push(`${rel}: imports ${spec}, a layer that is not below ${self}`);
-            } else if (rest.length > 0) {
+            } else if (rest.length > 0 && !declaredEntry(root, name, rest.join("/"))) {
               problems.push(
                 `${rel}: imports ${spec}, the internals of @i386mm/${name}; use its public entry`,
               );
-            } else if (!(spec in deps)) {
+            } else if (rest.join("/") === "internal" && !APPS.includes(self)) {
+              problems.push(
+                `${rel}: imports ${spec}, which only the apps (${APPS.join(", ")}) may use; use @i386mm/${name}`,
+              );
+            } else if (!(`@i386mm/${name}` in deps)) {
               problems.push(`${rel}: imports ${spec} without declaring it in ${self}/package.json`);
             }
           } else if (spec.startsWith(".")) {

@@ -8,15 +8,8 @@
 
 import { PAGE_OFFSET } from "@i386mm/hw-i386";
 import type { Zone } from "@i386mm/page-alloc";
-import {
-  type kmem_cache_t,
-  SLAB_COLOUROFF,
-  SLAB_FREE,
-  SLAB_INUSE,
-  SLAB_S_MEM,
-  type SlabAllocator,
-  type vm_struct,
-} from "@i386mm/slab";
+import type { kmem_cache_t, SlabAllocator, vm_struct } from "@i386mm/slab";
+import { SLAB_COLOUROFF, SLAB_FREE, SLAB_INUSE, SLAB_S_MEM } from "@i386mm/slab/internal";
 import { hex } from "./values.js";
 
 /** struct slab as the kernel keeps it in memory, read from simulated RAM. */

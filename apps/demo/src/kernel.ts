@@ -12,13 +12,17 @@
 
 import * as hw from "@i386mm/hw-i386";
 import { type E820Entry, InvariantError, KernelBugError, type Machine } from "@i386mm/hw-i386";
+import * as hwInternal from "@i386mm/hw-i386/internal";
 import { type Kernel as BootedKernel, boot, kernelProblems } from "@i386mm/kernel";
 import type { Kmap } from "@i386mm/kmap";
 import * as kmapPkg from "@i386mm/kmap";
+import * as kmapInternal from "@i386mm/kmap/internal";
 import type { PageAllocator, Zone } from "@i386mm/page-alloc";
 import * as pageAlloc from "@i386mm/page-alloc";
+import * as pageAllocInternal from "@i386mm/page-alloc/internal";
 import type { kmem_cache_t, SlabAllocator, vm_struct } from "@i386mm/slab";
 import * as slabPkg from "@i386mm/slab";
+import * as slabInternal from "@i386mm/slab/internal";
 import { isKernelName, SIGNATURE_BY_NAME } from "./bindings.js";
 import { bootJson, bootLines } from "./boot-log.js";
 import { describeCache, describeSlab, describeVm, describeZone, type StructSlab } from "./describe.js";
@@ -38,47 +42,16 @@ export interface BootOptions {
   readonly nodes?: 1 | 2;
 }
 
+/** Each layer's "/internal" entry: what the kernel keeps static. */
+const INTERNAL_ENTRIES: readonly (readonly [string, object])[] = [
+  ["hw-i386", hwInternal],
+  ["page-alloc", pageAllocInternal],
+  ["slab", slabInternal],
+  ["kmap", kmapInternal],
+];
+
 /** Methods that are /proc views: reached with `cat`, not called. */
 const VIEW_METHODS = new Set<string>(VIEW_NAMES);
-
-/**
- * Methods the layers declare `private` (TypeScript keeps them on the prototype at run time): the
- * static steps inside the public calls (cache_grow, free_block, prep_new_page, __free_pages_ok,
- * ...) and the layers' own checks. A scenario cannot call them, as C code outside mm/ cannot call
- * a static function; alone they would leave the structures half-updated.
- * test/bindings.test.ts scans the layers' sources and fails if a private method is missing here
- * (a name that has since become public may stay listed: it is then simply not callable).
- */
-export const INTERNAL_METHODS: ReadonlySet<string> = new Set([
-  // page-alloc: mm/page_alloc.c statics
-  "__alloc_pages_slow",
-  "nopage",
-  "prep_new_page",
-  "prep_compound_page",
-  "bad_page_fixup",
-  "free_hot_cold_page",
-  "__free_pages_ok",
-  // slab: mm/slab.c statics
-  "kmem_cache_init",
-  "cpuup_callback",
-  "alloc_arraycache",
-  "free_arraycache",
-  "cache_grow",
-  "cache_init_objs",
-  "slab_destroy",
-  "__cache_alloc_slow",
-  "kmem_flagcheck",
-  "cache_alloc_refill",
-  "__cache_free",
-  "__cache_free_slow",
-  "cache_free_debugcheck",
-  "cache_flusharray",
-  "free_block",
-  "drain_array_locked",
-  "__cache_shrink",
-  // kmap: the might_sleep() debug check, private to the package
-  "might_sleep",
-]);
 
 /** The composed kernel: the layers plus the scenario language's view of them. */
 export class Kernel implements KernelApi {
@@ -176,8 +149,7 @@ export class Kernel implements KernelApi {
     ];
     for (const [layer, obj] of layers) {
       for (const name of methodNames(obj)) {
-        if (out.has(name) || VIEW_METHODS.has(name) || INTERNAL_METHODS.has(name) || !isKernelName(name))
-          continue;
+        if (out.has(name) || VIEW_METHODS.has(name) || !isKernelName(name)) continue;
         const fn = (obj as Record<string, (...a: unknown[]) => unknown>)[name]!;
         out.set(name, {
           name,
@@ -191,9 +163,30 @@ export class Kernel implements KernelApi {
     return out;
   }
 
+  /**
+   * The layer whose "/internal" entry exports `name` (a static step of the kernel: hash_ptr,
+   * __rmqueue, cache_estimate, ...), or undefined. The layers' static methods are #private and
+   * not reachable at all.
+   */
+  staticStepLayer(name: string): string | undefined {
+    for (const [layer, ns] of INTERNAL_ENTRIES) if (name in ns) return layer;
+    return undefined;
+  }
+
   private collectConstants(): Map<string, number> {
     const out = new Map<string, number>();
-    for (const ns of [hw, pageAlloc, slabPkg, kmapPkg] as Record<string, unknown>[]) {
+    // The public faces and the internals: a scenario sees mm/slab.c's #defines as the kernel's own code does.
+    const layers = [
+      hw,
+      hwInternal,
+      pageAlloc,
+      pageAllocInternal,
+      slabPkg,
+      slabInternal,
+      kmapPkg,
+      kmapInternal,
+    ];
+    for (const ns of layers as Record<string, unknown>[]) {
       for (const [k, v] of Object.entries(ns)) {
         if (typeof v !== "number") continue;
         // ALL-CAPS constants, page-flag bit numbers (PG_slab) and enum ends (__end_of_fixed_addresses).

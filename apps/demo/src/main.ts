@@ -18,7 +18,7 @@ import { E820TextError, parseE820Text } from "./e820-text.js";
 import { NOT_BOUND } from "./free-bindings.js";
 import { HELP, OVERVIEW } from "./help.js";
 import { Interpreter, type RunEvent } from "./interpreter.js";
-import { bootKernel, INTERNAL_METHODS, type Kernel } from "./kernel.js";
+import { bootKernel, type Kernel } from "./kernel.js";
 import { formatSize, MAX_MEM, MIN_MEM } from "./size.js";
 import { tourScript } from "./tour.js";
 import { EXIT_OK, EXIT_SCENARIO, EXIT_USAGE, UsageError } from "./usage-error.js";
@@ -371,8 +371,9 @@ export function describeName(kernel: Kernel, name: string): string {
   const c = kernel.constants.get(name);
   if (c !== undefined) return `${name} = ${kernel.format(num(c, kernel.constantKinds.get(name) ?? "int"))}`;
   if (name in NOT_BOUND) return `${name}: not callable from a scenario: ${NOT_BOUND[name]}`;
-  if (INTERNAL_METHODS.has(name))
-    return `${name}: a static step inside the layer; not callable from a scenario`;
+  const layer = kernel.staticStepLayer(name);
+  if (layer !== undefined && !kernel.bindings.has(name))
+    return `${name}: a static step inside ${layer}; not callable from a scenario`;
   return `${name}: no such kernel function or constant in this build`;
 }
 

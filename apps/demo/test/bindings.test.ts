@@ -1,7 +1,8 @@
 /*
  * Every public kernel function of hw-i386, page-alloc, slab and kmap is callable from a scenario
- * by its kernel name: each exported function and each kernel-named method of the layer objects is
- * bound (or is a build/boot constant such as LAST_PKMAP), or is listed in NOT_BOUND with a reason.
+ * by its kernel name: each function of the layers' public faces (their index.ts) and each
+ * kernel-named method of the layer objects is bound (or is a build/boot constant such as
+ * LAST_PKMAP), or is listed in NOT_BOUND with a reason.
  * The free-function bindings are then exercised through the language.
  */
 import { readFileSync } from "node:fs";
@@ -15,7 +16,7 @@ import { isKernelName } from "../src/bindings.js";
 import { NOT_BOUND } from "../src/free-bindings.js";
 import { Interpreter, type RunEvent } from "../src/interpreter.js";
 import { checkDemoInvariants } from "../src/invariants.js";
-import { bootKernel, INTERNAL_METHODS } from "../src/kernel.js";
+import { bootKernel } from "../src/kernel.js";
 import { SCENARIO_DIR } from "../src/main.js";
 import { VIEW_NAMES } from "../src/views.js";
 
@@ -64,7 +65,8 @@ describe("every public kernel function is bound by its kernel name", () => {
         missing,
         `exported by @i386mm/${pkg} but not callable: bind it in apps/demo/src/free-bindings.ts or list it in NOT_BOUND with a reason`,
       ).toEqual([]);
-      expect(bound).toBeGreaterThan(0);
+      // A face may have no free kernel functions (slab's are all SlabAllocator methods).
+      expect(bound).toBeGreaterThanOrEqual(0);
     });
   }
 
@@ -75,25 +77,26 @@ describe("every public kernel function is bound by its kernel name", () => {
         if (
           isKernelName(name) &&
           !kernel.bindings.has(name) &&
-          !INTERNAL_METHODS.has(name) &&
           !(VIEW_NAMES as readonly string[]).includes(name)
         )
           missing.push(name);
     expect(missing).toEqual([]);
   });
 
-  it("no private method of a layer is callable (INTERNAL_METHODS matches the layers' sources)", () => {
+  it("no static step of a layer is callable: the layers' internal methods are #private", () => {
     const root = resolve(SCENARIO_DIR, "../../../packages");
     const files = ["page-alloc/src/page-alloc.ts", "slab/src/slab-allocator.ts", "kmap/src/kmap.ts"];
     const priv = new Set<string>();
-    for (const f of files)
-      for (const m of readFileSync(resolve(root, f), "utf8").matchAll(
-        /^\s+(?:private|protected)\s+(?:static\s+)?(?:readonly\s+)?([A-Za-z_$][\w$]*)\s*[(<]/gm,
-      ))
+    for (const f of files) {
+      const text = readFileSync(resolve(root, f), "utf8");
+      // TypeScript's `private` keeps a method on the prototype, where the name table would find it.
+      expect(text, f).not.toMatch(/^\s+(?:private|protected)\s/m);
+      for (const m of text.matchAll(/^\s+(?:static\s+)?(?:readonly\s+)?#([A-Za-z_$][\w$]*)\s*[(<]/gm))
         priv.add(m[1]!);
+    }
     expect(priv.size).toBeGreaterThan(10);
-    const notListed = [...priv].filter((n) => isKernelName(n) && !INTERNAL_METHODS.has(n));
-    expect(notListed, "private in a layer: add to INTERNAL_METHODS in apps/demo/src/kernel.ts").toEqual([]);
+    for (const obj of [kernel.pa, kernel.slab, kernel.km])
+      for (const n of priv) expect(methodNames(obj), n).not.toContain(n);
     for (const n of priv)
       expect(kernel.bindings.get(n)?.layer ?? "unbound", n).not.toMatch(/^(page-alloc|slab|kmap)$/);
   });
@@ -127,7 +130,6 @@ describe("every public kernel function is bound by its kernel name", () => {
       problems = (e as { problems: readonly string[] }).problems;
     }
     expect(problems).toEqual([
-      "'cache_grow' is a layer's private step but is callable",
       "'cache_grow' has the prototype of 'kmalloc'",
       "constant HALF = 0.5 is not an exact integer",
       "variable bad holds pfn 1000000000, outside mem_map (0..16351)",

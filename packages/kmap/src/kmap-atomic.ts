@@ -64,20 +64,20 @@ export class KmapAtomic {
   /** Per CPU: kmap_atomic calls (lowmem ones included) not yet matched by kunmap_atomic. */
   readonly km_depth: Int32Array;
 
-  private readonly machine: Machine;
-  private readonly pa: PageAllocator;
-  private readonly kmap_prot: number;
+  readonly #machine: Machine;
+  readonly #pa: PageAllocator;
+  readonly #kmap_prot: number;
 
   /** kmap_init: locate kmap_pte in swapper_pg_dir; KmapError if boot did not build the fixmap tables. */
   constructor(pa: PageAllocator, kmap_prot: number, debug_highmem: boolean) {
-    this.pa = pa;
-    this.machine = pa.machine;
-    this.kmap_prot = kmap_prot;
+    this.#pa = pa;
+    this.#machine = pa.machine;
+    this.#kmap_prot = kmap_prot;
     this.debug_highmem = debug_highmem;
     this.km_slot_page = new Int32Array(KM_TYPE_NR * NR_CPUS);
     this.km_depth = new Int32Array(NR_CPUS);
     const kmap_vstart = __fix_to_virt(FIX_KMAP_BEGIN);
-    const first = lookupPte(this.machine, pa.swapper_pg_dir, kmap_vstart);
+    const first = lookupPte(this.#machine, pa.swapper_pg_dir, kmap_vstart);
     if (first === null || first.large) {
       throw new KmapError("kmap_init", kmap_vstart, "no page table for the kmap_atomic fixmap slots");
     }
@@ -86,7 +86,7 @@ export class KmapAtomic {
     /* the kernel indexes kmap_pte - idx: every slot's PTE must sit in that same table */
     for (let idx = 0; idx <= FIX_KMAP_END - FIX_KMAP_BEGIN; idx++) {
       const va = __fix_to_virt(FIX_KMAP_BEGIN + idx);
-      const at = lookupPte(this.machine, pa.swapper_pg_dir, va);
+      const at = lookupPte(this.#machine, pa.swapper_pg_dir, va);
       if (at === null || at.large || at.tablePa !== first.tablePa || at.idx !== first.idx - idx) {
         throw new KmapError("kmap_init", va, `kmap_atomic slot ${idx} is not at kmap_pte - ${idx}`);
       }
@@ -100,7 +100,7 @@ export class KmapAtomic {
 
   /** The raw PTE of slot idx (= type + KM_TYPE_NR * cpu), read from RAM. */
   slot_pte(idx: number): number {
-    return this.machine.paging.readEntry(this.machine.ram, this.kmap_pte_table, this.kmap_pte - idx);
+    return this.#machine.paging.readEntry(this.#machine.ram, this.kmap_pte_table, this.kmap_pte - idx);
   }
 
   /**
@@ -110,10 +110,10 @@ export class KmapAtomic {
    */
   kmap_atomic(page: Page, type: km_type): VirtAddr {
     checkType("kmap_atomic", type);
-    const cpuId = smp_processor_id(this.machine);
-    const cpu = this.machine.cpus[cpuId];
-    if (!this.pa.PageHighMem(page)) {
-      const vaddr = this.pa.page_address(page);
+    const cpuId = smp_processor_id(this.#machine);
+    const cpu = this.#machine.cpus[cpuId];
+    if (!this.#pa.PageHighMem(page)) {
+      const vaddr = this.#pa.page_address(page);
       if (vaddr === null)
         throw new KmapError("kmap_atomic", undefined, `lowmem pfn 0x${page.toString(16)} has no address`);
       preempt_disable(cpu);
@@ -132,11 +132,11 @@ export class KmapAtomic {
     /* even !CONFIG_PREEMPT needs this, for in_atomic in do_page_fault */
     preempt_disable(cpu);
     this.km_depth[cpuId]++;
-    this.machine.paging.writeEntry(
-      this.machine.ram,
+    this.#machine.paging.writeEntry(
+      this.#machine.ram,
       this.kmap_pte_table,
       this.kmap_pte - idx,
-      mk_pte(page, this.kmap_prot),
+      mk_pte(page, this.#kmap_prot),
     );
     __flush_tlb_one(cpu, vaddr);
     this.km_slot_page[idx] = page + 1;
@@ -150,8 +150,8 @@ export class KmapAtomic {
    */
   kunmap_atomic(kvaddr: number, type: km_type): void {
     checkType("kunmap_atomic", type);
-    const cpuId = smp_processor_id(this.machine);
-    const cpu = this.machine.cpus[cpuId];
+    const cpuId = smp_processor_id(this.#machine);
+    const cpu = this.#machine.cpus[cpuId];
     const vaddr = (kvaddr & PAGE_MASK) >>> 0;
     if (this.km_depth[cpuId] === 0) {
       throw new KmapError(
@@ -171,7 +171,7 @@ export class KmapAtomic {
         );
       }
       /* force other users of this slot to oops if they use it without remapping */
-      this.machine.paging.writeEntry(this.machine.ram, this.kmap_pte_table, this.kmap_pte - idx, 0);
+      this.#machine.paging.writeEntry(this.#machine.ram, this.kmap_pte_table, this.kmap_pte - idx, 0);
       __flush_tlb_one(cpu, vaddr);
     }
     if (vaddr === slot) this.km_slot_page[idx] = 0;
@@ -185,7 +185,7 @@ export class KmapAtomic {
    */
   kmap_atomic_to_page(ptr: number): Page {
     const vaddr = ptr >>> 0;
-    if (vaddr < FIXADDR_START) return this.pa.virt_to_page(vaddr);
+    if (vaddr < FIXADDR_START) return this.#pa.virt_to_page(vaddr);
     const fix = virt_to_fix(vaddr);
     if (fix < FIX_KMAP_BEGIN || fix > FIX_KMAP_END) {
       throw new KmapError("kmap_atomic_to_page", vaddr, `fixmap index ${fix} is not a kmap_atomic slot`);

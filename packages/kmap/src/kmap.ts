@@ -91,9 +91,9 @@ export class Kmap {
    * pkmap slot is busy (the kernel would sleep; use kmapWait). Nothing changes on a throw.
    */
   kmap(page: Page): VirtAddr {
-    this.checkPage("kmap", page);
+    this.#checkPage("kmap", page);
     refuseInInterrupt(this.machine, "kmap", page);
-    if (!this.pa.PageHighMem(page)) return this.lowmemAddress("kmap", page);
+    if (!this.pa.PageHighMem(page)) return this.#lowmemAddress("kmap", page);
     return this.pkmap.kmap_high(page);
   }
 
@@ -103,9 +103,9 @@ export class Kmap {
    * synchronously, nothing changed).
    */
   kmapWait(page: Page): Promise<VirtAddr> {
-    this.checkPage("kmap", page);
+    this.#checkPage("kmap", page);
     refuseInInterrupt(this.machine, "kmap", page);
-    if (!this.pa.PageHighMem(page)) return Promise.resolve(this.lowmemAddress("kmap", page));
+    if (!this.pa.PageHighMem(page)) return Promise.resolve(this.#lowmemAddress("kmap", page));
     return this.pkmap.kmap_high_wait(page);
   }
 
@@ -114,7 +114,7 @@ export class Kmap {
    * changed) in interrupt context or if the page is not kmapped.
    */
   kunmap(page: Page): void {
-    this.checkPage("kunmap", page);
+    this.#checkPage("kunmap", page);
     const cpu = this.machine.cpus[smp_processor_id(this.machine)];
     if (in_interrupt(cpu)) {
       throw new KmapError("kunmap", undefined, `called in interrupt context for pfn 0x${page.toString(16)}`);
@@ -140,7 +140,7 @@ export class Kmap {
 
   /** kmap_atomic(page, type): map at this CPU's `type` fixmap slot with preemption off. */
   kmap_atomic(page: Page, type: km_type): VirtAddr {
-    this.checkPage("kmap_atomic", page);
+    this.#checkPage("kmap_atomic", page);
     return this.atomic.kmap_atomic(page, type);
   }
 
@@ -185,7 +185,7 @@ export class Kmap {
   }
 
   /** A `struct page *` outside mem_map would oops on its first dereference: BUG before anything changes. */
-  private checkPage(call: string, page: Page): void {
+  #checkPage(call: string, page: Page): void {
     if (!this.pa.pfn_valid(page)) {
       throw new KmapError(
         call,
@@ -195,7 +195,7 @@ export class Kmap {
     }
   }
 
-  private lowmemAddress(call: string, page: Page): VirtAddr {
+  #lowmemAddress(call: string, page: Page): VirtAddr {
     const vaddr = this.pa.page_address(page);
     if (vaddr === null)
       throw new KmapError(call, undefined, `lowmem pfn 0x${page.toString(16)} has no address`);

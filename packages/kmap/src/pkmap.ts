@@ -77,24 +77,24 @@ export class Pkmap {
   /** How many times flush_all_zero_pkmaps has run (each one is a flush_tlb_all). */
   flushes = 0;
 
-  private readonly machine: Machine;
-  private readonly pa: PageAllocator;
-  private readonly kmap_prot: number;
+  readonly #machine: Machine;
+  readonly #pa: PageAllocator;
+  readonly #kmap_prot: number;
 
   /**
    * permanent_kmaps_init: find the page table page-alloc built for the pkmap range in
    * swapper_pg_dir. Throws KmapError if boot left that range without a page table.
    */
   constructor(pa: PageAllocator, kmap_prot: number) {
-    this.pa = pa;
-    this.machine = pa.machine;
-    this.kmap_prot = kmap_prot;
-    const pae = this.machine.pae;
+    this.#pa = pa;
+    this.#machine = pa.machine;
+    this.#kmap_prot = kmap_prot;
+    const pae = this.#machine.pae;
     this.LAST_PKMAP = LAST_PKMAP_OF(pae);
     this.LAST_PKMAP_MASK = this.LAST_PKMAP - 1;
     this.PKMAP_BASE = asVirt(PKMAP_BASE_OF(pae));
     this.pkmap_count = new Int32Array(this.LAST_PKMAP);
-    const where = lookupPte(this.machine, pa.swapper_pg_dir, this.PKMAP_BASE);
+    const where = lookupPte(this.#machine, pa.swapper_pg_dir, this.PKMAP_BASE);
     if (where === null || where.large || where.idx !== 0) {
       throw new KmapError(
         "permanent_kmaps_init",
@@ -117,7 +117,7 @@ export class Pkmap {
 
   /** The raw PTE (hardware layout as a number) of slot nr, read from RAM. */
   pkmap_pte(nr: number): number {
-    return this.machine.paging.readEntry(this.machine.ram, this.pkmap_page_table, nr);
+    return this.#machine.paging.readEntry(this.#machine.ram, this.pkmap_page_table, nr);
   }
 
   /**
@@ -125,16 +125,16 @@ export class Pkmap {
    * existing slot. Throws KmapWouldSleepError (nothing changed) when the kernel would sleep.
    */
   kmap_high(page: Page): VirtAddr {
-    refuseInInterrupt(this.machine, "kmap_high", page);
-    this.requireHighMem("kmap_high", page);
-    let vaddr = this.pa.page_address(page);
+    refuseInInterrupt(this.#machine, "kmap_high", page);
+    this.#requireHighMem("kmap_high", page);
+    let vaddr = this.#pa.page_address(page);
     if (vaddr === null) {
       if (this.wouldSleep()) throw new KmapWouldSleepError("kmap_high", page);
       vaddr = this.map_new_virtual(page);
       if (vaddr === null)
         throw new KmapError("map_new_virtual", undefined, "slot search failed after a successful dry run");
     }
-    return this.get(vaddr);
+    return this.#get(vaddr);
   }
 
   /**
@@ -142,12 +142,12 @@ export class Pkmap {
    * otherwise after the kunmap_high that lets the retry succeed (the task slept on pkmap_map_wait).
    */
   kmap_high_wait(page: Page): Promise<VirtAddr> {
-    refuseInInterrupt(this.machine, "kmap_high", page);
-    this.requireHighMem("kmap_high", page);
-    const mapped = this.pa.page_address(page);
-    if (mapped !== null) return Promise.resolve(this.get(mapped));
+    refuseInInterrupt(this.#machine, "kmap_high", page);
+    this.#requireHighMem("kmap_high", page);
+    const mapped = this.#pa.page_address(page);
+    if (mapped !== null) return Promise.resolve(this.#get(mapped));
     const vaddr = this.map_new_virtual(page);
-    if (vaddr !== null) return Promise.resolve(this.get(vaddr));
+    if (vaddr !== null) return Promise.resolve(this.#get(vaddr));
     return new Promise<VirtAddr>((resolve) => {
       this.pkmap_map_wait.push({ page, resolve });
     });
@@ -159,8 +159,8 @@ export class Pkmap {
    * reach 0 without a flush. Wakes the waiters when the count falls to 1.
    */
   kunmap_high(page: Page): void {
-    this.requireHighMem("kunmap_high", page);
-    const vaddr = this.pa.page_address(page);
+    this.#requireHighMem("kunmap_high", page);
+    const vaddr = this.#pa.page_address(page);
     if (vaddr === null) {
       throw new KmapError("kunmap_high", undefined, `page (pfn 0x${page.toString(16)}) is not kmapped`);
     }
@@ -177,7 +177,7 @@ export class Pkmap {
     }
     this.outstanding--;
     /* only 1 (no users left) can let a sleeper proceed */
-    if (--this.pkmap_count[nr] === 1 && this.pkmap_map_wait.length > 0) this.wake_up();
+    if (--this.pkmap_count[nr] === 1 && this.pkmap_map_wait.length > 0) this.#wake_up();
   }
 
   /**
@@ -198,9 +198,14 @@ export class Pkmap {
     }
     const nr = this.last_pkmap_nr;
     const vaddr = this.PKMAP_ADDR(nr);
-    this.machine.paging.writeEntry(this.machine.ram, this.pkmap_page_table, nr, mk_pte(page, this.kmap_prot));
+    this.#machine.paging.writeEntry(
+      this.#machine.ram,
+      this.pkmap_page_table,
+      nr,
+      mk_pte(page, this.#kmap_prot),
+    );
     this.pkmap_count[nr] = 1;
-    this.pa.set_page_address(page, vaddr);
+    this.#pa.set_page_address(page, vaddr);
     return vaddr;
   }
 
@@ -220,15 +225,15 @@ export class Pkmap {
         );
       }
     }
-    const { ram, paging } = this.machine;
+    const { ram, paging } = this.#machine;
     for (let i = 0; i < LAST_PKMAP; i++) {
       if (pkmap_count[i] !== 1) continue;
       pkmap_count[i] = 0;
       const page = asPfn(pte_pfn(this.pkmap_pte(i))) as number as Page;
       paging.writeEntry(ram, this.pkmap_page_table, i, 0);
-      this.pa.set_page_address(page, null);
+      this.#pa.set_page_address(page, null);
     }
-    flush_tlb_kernel_range(this.machine, this.PKMAP_ADDR(0), this.PKMAP_ADDR(LAST_PKMAP));
+    flush_tlb_kernel_range(this.#machine, this.PKMAP_ADDR(0), this.PKMAP_ADDR(LAST_PKMAP));
     this.flushes++;
   }
 
@@ -254,7 +259,7 @@ export class Pkmap {
   }
 
   /** kmap_high's second half: count the new user of the slot at vaddr; BUG if the count is < 2. */
-  private get(vaddr: VirtAddr): VirtAddr {
+  #get(vaddr: VirtAddr): VirtAddr {
     const nr = this.PKMAP_NR(vaddr);
     if (nr >= this.LAST_PKMAP || this.pkmap_count[nr] < 1) {
       throw new KmapError("kmap_high", vaddr, `pkmap_count[${nr}] would be below 2 after the increment`);
@@ -265,20 +270,20 @@ export class Pkmap {
   }
 
   /** wake_up(&pkmap_map_wait): every sleeper runs its retry now, oldest first; failures sleep again. */
-  private wake_up(): void {
+  #wake_up(): void {
     const woken = this.pkmap_map_wait.splice(0, this.pkmap_map_wait.length);
     for (const w of woken) {
       /* Somebody else might have mapped it while we slept */
-      const mapped = this.pa.page_address(w.page);
+      const mapped = this.#pa.page_address(w.page);
       const vaddr = mapped ?? this.map_new_virtual(w.page);
       if (vaddr === null) this.pkmap_map_wait.push(w);
-      else w.resolve(this.get(vaddr));
+      else w.resolve(this.#get(vaddr));
     }
   }
 
   /** The pkmap pool is for high pages only (a lowmem page here would bump a count outside the pool). */
-  private requireHighMem(call: string, page: Page): void {
-    if (!this.pa.PageHighMem(page)) {
+  #requireHighMem(call: string, page: Page): void {
+    if (!this.#pa.PageHighMem(page)) {
       throw new KmapError(call, page, "not a highmem page (kmap/kunmap handle lowmem pages)");
     }
   }

@@ -11,7 +11,8 @@ import { Machine } from "@i386mm/hw-i386";
 import { MemPool } from "@thi.ng/malloc";
 import { bench, describe } from "vitest";
 // The built package, loaded natively (see the root vitest.project.ts): what a user's program runs.
-import { __free_pages_bulk, __rmqueue, GFP_KERNEL, type Page, PageAllocator } from "../dist/index.js";
+import { GFP_KERNEL, type Page, PageAllocator } from "../dist/index.js";
+import { __free_pages_bulk, __rmqueue } from "../dist/internal.js";
 
 const PAIRS = 1000;
 const OPTS = { time: 1500, warmupTime: 300 };

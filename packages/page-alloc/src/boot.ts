@@ -2,7 +2,7 @@
  * Boot: what setup_arch, paging_init, zone_sizes_init, build_all_zonelists, mem_init and
  * init_per_zone_pages_min do for memory, in that order, on a simulated Machine.
  * Models arch/i386/kernel/head.S (startup_32's pg0 boot page tables), arch/i386/kernel/setup.c
- * (print_memory_map, find_max_pfn, find_max_low_pfn, setup_memory, register_bootmem_low_pages,
+ * (find_max_pfn, find_max_low_pfn, setup_memory, register_bootmem_low_pages,
  * smp_alloc_memory), arch/i386/mm/init.c (pagetable_init, kernel_physical_mapping_init,
  * page_table_range_init, permanent_kmaps_init, zone_sizes_init, mem_init, set_highmem_pages_init,
  * zap_low_mappings) and mm/page_alloc.c (free_area_init_node, node_alloc_mem_map,
@@ -273,8 +273,8 @@ function e820TypeName(type: number): string {
   }
 }
 
-/** print_memory_map("BIOS-e820"): the BIOS map (6.1's line format, see README). */
-export function print_memory_map(stage: BootStage, e820: E820Map): void {
+/** The BIOS map as 6.1 prints it (e820__print_table; 2.6.11 has print_memory_map, hw-i386), to compare with the oracle. */
+export function e820__print_table(stage: BootStage, e820: E820Map): void {
   stage.printk("BIOS-provided physical RAM map:");
   for (const e of e820.map) {
     stage.printk(
@@ -882,7 +882,7 @@ export function boot(machine: Machine, opts: BootOptions = {}): BootedMemory {
   const nodes = checkBootOptions(opts);
   const stage = new BootStage(machine);
   // ---- setup_arch
-  print_memory_map(stage, machine.e820);
+  e820__print_table(stage, machine.e820);
   const img = layoutKernelImage({ ...TYPICAL_2_6_11_IMAGE, ...opts.kernelImage });
   startup_32(stage, img);
   const mem = setup_memory(stage, img, opts.highmem);

@@ -341,7 +341,7 @@ export class PageAllocator {
    * order from page[1].index, anything else as an order-0 page, as __page_cache_release does).
    */
   put_page(page: Page): void {
-    this.checkPage("put_page", page);
+    this.#checkPage("put_page", page);
     const m = this.mem_map;
     if (m.flags[page] & COMPOUND) {
       const head = m.private[page] as Page;
@@ -360,9 +360,9 @@ export class PageAllocator {
   }
   /** set_page_address: record (virtual != null) or drop the kmap address of a highmem page (used by kmap). */
   set_page_address(page: Page, virtual: VirtAddr | number | null): void {
-    this.checkPage("set_page_address", page);
+    this.#checkPage("set_page_address", page);
     if (!this.PageHighMem(page)) {
-      throw new BadPageError("set_page_address", page, "page is not a highmem page", this.pageState(page));
+      throw new BadPageError("set_page_address", page, "page is not a highmem page", this.#pageState(page));
     }
     const slot = hash_ptr(this.page_descriptor_address(page), PA_HASH_ORDER);
     this.page_address_htable.set(slot, page, virtual);
@@ -431,7 +431,7 @@ export class PageAllocator {
    */
   alloc_pages(gfp_mask: number, order: number): Page | null {
     if (!(order >= 0 && order < MAX_ORDER && (order | 0) === order)) return null;
-    this.checkGfp("alloc_pages", gfp_mask);
+    this.#checkGfp("alloc_pages", gfp_mask);
     const nid = this.cpu_to_node[this.machine.current];
     return this.__alloc_pages(gfp_mask, order, this.node_data[nid].node_zonelists[gfp_mask & GFP_ZONEMASK]);
   }
@@ -483,18 +483,13 @@ export class PageAllocator {
     for (let i = 0; i < n; i++) {
       const z = zones[i];
       if (!zone_watermark_ok(z, order, z.pages_low, classzone_idx, 0, 0)) continue;
-      const page = this.buffered_rmqueue(z, order, gfp_mask);
-      if (page >= 0) return page as Page;
+      const page = this.#buffered_rmqueue(z, order, gfp_mask);
+      if (page !== null) return page;
     }
-    return this.__alloc_pages_slow(gfp_mask, order, zones, classzone_idx);
+    return this.#__alloc_pages_slow(gfp_mask, order, zones, classzone_idx);
   }
 
-  private __alloc_pages_slow(
-    gfp_mask: number,
-    order: number,
-    zones: Zone[],
-    classzone_idx: number,
-  ): Page | null {
+  #__alloc_pages_slow(gfp_mask: number, order: number, zones: Zone[], classzone_idx: number): Page | null {
     const cpu = this.machine.current;
     const wait = gfp_mask & __GFP_WAIT;
     const interrupt = this.in_interrupt();
@@ -502,17 +497,17 @@ export class PageAllocator {
     const gfp_high = gfp_mask & __GFP_HIGH;
     for (const z of zones) this.wakeup_kswapd(z, order);
     // Pass 2.
-    let page = this.passAt(zones, order, "min", classzone_idx, can_try_harder, gfp_high, gfp_mask);
-    if (page >= 0) return page as Page;
+    let page = this.#passAt(zones, order, "min", classzone_idx, can_try_harder, gfp_high, gfp_mask);
+    if (page !== null) return page;
     // Pass 3: PF_MEMALLOC (we are the reclaimer) ignores the watermarks.
     if (this.pf_memalloc[cpu] && !interrupt) {
       for (const z of zones) {
-        page = this.buffered_rmqueue(z, order, gfp_mask);
-        if (page >= 0) return page as Page;
+        page = this.#buffered_rmqueue(z, order, gfp_mask);
+        if (page !== null) return page;
       }
-      return this.nopage(gfp_mask, order);
+      return this.#nopage(gfp_mask, order);
     }
-    if (!wait) return this.nopage(gfp_mask, order);
+    if (!wait) return this.#nopage(gfp_mask, order);
     let retries = 0;
     for (;;) {
       // rebalance: direct reclaim with PF_MEMALLOC set.
@@ -528,26 +523,26 @@ export class PageAllocator {
         this.stats.reclaimed += Math.max(did_some_progress, 0);
       }
       if (did_some_progress > 0) {
-        page = this.passAt(zones, order, "min", classzone_idx, can_try_harder, gfp_high, gfp_mask);
-        if (page >= 0) return page as Page;
+        page = this.#passAt(zones, order, "min", classzone_idx, can_try_harder, gfp_high, gfp_mask);
+        if (page !== null) return page;
       } else if (gfp_mask & __GFP_FS && !(gfp_mask & __GFP_NORETRY)) {
-        page = this.passAt(zones, order, "high", classzone_idx, false, 0, gfp_mask);
-        if (page >= 0) return page as Page;
+        page = this.#passAt(zones, order, "high", classzone_idx, false, 0, gfp_mask);
+        if (page !== null) return page;
         // out_of_memory(): no process to kill in this model; the kernel would kill one and restart.
         this.stats.oom++;
         this.printk(`oom-killer: gfp_mask=0x${gfp_mask.toString(16)}`);
-        return this.nopage(gfp_mask, order);
+        return this.#nopage(gfp_mask, order);
       }
       let do_retry = false;
       if (!(gfp_mask & __GFP_NORETRY)) {
         if (order <= 3 || gfp_mask & __GFP_REPEAT) do_retry = true;
         if (gfp_mask & __GFP_NOFAIL) do_retry = true;
       }
-      if (!do_retry || ++retries >= MAX_RECLAIM_RETRIES) return this.nopage(gfp_mask, order);
+      if (!do_retry || ++retries >= MAX_RECLAIM_RETRIES) return this.#nopage(gfp_mask, order);
     }
   }
 
-  private passAt(
+  #passAt(
     zones: Zone[],
     order: number,
     which: "min" | "high",
@@ -555,17 +550,17 @@ export class PageAllocator {
     can_try_harder: boolean,
     gfp_high: number,
     gfp_mask: number,
-  ): number {
+  ): Page | null {
     for (const z of zones) {
       const mark = which === "min" ? z.pages_min : z.pages_high;
       if (!zone_watermark_ok(z, order, mark, classzone_idx, can_try_harder, gfp_high)) continue;
-      const page = this.buffered_rmqueue(z, order, gfp_mask);
-      if (page >= 0) return page;
+      const page = this.#buffered_rmqueue(z, order, gfp_mask);
+      if (page !== null) return page;
     }
-    return -1;
+    return null;
   }
 
-  private nopage(gfp_mask: number, order: number): null {
+  #nopage(gfp_mask: number, order: number): null {
     this.stats.failures++;
     if (!(gfp_mask & __GFP_NOWARN)) {
       this.machine.warn(`swapper: page allocation failure. order:${order}, mode:0x${gfp_mask.toString(16)}`);
@@ -591,9 +586,10 @@ export class PageAllocator {
 
   /**
    * buffered_rmqueue: order 0 through the current CPU's hot or cold list, else __rmqueue; then
-   * prep_new_page, zeroing for __GFP_ZERO and compound set-up for __GFP_COMP. Returns pfn or -1.
+   * prep_new_page, zeroing for __GFP_ZERO and compound set-up for __GFP_COMP. Returns the page or
+   * null (static in mm/page_alloc.c).
    */
-  buffered_rmqueue(zone: Zone, order: number, gfp_mask: number): number {
+  #buffered_rmqueue(zone: Zone, order: number, gfp_mask: number): Page | null {
     const m = this.mem_map;
     let page = -1;
     if (order === 0) {
@@ -601,30 +597,30 @@ export class PageAllocator {
       page = pcp_rmqueue(m, zone, pcp);
     }
     if (page < 0) page = __rmqueue(m, zone, order);
-    if (page < 0) return -1;
+    if (page < 0) return null;
     zone.pgalloc += 1 << order;
     this.stats.pgalloc += 1 << order;
-    this.prep_new_page(page, order);
+    this.#prep_new_page(page, order);
     if (gfp_mask & __GFP_ZERO) {
       const ram = this.machine.ram;
       for (let i = 0; i < 1 << order; i++) ram.zeroFrame(page + i);
     }
-    if (order && gfp_mask & __GFP_COMP) this.prep_compound_page(page, order);
-    return page;
+    if (order && gfp_mask & __GFP_COMP) this.#prep_compound_page(page, order);
+    return page as Page;
   }
 
-  private prep_new_page(page: number, order: number): void {
+  #prep_new_page(page: number, order: number): void {
     const m = this.mem_map;
     const f = m.flags[page];
     if (m.mapping[page] !== 0 || m._mapcount[page] >= 0 || f & PREP_NEW_PAGE_BAD)
-      this.bad_page_fixup("prep_new_page", page);
+      this.#bad_page_fixup("prep_new_page", page);
     m.flags[page] =
       (m.flags[page] & ~PREP_NEW_PAGE_CLEAR & ~PG_ALLOC_ORDER_MASK) | ((order + 1) << PG_ALLOC_ORDER_SHIFT);
     m.private[page] = 0;
     m._count[page] = 0;
   }
 
-  private prep_compound_page(page: number, order: number): void {
+  #prep_compound_page(page: number, order: number): void {
     const m = this.mem_map;
     m.mapping[page + 1] = 0;
     m.index[page + 1] = order;
@@ -635,12 +631,12 @@ export class PageAllocator {
   }
 
   /** bad_page's report and fix-up, for a stale page met on the allocation path (the kernel carries on). */
-  private bad_page_fixup(fn: string, page: number): void {
+  #bad_page_fixup(fn: string, page: number): void {
     const m = this.mem_map;
     for (const line of bad_page_lines(
       fn,
       this.page_descriptor_address(page as Page),
-      this.pageState(page as Page),
+      this.#pageState(page as Page),
     )) {
       this.machine.warn(line);
     }
@@ -661,13 +657,13 @@ export class PageAllocator {
    */
   __free_pages(page: Page, order: number): void {
     const m = this.mem_map;
-    this.checkPage("__free_pages", page);
+    this.#checkPage("__free_pages", page);
     if (!(order >= 0 && order < MAX_ORDER && (order | 0) === order)) {
       throw new BadPageError(
         "__free_pages",
         page,
         `order ${order} is not in 0..${MAX_ORDER - 1}`,
-        this.pageState(page),
+        this.#pageState(page),
       );
     }
     const f = m.flags[page];
@@ -678,21 +674,21 @@ export class PageAllocator {
         "__free_pages",
         this.page_descriptor_address(page),
         "put_page_testzero on a page whose count is already 0 (a free page or a tail page)",
-        this.pageState(page),
+        this.#pageState(page),
       );
     }
     if (c > 0) {
       m._count[page] = c - 1;
       return;
     }
-    this.checkFreeBlock("__free_pages", page, order);
+    this.#checkFreeBlock("__free_pages", page, order);
     this.stats.pgfree += 1 << order;
-    if (order === 0) this.free_hot_cold_page(page, 0);
-    else this.__free_pages_ok(page, order);
+    if (order === 0) this.#free_hot_cold_page(page, 0);
+    else this.#__free_pages_ok(page, order);
   }
 
   /** Validate a block about to be freed (everything __free_pages_ok / free_hot_cold_page would BUG or bad_page on). */
-  private checkFreeBlock(fn: string, page: number, order: number): void {
+  #checkFreeBlock(fn: string, page: number, order: number): void {
     const m = this.mem_map;
     const f = m.flags[page];
     const mark = (f & PG_ALLOC_ORDER_MASK) >>> PG_ALLOC_ORDER_SHIFT;
@@ -701,7 +697,7 @@ export class PageAllocator {
         fn,
         this.page_descriptor_address(page as Page),
         `block allocated with order ${mark - 1} freed with order ${order}`,
-        this.pageState(page as Page),
+        this.#pageState(page as Page),
       );
     }
     const zone = this.zone_table[f >>> NODEZONE_SHIFT];
@@ -711,7 +707,7 @@ export class PageAllocator {
         fn,
         page,
         `order-${order} block misaligned or outside zone ${zone.name}`,
-        this.pageState(page as Page),
+        this.#pageState(page as Page),
       );
     }
     const compound = order > 0 && (f & COMPOUND) !== 0;
@@ -720,7 +716,7 @@ export class PageAllocator {
         "destroy_compound_page",
         page,
         `page[1].index != order ${order}`,
-        this.pageState(page as Page),
+        this.#pageState(page as Page),
       );
     }
     for (let i = 0; i < 1 << order; i++) {
@@ -740,7 +736,7 @@ export class PageAllocator {
           fn,
           this.page_descriptor_address(p as Page),
           "free_pages_check failed",
-          this.pageState(p as Page),
+          this.#pageState(p as Page),
         );
       }
       if (compound && (!(pf & COMPOUND) || m.private[p] !== page)) {
@@ -748,7 +744,7 @@ export class PageAllocator {
           "destroy_compound_page",
           p,
           "sub-page not part of this compound page",
-          this.pageState(p as Page),
+          this.#pageState(p as Page),
         );
       }
       if (!compound && pf & COMPOUND) {
@@ -756,14 +752,14 @@ export class PageAllocator {
           fn,
           p,
           "compound sub-page freed outside its compound page",
-          this.pageState(p as Page),
+          this.#pageState(p as Page),
         );
       }
     }
   }
 
   /** free_hot_cold_page: an order-0 page (already checked) onto this CPU's hot (0) or cold (1) list. */
-  private free_hot_cold_page(page: number, cold: number): void {
+  #free_hot_cold_page(page: number, cold: number): void {
     const m = this.mem_map;
     const zone = this.zone_table[m.flags[page] >>> NODEZONE_SHIFT];
     if (m.mapping[page] & 1) m.mapping[page] = 0;
@@ -773,7 +769,7 @@ export class PageAllocator {
   }
 
   /** __free_pages_ok: a checked order>0 block straight to the buddy lists (destroy_compound_page first). */
-  private __free_pages_ok(page: number, order: number): void {
+  #__free_pages_ok(page: number, order: number): void {
     const m = this.mem_map;
     const zone = this.zone_table[m.flags[page] >>> NODEZONE_SHIFT];
     for (let i = 0; i < 1 << order; i++) m.flags[page + i] &= ~(DIRTY | COMPOUND | PG_ALLOC_ORDER_MASK);
@@ -802,24 +798,24 @@ export class PageAllocator {
   }
   /** free_hot_page: an order-0 page whose last reference is dropped onto the hot list. */
   free_hot_page(page: Page): void {
-    this.freeLastReference("free_hot_page", page, 0);
+    this.#freeLastReference("free_hot_page", page, 0);
   }
   /** free_cold_page: an order-0 page whose last reference is dropped onto the cold list. */
   free_cold_page(page: Page): void {
-    this.freeLastReference("free_cold_page", page, 1);
+    this.#freeLastReference("free_cold_page", page, 1);
   }
 
   /** free_hot_page / free_cold_page: the caller holds the last reference (count 1) of an order-0 page. */
-  private freeLastReference(fn: string, page: Page, cold: number): void {
+  #freeLastReference(fn: string, page: Page, cold: number): void {
     const m = this.mem_map;
-    this.checkPage(fn, page);
+    this.#checkPage(fn, page);
     if (m.flags[page] & RESERVED) return;
     if (m._count[page] !== 0) {
-      throw new BadPageError(fn, page, "page count is not 1", this.pageState(page));
+      throw new BadPageError(fn, page, "page count is not 1", this.#pageState(page));
     }
-    this.checkFreeBlock(fn, page, 0);
+    this.#checkFreeBlock(fn, page, 0);
     this.stats.pgfree++;
-    this.free_hot_cold_page(page, cold);
+    this.#free_hot_cold_page(page, cold);
   }
 
   /** drain_local_pages: spill the current CPU's hot and cold lists into the buddy lists. */
@@ -875,7 +871,7 @@ export class PageAllocator {
   // ---------------------------------------------------------------- helpers
 
   /** The fields bad_page prints about `page`. */
-  pageState(page: Page): {
+  #pageState(page: Page): {
     pfn: number;
     flags: number;
     mapping: number;
@@ -892,13 +888,13 @@ export class PageAllocator {
     };
   }
 
-  private checkPage(fn: string, page: Page): void {
+  #checkPage(fn: string, page: Page): void {
     if (!(Number.isInteger(page) && page >= 0 && page < this.mem_map.nr_pages)) {
       throw new BadPageError(fn, undefined, `${String(page)} is not a page of mem_map`);
     }
   }
 
-  private checkGfp(fn: string, gfp_mask: number): void {
+  #checkGfp(fn: string, gfp_mask: number): void {
     if ((gfp_mask & GFP_ZONEMASK) === GFP_ZONEMASK) {
       throw new KernelBugError(fn, gfp_mask, "both __GFP_DMA and __GFP_HIGHMEM set: no such zonelist");
     }

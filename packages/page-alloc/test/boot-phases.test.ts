@@ -10,12 +10,12 @@ import {
   boot,
   build_all_zonelists,
   commitBoot,
+  e820__print_table,
   find_max_low_pfn,
   find_max_pfn,
   layoutKernelImage,
   mem_init,
   pagetable_init,
-  print_memory_map,
   setup_memory,
   smp_alloc_memory,
   startup_32,
@@ -64,7 +64,7 @@ describe("boot steps, each alone", () => {
   it("startup_32 and pagetable_init build swapper_pg_dir in the stage; commitBoot loads it", () => {
     const m = new Machine({ memBytes: 64 * MiB, features: { pse: false } });
     const stage = new BootStage(m);
-    print_memory_map(stage, m.e820);
+    e820__print_table(stage, m.e820);
     startup_32(stage, img);
     const mem = setup_memory(stage, img, undefined);
     smp_alloc_memory(stage, mem.bdata);

@@ -167,39 +167,39 @@ export class SlabAllocator {
   /** vmalloc state (vmlist). */
   readonly vm: VmallocState;
 
-  private readonly ram: Machine["ram"];
-  private readonly lowmemEnd: number;
-  private readonly live: Uint32Array;
+  readonly #ram: Machine["ram"];
+  readonly #lowmemEnd: number;
+  readonly #live: Uint32Array;
   /** mem_map columns (fixed for the machine's life): flags, lru.next (cache id), lru.prev (slab). */
-  private readonly mmFlags: Uint32Array;
-  private readonly lruNext: Int32Array;
-  private readonly lruPrev: Int32Array;
+  readonly #mmFlags: Uint32Array;
+  readonly #lruNext: Int32Array;
+  readonly #lruPrev: Int32Array;
   /** kmalloc's size -> cache table by (size + 31) >> 5, normal and DMA (malloc_sizes, flattened). */
-  private readonly kmallocCache: kmem_cache_t[] = [];
-  private readonly kmallocDmaCache: kmem_cache_t[] = [];
-  private readonly sizeIndex: Uint8Array;
-  private readonly dbgEnv: DebugEnv;
-  private nextCacheId = 1;
+  readonly #kmallocCache: kmem_cache_t[] = [];
+  readonly #kmallocDmaCache: kmem_cache_t[] = [];
+  readonly #sizeIndex: Uint8Array;
+  readonly #dbgEnv: DebugEnv;
+  #nextCacheId = 1;
 
   constructor(pa: PageAllocator, opts: SlabAllocatorOptions = {}) {
     pa.attachLayer("slab", this); // one slab allocator per kernel: refuses a second, changing nothing
     this.pa = pa;
     this.machine = pa.machine;
-    this.ram = this.machine.ram;
+    this.#ram = this.machine.ram;
     this.debug = opts.debug ?? false;
-    this.lowmemEnd = pa.high_memory >>> 0;
-    this.slabs = new SlabTable(this.ram, KERNEL_BASE);
-    this.mmFlags = pa.mem_map.flags;
-    this.lruNext = pa.mem_map.lru_next;
-    this.lruPrev = pa.mem_map.lru_prev;
+    this.#lowmemEnd = pa.high_memory >>> 0;
+    this.slabs = new SlabTable(this.#ram, KERNEL_BASE);
+    this.#mmFlags = pa.mem_map.flags;
+    this.#lruNext = pa.mem_map.lru_next;
+    this.#lruPrev = pa.mem_map.lru_prev;
     // one "handed to a caller" bit per 4-byte word of lowmem
-    this.live = new Uint32Array(Math.ceil((this.lowmemEnd - KERNEL_BASE) / 128) + 1);
-    this.sizeIndex = new Uint8Array((KMALLOC_MAX_SIZE >>> 5) + 1);
-    for (let k = 0, i = 0; k < this.sizeIndex.length; k++) {
+    this.#live = new Uint32Array(Math.ceil((this.#lowmemEnd - KERNEL_BASE) / 128) + 1);
+    this.#sizeIndex = new Uint8Array((KMALLOC_MAX_SIZE >>> 5) + 1);
+    for (let k = 0, i = 0; k < this.#sizeIndex.length; k++) {
       while (MALLOC_SIZES[i] < k * 32) i++;
-      this.sizeIndex[k] = i;
+      this.#sizeIndex[k] = i;
     }
-    this.dbgEnv = { ram: this.ram, pageOffset: KERNEL_BASE, printk: (l) => this.machine.printk(l) };
+    this.#dbgEnv = { ram: this.#ram, pageOffset: KERNEL_BASE, printk: (l) => this.machine.printk(l) };
     this.cpu_online = new Array<boolean>(SLAB_NR_CPUS).fill(false);
     this.slab_break_gfp_order =
       pa.num_physpages > (32 << 20) >>> PAGE_SHIFT_ ? BREAK_GFP_ORDER_HI : BREAK_GFP_ORDER_LO;
@@ -209,9 +209,9 @@ export class SlabAllocator {
     this.machine.setCurrentCpu(0);
     try {
       this.cpu_online[0] = true;
-      this.cache_cache = this.kmem_cache_init();
+      this.cache_cache = this.#kmem_cache_init();
       for (let cpu = 1; cpu < this.machine.cpus.length && cpu < SLAB_NR_CPUS; cpu++) {
-        this.cpuup_callback(cpu);
+        this.#cpuup_callback(cpu);
         this.cpu_online[cpu] = true;
       }
     } finally {
@@ -221,7 +221,7 @@ export class SlabAllocator {
 
   /* ------------------------------------------------------------------ bootstrap */
 
-  private newLists(addr: number, id: number): kmem_list3 {
+  #newLists(addr: number, id: number): kmem_list3 {
     const s = this.slabs;
     const mk = (off: number) => {
       const h = s.alloc(addr === 0 ? 0 : addr + off, id);
@@ -239,17 +239,17 @@ export class SlabAllocator {
     };
   }
 
-  private registerCache(addr: number, name: string): kmem_cache_t {
-    const id = this.nextCacheId++;
-    const c = new kmem_cache_t(id, addr, name, SLAB_NR_CPUS, this.newLists(addr, id));
+  #registerCache(addr: number, name: string): kmem_cache_t {
+    const id = this.#nextCacheId++;
+    const c = new kmem_cache_t(id, addr, name, SLAB_NR_CPUS, this.#newLists(addr, id));
     this.cacheById[id] = c;
     return c;
   }
 
   /** kmem_cache_init(): cache_cache, the general caches, then the final per-CPU arrays. */
-  private kmem_cache_init(): kmem_cache_t {
+  #kmem_cache_init(): kmem_cache_t {
     const sizeofCache = this.debug ? SIZEOF_KMEM_CACHE_T_DEBUG : SIZEOF_KMEM_CACHE_T;
-    const cc = this.registerCache(0, "kmem_cache");
+    const cc = this.#registerCache(0, "kmem_cache");
     // 1) the static cache_cache
     cc.batchcount = 1;
     cc.limit = BOOT_CPUCACHE_ENTRIES;
@@ -296,20 +296,20 @@ export class SlabAllocator {
     }
     // 5) resize the head arrays to their final sizes
     for (const c of [...this.cache_chain]) this.enable_cpucache(c);
-    for (let k = 0; k < this.sizeIndex.length; k++) {
-      const cs = this.malloc_sizes[this.sizeIndex[k]];
-      this.kmallocCache.push(cs.cs_cachep);
-      this.kmallocDmaCache.push(cs.cs_dmacachep);
+    for (let k = 0; k < this.#sizeIndex.length; k++) {
+      const cs = this.malloc_sizes[this.#sizeIndex[k]];
+      this.#kmallocCache.push(cs.cs_cachep);
+      this.#kmallocDmaCache.push(cs.cs_dmacachep);
     }
     this.g_cpucache_up = FULL;
     return cc;
   }
 
   /** cpuup_callback(CPU_UP_PREPARE): give every cache an array for `cpu`. */
-  private cpuup_callback(cpu: number): void {
+  #cpuup_callback(cpu: number): void {
     const online = this.num_online_cpus();
     for (const c of this.cache_chain) {
-      const nc = this.alloc_arraycache(cpu, c.limit, c.batchcount);
+      const nc = this.#alloc_arraycache(cpu, c.limit, c.batchcount);
       if (nc === null) throw new SlabError("cpuup_callback", undefined, `no array for cpu ${cpu}`);
       c.array[cpu] = nc;
       c.free_limit = (1 + online) * c.batchcount + c.num;
@@ -384,14 +384,14 @@ export class SlabAllocator {
     const g = slabGeometry(size, align, flags, this);
 
     const addr = this.kmem_cache_alloc(this.cache_cache, SLAB_KERNEL);
-    if (addr === null) return this.createFailed(name, flags);
+    if (addr === null) return this.#createFailed(name, flags);
     if (!g.num) {
       this.machine.printk(`kmem_cache_create: couldn't create cache ${name}.`);
       this.kmem_cache_free(this.cache_cache, addr);
-      return this.createFailed(name, flags);
+      return this.#createFailed(name, flags);
     }
-    this.ram.fill(addr - KERNEL_BASE, this.cache_cache.reallen || this.cache_cache.objsize, 0); // memset
-    const cachep = this.registerCache(addr, name); // INIT_LIST_HEAD x 3, mirrored in the descriptor
+    this.#ram.fill(addr - KERNEL_BASE, this.cache_cache.reallen || this.cache_cache.objsize, 0); // memset
+    const cachep = this.#registerCache(addr, name); // INIT_LIST_HEAD x 3, mirrored in the descriptor
     cachep.reallen = g.reallen;
     cachep.dbghead = g.dbghead;
     cachep.gfporder = g.gfporder;
@@ -427,7 +427,7 @@ export class SlabAllocator {
     return cachep;
   }
 
-  private createFailed(name: string, flags: number): null {
+  #createFailed(name: string, flags: number): null {
     if (flags & SLAB_PANIC) {
       this.machine.printk(
         `Kernel panic - not syncing: kmem_cache_create(): failed to create slab \`${name}'`,
@@ -437,7 +437,7 @@ export class SlabAllocator {
     return null;
   }
 
-  private unregisterCache(c: kmem_cache_t): void {
+  #unregisterCache(c: kmem_cache_t): void {
     this.slabs.release(c.lists.slabs_partial);
     this.slabs.release(c.lists.slabs_full);
     this.slabs.release(c.lists.slabs_free);
@@ -457,7 +457,7 @@ export class SlabAllocator {
   /* ------------------------------------------------------------------ per-CPU arrays */
 
   /** alloc_arraycache(cpu, entries, batchcount): a kmalloc'ed array_cache, or null. */
-  private alloc_arraycache(cpu: number, entries: number, batchcount: number): array_cache | null {
+  #alloc_arraycache(cpu: number, entries: number, batchcount: number): array_cache | null {
     const memsize = BYTES_PER_WORD * entries + SIZEOF_ARRAY_CACHE;
     let p: VirtAddr | null = null;
     if (cpu !== -1) {
@@ -469,7 +469,7 @@ export class SlabAllocator {
     return new array_cache(entries, batchcount >>> 0, p);
   }
 
-  private free_arraycache(ac: array_cache | null): void {
+  #free_arraycache(ac: array_cache | null): void {
     if (ac !== null && ac.addr !== 0) this.kfree(asVirt(ac.addr));
   }
 
@@ -478,9 +478,9 @@ export class SlabAllocator {
     const fresh: (array_cache | null)[] = new Array(SLAB_NR_CPUS).fill(null);
     for (let i = 0; i < SLAB_NR_CPUS; i++) {
       if (!this.cpu_online[i]) continue;
-      fresh[i] = this.alloc_arraycache(i, limit, batchcount);
+      fresh[i] = this.#alloc_arraycache(i, limit, batchcount);
       if (fresh[i] === null) {
-        for (i--; i >= 0; i--) this.free_arraycache(fresh[i]);
+        for (i--; i >= 0; i--) this.#free_arraycache(fresh[i]);
         return -12;
       }
     }
@@ -496,19 +496,19 @@ export class SlabAllocator {
     for (let i = 0; i < SLAB_NR_CPUS; i++) {
       const ccold = fresh[i];
       if (ccold === null) continue;
-      this.free_block(cachep, ccold.entry, 0, ccold.avail);
+      this.#free_block(cachep, ccold.entry, 0, ccold.avail);
       ccold.avail = 0;
-      this.free_arraycache(ccold);
+      this.#free_arraycache(ccold);
     }
-    const new_shared = this.alloc_arraycache(-1, batchcount * shared, 0xbaadf00d);
+    const new_shared = this.#alloc_arraycache(-1, batchcount * shared, 0xbaadf00d);
     if (new_shared !== null) {
       const old = cachep.lists.shared;
       cachep.lists.shared = new_shared;
       if (old !== null) {
-        this.free_block(cachep, old.entry, 0, old.avail);
+        this.#free_block(cachep, old.entry, 0, old.avail);
         old.avail = 0;
       }
-      this.free_arraycache(old);
+      this.#free_arraycache(old);
     }
     return 0;
   }
@@ -558,7 +558,7 @@ export class SlabAllocator {
   }
 
   /** cache_grow(cachep, flags): add one slab to slabs_free; 1 on success, 0 on failure. */
-  private cache_grow(cachep: kmem_cache_t, flags: number): number {
+  #cache_grow(cachep: kmem_cache_t, flags: number): number {
     if (flags & SLAB_NO_GROW) return 0;
     let ctor_flags = SLAB_CTOR_CONSTRUCTOR;
     const local_flags = flags & SLAB_LEVEL_MASK;
@@ -593,7 +593,7 @@ export class SlabAllocator {
       mm.lru_next[pfn + i] = cachep.id;
       mm.lru_prev[pfn + i] = slabp;
     }
-    this.cache_init_objs(cachep, slabp, ctor_flags);
+    this.#cache_init_objs(cachep, slabp, ctor_flags);
     s.syncFields(slabp);
     s.list_add_tail(slabp, cachep.lists.slabs_free);
     cachep.grown++;
@@ -602,10 +602,10 @@ export class SlabAllocator {
   }
 
   /** cache_init_objs: construct every object and chain the bufctls 0 -> 1 -> ... -> END. */
-  private cache_init_objs(cachep: kmem_cache_t, slabp: number, ctor_flags: number): void {
+  #cache_init_objs(cachep: kmem_cache_t, slabp: number, ctor_flags: number): void {
     const s = this.slabs;
     const base = s.s_mem[slabp];
-    const env = this.dbgEnv;
+    const env = this.#dbgEnv;
     for (let i = 0; i < cachep.num; i++) {
       const objp = base + cachep.objsize * i;
       if (this.debug) {
@@ -633,10 +633,10 @@ export class SlabAllocator {
   }
 
   /** slab_destroy(cachep, slabp): run dtors / debug checks, free the pages and the descriptor. */
-  private slab_destroy(cachep: kmem_cache_t, slabp: number): void {
+  #slab_destroy(cachep: kmem_cache_t, slabp: number): void {
     const s = this.slabs;
     const addr = s.s_mem[slabp] - s.colouroff[slabp];
-    const env = this.dbgEnv;
+    const env = this.#dbgEnv;
     for (let i = 0; i < cachep.num; i++) {
       const objp = s.s_mem[slabp] + cachep.objsize * i;
       if (this.debug) {
@@ -672,30 +672,30 @@ export class SlabAllocator {
       ac.touched = 1;
       const objp = ac.entry[--ac.avail];
       const w = (objp - KERNEL_BASE) >>> 2;
-      this.live[w >>> 5] |= 1 << (w & 31);
+      this.#live[w >>> 5] |= 1 << (w & 31);
       return objp as VirtAddr;
     }
-    return this.__cache_alloc_slow(cachep, flags, ac);
+    return this.#__cache_alloc_slow(cachep, flags, ac);
   }
 
   /** __cache_alloc off the fast path: refill (cache_alloc_refill), or the debug checks. */
-  private __cache_alloc_slow(cachep: kmem_cache_t, flags: number, ac: array_cache | null): VirtAddr | null {
-    if (ac == null) throw this.deadCache("kmem_cache_alloc", cachep);
-    if (this.debug) return this.debugAlloc(cachep, flags, ac);
-    const objp = this.cache_alloc_refill(cachep, flags);
+  #__cache_alloc_slow(cachep: kmem_cache_t, flags: number, ac: array_cache | null): VirtAddr | null {
+    if (ac == null) throw this.#deadCache("kmem_cache_alloc", cachep);
+    if (this.debug) return this.#debugAlloc(cachep, flags, ac);
+    const objp = this.#cache_alloc_refill(cachep, flags);
     if (objp === 0) return null;
     const w = (objp - KERNEL_BASE) >>> 2;
-    this.live[w >>> 5] |= 1 << (w & 31);
+    this.#live[w >>> 5] |= 1 << (w & 31);
     return objp as VirtAddr;
   }
 
-  private deadCache(call: string, cachep: kmem_cache_t): SlabError {
+  #deadCache(call: string, cachep: kmem_cache_t): SlabError {
     return new SlabError(call, cachep.addr, `cache \`${cachep.name}' was destroyed or has no array`);
   }
 
   /** cache_alloc_debugcheck_before + __cache_alloc + cache_alloc_debugcheck_after. */
-  private debugAlloc(cachep: kmem_cache_t, flags: number, ac: array_cache): VirtAddr | null {
-    this.kmem_flagcheck("kmem_cache_alloc", cachep, flags);
+  #debugAlloc(cachep: kmem_cache_t, flags: number, ac: array_cache): VirtAddr | null {
+    this.#kmem_flagcheck("kmem_cache_alloc", cachep, flags);
     let objp: number;
     if (ac.avail !== 0) {
       cachep.allochit++;
@@ -703,10 +703,10 @@ export class SlabAllocator {
       objp = ac.entry[--ac.avail];
     } else {
       cachep.allocmiss++;
-      objp = this.cache_alloc_refill(cachep, flags);
+      objp = this.#cache_alloc_refill(cachep, flags);
       if (objp === 0) return null;
     }
-    const env = this.dbgEnv;
+    const env = this.#dbgEnv;
     if (cachep.flags & SLAB_POISON) {
       const h = this.pa.mem_map.lru_prev[(objp - KERNEL_BASE) >>> PAGE_SHIFT_];
       check_poison_obj(env, cachep, objp, this.slabs.s_mem[h]);
@@ -737,12 +737,12 @@ export class SlabAllocator {
       cachep.ctor(asVirt(user), cachep, ctor_flags);
     }
     const w = (user - KERNEL_BASE) >>> 2;
-    this.live[w >>> 5] |= 1 << (w & 31);
+    this.#live[w >>> 5] |= 1 << (w & 31);
     return user as VirtAddr;
   }
 
   /** kmem_flagcheck: a DMA request of a non-DMA cache (or the reverse) is a BUG. */
-  private kmem_flagcheck(call: string, cachep: kmem_cache_t, flags: number): void {
+  #kmem_flagcheck(call: string, cachep: kmem_cache_t, flags: number): void {
     if (flags & SLAB_DMA ? !(cachep.gfpflags & SLAB_DMA) : cachep.gfpflags & SLAB_DMA) {
       throw new SlabError(
         call,
@@ -753,7 +753,7 @@ export class SlabAllocator {
   }
 
   /** cache_alloc_refill(cachep, flags): refill this CPU's array and pop one object (0 = none). */
-  private cache_alloc_refill(cachep: kmem_cache_t, flags: number): number {
+  #cache_alloc_refill(cachep: kmem_cache_t, flags: number): number {
     const cpu = this.machine.current;
     const l3 = cachep.lists;
     const s = this.slabs;
@@ -770,7 +770,7 @@ export class SlabAllocator {
           `flags 0x${flags.toString(16)} outside SLAB_DMA|SLAB_LEVEL_MASK|SLAB_NO_GROW for cache ${cachep.name}`,
         );
       }
-      if (!(flags & SLAB_NO_GROW)) this.kmem_flagcheck("cache_grow", cachep, flags);
+      if (!(flags & SLAB_NO_GROW)) this.#kmem_flagcheck("cache_grow", cachep, flags);
     }
     for (;;) {
       let ac = cachep.array[cpu]!;
@@ -818,7 +818,7 @@ export class SlabAllocator {
         l3.free_objects -= ac.avail;
       }
       if (ac.avail === 0) {
-        const x = this.cache_grow(cachep, flags);
+        const x = this.#cache_grow(cachep, flags);
         ac = cachep.array[cpu]!;
         if (!x && ac.avail === 0) return 0;
         if (!ac.avail) continue;
@@ -834,15 +834,15 @@ export class SlabAllocator {
    * Slow path of every free: diagnose a pointer whose "handed out" bit is clear and throw a
    * SlabError naming `call` (kfree_debugcheck's and free_block's checks, done before any change).
    */
-  private badObject(call: string, objp: number): never {
-    if (!(objp >= KERNEL_BASE && objp < this.lowmemEnd)) {
+  #badObject(call: string, objp: number): never {
+    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd)) {
       throw new SlabError(call, objp >>> 0, "out of range ptr (not a lowmem address, kfree_debugcheck)");
     }
     const pfn = (objp - KERNEL_BASE) >>> PAGE_SHIFT_;
-    if ((this.mmFlags[pfn] & PG_SLAB_BIT) === 0) {
+    if ((this.#mmFlags[pfn] & PG_SLAB_BIT) === 0) {
       throw new SlabError(call, objp, "bad ptr: its page is not a slab page (kfree_debugcheck)");
     }
-    const h = this.lruPrev[pfn];
+    const h = this.#lruPrev[pfn];
     const cachep = this.cacheById[this.slabs.cache[h]]!;
     const off = objp - cachep.dbghead - this.slabs.s_mem[h];
     if (off < 0 || off % cachep.objsize !== 0 || off / cachep.objsize >= cachep.num) {
@@ -864,9 +864,9 @@ export class SlabAllocator {
    */
   kmem_cache_free(cachep: kmem_cache_t, objp: VirtAddr): void {
     const w = (objp - KERNEL_BASE) >>> 2;
-    if (!(objp >= KERNEL_BASE && objp < this.lowmemEnd) || (this.live[w >>> 5] & (1 << (w & 31))) === 0)
-      this.badObject("kmem_cache_free", objp);
-    const owner = this.lruNext[w >>> 10];
+    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || (this.#live[w >>> 5] & (1 << (w & 31))) === 0)
+      this.#badObject("kmem_cache_free", objp);
+    const owner = this.#lruNext[w >>> 10];
     if (owner !== cachep.id) {
       const real = this.cacheById[owner]!;
       throw new SlabError(
@@ -875,44 +875,44 @@ export class SlabAllocator {
         `mismatch in kmem_cache_free: expected cache \`${real.name}', got \`${cachep.name}'`,
       );
     }
-    this.__cache_free(cachep, objp, w);
+    this.#__cache_free(cachep, objp, w);
   }
 
   /** kfree(objp): free a kmalloc'ed object (null is a no-op); SlabError on misuse. */
   kfree(objp: VirtAddr | number | null): void {
     if (!objp) return;
     const w = (objp - KERNEL_BASE) >>> 2;
-    if (!(objp >= KERNEL_BASE && objp < this.lowmemEnd) || (this.live[w >>> 5] & (1 << (w & 31))) === 0)
-      this.badObject("kfree", objp);
+    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || (this.#live[w >>> 5] & (1 << (w & 31))) === 0)
+      this.#badObject("kfree", objp);
     // GET_PAGE_CACHE(virt_to_page(objp)); pfn = w >> 10
-    this.__cache_free(this.cacheById[this.lruNext[w >>> 10]]!, objp, w);
+    this.#__cache_free(this.cacheById[this.#lruNext[w >>> 10]]!, objp, w);
   }
 
   /** __cache_free: push onto this CPU's array, flushing a batch first when it is full. */
-  private __cache_free(cachep: kmem_cache_t, objp: number, w: number): void {
+  #__cache_free(cachep: kmem_cache_t, objp: number, w: number): void {
     const ac = cachep.array[this.machine.current]!;
-    this.live[w >>> 5] &= ~(1 << (w & 31));
+    this.#live[w >>> 5] &= ~(1 << (w & 31));
     if (ac.avail < ac.limit && !this.debug) {
       ac.entry[ac.avail++] = objp;
       return;
     }
-    this.__cache_free_slow(cachep, ac, objp);
+    this.#__cache_free_slow(cachep, ac, objp);
   }
 
   /** __cache_free off the fast path: the debug checks and/or cache_flusharray first. */
-  private __cache_free_slow(cachep: kmem_cache_t, ac: array_cache, objp: number): void {
+  #__cache_free_slow(cachep: kmem_cache_t, ac: array_cache, objp: number): void {
     if (this.debug) {
-      objp = this.cache_free_debugcheck(cachep, objp);
+      objp = this.#cache_free_debugcheck(cachep, objp);
       if (ac.avail < ac.limit) cachep.freehit++;
       else cachep.freemiss++;
     }
-    if (ac.avail >= ac.limit) this.cache_flusharray(cachep, ac);
+    if (ac.avail >= ac.limit) this.#cache_flusharray(cachep, ac);
     ac.entry[ac.avail++] = objp;
   }
 
   /** cache_free_debugcheck: red zones, poisoning, dtor; returns the slab object address. */
-  private cache_free_debugcheck(cachep: kmem_cache_t, objp: number): number {
-    const env = this.dbgEnv;
+  #cache_free_debugcheck(cachep: kmem_cache_t, objp: number): number {
+    const env = this.#dbgEnv;
     objp -= cachep.dbghead;
     if (cachep.flags & SLAB_RED_ZONE) {
       const r1 = rd32(env, dbg_redzone1(cachep, objp));
@@ -940,7 +940,7 @@ export class SlabAllocator {
   }
 
   /** cache_flusharray: move batchcount objects from the bottom of ac to the shared array or slabs. */
-  private cache_flusharray(cachep: kmem_cache_t, ac: array_cache): void {
+  #cache_flusharray(cachep: kmem_cache_t, ac: array_cache): void {
     let batchcount = ac.batchcount;
     const shared = cachep.lists.shared;
     let done = false;
@@ -953,7 +953,7 @@ export class SlabAllocator {
         done = true;
       }
     }
-    if (!done) this.free_block(cachep, ac.entry, 0, batchcount);
+    if (!done) this.#free_block(cachep, ac.entry, 0, batchcount);
     if (this.debug) {
       const free = this.slabs.list_count(cachep.lists.slabs_free);
       if (cachep.max_freeable < free) cachep.max_freeable = free;
@@ -963,7 +963,7 @@ export class SlabAllocator {
   }
 
   /** free_block(cachep, objpp[start..start+n)): put objects back on their slabs' free chains. */
-  private free_block(cachep: kmem_cache_t, objpp: Uint32Array, start: number, n: number): void {
+  #free_block(cachep: kmem_cache_t, objpp: Uint32Array, start: number, n: number): void {
     const l3 = cachep.lists;
     const s = this.slabs;
     const mm = this.pa.mem_map;
@@ -987,7 +987,7 @@ export class SlabAllocator {
       if (s.inuse[slabp] === 0) {
         if (l3.free_objects > cachep.free_limit) {
           l3.free_objects -= cachep.num;
-          this.slab_destroy(cachep, slabp);
+          this.#slab_destroy(cachep, slabp);
         } else {
           s.list_add(slabp, l3.slabs_free);
         }
@@ -1000,13 +1000,13 @@ export class SlabAllocator {
   /* ------------------------------------------------------------------ reaping, shrinking, destroying */
 
   /** drain_array_locked(cachep, ac, force). */
-  private drain_array_locked(cachep: kmem_cache_t, ac: array_cache, force: boolean): void {
+  #drain_array_locked(cachep: kmem_cache_t, ac: array_cache, force: boolean): void {
     if (ac.touched && !force) {
       ac.touched = 0;
     } else if (ac.avail) {
       let tofree = force ? ac.avail : Math.floor((ac.limit + 4) / 5);
       if (tofree > ac.avail) tofree = (ac.avail + 1) >> 1;
-      this.free_block(cachep, ac.entry, 0, tofree);
+      this.#free_block(cachep, ac.entry, 0, tofree);
       ac.avail -= tofree;
       ac.entry.copyWithin(0, tofree, tofree + ac.avail);
     }
@@ -1023,11 +1023,11 @@ export class SlabAllocator {
     for (const searchp of this.cache_chain) {
       if (searchp.flags & SLAB_NO_REAP) continue;
       const ac = searchp.array[cpu];
-      if (ac != null) this.drain_array_locked(searchp, ac, false);
+      if (ac != null) this.#drain_array_locked(searchp, ac, false);
       // time_after(next_reap, jiffies)
       if (((searchp.lists.next_reap - this.jiffies) | 0) > 0) continue;
       searchp.lists.next_reap = this.jiffies + REAPTIMEOUT_LIST3;
-      if (searchp.lists.shared !== null) this.drain_array_locked(searchp, searchp.lists.shared, false);
+      if (searchp.lists.shared !== null) this.#drain_array_locked(searchp, searchp.lists.shared, false);
       if (searchp.lists.free_touched) {
         searchp.lists.free_touched = 0;
         continue;
@@ -1039,43 +1039,43 @@ export class SlabAllocator {
         s.list_del(slabp);
         searchp.reaped++;
         searchp.lists.free_objects -= searchp.num;
-        this.slab_destroy(searchp, slabp);
+        this.#slab_destroy(searchp, slabp);
       } while (--tofree > 0);
     }
   }
 
   /** __cache_shrink: drain every array, destroy every free slab; 1 if full/partial slabs remain. */
-  private __cache_shrink(cachep: kmem_cache_t): number {
+  #__cache_shrink(cachep: kmem_cache_t): number {
     const s = this.slabs;
     for (let cpu = 0; cpu < SLAB_NR_CPUS; cpu++) {
       const ac = cachep.array[cpu];
       if (ac == null) continue;
-      this.free_block(cachep, ac.entry, 0, ac.avail);
+      this.#free_block(cachep, ac.entry, 0, ac.avail);
       ac.avail = 0;
     }
-    if (cachep.lists.shared !== null) this.drain_array_locked(cachep, cachep.lists.shared, true);
+    if (cachep.lists.shared !== null) this.#drain_array_locked(cachep, cachep.lists.shared, true);
     const l3 = cachep.lists;
     for (;;) {
       const slabp = s.prev[l3.slabs_free];
       if (slabp === l3.slabs_free) break;
       s.list_del(slabp);
       l3.free_objects -= cachep.num;
-      this.slab_destroy(cachep, slabp);
+      this.#slab_destroy(cachep, slabp);
     }
     return !s.list_empty(l3.slabs_full) || !s.list_empty(l3.slabs_partial) ? 1 : 0;
   }
 
-  private checkCacheArg(call: string, cachep: kmem_cache_t | null): kmem_cache_t {
+  #checkCacheArg(call: string, cachep: kmem_cache_t | null): kmem_cache_t {
     if (cachep === null || cachep === undefined) throw new SlabError(call, undefined, "NULL cache");
     if (in_interrupt(this.machine.cpus[this.machine.current]))
       throw new SlabError(call, cachep.addr, "called in interrupt context");
-    if (this.cacheById[cachep.id] !== cachep) throw this.deadCache(call, cachep);
+    if (this.cacheById[cachep.id] !== cachep) throw this.#deadCache(call, cachep);
     return cachep;
   }
 
   /** kmem_cache_shrink(cachep): release every free slab; 0 when no slab is left at all. */
   kmem_cache_shrink(cachep: kmem_cache_t): number {
-    return this.__cache_shrink(this.checkCacheArg("kmem_cache_shrink", cachep));
+    return this.#__cache_shrink(this.#checkCacheArg("kmem_cache_shrink", cachep));
   }
 
   /**
@@ -1083,20 +1083,20 @@ export class SlabAllocator {
    * in dmesg) when objects are still allocated: the cache stays registered and usable.
    */
   kmem_cache_destroy(cachep: kmem_cache_t): number {
-    this.checkCacheArg("kmem_cache_destroy", cachep);
+    this.#checkCacheArg("kmem_cache_destroy", cachep);
     if (cachep === this.cache_cache)
       throw new SlabError("kmem_cache_destroy", undefined, "cache_cache is never destroyed");
     const i = this.cache_chain.indexOf(cachep);
     this.cache_chain.splice(i, 1);
-    if (this.__cache_shrink(cachep)) {
-      slab_error(this.dbgEnv, "kmem_cache_destroy", cachep, "Can't free all objects");
+    if (this.#__cache_shrink(cachep)) {
+      slab_error(this.#dbgEnv, "kmem_cache_destroy", cachep, "Can't free all objects");
       this.cache_chain.unshift(cachep);
       return 1;
     }
-    for (let cpu = 0; cpu < SLAB_NR_CPUS; cpu++) this.free_arraycache(cachep.array[cpu]);
-    this.free_arraycache(cachep.lists.shared);
+    for (let cpu = 0; cpu < SLAB_NR_CPUS; cpu++) this.#free_arraycache(cachep.array[cpu]);
+    this.#free_arraycache(cachep.lists.shared);
     cachep.lists.shared = null;
-    this.unregisterCache(cachep);
+    this.#unregisterCache(cachep);
     this.kmem_cache_free(this.cache_cache, asVirt(cachep.addr));
     return 0;
   }
@@ -1111,17 +1111,20 @@ export class SlabAllocator {
     if (!(size <= KMALLOC_MAX && size >= 0)) return null;
     const k = (size + 31) >>> 5;
     if (this.g_cpucache_up !== FULL) {
-      const cs = this.malloc_sizes[this.sizeIndex[k]];
+      const cs = this.malloc_sizes[this.#sizeIndex[k]];
       return this.kmem_cache_alloc(flags & GFP_DMA_BIT ? cs.cs_dmacachep : cs.cs_cachep, flags);
     }
-    return this.kmem_cache_alloc((flags & GFP_DMA_BIT ? this.kmallocDmaCache : this.kmallocCache)[k], flags);
+    return this.kmem_cache_alloc(
+      (flags & GFP_DMA_BIT ? this.#kmallocDmaCache : this.#kmallocCache)[k],
+      flags,
+    );
   }
 
   /** kcalloc(n, size, flags): zeroed kmalloc(n * size); null if n * size overflows an int. */
   kcalloc(n: number, size: number, flags: number): VirtAddr | null {
     if (n !== 0 && size > Math.floor(INT_MAX / n)) return null;
     const p = this.kmalloc(n * size, flags);
-    if (p !== null && n * size > 0) this.ram.fill(p - KERNEL_BASE, n * size, 0);
+    if (p !== null && n * size > 0) this.#ram.fill(p - KERNEL_BASE, n * size, 0);
     return p;
   }
 
@@ -1129,9 +1132,9 @@ export class SlabAllocator {
   ksize(objp: VirtAddr | number | null): number {
     if (!objp) return 0;
     const w = (objp - KERNEL_BASE) >>> 2;
-    if (!(objp >= KERNEL_BASE && objp < this.lowmemEnd) || (this.live[w >>> 5] & (1 << (w & 31))) === 0)
-      this.badObject("ksize", objp);
-    return this.kmem_cache_size(this.cacheById[this.lruNext[w >>> 10]]!);
+    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || (this.#live[w >>> 5] & (1 << (w & 31))) === 0)
+      this.#badObject("ksize", objp);
+    return this.kmem_cache_size(this.cacheById[this.#lruNext[w >>> 10]]!);
   }
 
   /** kmem_cache_size(cachep): object size seen by users (reallen with debug). */
@@ -1141,9 +1144,9 @@ export class SlabAllocator {
 
   /** True when `objp` is currently handed out by this allocator (model view, no kernel name). */
   isAllocated(objp: number): boolean {
-    if (!(objp >= KERNEL_BASE && objp < this.lowmemEnd)) return false;
+    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd)) return false;
     const w = (objp - KERNEL_BASE) >>> 2;
-    return (this.live[w >>> 5] & (1 << (w & 31))) !== 0;
+    return (this.#live[w >>> 5] & (1 << (w & 31))) !== 0;
   }
 
   /* ------------------------------------------------------------------ views */

@@ -45,14 +45,14 @@ export class SlabTable {
   /** list_head links (handles). */
   next: Int32Array;
   prev: Int32Array;
-  private freeHandles: number[] = [];
-  private top = 1;
-  private readonly ram: PhysicalMemory;
-  private readonly pageOffset: number;
+  #freeHandles: number[] = [];
+  #top = 1;
+  readonly #ram: PhysicalMemory;
+  readonly #pageOffset: number;
 
   constructor(ram: PhysicalMemory, pageOffset: number, capacity = 256) {
-    this.ram = ram;
-    this.pageOffset = pageOffset;
+    this.#ram = ram;
+    this.#pageOffset = pageOffset;
     this.desc = new Uint32Array(capacity);
     this.s_mem = new Uint32Array(capacity);
     this.colouroff = new Uint32Array(capacity);
@@ -65,15 +65,15 @@ export class SlabTable {
 
   /** Number of handle slots ever used (for walks). */
   get highWater(): number {
-    return this.top;
+    return this.#top;
   }
 
   /** Take a fresh handle for a slab or a list head. */
   alloc(desc: number, cache: number): number {
-    let h = this.freeHandles.pop();
+    let h = this.#freeHandles.pop();
     if (h === undefined) {
-      if (this.top === this.desc.length) this.grow();
-      h = this.top++;
+      if (this.#top === this.desc.length) this.#grow();
+      h = this.#top++;
     }
     this.desc[h] = desc;
     this.cache[h] = cache;
@@ -92,17 +92,17 @@ export class SlabTable {
     this.cache[h] = 0;
     this.next[h] = 0;
     this.prev[h] = 0;
-    this.freeHandles.push(h);
+    this.#freeHandles.push(h);
   }
 
   /** INIT_LIST_HEAD(head) and mirror it. */
   initHead(h: number): void {
     this.next[h] = h;
     this.prev[h] = h;
-    this.syncLinks(h);
+    this.#syncLinks(h);
   }
 
-  private grow(): void {
+  #grow(): void {
     const n = this.desc.length * 2;
     const g32 = (a: Uint32Array) => {
       const b = new Uint32Array(n);
@@ -127,12 +127,12 @@ export class SlabTable {
   }
 
   /** Write list.next / list.prev of h into RAM (addresses of the neighbouring list_heads). */
-  private syncLinks(h: number): void {
+  #syncLinks(h: number): void {
     const d = this.desc[h];
     if (d === 0) return;
-    const pa = d - this.pageOffset;
-    this.ram.write32(pa + SLAB_LIST_NEXT, this.desc[this.next[h]]);
-    this.ram.write32(pa + SLAB_LIST_PREV, this.desc[this.prev[h]]);
+    const pa = d - this.#pageOffset;
+    this.#ram.write32(pa + SLAB_LIST_NEXT, this.desc[this.next[h]]);
+    this.#ram.write32(pa + SLAB_LIST_PREV, this.desc[this.prev[h]]);
   }
 
   /** list_add(h, head): insert right after head. */
@@ -142,9 +142,9 @@ export class SlabTable {
     this.prev[h] = head;
     this.prev[n] = h;
     this.next[head] = h;
-    this.syncLinks(h);
-    this.syncLinks(head);
-    if (n !== head) this.syncLinks(n);
+    this.#syncLinks(h);
+    this.#syncLinks(head);
+    if (n !== head) this.#syncLinks(n);
   }
 
   /** list_add_tail(h, head): insert right before head. */
@@ -154,9 +154,9 @@ export class SlabTable {
     this.prev[h] = p;
     this.next[p] = h;
     this.prev[head] = h;
-    this.syncLinks(h);
-    this.syncLinks(head);
-    if (p !== head) this.syncLinks(p);
+    this.#syncLinks(h);
+    this.#syncLinks(head);
+    if (p !== head) this.#syncLinks(p);
   }
 
   /** list_del(h): unlink; h points to itself afterwards (the kernel poisons it; we self-link). */
@@ -167,8 +167,8 @@ export class SlabTable {
     this.prev[n] = p;
     this.next[h] = h;
     this.prev[h] = h;
-    this.syncLinks(p);
-    if (n !== p) this.syncLinks(n);
+    this.#syncLinks(p);
+    if (n !== p) this.#syncLinks(n);
   }
 
   /** list_empty(head). */
@@ -185,28 +185,28 @@ export class SlabTable {
 
   /** Write colouroff, s_mem, inuse and free of slab h into its RAM descriptor. */
   syncFields(h: number): void {
-    const pa = this.desc[h] - this.pageOffset;
-    this.ram.write32(pa + SLAB_COLOUROFF, this.colouroff[h]);
-    this.ram.write32(pa + SLAB_S_MEM, this.s_mem[h]);
-    this.ram.write32(pa + SLAB_INUSE, this.inuse[h]);
-    this.ram.write16(pa + SLAB_FREE, this.free[h]);
-    this.ram.write16(pa + SLAB_FREE + 2, 0);
+    const pa = this.desc[h] - this.#pageOffset;
+    this.#ram.write32(pa + SLAB_COLOUROFF, this.colouroff[h]);
+    this.#ram.write32(pa + SLAB_S_MEM, this.s_mem[h]);
+    this.#ram.write32(pa + SLAB_INUSE, this.inuse[h]);
+    this.#ram.write16(pa + SLAB_FREE, this.free[h]);
+    this.#ram.write16(pa + SLAB_FREE + 2, 0);
   }
 
   /** Mirror inuse and free only (the fields the alloc/free paths change). */
   syncCounts(h: number): void {
-    const pa = this.desc[h] - this.pageOffset;
-    this.ram.write32(pa + SLAB_INUSE, this.inuse[h]);
-    this.ram.write16(pa + SLAB_FREE, this.free[h]);
+    const pa = this.desc[h] - this.#pageOffset;
+    this.#ram.write32(pa + SLAB_INUSE, this.inuse[h]);
+    this.#ram.write16(pa + SLAB_FREE, this.free[h]);
   }
 
   /** slab_bufctl(slabp)[i] (read from RAM). */
   bufctl(h: number, i: number): number {
-    return this.ram.read16(this.desc[h] - this.pageOffset + SIZEOF_STRUCT_SLAB + 2 * i);
+    return this.#ram.read16(this.desc[h] - this.#pageOffset + SIZEOF_STRUCT_SLAB + 2 * i);
   }
 
   /** slab_bufctl(slabp)[i] = v (written to RAM). */
   setBufctl(h: number, i: number, v: number): void {
-    this.ram.write16(this.desc[h] - this.pageOffset + SIZEOF_STRUCT_SLAB + 2 * i, v);
+    this.#ram.write16(this.desc[h] - this.#pageOffset + SIZEOF_STRUCT_SLAB + 2 * i, v);
   }
 }

@@ -87,26 +87,26 @@ export class VmallocState {
   readonly VMALLOC_START: number;
   /** VMALLOC_END: PKMAP_BASE - 2 pages (CONFIG_HIGHMEM). */
   readonly VMALLOC_END: number;
-  private readonly s: SlabAllocator;
-  private readonly allocTable: AllocTable;
+  readonly #s: SlabAllocator;
+  readonly #allocTable: AllocTable;
 
   constructor(s: SlabAllocator) {
-    this.s = s;
+    this.#s = s;
     this.VMALLOC_START = VMALLOC_START(s.pa.high_memory) >>> 0;
     this.VMALLOC_END = VMALLOC_END(s.machine.pae) >>> 0;
     // pte_alloc_one_kernel: __get_free_page(GFP_KERNEL | __GFP_REPEAT), zeroed by set_pte_at
-    this.allocTable = () => {
+    this.#allocTable = () => {
       const va = s.pa.__get_free_page(GFP_KERNEL | __GFP_REPEAT);
       return va ? ((va - PAGE_OFFSET) as PhysAddr) : null;
     };
   }
 
-  private get machine(): Machine {
-    return this.s.machine;
+  get #machine(): Machine {
+    return this.#s.machine;
   }
 
-  private get cr3(): number {
-    return this.s.pa.swapper_pg_dir;
+  get #cr3(): number {
+    return this.#s.pa.swapper_pg_dir;
   }
 
   /**
@@ -116,23 +116,23 @@ export class VmallocState {
    * no pte (the kernel would misread the large entry as a table), so it gives null here too.
    */
   vmalloc_to_page(addr: VirtAddr | number): Page | null {
-    const l = lookupPte(this.machine, this.cr3, addr >>> 0);
+    const l = lookupPte(this.#machine, this.#cr3, addr >>> 0);
     if (l === null || l.large || !pte_present(l.pte)) return null;
     return pte_pfn(l.pte) as number as Page;
   }
 
   /** Physical address behind a kernel virtual address (direct map or swapper_pg_dir), or -1. */
   kernelPhys(va: number): number {
-    if (va >= PAGE_OFFSET && va < this.s.pa.high_memory) return va - PAGE_OFFSET;
-    const l = lookupPte(this.machine, this.cr3, va);
+    if (va >= PAGE_OFFSET && va < this.#s.pa.high_memory) return va - PAGE_OFFSET;
+    const l = lookupPte(this.#machine, this.#cr3, va);
     if (l === null || (l.pte & 1) === 0) return -1;
     return pte_phys(l.pte) + (va & (PAGE_SIZE - 1));
   }
 
-  private writeKernel32(va: number, v: number): void {
+  #writeKernel32(va: number, v: number): void {
     const p = this.kernelPhys(va);
     if (p < 0) throw new VmallocError("vmalloc", va, "page-pointer array is not mapped");
-    this.machine.ram.write32(p, v >>> 0);
+    this.#machine.ram.write32(p, v >>> 0);
   }
 
   /** __get_vm_area(size, flags, start, end): first fit, one guard page; null when full. */
@@ -145,11 +145,11 @@ export class VmallocState {
       align = 2 ** bit;
     }
     let addr = align32(start, align);
-    const desc = this.s.kmalloc(SIZEOF_VM_STRUCT, GFP_KERNEL);
+    const desc = this.#s.kmalloc(SIZEOF_VM_STRUCT, GFP_KERNEL);
     if (desc === null) return null;
     size = (size + PAGE_SIZE) >>> 0;
     if (size === 0) {
-      this.s.kfree(desc);
+      this.#s.kfree(desc);
       return null;
     }
     const list = this.vmlist;
@@ -174,8 +174,8 @@ export class VmallocState {
     }
     // 2.6.11: falling off the end of the list goes straight to `found:` with no end check.
     if (!ok) {
-      this.s.kfree(desc);
-      this.machine.printk("allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.");
+      this.#s.kfree(desc);
+      this.#machine.printk("allocation failed: out of vmalloc space - use vmalloc=<size> to increase size.");
       return null;
     }
     const area: vm_struct = {
@@ -202,12 +202,12 @@ export class VmallocState {
     const n = (area.size - PAGE_SIZE) / PAGE_SIZE;
     for (let i = 0; i < n; i++) {
       const va = (area.addr + i * PAGE_SIZE) >>> 0;
-      const old = lookupPte(this.machine, this.cr3, va);
+      const old = lookupPte(this.#machine, this.#cr3, va);
       if (old !== null && old.pte !== 0)
-        this.machine.warn(`WARNING: map_area_pte: pte not none at ${fmtp(va)}`);
+        this.#machine.warn(`WARNING: map_area_pte: pte not none at ${fmtp(va)}`);
       const page = pages[i];
       if (page === null || page === undefined) return -12;
-      if (set_pte_at(this.machine, this.cr3, va, mk_pte(page, prot), this.allocTable) !== 0) return -12;
+      if (set_pte_at(this.#machine, this.#cr3, va, mk_pte(page, prot), this.#allocTable) !== 0) return -12;
     }
     return 0;
   }
@@ -217,10 +217,10 @@ export class VmallocState {
     const n = area.size / PAGE_SIZE;
     for (let i = 0; i < n; i++) {
       const va = (area.addr + i * PAGE_SIZE) >>> 0;
-      const old = pte_clear(this.machine, this.cr3, va);
-      if (old !== 0 && (old & 1) === 0) this.machine.printk("Whee.. Swapped out page in kernel page table");
+      const old = pte_clear(this.#machine, this.#cr3, va);
+      if (old !== 0 && (old & 1) === 0) this.#machine.printk("Whee.. Swapped out page in kernel page table");
     }
-    flush_tlb_kernel_range(this.machine, area.addr, area.addr + area.size);
+    flush_tlb_kernel_range(this.#machine, area.addr, area.addr + area.size);
   }
 
   /** remove_vm_area(addr): unlink and unmap the area starting exactly at addr, or null. */
@@ -233,21 +233,21 @@ export class VmallocState {
     return area;
   }
 
-  private isVmallocAddr(va: number): boolean {
-    return !(va >= PAGE_OFFSET && va < this.s.pa.high_memory);
+  #isVmallocAddr(va: number): boolean {
+    return !(va >= PAGE_OFFSET && va < this.#s.pa.high_memory);
   }
 
   /** __vunmap(addr, deallocate_pages) as vfree/vunmap call it. */
-  private __vunmap(call: string, addr: number | null, dealloc: boolean): void {
+  #__vunmap(call: string, addr: number | null, dealloc: boolean): void {
     if (!addr) return;
     addr >>>= 0;
     if (addr & (PAGE_SIZE - 1)) {
-      this.machine.printk(`Trying to vfree() bad address (${fmtp(addr)})`);
+      this.#machine.printk(`Trying to vfree() bad address (${fmtp(addr)})`);
       throw new VmallocError(call, addr, "bad address: not page aligned (Trying to vfree() bad address)");
     }
     const area = this.vmlist.find((a) => a.addr === addr);
     if (area === undefined) {
-      this.machine.printk(`Trying to vfree() nonexistent vm area (${fmtp(addr)})`);
+      this.#machine.printk(`Trying to vfree() nonexistent vm area (${fmtp(addr)})`);
       throw new VmallocError(call, addr, "nonexistent vm area (Trying to vfree() nonexistent vm area)");
     }
     if (dealloc && area.pages !== null) {
@@ -256,34 +256,34 @@ export class VmallocState {
     }
     this.remove_vm_area(addr);
     if (dealloc && area.pages !== null) {
-      for (let i = 0; i < area.nr_pages; i++) this.s.pa.__free_page(area.pages[i]!);
+      for (let i = 0; i < area.nr_pages; i++) this.#s.pa.__free_page(area.pages[i]!);
       // The kernel picks vfree vs kfree from nr_pages, which a failed __vmalloc has shrunk:
       // it would kfree a vmalloc'ed array. The model frees the array where it really lives.
       if (area.pagesAddr !== 0) {
-        if (this.isVmallocAddr(area.pagesAddr)) this.vfree(area.pagesAddr);
-        else this.s.kfree(area.pagesAddr);
+        if (this.#isVmallocAddr(area.pagesAddr)) this.vfree(area.pagesAddr);
+        else this.#s.kfree(area.pagesAddr);
       }
     }
-    this.s.kfree(area.desc);
+    this.#s.kfree(area.desc);
   }
 
   /** vfree(addr): BUG in interrupt context; unmap, flush every TLB, free pages and array. */
   vfree(addr: VirtAddr | number | null): void {
-    if (in_interrupt(this.machine.cpus[this.machine.current]))
+    if (in_interrupt(this.#machine.cpus[this.#machine.current]))
       throw new VmallocError("vfree", addr === null ? undefined : addr >>> 0, "called in interrupt context");
-    this.__vunmap("vfree", addr, true);
+    this.#__vunmap("vfree", addr, true);
   }
 
   /** vunmap(addr): BUG in interrupt context; unmap without freeing the pages. */
   vunmap(addr: VirtAddr | number | null): void {
-    if (in_interrupt(this.machine.cpus[this.machine.current]))
+    if (in_interrupt(this.#machine.cpus[this.#machine.current]))
       throw new VmallocError("vunmap", addr === null ? undefined : addr >>> 0, "called in interrupt context");
-    this.__vunmap("vunmap", addr, false);
+    this.#__vunmap("vunmap", addr, false);
   }
 
   /** vmap(pages, count, flags, prot): map existing pages contiguously; null on failure. */
   vmap(pages: readonly Page[], count: number, flags: number, prot: number): VirtAddr | null {
-    if (count > this.s.pa.num_physpages) return null;
+    if (count > this.#s.pa.num_physpages) return null;
     const area = this.get_vm_area(count * PAGE_SIZE, flags);
     if (area === null) return null;
     if (this.map_vm_area(area, prot, pages)) {
@@ -296,7 +296,7 @@ export class VmallocState {
   /** __vmalloc(size, gfp_mask, prot): allocate and map PAGE_ALIGN(size) bytes; null on failure. */
   __vmalloc(size: number, gfp_mask: number, prot: number): VirtAddr | null {
     size = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
-    if (!(size > 0) || size / PAGE_SIZE > this.s.pa.num_physpages) return null;
+    if (!(size > 0) || size / PAGE_SIZE > this.#s.pa.num_physpages) return null;
     const area = this.get_vm_area(size, VM_ALLOC);
     if (area === null) return null;
     const nr_pages = size / PAGE_SIZE;
@@ -304,24 +304,24 @@ export class VmallocState {
     area.nr_pages = nr_pages;
     let arr: number | null;
     if (array_size > PAGE_SIZE) arr = this.__vmalloc(array_size, gfp_mask, PAGE_KERNEL);
-    else arr = this.s.kmalloc(array_size, gfp_mask & ~__GFP_HIGHMEM);
+    else arr = this.#s.kmalloc(array_size, gfp_mask & ~__GFP_HIGHMEM);
     if (arr === null) {
       this.remove_vm_area(area.addr);
-      this.s.kfree(area.desc);
+      this.#s.kfree(area.desc);
       return null;
     }
     area.pagesAddr = arr;
-    for (let off = 0; off < array_size; off += 4) this.writeKernel32(arr + off, 0);
+    for (let off = 0; off < array_size; off += 4) this.#writeKernel32(arr + off, 0);
     area.pages = new Array<Page | null>(nr_pages).fill(null);
     for (let i = 0; i < nr_pages; i++) {
-      const page = this.s.pa.alloc_page(gfp_mask);
+      const page = this.#s.pa.alloc_page(gfp_mask);
       if (page === null) {
         area.nr_pages = i;
         this.vfree(area.addr);
         return null;
       }
       area.pages[i] = page;
-      this.writeKernel32(arr + 4 * i, this.s.pa.page_descriptor_address(page));
+      this.#writeKernel32(arr + 4 * i, this.#s.pa.page_descriptor_address(page));
     }
     if (this.map_vm_area(area, prot, area.pages)) {
       this.vfree(area.addr);
@@ -332,17 +332,17 @@ export class VmallocState {
 
   /** vmalloc(size) = __vmalloc(size, GFP_KERNEL | __GFP_HIGHMEM, PAGE_KERNEL). */
   vmalloc(size: number): VirtAddr | null {
-    return this.__vmalloc(size, GFP_KERNEL | __GFP_HIGHMEM, this.prot(PAGE_KERNEL));
+    return this.__vmalloc(size, GFP_KERNEL | __GFP_HIGHMEM, this.#prot(PAGE_KERNEL));
   }
 
   /** vmalloc_exec(size) = __vmalloc(size, GFP_KERNEL | __GFP_HIGHMEM, PAGE_KERNEL_EXEC). */
   vmalloc_exec(size: number): VirtAddr | null {
-    return this.__vmalloc(size, GFP_KERNEL | __GFP_HIGHMEM, this.prot(PAGE_KERNEL_EXEC));
+    return this.__vmalloc(size, GFP_KERNEL | __GFP_HIGHMEM, this.#prot(PAGE_KERNEL_EXEC));
   }
 
   /** vmalloc_32(size) = __vmalloc(size, GFP_KERNEL, PAGE_KERNEL): lowmem pages only. */
   vmalloc_32(size: number): VirtAddr | null {
-    return this.__vmalloc(size, GFP_KERNEL, this.prot(PAGE_KERNEL));
+    return this.__vmalloc(size, GFP_KERNEL, this.#prot(PAGE_KERNEL));
   }
 
   /**
@@ -355,7 +355,7 @@ export class VmallocState {
     const last_addr = phys_addr + size - 1;
     if (!size || last_addr < phys_addr) return null;
     if (phys_addr >= 0xa0000 && last_addr < 0x100000) return asVirt(phys_addr + PAGE_OFFSET);
-    const pa = this.s.pa;
+    const pa = this.#s.pa;
     if (phys_addr <= pa.high_memory - 1 - PAGE_OFFSET) {
       const first = Math.floor(phys_addr / PAGE_SIZE);
       const last = Math.floor(Math.min(last_addr, pa.high_memory - 1 - PAGE_OFFSET) / PAGE_SIZE);
@@ -371,11 +371,11 @@ export class VmallocState {
     const prot = _PAGE_PRESENT | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED | flags;
     for (let off = 0; off < size; off += PAGE_SIZE) {
       const r = set_pte_at(
-        this.machine,
-        this.cr3,
+        this.#machine,
+        this.#cr3,
         (area.addr + off) >>> 0,
         mk_pte((phys_addr + off) / PAGE_SIZE, prot),
-        this.allocTable,
+        this.#allocTable,
       );
       if (r !== 0) {
         this.vunmap(area.addr);
@@ -392,19 +392,19 @@ export class VmallocState {
 
   /** iounmap(addr): addresses in the direct map are ignored; else remove the area and its descriptor. */
   iounmap(addr: number): void {
-    if (addr <= this.s.pa.high_memory) return;
+    if (addr <= this.#s.pa.high_memory) return;
     const p = this.remove_vm_area((addr & ~(PAGE_SIZE - 1)) >>> 0);
     if (p === null) {
-      this.machine.printk(`__iounmap: bad address ${fmtp(addr)}`);
+      this.#machine.printk(`__iounmap: bad address ${fmtp(addr)}`);
       return;
     }
-    this.s.kfree(p.desc);
+    this.#s.kfree(p.desc);
   }
 
   /** PAGE_KERNEL & __supported_pte_mask: no NX bit unless the kernel enabled NX. */
-  private prot(p: number): number {
+  #prot(p: number): number {
     const NX = 2 ** 52;
-    return !this.machine.nx_enabled && p >= NX ? p - NX : p;
+    return !this.#machine.nx_enabled && p >= NX ? p - NX : p;
   }
 
   /**
@@ -417,11 +417,11 @@ export class VmallocState {
     for (const v of this.vmlist) {
       out += `0x${fmtp(v.addr)}-0x${fmtp(v.addr + v.size)} ${String(v.size).padStart(7)}`;
       if (v.nr_pages) out += ` pages=${v.nr_pages}`;
-      if (v.phys_addr) out += ` phys=0x${v.phys_addr.toString(16).padStart(this.machine.pae ? 16 : 8, "0")}`;
+      if (v.phys_addr) out += ` phys=0x${v.phys_addr.toString(16).padStart(this.#machine.pae ? 16 : 8, "0")}`;
       if (v.flags & VM_IOREMAP) out += " ioremap";
       if (v.flags & VM_ALLOC) out += " vmalloc";
       if (v.flags & VM_MAP) out += " vmap";
-      if (v.pagesAddr && this.isVmallocAddr(v.pagesAddr)) out += " vpages";
+      if (v.pagesAddr && this.#isVmallocAddr(v.pagesAddr)) out += " vpages";
       out += "\n";
     }
     return out;
