@@ -6,6 +6,7 @@
  * checkVmaInvariants runs and every mapped range is compared with the reference. Fixed seeds;
  * fast-check prints the seed and the failing sequence. Longer runs: test/fuzz-long (pnpm fuzz).
  */
+import { type file, O_RDWR } from "@i386mm/page-cache";
 import fc from "fast-check";
 import {
   checkVmaInvariants,
@@ -32,12 +33,14 @@ import {
   user_write,
   type VmSystem,
 } from "../src/index.js";
-import { bootVm } from "./helpers.js";
+import { bootVmWithFiles } from "./helpers.js";
 
 const P = 4096;
 /** The window the operations aim at, so that they collide often (a few MiB around 0x40000000). */
 const BASE = 0x40000000;
 const SPAN = 64; // pages
+/** Pages of the ramfs file "/f" every process may map (page k starts with the byte k + 1). */
+const FILE_PAGES = 16;
 
 interface Cell {
   v: number;
@@ -46,6 +49,8 @@ interface RefPage {
   prot: number;
   shared: boolean;
   cell: Cell;
+  /** A private file page not yet written: it reads the file's page (fileCell) until its first write. */
+  fileCell?: Cell;
 }
 export interface RefProc {
   task: task_struct;
@@ -56,6 +61,15 @@ export interface RefProc {
 
 type Op =
   | { k: "mmap"; page: number; npages: number; prot: number; shared: boolean; fixed: boolean }
+  | {
+      k: "mmapfile";
+      page: number;
+      npages: number;
+      pgoff: number;
+      prot: number;
+      shared: boolean;
+      fixed: boolean;
+    }
   | { k: "munmap"; page: number; npages: number }
   | { k: "mprotect"; page: number; npages: number; prot: number }
   | { k: "brk"; delta: number }
@@ -72,6 +86,18 @@ const protArb = fc.constantFrom(
   PROT_EXEC,
 );
 const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constant("mmapfile" as const),
+      page: fc.nat(SPAN - 1),
+      npages: fc.integer({ min: 1, max: 6 }),
+      pgoff: fc.nat(FILE_PAGES - 6),
+      prot: protArb,
+      shared: fc.boolean(),
+      fixed: fc.boolean(),
+    }),
+  },
   {
     weight: 5,
     arbitrary: fc.record({
@@ -127,8 +153,19 @@ class Harness {
   readonly vm: VmSystem;
   readonly procs: RefProc[] = [];
   cur = 0;
+  /** The file's pages as the reference sees them (shared by every mapping of "/f"). */
+  readonly fileCells: Cell[] = [];
+  readonly file: file;
   constructor(vm: VmSystem) {
     this.vm = vm;
+    const pc = vm.pc!;
+    const bytes = new Uint8Array(FILE_PAGES * P);
+    for (let k = 0; k < FILE_PAGES; k++) {
+      bytes[k * P] = k + 1;
+      this.fileCells.push({ v: k + 1 });
+    }
+    pc.writeFile("/f", bytes);
+    this.file = pc.filp_open("/f", O_RDWR) as file;
     this.spawn();
   }
   spawn(): void {
@@ -161,6 +198,26 @@ class Harness {
           if (!op.fixed && p.pages.has(a))
             throw new Error(`mmap returned ${a.toString(16)} which was mapped`);
           p.pages.set(a, { prot: op.prot, shared: op.shared, cell: { v: 0 } });
+        }
+        return;
+      }
+      case "mmapfile": {
+        const flags = (op.shared ? MAP_SHARED : MAP_PRIVATE) | (op.fixed ? MAP_FIXED : 0);
+        const hint = BASE + op.page * P;
+        const r = do_mmap_pgoff(vm, this.file, hint, op.npages * P, op.prot, flags, op.pgoff);
+        if (IS_ERR_ADDR(r)) throw new Error(`file mmap failed ${-r}`);
+        if (op.fixed && r !== hint) throw new Error(`MAP_FIXED landed at ${r.toString(16)}`);
+        for (let i = 0; i < op.npages; i++) {
+          const a = r + i * P;
+          if (!op.fixed && p.pages.has(a))
+            throw new Error(`mmap returned ${a.toString(16)} which was mapped`);
+          const fc = this.fileCells[op.pgoff + i]!;
+          p.pages.set(
+            a,
+            op.shared
+              ? { prot: op.prot, shared: true, cell: fc }
+              : { prot: op.prot, shared: false, cell: fc, fileCell: fc },
+          );
         }
         return;
       }
@@ -213,7 +270,13 @@ class Harness {
           const allowed = rp !== undefined && (rp.prot & PROT_WRITE) !== 0;
           if (allowed !== (r === null))
             throw new Error(`write at ${a.toString(16)}: ${r}, allowed ${allowed}`);
-          if (allowed) rp!.cell.v = op.value;
+          if (allowed) {
+            if (rp!.fileCell !== undefined) {
+              rp!.cell = { v: 0 }; // copy-on-write: the private copy parts from the file
+              rp!.fileCell = undefined;
+            }
+            rp!.cell.v = op.value;
+          }
         } else {
           const r = user_read(vm, a, 1);
           const allowed = rp !== undefined && readable(rp.prot);
@@ -231,7 +294,12 @@ class Harness {
         if (c === null) throw new Error("fork failed");
         const pages = new Map<number, RefPage>();
         for (const [a, rp] of p.pages)
-          pages.set(a, { prot: rp.prot, shared: rp.shared, cell: rp.shared ? rp.cell : { v: rp.cell.v } });
+          pages.set(
+            a,
+            rp.shared || rp.fileCell !== undefined
+              ? { ...rp }
+              : { prot: rp.prot, shared: false, cell: { v: rp.cell.v } },
+          );
         this.procs.push({ task: c, pages, brk: p.brk, start_brk: p.start_brk });
         return;
       }
@@ -281,7 +349,7 @@ class Harness {
 function run(pae: boolean, cpus: number, seed: number, numRuns: number, maxLength: number) {
   fc.assert(
     fc.property(fc.array(opArb, { minLength: maxLength >> 1, maxLength }), (ops) => {
-      const vm = bootVm({ memBytes: 64 << 20, pae, cpus });
+      const vm = bootVmWithFiles({ memBytes: 64 << 20, pae, cpus }).vm;
       const h = new Harness(vm);
       for (const op of ops) {
         h.step(op);
