@@ -76,7 +76,11 @@ export class PageCacheBase {
     if (km.pa !== slab.pa)
       throw new PageCacheError("PageCache", undefined, "slab and kmap sit on different page allocators");
     if (slab.pa.page_cache_counters)
-      throw new PageCacheError("vfs_caches_init", undefined, "a page cache is already set up on this page allocator");
+      throw new PageCacheError(
+        "vfs_caches_init",
+        undefined,
+        "a page cache is already set up on this page allocator",
+      );
     this.pa = slab.pa;
     this.slab = slab;
     this.km = km;

@@ -1297,50 +1297,45 @@ export abstract class Vfs extends BufferCache {
   writeFile(path: string, bytes: Uint8Array, mode = 0o644): number {
     const f = this.filp_open(path, 0o1 | O_CREAT | O_TRUNC, mode);
     if (IS_ERR(f)) return PTR_ERR(f);
-    let off = 0;
-    let ret = 0;
-    while (off < bytes.length) {
-      const n = this.sys_write(f, bytes.subarray(off), bytes.length - off);
-      if (n <= 0) {
-        ret = n < 0 ? n : -Errno.EIO;
-        break;
+    try {
+      for (let off = 0; off < bytes.length; ) {
+        const n = this.sys_write(f, bytes.subarray(off), bytes.length - off);
+        if (n <= 0) return n < 0 ? n : -Errno.EIO;
+        off += n;
       }
-      off += n;
+      return 0;
+    } finally {
+      this.fput(f);
     }
-    this.fput(f);
-    return ret;
   }
 
   /** Read a whole file: open(path, O_RDONLY), read to end of file, close. The bytes or ERR_PTR(-errno). */
   readFile(path: string): Uint8Array | ErrPtr {
     const f = this.filp_open(path, 0);
     if (IS_ERR(f)) return f;
-    const inode = f.f_dentry.d_inode as inode;
-    if (S_ISDIR(inode.i_mode)) {
-      this.fput(f);
-      return ERR_PTR(-Errno.EISDIR);
-    }
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      const buf = new Uint8Array(Math.max(PAGE, Math.min(inode.i_size - f.f_pos, 1 << 24)));
-      const n = this.sys_read(f, buf);
-      if (n < 0) {
-        this.fput(f);
-        return ERR_PTR(n);
+    try {
+      const inode = f.f_dentry.d_inode as inode;
+      if (S_ISDIR(inode.i_mode)) return ERR_PTR(-Errno.EISDIR);
+      const chunks: Uint8Array[] = [];
+      let total = 0;
+      for (;;) {
+        const buf = new Uint8Array(Math.max(PAGE, Math.min(inode.i_size - f.f_pos, 1 << 24)));
+        const n = this.sys_read(f, buf);
+        if (n < 0) return ERR_PTR(n);
+        if (n === 0) break;
+        chunks.push(buf.subarray(0, n));
+        total += n;
       }
-      if (n === 0) break;
-      chunks.push(buf.subarray(0, n));
-      total += n;
+      const out = new Uint8Array(total);
+      let o = 0;
+      for (const c of chunks) {
+        out.set(c, o);
+        o += c.length;
+      }
+      return out;
+    } finally {
+      this.fput(f);
     }
-    this.fput(f);
-    const out = new Uint8Array(total);
-    let o = 0;
-    for (const c of chunks) {
-      out.set(c, o);
-      o += c.length;
-    }
-    return out;
   }
 
   /** The names in a directory (readdir to the end), or ERR_PTR(-errno). */
@@ -1348,12 +1343,15 @@ export abstract class Vfs extends BufferCache {
     const f = this.filp_open(path, O_DIRECTORY);
     if (IS_ERR(f)) return f;
     const out: dirent[] = [];
-    const err = this.vfs_readdir(f, (d) => {
-      out.push(d);
-      return true;
-    });
-    this.fput(f);
-    return err < 0 ? ERR_PTR(err) : out;
+    try {
+      const err = this.vfs_readdir(f, (d) => {
+        out.push(d);
+        return true;
+      });
+      return err < 0 ? ERR_PTR(err) : out;
+    } finally {
+      this.fput(f);
+    }
   }
 
   /** stat(path): the inode the path names (following symlinks) — read its i_mode, i_size, ... — or ERR_PTR. */

@@ -1,6 +1,8 @@
 /* ext2 read from a real image (the committed fixture, made by Debian's mke2fs): every file, through the page cache. */
 import { Errno } from "@i386mm/hw-i386";
+import { GFP_HIGHUSER, GFP_KERNEL } from "@i386mm/page-alloc";
 import { describe, expect, it } from "vitest";
+import { PageCacheWouldSleepError } from "../src/base.js";
 import { IS_ERR, PTR_ERR } from "../src/err.js";
 import { EXT2_I } from "../src/ext2/inode.js";
 import { MS_RDONLY, O_RDONLY, O_WRONLY, S_ISDIR, S_ISLNK, S_ISREG } from "../src/fs.js";
@@ -112,5 +114,25 @@ describe("ext2 on the committed image (1 KiB blocks)", () => {
     const changed: number[] = [];
     for (let i = 0; i < before.length; i++) if (before[i] !== backend.bytes[i]) changed.push(i);
     expect(changed.every((i) => i >= 1024 && i < 2048)).toBe(true);
+  });
+});
+
+describe("a page another path holds locked", () => {
+  it("a read that would sleep on it reports PageCacheWouldSleepError and leaks no reference", () => {
+    const { pc, pa } = mountBytes(smallImageBytes(), MS_RDONLY, { memBytes: 1024 * 1024 * 1024 });
+    const st = pc.stat("/mnt/hello.txt");
+    if (IS_ERR(st)) throw new Error("stat");
+    const page = pa.alloc_pages(GFP_HIGHUSER, 0);
+    if (page === null) throw new Error("alloc");
+    expect(pc.add_to_page_cache(page, st.i_mapping, 0, GFP_KERNEL)).toBe(0); // locked, not uptodate
+    expect(pa.page_count(page)).toBe(2);
+    expect(() => pc.readFile("/mnt/hello.txt")).toThrow(PageCacheWouldSleepError);
+    expect(pa.page_count(page)).toBe(2);
+    expect(pc.open_files.size).toBe(0);
+    pc.unlock_page(page);
+    pc.page_cache_release(page);
+    const got = pc.readFile("/mnt/hello.txt");
+    expect(IS_ERR(got) ? got : new TextDecoder().decode(got)).toBe("hello, ext2\n");
+    checkPageCacheInvariants(pc);
   });
 });
