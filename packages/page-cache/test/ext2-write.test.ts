@@ -4,7 +4,8 @@
  * debugfs -R "cat". Without e2fsprogs these tests are skipped with a notice; the committed image's
  * write test below still runs (read back by a fresh mount instead of debugfs).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { IS_ERR } from "../src/err.js";
@@ -89,6 +90,7 @@ describe.skipIf(!have)("ext2 write-back checked by e2fsprogs", () => {
       expect(e2fsck(img).status).toBe(0);
       expect(machine.dmesg.filter((l) => l.includes("EXT2-fs error"))).toEqual([]);
       backend.close();
+      rmSync(dirname(img), { recursive: true, force: true });
     });
   }
 
@@ -165,6 +167,7 @@ describe.skipIf(!have)("ext2 write-back checked by e2fsprogs", () => {
     expect(e2fsck(img).status).toBe(0);
     expect(Buffer.from(debugfsCat(img, "/sub/double.bin")).equals(Buffer.from(model))).toBe(true);
     backend.close();
+    rmSync(dirname(img), { recursive: true, force: true });
   });
 });
 

@@ -1,7 +1,7 @@
 /* The host-file disk backend (@i386mm/page-cache/node) and the block layer's limits on it. */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Errno } from "@i386mm/hw-i386";
 import { describe, expect, it } from "vitest";
 import { BH_Uptodate } from "../src/buffer.js";
@@ -46,6 +46,7 @@ describe("a disk image file on the host (FileBackend)", () => {
     pc.fput(f);
     checkPageCacheInvariants(pc);
     backend.close();
+    rmSync(dirname(path), { recursive: true, force: true });
   });
 
   it("a read-only image refuses write opens; a buffer past the end of the disk fails its write with -EIO", () => {
@@ -71,6 +72,7 @@ describe("a disk image file on the host (FileBackend)", () => {
     expect(Buffer.from(readFileSync(path)).equals(Buffer.from(bytes))).toBe(true);
     pc.brelse(bh);
     ro.close();
+    rmSync(dirname(path), { recursive: true, force: true });
   });
 
   it("one page cache per page allocator", () => {
