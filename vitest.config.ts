@@ -5,6 +5,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     projects: ["packages/*", "apps/*", "scripts"],
+    // Golden files are vitest file snapshots (toMatchFileSnapshot) everywhere. A missing or
+    // different one fails the run; only `pnpm test:update` (vitest's -u) writes them.
+    update: "none",
     reporters: ["default", ["json", { outputFile: ".vitest-results.json" }]],
   },
 });

@@ -10,6 +10,10 @@ import { defineProject, type UserProjectConfigFn, type UserWorkspaceConfig } fro
  * into a property read and would measure the transform instead of the model; a bench imports its
  * own package from "../dist/index.js" for the same reason.
  */
+// A package's own `vitest run` (its folder as the root) treats golden files as the root config
+// does: a missing one fails; -u writes it.
+process.env.UPDATE_SNAPSHOT ??= "none";
+
 export function i386mmProject(name: string, test: UserWorkspaceConfig["test"] = {}): UserProjectConfigFn {
   return ({ mode }) => {
     const conditions = mode === "benchmark" ? [] : ["@i386mm/source"];

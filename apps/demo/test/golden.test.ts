@@ -1,7 +1,7 @@
 /*
  * Golden tests: the full output of the CLI (stdout and stderr in the order printed, and the exit
  * code) for the boot logs, every shipped scenario, the tour, the views and the error report,
- * compared with test/golden/*.txt. Regenerate with UPDATE_GOLDEN=1 after a deliberate change.
+ * compared with test/golden/*.txt. Regenerate with `pnpm test:update` after a deliberate change.
  */
 import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
@@ -64,7 +64,7 @@ describe("golden output", () => {
       const r = await runCli(c.argv, undefined, ROOT);
       // A golden file must never bless a broken kernel: every `check` in it has to pass.
       expect(r.all).not.toMatch(/invariant\(s\) broken/);
-      expectGolden(c.name, transcript(c.argv, r.all, r.code));
+      await expectGolden(c.name, transcript(c.argv, r.all, r.code));
     });
   }
 });

@@ -1,7 +1,8 @@
 /*
- * golden.ts — compare an output with test/golden/<name>.txt; UPDATE_GOLDEN=1 rewrites the file.
+ * golden.ts — the demo's golden files: test/golden/<name>.txt, compared with vitest's file
+ * snapshots, the repository's one golden-file mechanism (a missing or different file fails the
+ * run; `pnpm test:update`, i.e. `vitest run -u`, writes them after a deliberate change).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
@@ -14,14 +15,9 @@ export function transcript(argv: readonly string[], all: string, code: number): 
   return `$ i386mm ${argv.join(" ")}\n${all}[exit ${code}]\n`;
 }
 
-/** Assert `actual` equals golden/<name>.txt (or write it when UPDATE_GOLDEN=1). */
-export function expectGolden(name: string, actual: string): void {
-  const file = join(GOLDEN_DIR, `${name}.txt`);
-  if (process.env.UPDATE_GOLDEN === "1" || !existsSync(file)) {
-    if (process.env.UPDATE_GOLDEN !== "1" && process.env.CI) throw new Error(`missing golden file ${file}`);
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  expect(actual, `golden/${name}.txt differs (UPDATE_GOLDEN=1 to accept)`).toBe(readFileSync(file, "utf8"));
+/** Assert `actual` equals golden/<name>.txt (a file snapshot: `pnpm test:update` rewrites it). */
+export async function expectGolden(name: string, actual: string): Promise<void> {
+  await expect(actual, `golden/${name}.txt differs (pnpm test:update to accept)`).toMatchFileSnapshot(
+    join(GOLDEN_DIR, `${name}.txt`),
+  );
 }
