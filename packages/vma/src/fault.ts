@@ -92,6 +92,23 @@ function force_fault_sig(
   tsk.pending.push({ si_signo: sig, si_errno: 0, si_code, si_addr: address });
 }
 
+/** bad_area / bad_area_nosemaphore: SIGSEGV for user mode (si_code as found so far), no_context for the kernel. */
+function bad_area_nosemaphore(
+  vm: VmSystem,
+  tsk: task_struct,
+  regs: pt_regs,
+  error_code: number,
+  address: number,
+  si_code: number,
+): fault_result {
+  if (error_code & 4) {
+    // kernel addresses are always protection faults
+    force_fault_sig(tsk, SIGSEGV, si_code, address, error_code | (address >= TASK_SIZE ? 1 : 0));
+    return "SIGSEGV";
+  }
+  return no_context(vm, regs, error_code, address);
+}
+
 /**
  * no_context: a kernel-mode fault nothing could resolve. With an exception-table entry for
  * regs.eip the fixup runs; otherwise the oops lines are printed and KernelOopsError thrown.
@@ -160,29 +177,24 @@ export function do_page_fault(vm: VmSystem, regs: pt_regs, error_code: number): 
   let si_code = SEGV_MAPERR;
   const user = (error_code & 4) !== 0;
 
-  const bad_area_nosemaphore = (): fault_result => {
-    if (user) {
-      force_fault_sig(tsk, SIGSEGV, si_code, address, error_code | (address >= TASK_SIZE ? 1 : 0));
-      return "SIGSEGV";
-    }
-    return no_context(vm, regs, error_code, address);
-  };
-
   // kernel space: vmalloc area or a bad access
   if (address >= TASK_SIZE) {
     if ((error_code & 5) === 0) return vmalloc_fault(vm, regs, error_code, address);
-    return bad_area_nosemaphore();
+    return bad_area_nosemaphore(vm, tsk, regs, error_code, address, si_code);
   }
   const mm = tsk.mm;
-  if (in_atomic(cpu) || mm === null) return bad_area_nosemaphore();
+  if (in_atomic(cpu) || mm === null) return bad_area_nosemaphore(vm, tsk, regs, error_code, address, si_code);
   // down_read_trylock(&mm->mmap_sem) always succeeds: one kernel path runs at a time
   const vma = find_vma(mm, address);
-  if (vma === null) return bad_area_nosemaphore();
+  if (vma === null) return bad_area_nosemaphore(vm, tsk, regs, error_code, address, si_code);
   if (vma.vm_start > address) {
-    if (!(vma.vm_flags & VM_GROWSDOWN)) return bad_area_nosemaphore();
+    if (!(vma.vm_flags & VM_GROWSDOWN))
+      return bad_area_nosemaphore(vm, tsk, regs, error_code, address, si_code);
     // accessing the stack below %esp is always a bug; the 32 bytes cover pusha and enter
-    if (user && address + 32 < regs.esp >>> 0) return bad_area_nosemaphore();
-    if (expand_stack(vm, vma, address) !== 0) return bad_area_nosemaphore();
+    if (user && address + 32 < regs.esp >>> 0)
+      return bad_area_nosemaphore(vm, tsk, regs, error_code, address, si_code);
+    if (expand_stack(vm, vma, address) !== 0)
+      return bad_area_nosemaphore(vm, tsk, regs, error_code, address, si_code);
   }
   // good_area
   si_code = SEGV_ACCERR;
@@ -190,13 +202,15 @@ export function do_page_fault(vm: VmSystem, regs: pt_regs, error_code: number): 
   switch (error_code & 3) {
     case 3: // write, present
     case 2: // write, not present
-      if (!(vma.vm_flags & VM_WRITE)) return bad_area_nosemaphore();
+      if (!(vma.vm_flags & VM_WRITE))
+        return bad_area_nosemaphore(vm, tsk, regs, error_code, address, si_code);
       write = true;
       break;
     case 1: // read, present
-      return bad_area_nosemaphore();
+      return bad_area_nosemaphore(vm, tsk, regs, error_code, address, si_code);
     default: // read, not present
-      if (!(vma.vm_flags & (VM_READ | VM_EXEC))) return bad_area_nosemaphore();
+      if (!(vma.vm_flags & (VM_READ | VM_EXEC)))
+        return bad_area_nosemaphore(vm, tsk, regs, error_code, address, si_code);
   }
   for (let tries = 0; ; tries++) {
     // survive:

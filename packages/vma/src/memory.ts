@@ -175,7 +175,7 @@ export function clear_page_range(vm: VmSystem, tlb: mmu_gather, start: number, e
     const wpe = p.ENTRY_SIZE >>> 2;
     let w = ((table & 0xfff) >>> 2) + (i - base) * wpe; // small integers: fast typed-array indexing
     for (; i < upto; i++, w += wpe) {
-      if (words[w] === 0 && (wpe === 1 || words[w + 1] === 0)) continue;
+      if ((words[w]! | (wpe === 2 ? words[w + 1]! : 0)) === 0) continue;
       const entryPa = table + (i - base) * p.ENTRY_SIZE;
       const pmd = entry_get(vm, entryPa);
       entry_set(vm, entryPa, 0); // pmd_clear

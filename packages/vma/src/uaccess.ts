@@ -57,9 +57,11 @@ function access(vm: VmSystem, addr: number, acc: number, regs: pt_regs): number 
   );
 }
 
+/** The current task's user registers (their code segment is __USER_CS): what the fault handler reads. */
 function userRegs(vm: VmSystem): pt_regs {
   const r = vm.current.regs;
-  return { esp: r.esp, eip: r.eip, xcs: __USER_CS, eflags: r.eflags };
+  if (r.xcs !== __USER_CS) r.xcs = __USER_CS;
+  return r;
 }
 
 function kernelRegs(vm: VmSystem, eip: number): pt_regs {
