@@ -13,7 +13,7 @@
  */
 
 import { PAGE_SIZE } from "@i386mm/hw-i386";
-import { IS_ERR, O_RDONLY, type file as pc_file } from "@i386mm/page-cache";
+import { ByteArrayBackend, IS_ERR, O_RDONLY, PTR_ERR, type file as pc_file } from "@i386mm/page-cache";
 import { RLIM_INFINITY, RLIMIT_STACK } from "./constants.js";
 import { elf_lookup_symbol, readElf } from "./elf.js";
 import { AT_SYSINFO_EHDR } from "./elf-binfmt.js";
@@ -242,4 +242,45 @@ export function memorylayout_side_by_side(vm: VmSystem, path: string, opts: RunO
   vm.sysctl_legacy_va_layout = saved;
   const table = seedLayoutTable(layoutRegions(classic, path), layoutRegions(flexible, path));
   return { classic, flexible, table };
+}
+
+/**
+ * Mounts an ext2 image (bytes of a disk) at `mountpoint` through the page cache's block layer
+ * (add_disk "hda" and sys_mount): 0 or -errno. With `libs`, /lib becomes a symlink to the
+ * image's /lib, so an interpreter path (/lib/ld-linux.so.2) and ld.so's search find the image's.
+ */
+export function mount_ext2_image(
+  vm: VmSystem,
+  image: Uint8Array,
+  mountpoint = "/mnt",
+  opts: { disk?: string; libs?: boolean } = {},
+): number {
+  const pc = pageCacheOf(vm, "mount_ext2_image");
+  const disk = opts.disk ?? "hda";
+  const g = pc.add_disk(disk, new ByteArrayBackend(image));
+  if (IS_ERR(g)) return PTR_ERR(g);
+  pc.sys_mkdir(mountpoint);
+  const r = pc.sys_mount(`/dev/${disk}`, mountpoint, "ext2", 0);
+  if (r !== 0) return r;
+  return opts.libs ? pc.sys_symlink(`${mountpoint}/lib`, "/lib") : 0;
+}
+
+/**
+ * The one-call exec from an ext2 image: mount it at /mnt (with /lib linked to the image's /lib)
+ * unless mounted already, then {@link exec_host_file} of `/mnt${path}` in a new task.
+ */
+export function exec_ext2_image(
+  vm: VmSystem,
+  image: Uint8Array,
+  path: string,
+  argv: readonly string[] = [`/mnt${path}`],
+  envp: readonly string[] = [],
+  opts: ExecOptions = {},
+): { task: task_struct; exec: ExecResult; died: boolean } | number {
+  const pc = pageCacheOf(vm, "exec_ext2_image");
+  if (IS_ERR(pc.stat("/mnt/lib"))) {
+    const r = mount_ext2_image(vm, image, "/mnt", { libs: true });
+    if (r !== 0) return r;
+  }
+  return exec_host_file(vm, `/mnt${path}`, null, argv, envp, opts);
 }

@@ -138,10 +138,12 @@ export {
   seedLayoutTable,
 } from "./elf-memorylayout.js";
 export {
+  exec_ext2_image,
   exec_host_file,
   type MemorylayoutRun,
   memorylayout_from_host,
   memorylayout_side_by_side,
+  mount_ext2_image,
   run_memorylayout,
   vm_user_syscalls,
 } from "./elf-run.js";

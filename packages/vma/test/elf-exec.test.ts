@@ -21,7 +21,7 @@ import {
 } from "../src/elf-binfmt.js";
 import { do_execve, install_file } from "../src/elf-exec.js";
 import { ELF_CORRUPTIONS, generateElf } from "../src/elf-gen.js";
-import { exec_host_file } from "../src/elf-run.js";
+import { exec_ext2_image, exec_host_file, memorylayout_from_host, mount_ext2_image } from "../src/elf-run.js";
 import { do_exit, release_task } from "../src/fork.js";
 import { checkVmaInvariants } from "../src/invariants.js";
 import { do_mmap_pgoff } from "../src/mmap.js";
@@ -269,5 +269,32 @@ describe("generated executables (property)", () => {
       }),
       { seed: 1414, numRuns: 40 },
     );
+  });
+});
+
+describe("exec from an ext2 image (fixtures/elf/memorylayout.ext2 through the block layer)", () => {
+  it("the static and the dynamic build run from the image: the same maps as from the RAM file system, the image's device and inodes", () => {
+    const fromRam = bootExec();
+    const ram = memorylayout_from_host(fromRam.vm, {}, "/memorylayout-static");
+    const disk = bootExec({ binaries: false });
+    expect(mount_ext2_image(disk.vm, fixture("memorylayout.ext2"), "/mnt", { libs: true })).toBe(0);
+    const img = memorylayout_from_host(disk.vm, {}, "/mnt/memorylayout-static");
+    const strip = (l: string) => l.slice(0, 32); // range, perms, offset
+    expect(img.report.maps.map(strip)).toEqual(ram.report.maps.map(strip));
+    expect(img.report.maps[0]).toMatch(
+      /^08048000-08049000 r--p 00000000 03:00 \d+ +\/mnt\/memorylayout-static$/,
+    );
+    // The origin directory "/mnt" (5 bytes) takes the same 16-byte chunk as "/" (2 bytes): the same heap.
+    expect(img.report.values.get("heap_malloc16")).toBe(ram.report.values.get("heap_malloc16"));
+    checkVmaInvariants(disk.vm);
+    const dyn = memorylayout_from_host(disk.vm, {}, "/mnt/memorylayout-dynamic");
+    expect(dyn.error).toBeNull();
+    expect(dyn.report.maps.some((l) => l.endsWith("/mnt/lib/i386-linux-gnu/libc.so.6"))).toBe(true);
+    expect(dyn.report.maps.some((l) => l.endsWith("/mnt/lib/ld-linux.so.2"))).toBe(true);
+    checkVmaInvariants(disk.vm);
+    // The one call: exec from the (already mounted) image in a new task.
+    const one = exec_ext2_image(disk.vm, fixture("memorylayout.ext2"), "/memorylayout-staticpie");
+    if (typeof one === "number") throw new Error(`mount: ${one}`);
+    expect([one.exec.retval, one.died, one.exec.load_bias]).toEqual([0, false, 0x80000000]);
   });
 });
