@@ -8,6 +8,7 @@
  */
 export { BadPageError, type BadPageState } from "./bad-page.js";
 export { type BootOptions, type KernelImage, type KernelImageSizes, TYPICAL_2_6_11_IMAGE } from "./boot.js";
+export { get_order, type SizedRequestRow, type SizedRequests } from "./get-order.js";
 export {
   __GFP_BITS_MASK,
   __GFP_BITS_SHIFT,
@@ -95,4 +96,12 @@ export {
   PG_writeback,
   ZONES_SHIFT,
 } from "./page-flags.js";
+export {
+  external_fragmentation,
+  type FreeCounts,
+  fixed3,
+  would_alloc,
+  type ZoneFragmentation,
+  zone_fragmentation,
+} from "./proc.js";
 export { SWAP_CLUSTER_MAX } from "./watermark.js";

@@ -208,5 +208,14 @@ export function checkPageAllocInvariants(pa: PageAllocator): void {
       }
     }
   }
+  // The model's record of requests by size (get-order.ts) names only allocated block heads.
+  let sized = 0;
+  for (const [pfn] of pa.sized_requests.liveBlocks()) {
+    sized++;
+    if (!(pfn >= 0 && pfn < m.nr_pages) || m._count[pfn] < 0)
+      problems.push(`sized_requests: live block at pfn ${pfn} is not allocated`);
+  }
+  if (sized !== pa.sized_requests.liveCount)
+    problems.push(`sized_requests: liveCount ${pa.sized_requests.liveCount} != ${sized} live blocks`);
   if (problems.length > 0) throw new InvariantError(problems);
 }

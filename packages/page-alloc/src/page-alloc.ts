@@ -18,6 +18,7 @@ import {
 import { BadPageError, bad_page_lines } from "./bad-page.js";
 import { type BootOptions, boot, type KernelImage } from "./boot.js";
 import { __free_pages_bulk, __rmqueue } from "./buddy.js";
+import { get_order, SizedRequests } from "./get-order.js";
 import {
   __GFP_COLD,
   __GFP_COMP,
@@ -194,6 +195,8 @@ export class PageAllocator {
   readonly page_address_htable: PageAddressHash;
   /** The page cache's counters for /proc/meminfo (set_page_cache_counters), or null. */
   #page_cache_counters: PageCacheCounters | null = null;
+  /** The model's record of page requests made by size (get-order.ts; /proc/fraginfo reads it). */
+  readonly sized_requests: SizedRequests;
   /** The reserve pool size in KiB (init_per_zone_pages_min; set_min_free_kbytes writes it). */
   #min_free_kbytes: number;
   readonly #lowmem_reserve_ratio: number[];
@@ -245,6 +248,7 @@ export class PageAllocator {
       failures: 0,
     };
     this.page_address_htable = new PageAddressHash(machine.pae ? 512 : 1024);
+    this.sized_requests = new SizedRequests(machine.cpus.length);
   }
 
   /** The reserve pool size in KiB (init_per_zone_pages_min; /proc/sys/vm/min_free_kbytes). */
@@ -432,8 +436,23 @@ export class PageAllocator {
   alloc_pages(gfp_mask: number, order: number): Page | null {
     if (!(order >= 0 && order < MAX_ORDER && (order | 0) === order)) return null;
     this.#checkGfp("alloc_pages", gfp_mask);
-    const nid = this.cpu_to_node[this.machine.current];
-    return this.__alloc_pages(gfp_mask, order, this.node_data[nid].node_zonelists[gfp_mask & GFP_ZONEMASK]);
+    const cpu = this.machine.current;
+    const page = this.__alloc_pages(
+      gfp_mask,
+      order,
+      this.node_data[this.cpu_to_node[cpu]].node_zonelists[gfp_mask & GFP_ZONEMASK],
+    );
+    if (this.sized_requests.pending) this.sized_requests.allocated(cpu, page ?? -1, order);
+    return page;
+  }
+  /**
+   * get_order(size) (include/asm-i386/page.h): the smallest order holding `size` bytes. The model
+   * also notes the size, so that the next allocation of that order on this CPU is recorded as a
+   * request by size (/proc/fraginfo's get_order table; get-order.ts).
+   */
+  get_order(size: number): number {
+    this.sized_requests.note(this.machine.current, size);
+    return get_order(size);
   }
   /** alloc_page: alloc_pages(gfp_mask, 0). */
   alloc_page(gfp_mask: number): Page | null {
@@ -657,6 +676,7 @@ export class PageAllocator {
    */
   __free_pages(page: Page, order: number): void {
     const m = this.mem_map;
+    if (this.sized_requests.pending) this.sized_requests.drop(this.machine.current);
     this.#checkPage("__free_pages", page);
     if (!(order >= 0 && order < MAX_ORDER && (order | 0) === order)) {
       throw new BadPageError(
@@ -682,6 +702,7 @@ export class PageAllocator {
       return;
     }
     this.#checkFreeBlock("__free_pages", page, order);
+    if (this.sized_requests.liveCount !== 0) this.sized_requests.freed(page, order);
     this.stats.pgfree += 1 << order;
     if (order === 0) this.#free_hot_cold_page(page, 0);
     else this.#__free_pages_ok(page, order);
@@ -814,6 +835,7 @@ export class PageAllocator {
       throw new BadPageError(fn, page, "page count is not 1", this.#pageState(page));
     }
     this.#checkFreeBlock(fn, page, 0);
+    if (this.sized_requests.liveCount !== 0) this.sized_requests.freed(page, 0);
     this.stats.pgfree++;
     this.#free_hot_cold_page(page, cold);
   }

@@ -7,8 +7,10 @@
  * Read-only: nothing here changes allocator state. Line formats match the kernel byte for byte;
  * the README lists where a field is absent from the model or the format is 6.1's.
  */
+import { __GFP_HIGH, __GFP_WAIT, GFP_KERNEL, GFP_ZONEMASK } from "./gfp.js";
 import { MAX_ORDER, type pg_data_t, type Zone } from "./mmzone.js";
 import type { PageAllocator } from "./page-alloc.js";
+import { zone_watermark_ok } from "./watermark.js";
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 
@@ -126,13 +128,24 @@ export interface ContigPageInfo {
   readonly free_blocks_suitable: number;
 }
 
-/** mm/vmstat.c: fill_contig_page_info. */
-export function fill_contig_page_info(zone: Zone, order: number): ContigPageInfo {
+/**
+ * The free-block counts of a zone (free_area[o].nr_free for o = 0..MAX_ORDER-1), or the counts
+ * themselves: the fragmentation measures below read nothing else, so a replay can compute them
+ * from counts it recorded earlier.
+ */
+export type FreeCounts = Zone | ArrayLike<number>;
+
+function nrFree(counts: FreeCounts, o: number): number {
+  return "free_area" in counts ? counts.free_area[o].nr_free : (counts[o] ?? 0);
+}
+
+/** mm/vmstat.c: fill_contig_page_info (of a zone, or of its free-block counts). */
+export function fill_contig_page_info(zone: FreeCounts, order: number): ContigPageInfo {
   let free_pages = 0;
   let free_blocks_total = 0;
   let free_blocks_suitable = 0;
   for (let o = 0; o < MAX_ORDER; o++) {
-    const blocks = zone.free_area[o].nr_free;
+    const blocks = nrFree(zone, o);
     free_blocks_total += blocks;
     free_pages += blocks * 2 ** o;
     if (o >= order) free_blocks_suitable += blocks * 2 ** (o - order);
@@ -141,7 +154,7 @@ export function fill_contig_page_info(zone: Zone, order: number): ContigPageInfo
 }
 
 /** unusable_free_index x 1000: the share of free memory in blocks too small for `order` (1000 when none is free). */
-export function unusable_free_index(zone: Zone, order: number): number {
+export function unusable_free_index(zone: FreeCounts, order: number): number {
   const info = fill_contig_page_info(zone, order);
   if (info.free_pages === 0) return 1000;
   return Math.floor(((info.free_pages - info.free_blocks_suitable * 2 ** order) * 1000) / info.free_pages);
@@ -151,7 +164,7 @@ export function unusable_free_index(zone: Zone, order: number): number {
  * __fragmentation_index x 1000: 0 = a failure would be for lack of memory, 1000 = for
  * fragmentation; -1000 when an order-`order` block is free (the allocation would succeed).
  */
-export function fragmentation_index(zone: Zone, order: number): number {
+export function fragmentation_index(zone: FreeCounts, order: number): number {
   const info = fill_contig_page_info(zone, order);
   const requested = 2 ** order;
   if (!info.free_blocks_total) return 0;
@@ -161,7 +174,8 @@ export function fragmentation_index(zone: Zone, order: number): number {
   );
 }
 
-function fixed3(index: number, width: number): string {
+/** An index x 1000 as debugfs prints it: "%d.%03d" with the integer part padded to `width` ("0.250", "-1.000"). */
+export function fixed3(index: number, width = 1): string {
   const whole = Math.trunc(index / 1000);
   const frac = Math.abs(index % 1000);
   return `${pad(whole === 0 && index < 0 ? "-0" : whole, width)}.${String(frac).padStart(3, "0")}`;
@@ -192,5 +206,99 @@ export function extfrag_index(nodes: readonly pg_data_t[]): string {
       out += "\n";
     }
   }
+  return out;
+}
+
+// ---------------------------------------------------------------- /proc/fraginfo's external half
+
+/**
+ * One zone's external fragmentation at this moment (the model's /proc/fraginfo; the kernel
+ * spreads the same figures over buddyinfo and debugfs extfrag/{unusable,extfrag}_index).
+ */
+export interface ZoneFragmentation {
+  readonly node: number;
+  readonly zone: string;
+  /** Pages in the buddy lists (zone->free_pages: per-CPU list pages are not free to the buddy). */
+  readonly free_pages: number;
+  /** Pages on the per-CPU hot and cold lists of every CPU (free, but only for order-0 requests). */
+  readonly pcp_pages: number;
+  /** Free blocks per order 0..10 (free_area[o].nr_free). */
+  readonly nr_free: readonly number[];
+  /** Free pages per order 0..10 (nr_free[o] << o). */
+  readonly free_pages_by_order: readonly number[];
+  /** Order of the largest free block, -1 when the buddy lists are empty. */
+  readonly largest_order: number;
+  /** Unusable free space index x 1000 per order 0..10 (unusable_free_index). */
+  readonly unusable: readonly number[];
+  /** Fragmentation index x 1000 per order 0..10 (__fragmentation_index; -1000 = a block is free). */
+  readonly extfrag: readonly number[];
+  /**
+   * Per order 0..10: would an order-N GFP_KERNEL request aimed at this zone be served now, without
+   * reclaim? zone_watermark_ok(zone, N, pages_min, own class, no __GFP_HIGH): __alloc_pages' second
+   * pass (the first pass asks for pages_low, then kswapd is woken and pages_min is enough).
+   */
+  readonly can_alloc: readonly boolean[];
+  readonly pages_min: number;
+}
+
+/** The external fragmentation figures of one populated zone. */
+export function zone_fragmentation(zone: Zone): ZoneFragmentation {
+  const nr_free: number[] = [];
+  const free_pages_by_order: number[] = [];
+  const unusable: number[] = [];
+  const extfrag: number[] = [];
+  const can_alloc: boolean[] = [];
+  let largest_order = -1;
+  for (let o = 0; o < MAX_ORDER; o++) {
+    const n = zone.free_area[o].nr_free;
+    nr_free.push(n);
+    free_pages_by_order.push(n * 2 ** o);
+    if (n > 0) largest_order = o;
+  }
+  for (let o = 0; o < MAX_ORDER; o++) {
+    unusable.push(unusable_free_index(nr_free, o));
+    extfrag.push(fragmentation_index(nr_free, o));
+    can_alloc.push(zone_watermark_ok(zone, o, zone.pages_min, zone.idx, 0, 0));
+  }
+  let pcp_pages = 0;
+  for (const pset of zone.pageset) pcp_pages += pset.pcp[0].count + pset.pcp[1].count;
+  return {
+    node: zone.zone_pgdat.node_id,
+    zone: zone.name,
+    free_pages: zone.free_pages,
+    pcp_pages,
+    nr_free,
+    free_pages_by_order,
+    largest_order,
+    unusable,
+    extfrag,
+    can_alloc,
+    pages_min: zone.pages_min,
+  };
+}
+
+/** zone_fragmentation of every populated zone, node by node. */
+export function external_fragmentation(nodes: readonly pg_data_t[]): ZoneFragmentation[] {
+  const out: ZoneFragmentation[] = [];
+  for (const pgdat of nodes)
+    for (const zone of pgdat.node_zones) if (zone.present_pages) out.push(zone_fragmentation(zone));
+  return out;
+}
+
+/**
+ * Per order 0..10: would alloc_pages(gfp_mask, N) on node `nid` be served now without reclaim?
+ * Walks the node's zonelist for the mask as __alloc_pages' second pass does (pages_min, the first
+ * zone's class for lowmem_reserve, __GFP_HIGH and !__GFP_WAIT relaxations). Reads only.
+ */
+export function would_alloc(pgdat: pg_data_t, gfp_mask: number = GFP_KERNEL): boolean[] {
+  const zones = pgdat.node_zonelists[gfp_mask & GFP_ZONEMASK]?.zones ?? [];
+  const classzone_idx = zones[0]?.idx ?? 0;
+  const can_try_harder = (gfp_mask & __GFP_WAIT) === 0;
+  const gfp_high = gfp_mask & __GFP_HIGH;
+  const out: boolean[] = [];
+  for (let o = 0; o < MAX_ORDER; o++)
+    out.push(
+      zones.some((z) => zone_watermark_ok(z, o, z.pages_min, classzone_idx, can_try_harder, gfp_high)),
+    );
   return out;
 }
