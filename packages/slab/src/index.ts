@@ -36,6 +36,16 @@ export {
   SLAB_NOIO,
   SLAB_USER,
 } from "./gfp.js";
+export {
+  type CacheFragmentationRow,
+  cache_fragmentation,
+  type KmallocClassRow,
+  type KmallocRecord,
+  kmalloc_fragmentation,
+  slab_fragmentation,
+  type VmallocAreaRow,
+  vmalloc_fragmentation,
+} from "./internal-frag.js";
 export { checkSlabInvariants } from "./invariants.js";
 export type {
   array_cache,

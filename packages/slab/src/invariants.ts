@@ -183,5 +183,13 @@ export function checkSlabInvariants(s: SlabAllocator): void {
       }
     }
   }
+  // The model's kmalloc record (internal-frag.ts) names only objects handed to a caller.
+  let kmallocLive = 0;
+  for (const [objp] of s.kmalloc_record.liveObjects()) {
+    kmallocLive++;
+    if (!s.isAllocated(objp)) p.push(`kmalloc_record: live object 0x${objp.toString(16)} is not allocated`);
+  }
+  if (kmallocLive !== s.kmalloc_record.liveCount)
+    p.push(`kmalloc_record: liveCount ${s.kmalloc_record.liveCount} != ${kmallocLive} live objects`);
   if (p.length) throw new InvariantError(p);
 }

@@ -83,6 +83,7 @@ import {
 } from "./debug.js";
 import { SlabError, SlabPanicError } from "./errors.js";
 import { CACHE_GROW_ALLOWED, SLAB_DMA, SLAB_KERNEL, SLAB_LEVEL_MASK, SLAB_NO_GROW } from "./gfp.js";
+import { KmallocRecord } from "./internal-frag.js";
 import {
   array_cache,
   cache_estimate,
@@ -166,6 +167,8 @@ export class SlabAllocator {
   readonly cpu_online: boolean[];
   /** vmalloc state (vmlist). */
   readonly vm: VmallocState;
+  /** The sizes kmalloc callers asked for (a model record for /proc/fraginfo; internal-frag.ts). */
+  readonly kmalloc_record = new KmallocRecord();
 
   readonly #ram: Machine["ram"];
   readonly #lowmemEnd: number;
@@ -892,6 +895,7 @@ export class SlabAllocator {
   #__cache_free(cachep: kmem_cache_t, objp: number, w: number): void {
     const ac = cachep.array[this.machine.current]!;
     this.#live[w >>> 5] &= ~(1 << (w & 31));
+    if (this.kmalloc_record.liveCount !== 0) this.kmalloc_record.freed(cachep.id, objp);
     if (ac.avail < ac.limit && !this.debug) {
       ac.entry[ac.avail++] = objp;
       return;
@@ -1110,14 +1114,14 @@ export class SlabAllocator {
   kmalloc(size: number, flags: number): VirtAddr | null {
     if (!(size <= KMALLOC_MAX && size >= 0)) return null;
     const k = (size + 31) >>> 5;
+    let cachep: kmem_cache_t;
     if (this.g_cpucache_up !== FULL) {
       const cs = this.malloc_sizes[this.#sizeIndex[k]];
-      return this.kmem_cache_alloc(flags & GFP_DMA_BIT ? cs.cs_dmacachep : cs.cs_cachep, flags);
-    }
-    return this.kmem_cache_alloc(
-      (flags & GFP_DMA_BIT ? this.#kmallocDmaCache : this.#kmallocCache)[k],
-      flags,
-    );
+      cachep = flags & GFP_DMA_BIT ? cs.cs_dmacachep : cs.cs_cachep;
+    } else cachep = (flags & GFP_DMA_BIT ? this.#kmallocDmaCache : this.#kmallocCache)[k];
+    const objp = this.kmem_cache_alloc(cachep, flags);
+    if (objp !== null) this.kmalloc_record.allocated(cachep.id, objp, size);
+    return objp;
   }
 
   /** kcalloc(n, size, flags): zeroed kmalloc(n * size); null if n * size overflows an int. */

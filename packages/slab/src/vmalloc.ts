@@ -68,6 +68,11 @@ export interface vm_struct {
   readonly desc: VirtAddr;
   /** Address of the page-pointer array in kernel memory (0 when none). */
   pagesAddr: number;
+  /**
+   * Bytes the caller asked for (the size given to vmalloc, ioremap, vmap or get_vm_area, before
+   * page rounding): a model addition for /proc/fraginfo; 2.6.11 keeps only the rounded size.
+   */
+  req_size: number;
 }
 
 function fls(x: number): number {
@@ -187,6 +192,7 @@ export class VmallocState {
       phys_addr: 0,
       desc,
       pagesAddr: 0,
+      req_size: size - PAGE_SIZE,
     };
     list.splice(i, 0, area);
     return area;
@@ -295,10 +301,12 @@ export class VmallocState {
 
   /** __vmalloc(size, gfp_mask, prot): allocate and map PAGE_ALIGN(size) bytes; null on failure. */
   __vmalloc(size: number, gfp_mask: number, prot: number): VirtAddr | null {
+    const req_size = size;
     size = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
     if (!(size > 0) || size / PAGE_SIZE > this.#s.pa.num_physpages) return null;
     const area = this.get_vm_area(size, VM_ALLOC);
     if (area === null) return null;
+    area.req_size = req_size;
     const nr_pages = size / PAGE_SIZE;
     const array_size = nr_pages * 4;
     area.nr_pages = nr_pages;
@@ -362,10 +370,12 @@ export class VmallocState {
       for (let pfn = first; pfn <= last; pfn++) if (!pa.PageReserved(pfn as Page)) return null;
     }
     const offset = phys_addr % PAGE_SIZE;
+    const req_size = size;
     phys_addr -= offset;
     size = Math.ceil((last_addr + 1) / PAGE_SIZE) * PAGE_SIZE - phys_addr;
     const area = this.get_vm_area(size, VM_IOREMAP | (flags << 20));
     if (area === null) return null;
+    area.req_size = req_size;
     area.phys_addr = phys_addr;
     // remap_area_pages
     const prot = _PAGE_PRESENT | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED | flags;

@@ -86,6 +86,7 @@ describe("/proc/vmallocinfo", () => {
       phys_addr: phys,
       desc: 0 as never,
       pagesAddr: 0,
+      req_size: 0,
     });
     const pages = Number(/pages=(\d+)/.exec(vm)![1]);
     const phys = Number.parseInt(/phys=0x([0-9a-f]+)/.exec(io)![1], 16);
