@@ -1,6 +1,6 @@
 /*
  * args.ts — the command line: `i386mm <command> [flags] [script]`.
- * Commands: boot, run, cat, tour, help (and no command = the guided tour). Flags take `--x v` or
+ * Commands: boot, run, cat, replay, tour, help (and no command = the guided tour). Flags take `--x v` or
  * `--x=v`; `-h`/`--help` works on every command. Parsing never boots anything, so every usage
  * error (unknown command or flag, missing value, malformed size, CPU count out of 1..NR_CPUS)
  * is reported before the model runs, with exit code 2.
@@ -13,7 +13,7 @@ import { UsageError } from "./usage-error.js";
 export const MAX_CPUS = 8;
 
 /** The commands. */
-export type Command = "boot" | "run" | "cat" | "tour" | "help";
+export type Command = "boot" | "run" | "cat" | "replay" | "tour" | "help";
 
 /** A parsed command line. */
 export interface Invocation {
@@ -29,22 +29,29 @@ export interface Invocation {
   readonly help: boolean;
   /** `--e820 FILE`: boot from the BIOS map in FILE instead of QEMU's map for --mem. */
   readonly e820File?: string;
-  /** run: the script path (absent = REPL); cat: the view; help: the command asked about. */
+  /** run: the script path (absent = REPL); cat: the view; replay: the trace; help: the command asked about. */
   readonly operand?: string;
+  /** replay `--every N`: sample external fragmentation every N events. */
+  readonly every?: number;
+  /** replay `--svg FILE`: write the plot there. */
+  readonly svg?: string;
 }
 
 /** The default machine: 1 GiB, like the oracle's 686-1024M boot. */
 export const DEFAULT_MEM = 1 << 30;
+/** replay's default machine: 128 MiB, the RAM of the shipped trace's machine. */
+export const REPLAY_DEFAULT_MEM = 128 << 20;
 
 /** The flags each command accepts (besides -h/--help; run also takes -i for --interactive). */
 export const COMMAND_FLAGS: Readonly<Record<Command, readonly string[]>> = {
   boot: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json"],
   run: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json", "--strict", "--interactive"],
   cat: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json"],
+  replay: ["--mem", "--pae", "--cpus", "--nodes", "--every", "--svg", "--json"],
   tour: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json"],
   help: [],
 };
-const VALUE_FLAGS = new Set(["--mem", "--e820", "--cpus", "--nodes"]);
+const VALUE_FLAGS = new Set(["--mem", "--e820", "--cpus", "--nodes", "--every", "--svg"]);
 
 /** Parse argv (without `node cli.js`). Throws UsageError on bad usage. */
 export function parseArgs(argv: readonly string[]): Invocation {
@@ -66,6 +73,8 @@ export function parseArgs(argv: readonly string[]): Invocation {
   let strict = false;
   let interactive = false;
   let help = false;
+  let every: number | undefined;
+  let svg: string | undefined;
   const operands: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i] === "-i" ? "--interactive" : rest[i]!;
@@ -105,6 +114,12 @@ export function parseArgs(argv: readonly string[]): Invocation {
       case "--pae":
         pae = true;
         break;
+      case "--every":
+        every = parseCount(value!, flag, Number.MAX_SAFE_INTEGER);
+        break;
+      case "--svg":
+        svg = value!;
+        break;
       case "--json":
         json = true;
         break;
@@ -120,11 +135,15 @@ export function parseArgs(argv: readonly string[]): Invocation {
     throw new UsageError("--mem and --e820 exclude each other (the map says how much RAM there is)");
   if (!pae && memBytes > 4 * 2 ** 30)
     throw new UsageError(`--mem: a non-PAE i386 addresses at most 4G of RAM; add --pae for up to 64G`);
-  const maxOperands = command === "run" || command === "cat" || command === "help" ? 1 : 0;
+  if (command === "replay" && !memGiven) memBytes = REPLAY_DEFAULT_MEM;
+  const maxOperands =
+    command === "run" || command === "cat" || command === "replay" || command === "help" ? 1 : 0;
   if (operands.length > maxOperands)
     throw new UsageError(`${command}: unexpected argument '${operands[maxOperands]}'`);
   if (command === "cat" && operands.length === 0 && !help)
     throw new UsageError("cat: which view? (e.g. i386mm cat /proc/buddyinfo)");
+  if (command === "replay" && operands.length === 0 && !help)
+    throw new UsageError("replay: which trace? (e.g. i386mm replay fixtures/traces/686-128M-A.trace.gz)");
   const inv: Invocation = {
     command,
     memBytes,
@@ -136,6 +155,8 @@ export function parseArgs(argv: readonly string[]): Invocation {
     interactive,
     help,
     ...(e820File === undefined ? {} : { e820File }),
+    ...(every === undefined ? {} : { every }),
+    ...(svg === undefined ? {} : { svg }),
   };
   return operands[0] === undefined ? inv : { ...inv, operand: operands[0] };
 }

@@ -19,5 +19,6 @@ const code = await main(argv, {
   interactive: process.stdin.isTTY === true,
   ...(process.stdin.isTTY === true && process.stdout.isTTY === true ? { terminal: process.stdout } : {}),
   cwd: process.cwd(),
+  progress: process.stdout.isTTY === true && process.stderr.isTTY === true,
 });
 process.exitCode = code;

@@ -458,4 +458,13 @@ export const NOT_BOUND: Readonly<Record<string, string>> = {
   pte_mask_supported: "model helper of the MMU (reserved-bit check), not a kernel function",
   // page-alloc
   virtual_kernel_memory_layout: "the boot log's block (i386mm boot prints it)",
+  fixed3: "printf helper of the fragmentation views' index columns",
+  zone_fragmentation: "one zone's block of cat /proc/fraginfo",
+  external_fragmentation: "the external half of cat /proc/fraginfo",
+  would_alloc: "the GFP_KERNEL line of cat /proc/fraginfo",
+  // slab
+  kmalloc_fragmentation: "the kmalloc table of cat /proc/fraginfo",
+  cache_fragmentation: "one line of cat /proc/fraginfo's slab table",
+  slab_fragmentation: "the slab table of cat /proc/fraginfo",
+  vmalloc_fragmentation: "the vmalloc table of cat /proc/fraginfo",
 };

@@ -22,7 +22,8 @@ Usage: i386mm [command] [flags]
 Commands:
   boot          boot a machine and print the boot log
   run [SCRIPT]  run a scenario of kernel calls (a REPL when SCRIPT is absent)
-  cat VIEW      boot, then print /proc/VIEW (buddyinfo, zoneinfo, meminfo, ...)
+  cat VIEW      boot, then print /proc/VIEW (buddyinfo, zoneinfo, meminfo, fraginfo, ...)
+  replay TRACE  replay a real kernel's ftrace kmem events; fragmentation over time
   tour          the guided tour (what 'i386mm' alone runs)
   help [CMD]    this text, or a command's
 
@@ -35,6 +36,7 @@ Examples:
   i386mm run apps/demo/scenarios/buddy-split-merge.mm
   i386mm run buddy-split-merge --strict  a shipped scenario by name
   i386mm cat /proc/buddyinfo --mem 128M --json
+  i386mm replay fixtures/traces/686-128M-A.trace.gz --every 100000
 
 Exit codes: 0 ok, 1 errors in a scenario, 2 bad usage.`;
 
@@ -107,7 +109,8 @@ Examples:
   cat: `Usage: i386mm cat VIEW [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--json]
 
 Boot, then print one /proc view exactly as the kernel formats it.
-Views: buddyinfo zoneinfo meminfo pagetypeinfo slabinfo vmallocinfo (with or without /proc/).
+Views: buddyinfo zoneinfo meminfo pagetypeinfo slabinfo vmallocinfo (with or without /proc/),
+and the model's own fraginfo (external and internal fragmentation; format in the README).
 
 Flags:
 ${COMMON}
@@ -116,9 +119,35 @@ Examples:
   i386mm cat /proc/buddyinfo
   i386mm cat slabinfo --mem 2G --pae
   i386mm cat zoneinfo --json`,
+  replay: `Usage: i386mm replay TRACE [--mem SIZE] [--pae] [--cpus N] [--nodes N] [--every N] [--svg FILE] [--json]
+
+Replay a real kernel's allocation trace against a freshly booted model: the ftrace text
+(/sys/kernel/tracing/trace or trace_pipe, plain or .gz) of the kmem events mm_page_alloc,
+mm_page_free, mm_page_free_batched, kmalloc, kfree, kmem_cache_alloc and kmem_cache_free.
+Each traced page or object is mapped to the model's own (alloc_pages, kmalloc,
+kmem_cache_alloc: the model decides where it goes). Prints how every line was accounted
+(served, failed, skipped with the reason; malformed lines with their numbers), external
+fragmentation per zone over time, internal fragmentation (the model's size-N classes beside
+the traced kernel's SLUB kmalloc-N) and /proc/fraginfo at the end. On a terminal a progress
+bar runs on stderr.
+
+Flags:
+  --mem SIZE    the model's RAM (default 128M, the shipped trace's machine)
+  --pae         build for PAE (3-level paging, up to 64G of RAM)
+  --cpus N      simulated CPUs, 1..8 (default 1); traced CPU c runs on CPU c mod N
+  --nodes N     memory nodes, 1 or 2 (default 1)
+  --every N     sample external fragmentation every N events (default: about 20 samples)
+  --svg FILE    also write a plot: free pages per order (stacked), unusable index per
+                order, internal waste per kmalloc class and object size
+  --json        the whole report as JSON
+  -h, --help    this text
+
+Examples:
+  i386mm replay fixtures/traces/686-128M-A.trace.gz
+  i386mm replay fixtures/traces/686-128M-A.trace.gz --every 200000 --json --svg /tmp/replay.svg`,
   help: `Usage: i386mm help [COMMAND]
 
-Print the overview, or the help of boot, run, cat or tour.
+Print the overview, or the help of boot, run, cat, replay or tour.
 
 Examples:
   i386mm help

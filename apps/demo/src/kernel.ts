@@ -13,7 +13,7 @@
 import * as hw from "@i386mm/hw-i386";
 import { type E820Entry, InvariantError, KernelBugError, type Machine } from "@i386mm/hw-i386";
 import * as hwInternal from "@i386mm/hw-i386/internal";
-import { type Kernel as BootedKernel, boot, kernelProblems } from "@i386mm/kernel";
+import { type Kernel as BootedKernel, boot, fraginfo, fraginfoText, kernelProblems } from "@i386mm/kernel";
 import type { Kmap } from "@i386mm/kmap";
 import * as kmapPkg from "@i386mm/kmap";
 import * as kmapInternal from "@i386mm/kmap/internal";
@@ -277,6 +277,13 @@ export class Kernel implements KernelApi {
       case "vmallocinfo":
         text = this.slab.vmallocinfo();
         break;
+      case "fraginfo": {
+        // The model's own file: its JSON is the figures themselves, not parsed back from text.
+        const info = fraginfo(this);
+        const lines = fraginfoText(info).split("\n");
+        lines.pop();
+        return { lines, json: { ...info, lines } };
+      }
       default:
         return null;
     }

@@ -1,6 +1,6 @@
 /*
  * main.ts — the CLI's in-process entry: main(argv, io) returns the exit code.
- * Dispatches boot / run / cat / tour / help, formats interpreter events as text or JSON, and
+ * Dispatches boot / run / cat / replay / tour / help, formats interpreter events as text or JSON, and
  * runs the REPL over io.stdin (node:readline), so tests drive the whole CLI without a process.
  * Exit codes: 0 ok, 1 a scenario statement failed, 2 bad usage (see usage-error.ts).
  * Invariant: nothing is printed to io.out after a usage error; all I/O goes through `io`.
@@ -19,6 +19,7 @@ import { NOT_BOUND } from "./free-bindings.js";
 import { HELP, OVERVIEW } from "./help.js";
 import { Interpreter, type RunEvent } from "./interpreter.js";
 import { bootKernel, type Kernel } from "./kernel.js";
+import { readTrace, runReplay } from "./replay-cmd.js";
 import { formatSize, MAX_MEM, MIN_MEM } from "./size.js";
 import { tourScript } from "./tour.js";
 import { EXIT_OK, EXIT_SCENARIO, EXIT_USAGE, UsageError } from "./usage-error.js";
@@ -38,6 +39,8 @@ export interface Io {
   readonly terminal?: Writable;
   /** Directory relative script paths resolve against. */
   readonly cwd: string;
+  /** stdout and stderr are both terminals: `replay` draws a progress bar on stderr. */
+  readonly progress?: boolean;
 }
 
 /** The directory of the shipped lab-sheet scenarios (apps/demo/scenarios). */
@@ -78,6 +81,19 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (inv.command === "run" && inv.operand !== undefined) {
     try {
       script = await readScript(inv.operand, io);
+    } catch (e) {
+      if (e instanceof UsageError) {
+        io.err(`i386mm: ${e.message}\n`);
+        return EXIT_USAGE;
+      }
+      throw e;
+    }
+  }
+  // Read the trace before booting too.
+  let trace: { name: string; text: Uint8Array } | undefined;
+  if (inv.command === "replay" && inv.operand !== undefined) {
+    try {
+      trace = readTrace(inv.operand, io);
     } catch (e) {
       if (e instanceof UsageError) {
         io.err(`i386mm: ${e.message}\n`);
@@ -153,6 +169,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     case "tour":
       return runText(kernel, inv, { name: "tour", text: tourScript(kernel) }, io, true);
+    case "replay":
+      return runReplay(kernel, inv, trace!, io);
     default:
       if (script) return runText(kernel, inv, script, io, false);
       return repl(kernel, inv, io);

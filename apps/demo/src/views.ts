@@ -14,6 +14,7 @@ export const VIEW_NAMES = [
   "pagetypeinfo",
   "slabinfo",
   "vmallocinfo",
+  "fraginfo",
 ] as const;
 
 /** One /proc/buddyinfo line: `Node %d, zone %8s ` + 11 x `%6lu `. */
