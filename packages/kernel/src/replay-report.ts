@@ -8,13 +8,7 @@
  * object sizes and the model caches serving them, and /proc/fraginfo at the end.
  * Pure: reads a finished Replay and the kernel's views.
  */
-import {
-  fixed3,
-  fragmentation_index,
-  MAX_ORDER,
-  unusable_free_index,
-  type ZoneFragmentation,
-} from "@i386mm/page-alloc";
+import { fixed3, MAX_ORDER, type ZoneFragmentation } from "@i386mm/page-alloc";
 import { type FragInfo, fraginfo, fraginfoText, fragPercent } from "./fraginfo.js";
 import type { ModelKmallocRow, Replay, ReplayError } from "./replay.js";
 import { KIND_NAMES, type MalformedLine, REASONS, type TracedClassRow } from "./replay-trace.js";
@@ -126,7 +120,7 @@ export function replayReport(rp: Replay, trace: string, machine: string): Replay
       event: ev,
       line: tl.line[s],
       slab_pages: tl.slab_pages[s],
-      zones: tl.samples[s].map((z, zi) => zoneSample(tl.zones[zi], z)),
+      zones: tl.samples[s].map(zoneSample),
     }))
     .filter((s) => s.event % rp.every === 0 || s.event === t.n); // plot-only samples stay out
   const cache_sizes: TracedSizeReport[] = t.cacheSizes.map((cs, ci) => {
@@ -175,31 +169,9 @@ export function replayReport(rp: Replay, trace: string, machine: string): Replay
   };
 }
 
-function zoneSample(
-  zone: { readonly node: number; readonly zone: string },
-  z: { nr_free: readonly number[]; free_pages: number; pcp_pages: number; can_alloc: number },
-): ZoneSampleReport {
-  let largest = -1;
-  const unusable: number[] = [];
-  const extfrag: number[] = [];
-  const can: boolean[] = [];
-  for (let o = 0; o < MAX_ORDER; o++) {
-    if (z.nr_free[o] > 0) largest = o;
-    unusable.push(unusable_free_index(z.nr_free, o));
-    extfrag.push(fragmentation_index(z.nr_free, o));
-    can.push((z.can_alloc & (1 << o)) !== 0);
-  }
-  return {
-    node: zone.node,
-    zone: zone.zone,
-    free_pages: z.free_pages,
-    pcp_pages: z.pcp_pages,
-    nr_free: z.nr_free,
-    largest_order: largest,
-    unusable,
-    extfrag,
-    can_alloc: can,
-  };
+function zoneSample(z: ZoneFragmentation): ZoneSampleReport {
+  const { free_pages_by_order: _byOrder, pages_min: _min, ...rest } = z;
+  return rest;
 }
 
 // ---------------------------------------------------------------- text

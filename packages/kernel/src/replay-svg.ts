@@ -6,7 +6,7 @@
  * Drawn with svg.ts from the replay's plot samples (Replay's plotEvery) and its report.
  * Pure: returns the SVG text.
  */
-import { MAX_ORDER, unusable_free_index } from "@i386mm/page-alloc";
+import { MAX_ORDER } from "@i386mm/page-alloc";
 import type { Replay } from "./replay.js";
 import type { ReplayReport } from "./replay-report.js";
 import {
@@ -75,7 +75,7 @@ export function replaySvg(rp: Replay, report: ReplayReport, title = report.trace
     y += AREA_H + GAP;
     parts.push(
       unusablePanel(
-        tl.samples.map((s) => s[zi].nr_free),
+        tl.samples.map((s) => s[zi].unusable),
         xs,
         x,
         y,
@@ -196,9 +196,9 @@ function stackedPanel(
   return el("g", {}, out);
 }
 
-/** Unusable free space index per order (0..1) as lines. */
+/** Unusable free space index per order (x1000 per sample, drawn 0..1) as lines. */
 function unusablePanel(
-  counts: readonly (readonly number[])[],
+  unusable: readonly (readonly number[])[],
   xs: readonly number[],
   x: (v: number) => number,
   top: number,
@@ -207,7 +207,7 @@ function unusablePanel(
   const y = linearScale(0, 1, top + LINE_H, top);
   const out = [...frame(top, LINE_H, title), ...yAxis(y, 0, 1, "unusable index", top)];
   for (let o = 0; o < MAX_ORDER; o++) {
-    const pts = xs.map((ev, s) => [x(ev), y(unusable_free_index(counts[s], o) / 1000)] as const);
+    const pts = xs.map((ev, s) => [x(ev), y(unusable[s][o] / 1000)] as const);
     out.push(polyline(simplify(pts), { stroke: ORDER_COLOURS[o], "stroke-width": 1.5 }));
   }
   out.push(...xAxis(x, xs.at(-1) ?? 0, top + LINE_H));

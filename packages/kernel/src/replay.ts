@@ -27,8 +27,8 @@ import {
   GFP_LEVEL_MASK,
   MAX_ORDER,
   type Page,
-  type Zone,
-  zone_watermark_ok,
+  type ZoneFragmentation,
+  zone_fragmentation,
 } from "@i386mm/page-alloc";
 import type { kmem_cache_t } from "@i386mm/slab";
 import type { Kernel } from "./boot.js";
@@ -65,15 +65,8 @@ export interface ReplayOptions {
   readonly chunk?: number;
 }
 
-/** One zone at one sample. */
-export interface ZoneSample {
-  /** Free blocks per order 0..10. */
-  readonly nr_free: readonly number[];
-  readonly free_pages: number;
-  readonly pcp_pages: number;
-  /** Bit N set: an order-N GFP_KERNEL request aimed at this zone would be served now. */
-  readonly can_alloc: number;
-}
+/** One zone at one sample: page-alloc's figures of the zone at that moment. */
+export type ZoneSample = ZoneFragmentation;
 
 /** The external-fragmentation time line: samples of every populated zone. */
 export interface Timeline {
@@ -352,16 +345,8 @@ export class Replay {
   private sample(events: number): void {
     const tl = this.timeline;
     const row: ZoneSample[] = [];
-    for (const pgdat of this.k.pa.node_data) {
-      for (const z of pgdat.node_zones) {
-        if (!z.present_pages) continue;
-        const nr_free: number[] = [];
-        for (let o = 0; o < MAX_ORDER; o++) nr_free.push(z.free_area[o].nr_free);
-        let pcp = 0;
-        for (const pset of z.pageset) pcp += pset.pcp[0].count + pset.pcp[1].count;
-        row.push({ nr_free, free_pages: z.free_pages, pcp_pages: pcp, can_alloc: canAllocMask(z) });
-      }
-    }
+    for (const pgdat of this.k.pa.node_data)
+      for (const z of pgdat.node_zones) if (z.present_pages) row.push(zone_fragmentation(z));
     tl.event.push(events);
     tl.line.push(events > 0 ? this.trace.line[events - 1] : 0);
     tl.samples.push(row);
@@ -385,11 +370,4 @@ function modelCache(k: ReplayKernel, size: number): kmem_cache_t {
   const c = k.slab.kmem_cache_create(name, Math.max(size, 4), 0, 0, null);
   if (c === null) throw new Error(`replay: kmem_cache_create("${name}") failed: out of memory`);
   return c;
-}
-
-/** Bit N: zone_watermark_ok(zone, N, pages_min, own class) (page-alloc's zone_fragmentation rule). */
-function canAllocMask(z: Zone): number {
-  let mask = 0;
-  for (let o = 0; o < MAX_ORDER; o++) if (zone_watermark_ok(z, o, z.pages_min, z.idx, 0, 0)) mask |= 1 << o;
-  return mask;
 }
