@@ -3,8 +3,10 @@
  * fresh simulated PC: `new Machine` (the BIOS map, CPUs in protected mode), `new PageAllocator`
  * (setup_arch's memory part, paging_init, zone_sizes_init, build_all_zonelists, mem_init,
  * init_per_zone_pages_min), `new SlabAllocator` (kmem_cache_init, the other CPUs' arrays) and
- * `new Kmap` (permanent_kmaps_init + kmap_init) and `new PageCache` (vfs_caches_init, init_rootfs,
- * init_mount_tree: ramfs at "/", ext2 registered).
+ * `new Kmap` (permanent_kmaps_init + kmap_init), `new VmSystem` (pgtable_cache_init, anon_vma_init,
+ * proc_caches_init: the pgd/pmd, anon_vma, vm_area_struct and mm_struct caches, init_mm) and
+ * `new PageCache` (vfs_caches_init, init_rootfs, init_mount_tree: ramfs at "/", ext2 registered),
+ * which the VmSystem then maps files through.
  * Invariants: every layer of a Kernel sits on the same Machine and PageAllocator, one of each
  * (the layers refuse a second slab allocator or Kmap on one page allocator); a boot that throws
  * returns nothing, and the machine it was building is dropped.
@@ -16,10 +18,11 @@ import { Kmap, type KmapOptions } from "@i386mm/kmap";
 import { PageAllocator, type PageAllocatorOptions } from "@i386mm/page-alloc";
 import { PageCache, type PageCacheOptions } from "@i386mm/page-cache";
 import { SlabAllocator, type SlabAllocatorOptions } from "@i386mm/slab";
+import { VmSystem, type VmSystemOptions } from "@i386mm/vma";
 import { parseMemSize } from "./size.js";
 
 /** The layers of a Kernel, bottom first (the package names without the scope). */
-export const LAYERS = ["hw-i386", "page-alloc", "slab", "kmap", "page-cache"] as const;
+export const LAYERS = ["hw-i386", "page-alloc", "slab", "kmap", "page-cache", "vma"] as const;
 /** One of LAYERS. */
 export type LayerName = (typeof LAYERS)[number];
 
@@ -45,6 +48,8 @@ export interface KernelOptions {
   readonly kmap?: KmapOptions;
   /** The page cache's options (the clock get_seconds() reads). */
   readonly pageCache?: PageCacheOptions;
+  /** The process-memory layer's options (opt-in 2.6.12-style mmap randomization). */
+  readonly vma?: Omit<VmSystemOptions, "pagecache">;
 }
 
 /** A booted kernel: every layer, bottom first, all on one machine. */
@@ -59,12 +64,14 @@ export interface Kernel {
   readonly km: Kmap;
   /** The page cache, buffer heads, block devices, the VFS with ramfs at "/" and ext2 (page-cache). */
   readonly pc: PageCache;
+  /** Process address spaces: mm_struct, VMAs, mmap, page faults, fork/exit (vma). */
+  readonly vm: VmSystem;
   /** The layers, bottom first. */
   readonly layers: readonly LayerName[];
 }
 
 /**
- * Boot a kernel: `boot({ mem: "1G", pae: true, cpus: 2 })` returns `{ machine, pa, slab, km, pc }`.
+ * Boot a kernel: `boot({ mem: "1G", pae: true, cpus: 2 })` returns `{ machine, pa, slab, km, pc, vm }`.
  * Throws ConfigError for options no PC or build has (hw-i386 and page-alloc check them),
  * KernelBugError where the kernel itself would panic while booting.
  */
@@ -83,6 +90,8 @@ export function boot(opts: KernelOptions): Kernel {
   });
   const slab = new SlabAllocator(pa, opts.slab);
   const km = new Kmap(pa, opts.kmap);
+  const vm = new VmSystem(slab, km, opts.vma); // start_kernel: the mm caches come before vfs_caches_init
   const pc = new PageCache(slab, km, opts.pageCache);
-  return Object.freeze({ machine, pa, slab, km, pc, layers: LAYERS });
+  vm.attach_page_cache(pc);
+  return Object.freeze({ machine, pa, slab, km, pc, vm, layers: LAYERS });
 }

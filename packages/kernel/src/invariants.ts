@@ -8,6 +8,7 @@ import { checkKmapInvariants } from "@i386mm/kmap";
 import { checkPageAllocInvariants } from "@i386mm/page-alloc";
 import { checkPageCacheInvariants } from "@i386mm/page-cache";
 import { checkSlabInvariants } from "@i386mm/slab";
+import { checkVmaInvariants } from "@i386mm/vma";
 import type { Kernel, LayerName } from "./boot.js";
 
 /** Each layer's checker, bottom first. */
@@ -17,6 +18,7 @@ const LAYER_CHECKS: readonly (readonly [LayerName, (k: Kernel) => void])[] = [
   ["slab", (k) => checkSlabInvariants(k.slab)],
   ["kmap", (k) => checkKmapInvariants(k.km)],
   ["page-cache", (k) => checkPageCacheInvariants(k.pc)],
+  ["vma", (k) => checkVmaInvariants(k.vm)],
 ];
 
 /**

@@ -10,7 +10,7 @@ const MiB = 2 ** 20;
 describe("boot", () => {
   it("builds every layer on one machine and one page allocator", () => {
     const k = boot({ mem: "64M", cpus: 2 });
-    expect(k.layers).toEqual(["hw-i386", "page-alloc", "slab", "kmap", "page-cache"]);
+    expect(k.layers).toEqual(["hw-i386", "page-alloc", "slab", "kmap", "page-cache", "vma"]);
     expect(k.layers).toBe(LAYERS);
     expect(k.machine.ram.size).toBe(64 * MiB);
     expect(k.machine.cpus).toHaveLength(2);

@@ -106,8 +106,8 @@ export class VmSystem {
   vm_committed_space = 0;
   /** page_state counters. */
   readonly page_state: vm_page_state = { pgfault: 0, pgmajfault: 0, nr_mapped: 0, nr_page_table_pages: 0 };
-  /** The page cache (file mappings), or null when built without one. */
-  readonly pc: PageCache | null;
+  /** The page cache (file mappings), or null until one is given (constructor or attach_page_cache). */
+  pc: PageCache | null;
   /** ZERO_PAGE(addr): the shared zero page (empty_zero_page). */
   readonly zero_page: Page;
   /** Seeded randomization (opt-in, 2.6.12+ behaviour), or null. */
@@ -144,6 +144,16 @@ export class VmSystem {
     pgtable_cache_init(this);
     proc_caches_init(this);
     anon_vma_init(this);
+  }
+
+  /**
+   * Give the layer its page cache after construction, as start_kernel creates the mm caches
+   * (pgtable_cache_init, anon_vma_init, proc_caches_init) before vfs_caches_init. Once only.
+   */
+  attach_page_cache(pc: PageCache): void {
+    if (this.pc !== null) throw new Error("VmSystem: a page cache is already attached");
+    if (pc.pa !== this.pa) throw new Error("VmSystem: the page cache belongs to another page allocator");
+    this.pc = pc;
   }
 
   /** current: the task running on machine.current. */
