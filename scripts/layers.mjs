@@ -1,5 +1,6 @@
 // Layer-order check: every workspace package may depend only on packages that come before it in
-//   hw-i386 < page-alloc < slab < kmap < page-cache < vma < kernel < apps (demo, web)
+//   hw-i386 < page-alloc < slab < kmap < page-cache < vma < kernel < demo < web
+// (the web explorer runs the demo's scenario language in the browser, so it sits above the demo)
 // and may import another package only through an entry its package.json "exports" declares
 // ("@i386mm/<name>", or a declared subpath such as "@i386mm/page-cache/node"), never its files
 // ("@i386mm/<name>/src/...", or a relative path into another package's folder). The "/internal"
@@ -27,7 +28,7 @@ function declaredEntry(root, name, sub) {
   }
   return false;
 }
-const rank = (name) => (name === "web" ? LAYERS.indexOf("demo") : LAYERS.indexOf(name));
+const rank = (name) => LAYERS.indexOf(name);
 
 function* sourceFiles(dir) {
   if (!fs.existsSync(dir)) return;

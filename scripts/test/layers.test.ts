@@ -61,6 +61,17 @@ describe("layer order", () => {
     });
     expect(checkLayers(dir)).toEqual([]);
   });
+
+  it("puts the web explorer above the demo: web may use demo, demo may not use web", () => {
+    const dir = fixture({
+      "apps/demo/package.json": pkg("demo", ["@i386mm/web"]),
+      "apps/web/package.json": pkg("web", ["@i386mm/demo"]),
+      "apps/web/src/a.ts": 'import { Interpreter } from "@i386mm/demo";\n',
+    });
+    expect(checkLayers(dir)).toEqual([
+      "demo/package.json: depends on @i386mm/web, which is not below demo in the layer order",
+    ]);
+  });
 });
 
 describe("the repository stands alone", () => {

@@ -5,7 +5,8 @@
  */
 import { bench, describe } from "vitest";
 // The built package, loaded natively (see the root vitest.project.ts): what `i386mm` runs.
-import { bootKernel, Interpreter, main, parseScenario } from "../dist/index.js";
+import { bootKernel, Interpreter, parseScenario } from "../dist/index.js";
+import { main } from "../dist/node.js";
 
 const io = { out: () => {}, err: () => {}, cwd: process.cwd() };
 

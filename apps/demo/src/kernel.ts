@@ -20,6 +20,7 @@ import * as kmapInternal from "@i386mm/kmap/internal";
 import type { PageAllocator, Zone } from "@i386mm/page-alloc";
 import * as pageAlloc from "@i386mm/page-alloc";
 import * as pageAllocInternal from "@i386mm/page-alloc/internal";
+import type { PageCache } from "@i386mm/page-cache";
 import type { kmem_cache_t, SlabAllocator, vm_struct } from "@i386mm/slab";
 import * as slabPkg from "@i386mm/slab";
 import * as slabInternal from "@i386mm/slab/internal";
@@ -63,6 +64,8 @@ export class Kernel implements KernelApi {
   readonly slab: SlabAllocator;
   /** pkmap, kmap_atomic and fixmaps (kmap). */
   readonly km: Kmap;
+  /** The page cache, VFS, ramfs and ext2 (page-cache). */
+  readonly pc: PageCache;
   /** What was booted, defaults filled in. */
   readonly opts: Required<Omit<BootOptions, "e820">> & Pick<BootOptions, "e820">;
   /** Every callable kernel function by name (layer methods first, then free functions). */
@@ -96,6 +99,7 @@ export class Kernel implements KernelApi {
     this.pa = k.pa;
     this.slab = k.slab;
     this.km = k.km;
+    this.pc = k.pc;
     this.layers = k.layers;
     this.bindings = this.bind();
     this.constants = this.collectConstants();

@@ -20,6 +20,7 @@ import { HELP, OVERVIEW } from "./help.js";
 import { Interpreter, type RunEvent } from "./interpreter.js";
 import { bootKernel, type Kernel } from "./kernel.js";
 import { readTrace, runReplay } from "./replay-cmd.js";
+import { formatError, scenarioFlags } from "./report.js";
 import { formatSize, MAX_MEM, MIN_MEM } from "./size.js";
 import { tourScript } from "./tour.js";
 import { EXIT_OK, EXIT_SCENARIO, EXIT_USAGE, UsageError } from "./usage-error.js";
@@ -219,18 +220,6 @@ export async function readE820(
   return { entries, memBytes };
 }
 
-/** Flags from a scenario's `# i386mm: ...` lines (only in the leading comment block). */
-export function scenarioFlags(text: string): string[] {
-  const flags: string[] = [];
-  for (const line of text.split("\n")) {
-    const t = line.trim();
-    if (t !== "" && !t.startsWith("#")) break;
-    const m = /^#\s*i386mm:\s*(.*)$/.exec(t);
-    if (m) flags.push(...m[1]!.split(/\s+/).filter(Boolean));
-  }
-  return flags;
-}
-
 function asObject(j: unknown): Record<string, unknown> {
   return j !== null && typeof j === "object" && !Array.isArray(j)
     ? (j as Record<string, unknown>)
@@ -256,16 +245,6 @@ async function readScript(operand: string, io: Io): Promise<{ name: string; text
     }
   }
   throw new UsageError(`run: cannot read '${operand}': no such file (nor a shipped scenario of that name)`);
-}
-
-/** Text form of an error event, kernel style: `<file>:<line>: kernel BUG at <src>: <message>`. */
-export function formatError(file: string, ev: Extract<RunEvent, { t: "error" }>): string {
-  const r = ev.report;
-  const where = `${file}:${ev.line}`;
-  if (r.kind === "BUG") return `${where}: kernel BUG at ${r.file ?? "?"}: ${r.message} [${r.type}]\n`;
-  if (r.kind === "invariant")
-    return `${where}: ${r.message}\n${(r.problems ?? []).map((p) => `    - ${p}\n`).join("")}`;
-  return `${where}: error: ${r.message}\n`;
 }
 
 function printEvents(file: string, events: readonly RunEvent[], io: Io, showSource: boolean): void {
