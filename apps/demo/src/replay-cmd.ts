@@ -8,7 +8,8 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseTrace, Replay, replayReport, replayReportText, replaySvg, traceBytes } from "@i386mm/kernel";
+import { parseTrace, Replay, replayReport, replayReportText, replaySvg } from "@i386mm/kernel";
+import { traceBytes } from "@i386mm/kernel/node";
 import type { Invocation } from "./args.js";
 import type { Kernel } from "./kernel.js";
 import { EXIT_OK, EXIT_USAGE, UsageError } from "./usage-error.js";

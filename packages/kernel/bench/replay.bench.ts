@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { KMEM_TRACE } from "@i386mm/fixtures";
 import { afterAll, bench, describe } from "vitest";
 // The built package, loaded natively (see the root vitest.project.ts): what a user's program runs.
-import { boot, type Kernel, parseTrace, Replay, traceBytes } from "../dist/index.js";
+import { boot, type Kernel, parseTrace, Replay } from "../dist/index.js";
+import { traceBytes } from "../dist/node.js";
 
 const raw = readFileSync(KMEM_TRACE);
 const text = traceBytes(raw);

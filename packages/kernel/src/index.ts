@@ -36,6 +36,5 @@ export {
   REASONS,
   type TracedCacheSize,
   type TracedClassRow,
-  traceBytes,
 } from "./replay-trace.js";
 export { parseMemSize } from "./size.js";

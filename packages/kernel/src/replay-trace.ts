@@ -21,7 +21,6 @@
  * the first ten kept with their line numbers; every line read lands in exactly one count.
  * Pure: reads bytes, returns arrays; nothing here touches a machine.
  */
-import { gunzipSync } from "node:zlib";
 import type { KmallocClassRow } from "@i386mm/slab";
 import { decodeGfp, slubKmallocName } from "./replay-gfp.js";
 
@@ -179,12 +178,8 @@ const SLUB_KMALLOC_MAX_CACHE_SIZE = 8192;
 
 // ---------------------------------------------------------------- reading the file
 
-/** The trace's text bytes: gunzipped when `data` starts with the gzip magic. */
-export function traceBytes(data: Uint8Array): Uint8Array {
-  return data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b
-    ? gunzipSync(data, { chunkSize: 1 << 20 })
-    : data;
-}
+// Gunzipping a .gz trace (traceBytes) needs Node's zlib: it is in node.ts, the "@i386mm/kernel/node"
+// entry, so this file (and the package's main entry) loads in a browser.
 
 // ---------------------------------------------------------------- byte-level helpers
 

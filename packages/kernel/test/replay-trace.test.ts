@@ -16,6 +16,7 @@ import {
   GFP_NOFS,
 } from "@i386mm/page-alloc";
 import { describe, expect, it } from "vitest";
+import { traceBytes } from "../src/node.js";
 import { decodeGfp, slubKmallocName } from "../src/replay-gfp.js";
 import {
   KIND_KFREE,
@@ -27,7 +28,6 @@ import {
   OP_PAGE_FREE,
   OP_SKIP,
   parseTrace,
-  traceBytes,
   WHY_BACKS_OBJECTS,
   WHY_BATCHED_DUP,
   WHY_BEFORE_WINDOW,

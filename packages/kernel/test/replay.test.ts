@@ -9,9 +9,10 @@ import { fileURLToPath } from "node:url";
 import { KMEM_TRACE } from "@i386mm/fixtures";
 import { describe, expect, it } from "vitest";
 import { boot, checkKernelInvariants } from "../src/index.js";
+import { traceBytes } from "../src/node.js";
 import { Replay } from "../src/replay.js";
 import { replayReport, replayReportText } from "../src/replay-report.js";
-import { KIND_NAMES, parseTrace, REASONS, traceBytes, WHY_NO_CACHE } from "../src/replay-trace.js";
+import { KIND_NAMES, parseTrace, REASONS, WHY_NO_CACHE } from "../src/replay-trace.js";
 
 const CRAFTED = fileURLToPath(new URL("fixtures/crafted.trace", import.meta.url));
 /** The timing line is the one thing that differs between runs. */

@@ -7,10 +7,11 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { boot } from "../src/index.js";
+import { traceBytes } from "../src/node.js";
 import { Replay } from "../src/replay.js";
 import { replayReport } from "../src/replay-report.js";
 import { replaySvg } from "../src/replay-svg.js";
-import { parseTrace, traceBytes } from "../src/replay-trace.js";
+import { parseTrace } from "../src/replay-trace.js";
 import {
   el,
   esc,
