@@ -226,7 +226,7 @@ export class Kernel implements KernelApi {
     const page = hw.asPage(pfn);
     // The kernel's flag bits and the zone number in the top bits; page-alloc keeps private
     // bookkeeping (the allocation order) in bits the 2.6.11 kernel leaves unused.
-    const flags = pa.mem_map.flags[pfn]! & (pageAlloc.PG_KERNEL_BITS_MASK | 0xe0000000);
+    const flags = pa.mem_map.flags[pfn]! & (pageAlloc.PG_KERNEL_BITS_MASK | pageAlloc.NODEZONE_MASK);
     const names = this.pgFlagBits.filter(([, bit]) => bit < 29 && (flags & (1 << bit)) !== 0).map(([k]) => k);
     const virt = pa.page_address(page);
     return {

@@ -11,8 +11,7 @@
 import type { Cpu } from "./cpu.js";
 import type { Machine } from "./machine.js";
 import { type Access, accessBits, type PageFault, PF_WRITE, translate_raw } from "./mmu.js";
-
-const PAGE = 4096;
+import { PAGE_SIZE } from "./page.js";
 
 /** Physical address of every page piece of [va, va+len), or the first fault. */
 function pieces(
@@ -26,7 +25,7 @@ function pieces(
   const lens: number[] = [];
   for (let off = 0; off < len; ) {
     const a = (va + off) >>> 0;
-    const n = Math.min(len - off, PAGE - (a & (PAGE - 1)));
+    const n = Math.min(len - off, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
     const p = translate_raw(machine, cpu, a, bits);
     if (p < 0) return { cr2: cpu.cr2, error_code: cpu.last_error_code };
     phys.push(p);
@@ -80,7 +79,7 @@ export function virt_write(
 /** Load a little-endian 32-bit value at `va` (unsigned), or the page fault. */
 export function virt_read32(machine: Machine, cpu: Cpu, va: number, access?: Access): number | PageFault {
   const bits = accessBits(access) & ~PF_WRITE;
-  if ((va & (PAGE - 1)) <= PAGE - 4) {
+  if ((va & (PAGE_SIZE - 1)) <= PAGE_SIZE - 4) {
     const p = translate_raw(machine, cpu, va >>> 0, bits);
     if (p < 0) return { cr2: cpu.cr2, error_code: cpu.last_error_code };
     return machine.ram.read32(p);
@@ -99,7 +98,7 @@ export function virt_write32(
   access?: Access,
 ): PageFault | null {
   const bits = accessBits(access) | PF_WRITE;
-  if ((va & (PAGE - 1)) <= PAGE - 4) {
+  if ((va & (PAGE_SIZE - 1)) <= PAGE_SIZE - 4) {
     const p = translate_raw(machine, cpu, va >>> 0, bits);
     if (p < 0) return { cr2: cpu.cr2, error_code: cpu.last_error_code };
     machine.ram.write32(p, v);

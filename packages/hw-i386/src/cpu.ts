@@ -168,11 +168,17 @@ export class Cpu {
   set cr4(v: number) {
     const nv = v >>> 0;
     if ((nv & X86_CR4_PAE) !== 0 && !this.features.pae)
-      throw new GeneralProtectionError("write_cr4", nv, "CR4.PAE set on a CPU without PAE");
+      throw new GeneralProtectionError("write_cr4", undefined, "CR4.PAE set on a CPU without PAE", {
+        value: nv,
+      });
     if ((nv & X86_CR4_PSE) !== 0 && !this.features.pse)
-      throw new GeneralProtectionError("write_cr4", nv, "CR4.PSE set on a CPU without PSE");
+      throw new GeneralProtectionError("write_cr4", undefined, "CR4.PSE set on a CPU without PSE", {
+        value: nv,
+      });
     if ((nv & X86_CR4_PGE) !== 0 && !this.features.pge)
-      throw new GeneralProtectionError("write_cr4", nv, "CR4.PGE set on a CPU without PGE");
+      throw new GeneralProtectionError("write_cr4", undefined, "CR4.PGE set on a CPU without PGE", {
+        value: nv,
+      });
     const changed = (this._cr4 ^ nv) & (X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE);
     const pdptes =
       changed !== 0 && (nv & X86_CR4_PAE) !== 0 && this.paging

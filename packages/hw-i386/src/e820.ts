@@ -59,7 +59,9 @@ const SEABIOS_HIGH_RESERVE = 0x20000;
  */
 export function qemuE820(memBytes: number): E820Entry[] {
   if (!Number.isSafeInteger(memBytes) || memBytes < 2 * 1024 * 1024 || memBytes % 0x10000 !== 0) {
-    throw new E820Error("qemuE820", memBytes, "RAM size must be a multiple of 64 KiB and at least 2 MiB");
+    throw new E820Error("qemuE820", undefined, "RAM size must be a multiple of 64 KiB and at least 2 MiB", {
+      size: memBytes,
+    });
   }
   const lowmem = memBytes >= QEMU_MAX_LOWMEM ? QEMU_LOWMEM_SPLIT : memBytes;
   const above4g = memBytes - lowmem;

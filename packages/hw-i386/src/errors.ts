@@ -50,27 +50,69 @@ export const Errno = {
 /** One of the errno values of {@link Errno}. */
 export type Errno = (typeof Errno)[keyof typeof Errno];
 
-function hex(addr: number): string {
-  return addr.toString(16);
+function hex(n: number): string {
+  return n.toString(16);
 }
 
 /**
+ * The values a KernelBugError reports besides its address, each under its own name (one meaning
+ * per field: `addr` is always an address).
+ */
+export interface BugDetails {
+  /** A page frame number (the page a call was given or was working on). */
+  readonly pfn?: number;
+  /** A GFP mask (gfp_t). */
+  readonly gfp_mask?: number;
+  /** A size in bytes (a request, a machine's RAM). */
+  readonly size?: number;
+  /** The value being written that was refused (a control register, a sysctl). */
+  readonly value?: number;
+}
+
+const DETAIL_FORMAT: readonly (readonly [keyof BugDetails, (n: number) => string])[] = [
+  ["pfn", (n) => `pfn 0x${hex(n)}`],
+  ["gfp_mask", (n) => `gfp_mask 0x${hex(n)}`],
+  ["size", (n) => `size ${n}`],
+  ["value", (n) => `value 0x${hex(n)}`],
+];
+
+/**
  * BUG() / oops: misuse the kernel would crash on. Message `"<call>: <detail> at 0x<addr>"`
- * (or `"<call>: <detail>"` when no address applies). State is unchanged after the throw.
+ * (or `"<call>: <detail>"` when no address applies), then the named values in parentheses:
+ * `"... (pfn 0x1234, gfp_mask 0xd0)"`. State is unchanged after the throw.
  */
 export class KernelBugError extends Error {
   /** The kernel function that detected the bug, e.g. `"__free_pages"`. */
   readonly call: string;
-  /** The address involved (virtual, physical or pfn as the call defines), if any. */
+  /** The virtual or physical address involved, if any; never another kind of value (see the named fields). */
   readonly addr: number | undefined;
   /** What was wrong, in plain language. */
   readonly detail: string;
-  constructor(call: string, addr: number | undefined, detail: string) {
-    super(addr === undefined ? `${call}: ${detail}` : `${call}: ${detail} at 0x${hex(addr)}`);
+  /** The page frame number involved, if any. */
+  readonly pfn: number | undefined;
+  /** The GFP mask involved, if any. */
+  readonly gfp_mask: number | undefined;
+  /** The size in bytes involved, if any. */
+  readonly size: number | undefined;
+  /** The refused value being written, if any. */
+  readonly value: number | undefined;
+  constructor(call: string, addr: number | undefined, detail: string, details: BugDetails = {}) {
+    // A value the detail already names (BadPageError's "pfn 0x..") is not repeated.
+    const named = DETAIL_FORMAT.filter(([k]) => details[k] !== undefined)
+      .map(([k, f]) => f(details[k]!))
+      .filter((text) => !detail.includes(text));
+    super(
+      `${call}: ${detail}${addr === undefined ? "" : ` at 0x${hex(addr)}`}` +
+        (named.length ? ` (${named.join(", ")})` : ""),
+    );
     this.name = new.target.name;
     this.call = call;
     this.addr = addr;
     this.detail = detail;
+    this.pfn = details.pfn;
+    this.gfp_mask = details.gfp_mask;
+    this.size = details.size;
+    this.value = details.value;
   }
 }
 
@@ -79,6 +121,12 @@ export class KernelBugError extends Error {
  * Real hardware would raise #MC (or return floating-bus garbage); the model never returns a silent value.
  */
 export class MachineCheckError extends KernelBugError {}
+
+/**
+ * panic(): the kernel stops, as 2.6.11 does when boot-time memory runs out (__alloc_bootmem's
+ * "Out of memory") or kmem_cache_create with SLAB_PANIC fails.
+ */
+export class KernelPanicError extends KernelBugError {}
 
 /** A BIOS memory map that cannot be used (overlap, unaligned or empty range, unknown type). */
 export class E820Error extends KernelBugError {}

@@ -69,12 +69,14 @@ export {
   validateE820,
 } from "./e820.js";
 export {
+  type BugDetails,
   ConfigError,
   E820Error,
   Errno,
   GeneralProtectionError,
   InvariantError,
   KernelBugError,
+  KernelPanicError,
   MachineCheckError,
 } from "./errors.js";
 export {

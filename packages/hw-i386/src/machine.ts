@@ -19,8 +19,9 @@ import {
   X86_CR4_PSE,
 } from "./cpu.js";
 import { type E820Entry, type E820Map, qemuE820, validateE820 } from "./e820.js";
-import { InvariantError } from "./errors.js";
+import { ConfigError, InvariantError } from "./errors.js";
 import { NR_CPUS } from "./layout.js";
+import { PAGE_SIZE } from "./page.js";
 import { PAGING_2LEVEL, PAGING_PAE, type PagingMode } from "./paging.js";
 import { PhysicalMemory } from "./ram.js";
 
@@ -70,12 +71,16 @@ export class Machine {
     const features: CpuFeatures = { ...DEFAULT_CPU_FEATURES, ...opts.features };
     const max = pae ? 64 * GiB : 4 * GiB;
     if (!Number.isSafeInteger(opts.memBytes) || opts.memBytes < 4 * MiB || opts.memBytes > max)
-      throw new RangeError(`Machine: memBytes ${opts.memBytes} outside 4 MiB..${pae ? "64 GiB" : "4 GiB"}`);
-    if (opts.memBytes % 0x10000 !== 0) throw new RangeError("Machine: memBytes must be a multiple of 64 KiB");
+      throw new ConfigError(
+        "Machine",
+        `memBytes ${opts.memBytes} outside 4 MiB..${pae ? "64 GiB" : "4 GiB"}`,
+      );
+    if (opts.memBytes % 0x10000 !== 0)
+      throw new ConfigError("Machine", "memBytes must be a multiple of 64 KiB");
     if (!Number.isInteger(ncpu) || ncpu < 1 || ncpu > NR_CPUS)
-      throw new RangeError(`Machine: cpus ${ncpu} outside 1..NR_CPUS (${NR_CPUS})`);
+      throw new ConfigError("Machine", `cpus ${ncpu} outside 1..NR_CPUS (${NR_CPUS})`);
     if (pae && !features.pae)
-      throw new RangeError("Machine: a PAE kernel needs a CPU with PAE (mem_init would panic)");
+      throw new ConfigError("Machine", "a PAE kernel needs a CPU with PAE (mem_init would panic)");
     this.pae = pae;
     this.features = Object.freeze(features);
     this.paging = pae ? PAGING_PAE : PAGING_2LEVEL;
@@ -93,7 +98,7 @@ export class Machine {
   /** Run the following kernel path on CPU `n`. */
   setCurrentCpu(n: number): void {
     if (!Number.isInteger(n) || n < 0 || n >= this.cpus.length)
-      throw new RangeError(`setCurrentCpu: no CPU ${n} (machine has ${this.cpus.length})`);
+      throw new ConfigError("setCurrentCpu", `no CPU ${n} (machine has ${this.cpus.length})`);
     this.current = n;
   }
 
@@ -129,7 +134,7 @@ export function checkMachineInvariants(machine: Machine): void {
   machine.cpus.forEach((c, i) => {
     if (c.id !== i) problems.push(`cpus[${i}] has id ${c.id}`);
     if (c.paeMode !== machine.pae) problems.push(`CPU ${i}: CR4.PAE does not match the kernel's paging mode`);
-    if (c.cr3 % (machine.pae ? 32 : 4096) !== 0)
+    if (c.cr3 % (machine.pae ? 32 : PAGE_SIZE) !== 0)
       problems.push(
         `CPU ${i}: CR3 0x${c.cr3.toString(16)} is not ${machine.pae ? "32-byte" : "page"} aligned`,
       );

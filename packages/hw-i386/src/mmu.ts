@@ -16,6 +16,7 @@
 import type { Cpu } from "./cpu.js";
 import { __flush_tlb_all, X86_CR0_WP, X86_CR4_PAE, X86_CR4_PGE, X86_CR4_PSE } from "./cpu.js";
 import type { Machine } from "./machine.js";
+import { PAGE_SIZE } from "./page.js";
 import { paeEntry } from "./paging.js";
 import type { PhysicalMemory } from "./ram.js";
 import {
@@ -209,7 +210,7 @@ function hwWalk(
     const global = (leafLow & 0x100) !== 0 && (mode & W_PGE) !== 0;
     tlb.fill(
       linear >>> 12,
-      frame / 4096,
+      frame / PAGE_SIZE,
       (rw ? F_WRITE : 0) |
         (us ? F_USER : 0) |
         (exec ? F_EXEC : 0) |
@@ -246,7 +247,7 @@ export function translate_raw(machine: Machine, cpu: Cpu, linear: number, acc: n
   const need = NEED[acc | ((cpu.cr0 & CR0_WP) >>> 11)]!; // CR0.WP (bit 16) → index bit 5
   if ((e & need) === need) {
     tlb.hits++;
-    return (e >>> 8) * 4096 + (linear & 0xfff);
+    return (e >>> 8) * PAGE_SIZE + (linear & 0xfff);
   }
   return translateSlow(machine, cpu, linear >>> 0, acc);
 }

@@ -201,7 +201,8 @@ export function set_pmd_large(
   const pages = m.PMD_SIZE / PAGE_SIZE;
   if (va % m.PMD_SIZE !== 0)
     throw new KernelBugError("set_pmd_large", va, "address not aligned to a large page");
-  if (pfn % pages !== 0) throw new KernelBugError("set_pmd_large", pfn, "pfn not aligned to a large page");
+  if (pfn % pages !== 0)
+    throw new KernelBugError("set_pmd_large", undefined, "pfn not aligned to a large page", { pfn });
   const flags = (prot & _PAGE_PSE) === 0 ? prot + _PAGE_PSE : prot;
   return set_pmd(machine, cr3, va, pfn * PAGE_SIZE + flags, allocTable);
 }

@@ -12,6 +12,7 @@
  * JS number: bit 52 = NX, bits 0..51 = hardware bits 0..51.
  */
 
+import { PAGE_SIZE } from "./page.js";
 import type { PhysicalMemory } from "./ram.js";
 import type { Pfn, PhysAddr } from "./types.js";
 
@@ -113,15 +114,15 @@ export function pte_flags(e: number): number {
 }
 /** Frame number of an entry (bits 12..43, as the kernel's pte_pfn; NX is not part of it). */
 export function pte_pfn(e: number): Pfn {
-  return (Math.floor(e / 4096) % TWO32) as Pfn;
+  return (Math.floor(e / PAGE_SIZE) % TWO32) as Pfn;
 }
 /** Physical address of the frame an entry points at. */
 export function pte_phys(e: number): PhysAddr {
-  return (pte_pfn(e) * 4096) as PhysAddr;
+  return (pte_pfn(e) * PAGE_SIZE) as PhysAddr;
 }
 /** Build an entry from a pfn and protection bits (mk_pte / pfn_pte; prot may carry _PAGE_NX). */
 export function pfn_pte(pfn: number, prot: number): number {
-  return pfn * 4096 + pte_flags(prot);
+  return pfn * PAGE_SIZE + pte_flags(prot);
 }
 /** mk_pte(page, prot): a Page is its pfn. */
 export const mk_pte = pfn_pte;
@@ -130,7 +131,7 @@ export const pfn_pmd = pfn_pte;
 /** pte_modify: new protection bits, keeping the frame and the A/D bits already set. */
 export function pte_modify(pte: number, newprot: number): number {
   const flags = (pte & (_PAGE_ACCESSED | _PAGE_DIRTY)) | (newprot & 0xfff);
-  return pte_pfn(pte) * 4096 + flags + (newprot >= _PAGE_NX ? _PAGE_NX : 0);
+  return pte_pfn(pte) * PAGE_SIZE + flags + (newprot >= _PAGE_NX ? _PAGE_NX : 0);
 }
 /** Hardware present bit, or a PROT_NONE page (present to the kernel, not to the CPU). */
 export function pte_present(e: number): boolean {
@@ -416,7 +417,7 @@ export function decodeEntry(e: number): EntryFields {
     global: (e & _PAGE_GLOBAL) !== 0,
     avail: (e >>> 9) & 7,
     nx: e >= _PAGE_NX,
-    pfn: Math.floor((e >= _PAGE_NX ? e - _PAGE_NX : e) / 4096),
+    pfn: Math.floor((e >= _PAGE_NX ? e - _PAGE_NX : e) / PAGE_SIZE),
   };
 }
 
@@ -433,7 +434,7 @@ export function encodeEntry(f: EntryFields): number {
     (f.pse ? _PAGE_PSE : 0) |
     (f.global ? _PAGE_GLOBAL : 0) |
     ((f.avail & 7) << 9);
-  return f.pfn * 4096 + low + (f.nx ? _PAGE_NX : 0);
+  return f.pfn * PAGE_SIZE + low + (f.nx ? _PAGE_NX : 0);
 }
 
 /** Flag names of an entry, the way page-table dumps print them: e.g. "P RW US A D G NX". */

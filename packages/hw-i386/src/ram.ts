@@ -12,9 +12,10 @@
 
 import type { E820Map } from "./e820.js";
 import { MachineCheckError } from "./errors.js";
+import { PAGE_SIZE } from "./page.js";
 import type { Pfn, PhysAddr } from "./types.js";
 
-const FRAME_SIZE = 4096;
+const FRAME_SIZE = PAGE_SIZE;
 const CHUNK_FRAMES_SHIFT = 9;
 const CHUNK_FRAMES = 1 << CHUNK_FRAMES_SHIFT;
 const CHUNK_BYTES = CHUNK_FRAMES * FRAME_SIZE;

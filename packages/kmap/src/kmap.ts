@@ -189,8 +189,9 @@ export class Kmap {
     if (!this.pa.pfn_valid(page)) {
       throw new KmapError(
         call,
-        page,
+        undefined,
         "not a struct page in mem_map (pfn_valid fails; an address passed as a page?)",
+        { pfn: page },
       );
     }
   }

@@ -284,7 +284,9 @@ export class Pkmap {
   /** The pkmap pool is for high pages only (a lowmem page here would bump a count outside the pool). */
   #requireHighMem(call: string, page: Page): void {
     if (!this.#pa.PageHighMem(page)) {
-      throw new KmapError(call, page, "not a highmem page (kmap/kunmap handle lowmem pages)");
+      throw new KmapError(call, undefined, "not a highmem page (kmap/kunmap handle lowmem pages)", {
+        pfn: page,
+      });
     }
   }
 }

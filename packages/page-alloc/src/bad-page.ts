@@ -7,7 +7,7 @@
  * A stale page found on the way out (prep_new_page) is reported on machine.warnings and fixed up.
  */
 import { KernelBugError } from "@i386mm/hw-i386";
-import { PG_KERNEL_BITS_MASK } from "./page-flags.js";
+import { NODEZONE_MASK, PG_KERNEL_BITS_MASK } from "./page-flags.js";
 
 /** The fields bad_page prints about a descriptor. */
 export interface BadPageState {
@@ -35,10 +35,11 @@ export function bad_page_lines(fn: string, descriptor: number, s: BadPageState):
   ];
 }
 
-/** bad_page / BUG in the page allocator: names the call, the pfn, flags, count and mapcount. */
+/**
+ * bad_page / BUG in the page allocator: names the call, the descriptor's address (`addr`, the
+ * `struct page *` the kernel prints), the pfn, flags, count and mapcount.
+ */
 export class BadPageError extends KernelBugError {
-  /** The frame number of the offending page (-1 when the call had no valid page). */
-  readonly pfn: number;
   /** page->flags at the time of the call (kernel PG_* bits only). */
   readonly flags: number;
   /** page_count() at the time of the call. */
@@ -48,14 +49,17 @@ export class BadPageError extends KernelBugError {
   /** page->mapping handle at the time of the call. */
   readonly mapping: number;
 
-  /** `call` = the kernel function, `addr` = the address or pfn shown, `what` = the fault, `s` = the page's fields. */
-  constructor(call: string, addr: number | undefined, what: string, s?: BadPageState) {
+  /**
+   * `call` = the kernel function, `addr` = the descriptor's virtual address (or the address a
+   * free_pages caller passed), `what` = the fault, `s` = the page's fields (`pfn` without them:
+   * the value the caller passed as a page).
+   */
+  constructor(call: string, addr: number | undefined, what: string, s?: BadPageState, pfn?: number) {
     const state = s
-      ? `bad page state, pfn 0x${s.pfn.toString(16)} flags:0x${hex8(s.flags & (PG_KERNEL_BITS_MASK | 0xe0000000))} ` +
+      ? `bad page state, pfn 0x${s.pfn.toString(16)} flags:0x${hex8(s.flags & (PG_KERNEL_BITS_MASK | NODEZONE_MASK))} ` +
         `mapping:${hex8(s.mapping)} mapcount:${s.mapcount} count:${s.count}: ${what}`
       : what;
-    super(call, addr, state);
-    this.pfn = s ? s.pfn : -1;
+    super(call, addr, state, { pfn: s ? s.pfn : pfn });
     this.flags = s ? s.flags : 0;
     this.count = s ? s.count : 0;
     this.mapcount = s ? s.mapcount : 0;

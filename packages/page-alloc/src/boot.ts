@@ -27,14 +27,19 @@ import {
   __flush_tlb_all,
   _PAGE_PRESENT,
   _PAGE_TABLE,
+  ConfigError,
   E820_ACPI,
   E820_NVS,
   E820_RAM,
   E820_RESERVED,
   type E820Map,
   FIXADDR_START,
+  InvariantError,
+  KernelBugError,
+  KernelPanicError,
   kernelProt,
   LAST_PKMAP,
+  MAX_DMA_ADDRESS,
   MAX_NONPAE_PFN,
   MAXMEM_PFN,
   type Machine,
@@ -172,7 +177,7 @@ export interface BootOptions {
 
 const HIGH_MEMORY = 0x100000;
 /** MAX_DMA_ADDRESS as a pfn: 16 MiB. */
-const MAX_DMA_PFN = 4096;
+const MAX_DMA_PFN = (MAX_DMA_ADDRESS - PAGE_OFFSET) / PAGE_SIZE;
 /** SMP_CACHE_BYTES = L1_CACHE_BYTES (32 with X86_GENERIC off). */
 const SMP_CACHE_BYTES = 32;
 /** sizeof(wait_queue_head_t) on i386 SMP without spinlock debugging [U: 4-byte lock + list_head]. */
@@ -231,7 +236,10 @@ function alloc_bootmem(
   goal: number,
 ): number {
   const p = __alloc_bootmem_core(bdata, size, align, goal);
-  if (p < 0) throw new RangeError(`bootmem alloc of ${size} bytes failed!`);
+  if (p < 0)
+    throw new KernelPanicError("__alloc_bootmem", undefined, `bootmem alloc of ${size} bytes failed!`, {
+      size,
+    });
   stage.zeroed.push([p, size]);
   return p;
 }
@@ -396,8 +404,9 @@ export function setup_memory(stage: BootStage, img: KernelImage, highmem: number
   const ramRanges = found.ramRanges;
   const start_pfn = Math.ceil(img.init_pg_tables_end / PAGE_SIZE);
   if (start_pfn + 8 >= max_low_pfn) {
-    throw new RangeError(
-      `PageAllocator: ${max_low_pfn} lowmem frames cannot hold the kernel image (ends at frame ${start_pfn})`,
+    throw new ConfigError(
+      "PageAllocator",
+      `${max_low_pfn} lowmem frames cannot hold the kernel image (ends at frame ${start_pfn})`,
     );
   }
   const highstart_pfn = Math.min(max_pfn, max_low_pfn);
@@ -429,7 +438,8 @@ export function setup_memory(stage: BootStage, img: KernelImage, highmem: number
 /** smp_alloc_memory: the real-mode trampoline for the other CPUs, below 640 KiB. Returns its address. */
 export function smp_alloc_memory(stage: BootStage, bdata: bootmem_data_t): number {
   const trampoline = alloc_bootmem_low_pages(stage, bdata);
-  if (trampoline >= 0x9f000) throw new RangeError("smp_alloc_memory: trampoline above 0x9f000");
+  if (trampoline >= 0x9f000)
+    throw new KernelBugError("smp_alloc_memory", trampoline, "trampoline above 0x9f000");
   return trampoline;
 }
 
@@ -586,7 +596,7 @@ export function zone_sizes_init(stage: BootStage, mem: BootMemory, nodes: 1 | 2)
   if (nodes === 1) nodeRanges.push([0, max_pfn]);
   else {
     const split = Math.floor(max_pfn / 2 / 1024) * 1024;
-    if (split <= 0) throw new RangeError("PageAllocator: too little memory for two nodes");
+    if (split <= 0) throw new ConfigError("PageAllocator", "too little memory for two nodes");
     nodeRanges.push([0, split], [split, max_pfn]);
   }
   const headsPerZone = MAX_ORDER + 2 * ncpu;
@@ -740,7 +750,8 @@ export function mem_init(
   const { mem_map, zone_table, zones } = z;
   const flags = mem_map.flags;
   const pkmapEnd = PKMAP_BASE(machine.pae) + LAST_PKMAP(machine.pae) * PAGE_SIZE;
-  if (pkmapEnd >= FIXADDR_START) throw new RangeError("fixmap and kmap areas overlap - this will crash");
+  if (pkmapEnd >= FIXADDR_START)
+    throw new KernelBugError("mem_init", pkmapEnd, "fixmap and kmap areas overlap - this will crash");
   const num_physpages = highend_pfn;
   const high_memory = ((highstart_pfn * PAGE_SIZE + PAGE_OFFSET) >>> 0) as VirtAddr;
   const cpu = machine.current;
@@ -868,9 +879,10 @@ export interface BootedMemory extends MemoryLimits, ZoneSetup, MemInitResult {
 /** The boot options' own checks (nodes, profile); returns the node count. */
 export function checkBootOptions(opts: BootOptions): 1 | 2 {
   const nodes = opts.nodes ?? 1;
-  if (nodes !== 1 && nodes !== 2) throw new RangeError(`PageAllocator: nodes must be 1 or 2, not ${nodes}`);
+  if (nodes !== 1 && nodes !== 2)
+    throw new ConfigError("PageAllocator", `nodes must be 1 or 2, not ${nodes}`);
   if ((opts.profile ?? "2.6.11") !== "2.6.11")
-    throw new RangeError("PageAllocator: only the 2.6.11 profile exists");
+    throw new ConfigError("PageAllocator", "only the 2.6.11 profile exists");
   return nodes;
 }
 
@@ -965,7 +977,8 @@ export function highpagesFast(m: MemMap, zone: Zone, pcp: per_cpu_pages, runs: [
   // The list count after n frees into an empty list: the first `high` frees only fill it; from
   // then on every batch-th free first spills `batch` frames (count >= high), so the spills are
   // ceil((n - high) / batch).
-  if (pcp.count !== 0) throw new RangeError("highpagesFast: the hot list must start empty");
+  if (pcp.count !== 0)
+    throw new InvariantError(["highpagesFast: the boot CPU's hot list must start empty (the model's check)"]);
   const spills = n > pcp.high ? Math.ceil((n - pcp.high) / pcp.batch) : 0;
   const spilled = spills * pcp.batch;
   const count = n - spilled;

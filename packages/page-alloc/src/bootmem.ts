@@ -8,10 +8,8 @@
  * Invariants: every frame starts reserved; only register_bootmem_low_pages frees RAM; the bitmap
  * is host-side (the frames it would occupy in RAM are reserved exactly as the kernel reserves them).
  */
-import { KernelBugError } from "@i386mm/hw-i386";
+import { KernelBugError, PAGE_SHIFT, PAGE_SIZE } from "@i386mm/hw-i386";
 
-const PAGE_SHIFT = 12;
-const PAGE_SIZE = 4096;
 /** BITS_PER_LONG on i386. */
 export const BITS_PER_LONG = 32;
 

@@ -51,7 +51,8 @@ export class PageAddressHash {
     const bucket = this.buckets[slot];
     if (virtual !== null && virtual !== 0) {
       const e = this.pool.shift();
-      if (e === undefined) throw new KernelBugError("set_page_address", pfn, "page_address_pool is empty");
+      if (e === undefined)
+        throw new KernelBugError("set_page_address", undefined, "page_address_pool is empty", { pfn });
       this.mapPage[e] = pfn;
       this.mapVirtual[e] = virtual >>> 0;
       bucket.push(e);

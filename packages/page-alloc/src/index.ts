@@ -71,6 +71,7 @@ export {
 export {
   MAX_NODES_SHIFT,
   NODEZONE,
+  NODEZONE_MASK,
   NODEZONE_SHIFT,
   PAGE_FLAG_NAMES,
   PG_active,

@@ -67,6 +67,7 @@ export {
 } from "./mem-map.js";
 export { PAGES_PER_WAITQUEUE, wait_table_size, zone_batchsize } from "./mmzone.js";
 export {
+  BAD_PAGE_CLEAR,
   FREE_PAGES_CHECK_BAD,
   PG_ALLOC_ORDER_MASK,
   PG_ALLOC_ORDER_SHIFT,

@@ -13,6 +13,7 @@ import {
   FIXADDR_TOP,
   LAST_PKMAP,
   PAGE_OFFSET,
+  PAGE_SIZE,
   PKMAP_BASE,
   VMALLOC_END,
   VMALLOC_OFFSET,
@@ -94,7 +95,7 @@ export function virtual_kernel_memory_layout(l: KernelLayout): string[] {
   return [
     "virtual kernel memory layout:",
     region("fixmap", l.FIXADDR_START, l.FIXADDR_TOP, "kB"),
-    region("pkmap", l.PKMAP_BASE, l.PKMAP_BASE + l.LAST_PKMAP * 4096, "kB"),
+    region("pkmap", l.PKMAP_BASE, l.PKMAP_BASE + l.LAST_PKMAP * PAGE_SIZE, "kB"),
     region("vmalloc", l.VMALLOC_START, l.VMALLOC_END, "MB"),
     region("lowmem", l.PAGE_OFFSET, l.high_memory, "MB"),
     region("  .init", l.__init_begin, l.__init_end, "kB"),

@@ -7,6 +7,7 @@
  * spanned_pages (i386 passes no hole sizes); every list head is a MemMap slot past the frames.
  * Owned by the PageAllocator: only its buddy, pcp and watermark code change these fields.
  */
+import { PAGE_SIZE } from "@i386mm/hw-i386";
 import type { Page } from "./mem-map.js";
 
 /*
@@ -206,7 +207,7 @@ export function wait_table_size(pages: number): number {
 /** mm/page_alloc.c: the per-CPU batch size chosen in free_area_init_core. */
 export function zone_batchsize(presentPages: number): number {
   let batch = Math.floor(presentPages / 1024);
-  if (batch * 4096 > 256 * 1024) batch = (256 * 1024) / 4096;
+  if (batch * PAGE_SIZE > 256 * 1024) batch = (256 * 1024) / PAGE_SIZE;
   batch = Math.floor(batch / 4);
   if (batch < 1) batch = 1;
   return batch;

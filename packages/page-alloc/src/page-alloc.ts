@@ -12,6 +12,8 @@ import {
   in_interrupt,
   KernelBugError,
   type Machine,
+  PAGE_OFFSET,
+  PAGE_SIZE,
   type PhysAddr,
   type VirtAddr,
 } from "@i386mm/hw-i386";
@@ -41,7 +43,9 @@ import type { KernelLayout } from "./layout.js";
 import { type MemMap, type Page, SIZEOF_STRUCT_PAGE } from "./mem-map.js";
 import { MAX_ORDER, type pg_data_t, ZONE_HIGHMEM, type Zone, type zonelist } from "./mmzone.js";
 import {
+  BAD_PAGE_CLEAR,
   FREE_PAGES_CHECK_BAD,
+  NODEZONE_MASK,
   NODEZONE_SHIFT,
   PG_ALLOC_ORDER_MASK,
   PG_ALLOC_ORDER_SHIFT,
@@ -114,7 +118,6 @@ const HIGHMEM_FLAG = 1 << PG_highmem;
 const COMPOUND = 1 << PG_compound;
 const SLAB = 1 << PG_slab;
 const DIRTY = 1 << PG_dirty;
-const PAGE_OFFSET = 0xc0000000;
 /** How often the model lets a waiting allocation retry reclaim before giving up (the kernel loops forever). */
 export const MAX_RECLAIM_RETRIES = 16;
 /** Most kswapd wake-up events kept in PageAllocator.kswapd_events (a ring). */
@@ -272,11 +275,11 @@ export class PageAllocator {
   }
   /** virt_addr_valid: pfn_valid(__pa(kaddr) >> PAGE_SHIFT) with 32-bit unsigned arithmetic. */
   virt_addr_valid(kaddr: number): boolean {
-    return this.pfn_valid(Math.floor((((kaddr >>> 0) - PAGE_OFFSET) >>> 0) / 4096));
+    return this.pfn_valid(Math.floor((((kaddr >>> 0) - PAGE_OFFSET) >>> 0) / PAGE_SIZE));
   }
   /** virt_to_page: pfn_to_page(__pa(kaddr) >> PAGE_SHIFT). */
   virt_to_page(kaddr: number): Page {
-    return Math.floor((((kaddr >>> 0) - PAGE_OFFSET) >>> 0) / 4096) as Page;
+    return Math.floor((((kaddr >>> 0) - PAGE_OFFSET) >>> 0) / PAGE_SIZE) as Page;
   }
   /** Virtual address of the struct page itself (what the kernel prints for "page %p"). */
   page_descriptor_address(page: Page): number {
@@ -357,7 +360,8 @@ export class PageAllocator {
 
   /** page_address: lowmem → PAGE_OFFSET + physical; highmem → the kmap address, or null while unmapped. */
   page_address(page: Page): VirtAddr | null {
-    if (!(this.mem_map.flags[page] & HIGHMEM_FLAG)) return ((page * 4096 + PAGE_OFFSET) >>> 0) as VirtAddr;
+    if (!(this.mem_map.flags[page] & HIGHMEM_FLAG))
+      return ((page * PAGE_SIZE + PAGE_OFFSET) >>> 0) as VirtAddr;
     const slot = hash_ptr(this.page_descriptor_address(page), PA_HASH_ORDER);
     const v = this.page_address_htable.lookup(slot, page);
     return v === null ? null : (v as VirtAddr);
@@ -366,7 +370,12 @@ export class PageAllocator {
   set_page_address(page: Page, virtual: VirtAddr | number | null): void {
     this.#checkPage("set_page_address", page);
     if (!this.PageHighMem(page)) {
-      throw new BadPageError("set_page_address", page, "page is not a highmem page", this.#pageState(page));
+      throw new BadPageError(
+        "set_page_address",
+        this.page_descriptor_address(page),
+        "page is not a highmem page",
+        this.#pageState(page),
+      );
     }
     const slot = hash_ptr(this.page_descriptor_address(page), PA_HASH_ORDER);
     this.page_address_htable.set(slot, page, virtual);
@@ -412,7 +421,9 @@ export class PageAllocator {
   /** Write /proc/sys/vm/min_free_kbytes: re-runs setup_per_zone_pages_min only. */
   set_min_free_kbytes(kbytes: number): void {
     if (!Number.isInteger(kbytes) || kbytes < 0) {
-      throw new KernelBugError("min_free_kbytes_sysctl_handler", kbytes, "not a non-negative integer");
+      throw new KernelBugError("min_free_kbytes_sysctl_handler", undefined, "not a non-negative integer", {
+        value: kbytes,
+      });
     }
     this.#min_free_kbytes = kbytes;
     setup_per_zone_pages_min(this.zones, kbytes);
@@ -464,7 +475,14 @@ export class PageAllocator {
    */
   __get_free_pages(gfp_mask: number, order: number): VirtAddr | 0 {
     if (gfp_mask & __GFP_HIGHMEM) {
-      throw new KernelBugError("__get_free_pages", gfp_mask, "__GFP_HIGHMEM requested: no address to return");
+      throw new KernelBugError(
+        "__get_free_pages",
+        undefined,
+        "__GFP_HIGHMEM requested: no address to return",
+        {
+          gfp_mask,
+        },
+      );
     }
     const page = this.alloc_pages(gfp_mask, order);
     if (page === null) return 0;
@@ -477,7 +495,9 @@ export class PageAllocator {
   /** get_zeroed_page: one zero-filled lowmem frame's address, 0 on failure; BUG with __GFP_HIGHMEM. */
   get_zeroed_page(gfp_mask: number): VirtAddr | 0 {
     if (gfp_mask & __GFP_HIGHMEM) {
-      throw new KernelBugError("get_zeroed_page", gfp_mask, "BUG_ON(gfp_mask & __GFP_HIGHMEM)");
+      throw new KernelBugError("get_zeroed_page", undefined, "BUG_ON(gfp_mask & __GFP_HIGHMEM)", {
+        gfp_mask,
+      });
     }
     const page = this.alloc_pages(gfp_mask | __GFP_ZERO, 0);
     if (page === null) return 0;
@@ -660,7 +680,7 @@ export class PageAllocator {
       this.machine.warn(line);
     }
     this.machine.warn("Trying to fix it up, but a reboot is needed");
-    m.flags[page] &= ~((1 << 12) | (1 << 0) | (1 << 5) | (1 << 6) | (1 << 4) | (1 << 16) | (1 << 13));
+    m.flags[page] &= ~BAD_PAGE_CLEAR;
     m._count[page] = -1;
     m._mapcount[page] = -1;
     m.mapping[page] = 0;
@@ -681,7 +701,7 @@ export class PageAllocator {
     if (!(order >= 0 && order < MAX_ORDER && (order | 0) === order)) {
       throw new BadPageError(
         "__free_pages",
-        page,
+        this.page_descriptor_address(page),
         `order ${order} is not in 0..${MAX_ORDER - 1}`,
         this.#pageState(page),
       );
@@ -726,7 +746,7 @@ export class PageAllocator {
     if (idx & ((1 << order) - 1) || page + (1 << order) > zone.zone_start_pfn + zone.spanned_pages) {
       throw new BadPageError(
         fn,
-        page,
+        this.page_descriptor_address(page as Page),
         `order-${order} block misaligned or outside zone ${zone.name}`,
         this.#pageState(page as Page),
       );
@@ -735,7 +755,7 @@ export class PageAllocator {
     if (compound && m.index[page + 1] !== order) {
       throw new BadPageError(
         "destroy_compound_page",
-        page,
+        this.page_descriptor_address(page as Page),
         `page[1].index != order ${order}`,
         this.#pageState(page as Page),
       );
@@ -763,7 +783,7 @@ export class PageAllocator {
       if (compound && (!(pf & COMPOUND) || m.private[p] !== page)) {
         throw new BadPageError(
           "destroy_compound_page",
-          p,
+          this.page_descriptor_address(p as Page),
           "sub-page not part of this compound page",
           this.#pageState(p as Page),
         );
@@ -771,7 +791,7 @@ export class PageAllocator {
       if (!compound && pf & COMPOUND) {
         throw new BadPageError(
           fn,
-          p,
+          this.page_descriptor_address(p as Page),
           "compound sub-page freed outside its compound page",
           this.#pageState(p as Page),
         );
@@ -832,7 +852,12 @@ export class PageAllocator {
     this.#checkPage(fn, page);
     if (m.flags[page] & RESERVED) return;
     if (m._count[page] !== 0) {
-      throw new BadPageError(fn, page, "page count is not 1", this.#pageState(page));
+      throw new BadPageError(
+        fn,
+        this.page_descriptor_address(page),
+        "page count is not 1",
+        this.#pageState(page),
+      );
     }
     this.#checkFreeBlock(fn, page, 0);
     if (this.sized_requests.liveCount !== 0) this.sized_requests.freed(page, 0);
@@ -903,7 +928,7 @@ export class PageAllocator {
     const m = this.mem_map;
     return {
       pfn: page,
-      flags: m.flags[page] & (PG_KERNEL_BITS_MASK | 0xe0000000),
+      flags: m.flags[page] & (PG_KERNEL_BITS_MASK | NODEZONE_MASK),
       mapping: m.mapping[page],
       mapcount: m._mapcount[page] + 1,
       count: m._count[page] + 1,
@@ -912,16 +937,25 @@ export class PageAllocator {
 
   #checkPage(fn: string, page: Page): void {
     if (!(Number.isInteger(page) && page >= 0 && page < this.mem_map.nr_pages)) {
-      throw new BadPageError(fn, undefined, `${String(page)} is not a page of mem_map`);
+      throw new BadPageError(fn, undefined, `${String(page)} is not a page of mem_map`, undefined, page);
     }
   }
 
   #checkGfp(fn: string, gfp_mask: number): void {
     if ((gfp_mask & GFP_ZONEMASK) === GFP_ZONEMASK) {
-      throw new KernelBugError(fn, gfp_mask, "both __GFP_DMA and __GFP_HIGHMEM set: no such zonelist");
+      throw new KernelBugError(fn, undefined, "both __GFP_DMA and __GFP_HIGHMEM set: no such zonelist", {
+        gfp_mask,
+      });
     }
     if (gfp_mask & __GFP_ZERO && (gfp_mask & (__GFP_WAIT | __GFP_HIGHMEM)) === __GFP_HIGHMEM) {
-      throw new KernelBugError("prep_zero_page", gfp_mask, "__GFP_ZERO of a highmem page without __GFP_WAIT");
+      throw new KernelBugError(
+        "prep_zero_page",
+        undefined,
+        "__GFP_ZERO of a highmem page without __GFP_WAIT",
+        {
+          gfp_mask,
+        },
+      );
     }
   }
 

@@ -62,6 +62,8 @@ export const MAX_NODES_SHIFT = 1;
 export const ZONES_SHIFT = 2;
 /** First bit of NODEZONE(nid, zone) in page->flags: 32 - 1 - 2 = 29. */
 export const NODEZONE_SHIFT = 32 - MAX_NODES_SHIFT - ZONES_SHIFT;
+/** The NODEZONE bits of page->flags (0xe0000000). */
+export const NODEZONE_MASK = (((1 << (MAX_NODES_SHIFT + ZONES_SHIFT)) - 1) << NODEZONE_SHIFT) >>> 0;
 /** NODEZONE(nid, zone): the zone_table index kept in page->flags. */
 export function NODEZONE(nid: number, zone: number): number {
   return (nid << ZONES_SHIFT) | zone;
@@ -73,6 +75,16 @@ export const PG_ALLOC_ORDER_SHIFT = 20;
 export const PG_ALLOC_ORDER_MASK = 0xf << PG_ALLOC_ORDER_SHIFT;
 /** The kernel's PG_* bits (0..19): what flags dumps and checks look at. */
 export const PG_KERNEL_BITS_MASK = (1 << 20) - 1;
+
+/** Flags bad_page clears when it fixes a descriptor up (mm/page_alloc.c). */
+export const BAD_PAGE_CLEAR =
+  (1 << PG_private) |
+  (1 << PG_locked) |
+  (1 << PG_lru) |
+  (1 << PG_active) |
+  (1 << PG_dirty) |
+  (1 << PG_swapcache) |
+  (1 << PG_writeback);
 
 /** Flags that make prep_new_page report bad_page (mm/page_alloc.c). */
 export const PREP_NEW_PAGE_BAD =

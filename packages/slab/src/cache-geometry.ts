@@ -6,6 +6,7 @@
  * waste rule, moving an off-slab descriptor on-slab when the left-over fits it, and colouring.
  * Pure: no allocator state; kmem_cache_create applies the result to the new kmem_cache_t.
  */
+import { PAGE_SIZE } from "@i386mm/hw-i386";
 import {
   ALIGN,
   BYTES_PER_WORD,
@@ -15,7 +16,6 @@ import {
   SIZEOF_KMEM_BUFCTL_T,
   SIZEOF_STRUCT_SLAB,
   SLAB_HWCACHE_ALIGN,
-  SLAB_PAGE_SIZE,
   SLAB_RECLAIM_ACCOUNT,
   SLAB_RED_ZONE,
   SLAB_STORE_USER,
@@ -53,7 +53,6 @@ export interface GeometryContext {
 
 /** kmem_cache_create's geometry for (size, align, flags) after its argument checks. */
 export function slabGeometry(size: number, align: number, flags: number, ctx: GeometryContext): SlabGeometry {
-  const PAGE_SIZE = SLAB_PAGE_SIZE;
   if (size & (BYTES_PER_WORD - 1)) size = (size + BYTES_PER_WORD - 1) & ~(BYTES_PER_WORD - 1);
   // 1) arch recommendation, 2) (ARCH_SLAB_MINALIGN is 0 on i386), 3) caller's alignment
   let ralign: number;

@@ -10,10 +10,6 @@
 export const BYTES_PER_WORD = 4;
 /** cache_line_size() of the 2.6.11 profile (boot_cpu_data.x86_cache_alignment default; L1_CACHE_BYTES 32). */
 export const CACHE_LINE_SIZE = 32;
-/** PAGE_SIZE / PAGE_SHIFT as the slab code uses them (4 KiB pages). */
-export const SLAB_PAGE_SHIFT = 12;
-/** PAGE_SIZE (4096). */
-export const SLAB_PAGE_SIZE = 1 << SLAB_PAGE_SHIFT;
 
 /*
  * One slab (2^gfporder pages) with its descriptor on-slab:

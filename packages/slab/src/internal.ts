@@ -46,8 +46,6 @@ export {
   SLAB_LIST_NEXT,
   SLAB_LIST_PREV,
   SLAB_NR_CPUS,
-  SLAB_PAGE_SHIFT,
-  SLAB_PAGE_SIZE,
   SLAB_S_MEM,
 } from "./constants.js";
 export {

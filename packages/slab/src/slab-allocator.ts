@@ -14,6 +14,7 @@
  */
 import {
   asVirt,
+  Errno,
   in_interrupt,
   type Machine,
   PAGE_OFFSET,
@@ -484,7 +485,7 @@ export class SlabAllocator {
       fresh[i] = this.#alloc_arraycache(i, limit, batchcount);
       if (fresh[i] === null) {
         for (i--; i >= 0; i--) this.#free_arraycache(fresh[i]);
-        return -12;
+        return -Errno.ENOMEM;
       }
     }
     for (let i = 0; i < SLAB_NR_CPUS; i++) {
@@ -538,7 +539,8 @@ export class SlabAllocator {
     const page = this.pa.alloc_pages(flags | cachep.gfpflags, cachep.gfporder);
     if (page === null) return 0;
     const addr = this.pa.page_address(page);
-    if (!addr) throw new SlabError("kmem_getpages", page, "slab page has no kernel address");
+    if (!addr)
+      throw new SlabError("kmem_getpages", undefined, "slab page has no kernel address", { pfn: page });
     const n = 1 << cachep.gfporder;
     if (cachep.flags & SLAB_RECLAIM_ACCOUNT) this.slab_reclaim_pages += n;
     this.nr_slab += n;

@@ -5,6 +5,7 @@
  * s_show's accounting checks print "slab: cache %s error: %s" to dmesg.
  * slabinfo_write retunes a cache ("name limit batchcount shared") through do_tune_cpucache.
  */
+import { Errno } from "@i386mm/hw-i386";
 import type { kmem_cache_t } from "./kmem-cache.js";
 import type { SlabAllocator } from "./slab-allocator.js";
 
@@ -72,7 +73,7 @@ export function s_show(s: SlabAllocator, c: kmem_cache_t): string {
  * the new arrays cannot be allocated.
  */
 export function slabinfo_write(s: SlabAllocator, buffer: string): number {
-  const EINVAL = -22;
+  const EINVAL = -Errno.EINVAL;
   if (buffer.length > 128) return EINVAL;
   const sp = buffer.indexOf(" ");
   if (sp < 0) return EINVAL;

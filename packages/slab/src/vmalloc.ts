@@ -17,6 +17,7 @@ import {
   _PAGE_RW,
   type AllocTable,
   asVirt,
+  Errno,
   flush_tlb_kernel_range,
   in_interrupt,
   lookupPte,
@@ -212,8 +213,9 @@ export class VmallocState {
       if (old !== null && old.pte !== 0)
         this.#machine.warn(`WARNING: map_area_pte: pte not none at ${fmtp(va)}`);
       const page = pages[i];
-      if (page === null || page === undefined) return -12;
-      if (set_pte_at(this.#machine, this.#cr3, va, mk_pte(page, prot), this.#allocTable) !== 0) return -12;
+      if (page === null || page === undefined) return -Errno.ENOMEM;
+      if (set_pte_at(this.#machine, this.#cr3, va, mk_pte(page, prot), this.#allocTable) !== 0)
+        return -Errno.ENOMEM;
     }
     return 0;
   }
