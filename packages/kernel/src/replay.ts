@@ -25,7 +25,6 @@ import {
   __GFP_DMA,
   __GFP_ZERO,
   GFP_LEVEL_MASK,
-  MAX_ORDER,
   type Page,
   type ZoneFragmentation,
   zone_fragmentation,
