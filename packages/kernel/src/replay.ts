@@ -19,7 +19,7 @@
  * fragmentation is sampled every `every` events (and, for plots, every `plotEvery`).
  * Invariant: the replay only calls public kernel functions and reads the layers' views.
  */
-import { PAGE_OFFSET } from "@i386mm/hw-i386";
+import { KernelPanicError, PAGE_OFFSET } from "@i386mm/hw-i386";
 import {
   __GFP_COMP,
   __GFP_DMA,
@@ -367,6 +367,7 @@ function modelCache(k: ReplayKernel, size: number): kmem_cache_t {
   const existing = k.slab.cache_chain.find((c) => c.name === name);
   if (existing) return existing;
   const c = k.slab.kmem_cache_create(name, Math.max(size, 4), 0, 0, null);
-  if (c === null) throw new Error(`replay: kmem_cache_create("${name}") failed: out of memory`);
+  if (c === null)
+    throw new KernelPanicError("replay", undefined, `kmem_cache_create("${name}") failed: out of memory`);
   return c;
 }
