@@ -45,6 +45,14 @@ const MAPPEDTODISK = 1 << PG_mappedtodisk;
 export class PageCacheError extends KernelBugError {}
 
 /**
+ * The disk itself failed: a read past the end of a host image file, a write to a read-only
+ * medium. The hardware's error (the block layer would see an I/O error), not a kernel bug.
+ */
+export class BlockBackendError extends Error {
+  override name = "BlockBackendError";
+}
+
+/**
  * The kernel would sleep here (lock_page on a locked page, wait_on_buffer on a locked buffer) but
  * the simulation runs one path at a time, so nobody could wake it: reported instead, nothing changed.
  */

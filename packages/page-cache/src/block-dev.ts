@@ -15,7 +15,7 @@
 import { Errno, PAGE_SIZE, type Page, type VirtAddr } from "@i386mm/hw-i386";
 import { GFP_KERNEL, GFP_USER } from "@i386mm/page-alloc";
 import type { kmem_cache_t } from "@i386mm/slab";
-import { PAGE_CACHE_SIZE, PageCacheError } from "./base.js";
+import { BlockBackendError, PAGE_CACHE_SIZE, PageCacheError } from "./base.js";
 import {
   BH_Mapped,
   BH_Req,
@@ -90,7 +90,7 @@ export class ByteArrayBackend implements BlockBackend {
     dst.set(this.bytes.subarray(pos, pos + dst.length));
   }
   write(pos: number, src: Uint8Array): void {
-    if (this.readOnly) throw new Error("read-only medium");
+    if (this.readOnly) throw new BlockBackendError("read-only medium");
     this.bytes.set(src, pos);
   }
   flush(): void {

@@ -4,6 +4,7 @@
  * `@i386mm/page-cache/node`.
  */
 export {
+  BlockBackendError,
   PAGE_CACHE_SHIFT,
   PAGE_CACHE_SIZE,
   PageCacheError,

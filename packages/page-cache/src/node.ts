@@ -4,6 +4,7 @@
  * it lives outside the main entry, which must load in a browser.
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
+import { BlockBackendError } from "./base.js";
 import type { BlockBackend } from "./fs.js";
 
 /** Options of {@link FileBackend}. */
@@ -33,14 +34,14 @@ export class FileBackend implements BlockBackend {
     let done = 0;
     while (done < dst.length) {
       const n = readSync(this.fd, dst, done, dst.length - done, pos + done);
-      if (n <= 0) throw new Error(`${this.path}: short read at ${pos + done}`);
+      if (n <= 0) throw new BlockBackendError(`${this.path}: short read at ${pos + done}`);
       done += n;
     }
   }
 
   /** pwrite: all of src at pos. */
   write(pos: number, src: Uint8Array): void {
-    if (this.readOnly) throw new Error(`${this.path}: opened read-only`);
+    if (this.readOnly) throw new BlockBackendError(`${this.path}: opened read-only`);
     let done = 0;
     while (done < src.length) done += writeSync(this.fd, src, done, src.length - done, pos + done);
   }
