@@ -25,6 +25,10 @@ export function i386mmProject(name: string, test: UserWorkspaceConfig["test"] = 
         include: ["test/**/*.test.ts"],
         benchmark: { include: ["bench/**/*.bench.ts"] },
         server: { deps: { external: [/\/dist\//] } },
+        // No test is a timing check (speed is the benches' job): a generous limit, so that a
+        // fast-check run on a loaded 2-core CI machine is not failed by the clock.
+        testTimeout: 120_000,
+        hookTimeout: 120_000,
         ...test,
       },
     });
