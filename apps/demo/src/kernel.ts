@@ -13,7 +13,14 @@
 import * as hw from "@i386mm/hw-i386";
 import { type E820Entry, InvariantError, KernelBugError, type Machine } from "@i386mm/hw-i386";
 import * as hwInternal from "@i386mm/hw-i386/internal";
-import { type Kernel as BootedKernel, boot, fraginfo, fraginfoText, kernelProblems } from "@i386mm/kernel";
+import {
+  type Kernel as BootedKernel,
+  boot,
+  type DirectPages,
+  fraginfo,
+  fraginfoText,
+  kernelProblems,
+} from "@i386mm/kernel";
 import type { Kmap } from "@i386mm/kmap";
 import * as kmapPkg from "@i386mm/kmap";
 import * as kmapInternal from "@i386mm/kmap/internal";
@@ -66,6 +73,8 @@ export class Kernel implements KernelApi {
   readonly km: Kmap;
   /** The page cache, VFS, ramfs and ext2 (page-cache). */
   readonly pc: PageCache;
+  /** The record of the pages the scenario holds (alloc_pages & co. go through it: see bind()). */
+  readonly direct: DirectPages;
   /** What was booted, defaults filled in. */
   readonly opts: Required<Omit<BootOptions, "e820">> & Pick<BootOptions, "e820">;
   /** Every callable kernel function by name (layer methods first, then free functions). */
@@ -100,6 +109,7 @@ export class Kernel implements KernelApi {
     this.slab = k.slab;
     this.km = k.km;
     this.pc = k.pc;
+    this.direct = k.direct;
     this.layers = k.layers;
     this.bindings = this.bind();
     this.constants = this.collectConstants();
@@ -147,6 +157,9 @@ export class Kernel implements KernelApi {
   private bind(): Map<string, Binding> {
     const out = new Map<string, Binding>();
     const layers: [string, object][] = [
+      // the page allocator's alloc/free functions through the record of direct callers, so that
+      // `check` knows the scenario holds the pages it allocated
+      ["page-alloc", this.direct],
       ["kmap", this.km],
       ["slab", this.slab],
       ["page-alloc", this.pa],

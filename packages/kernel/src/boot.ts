@@ -19,6 +19,7 @@ import { PageAllocator, type PageAllocatorOptions } from "@i386mm/page-alloc";
 import { PageCache, type PageCacheOptions } from "@i386mm/page-cache";
 import { SlabAllocator, type SlabAllocatorOptions } from "@i386mm/slab";
 import { VmSystem, type VmSystemOptions } from "@i386mm/vma";
+import { DirectPages } from "./direct.js";
 import { parseMemSize } from "./size.js";
 
 /** The layers of a Kernel, bottom first (the package names without the scope). */
@@ -66,6 +67,13 @@ export interface Kernel {
   readonly pc: PageCache;
   /** Process address spaces: mm_struct, VMAs, mmap, page faults, fork/exit (vma). */
   readonly vm: VmSystem;
+  /**
+   * The model's record of the pages direct callers hold (alloc_pages and friends called from
+   * outside the layers: a driver, a scenario, the replay): allocate through it and the
+   * whole-machine check knows who holds each block. Pages taken from `pa` itself are held by
+   * no one the check knows.
+   */
+  readonly direct: DirectPages;
   /** The layers, bottom first. */
   readonly layers: readonly LayerName[];
 }
@@ -93,5 +101,5 @@ export function boot(opts: KernelOptions): Kernel {
   const vm = new VmSystem(slab, km, opts.vma); // start_kernel: the mm caches come before vfs_caches_init
   const pc = new PageCache(slab, km, opts.pageCache);
   vm.attach_page_cache(pc);
-  return Object.freeze({ machine, pa, slab, km, pc, vm, layers: LAYERS });
+  return Object.freeze({ machine, pa, slab, km, pc, vm, direct: new DirectPages(pa), layers: LAYERS });
 }

@@ -3,8 +3,16 @@
  * /proc/fraginfo and the replay of real kernel allocation traces.
  */
 export { boot, type Kernel, type KernelOptions, LAYERS, type LayerName } from "./boot.js";
+export { DirectPages } from "./direct.js";
 export { type FragInfo, type FragKernel, fraginfo, fraginfoText, fragPercent } from "./fraginfo.js";
 export { checkKernelInvariants, kernelProblems } from "./invariants.js";
+export {
+  type MachineOwnership,
+  machineOwnership,
+  machineProblems,
+  OWNER_NAMES,
+  Owner,
+} from "./machine-check.js";
 export {
   defaultEvery,
   MAX_ERRORS_SHOWN,

@@ -50,7 +50,7 @@ import {
 } from "./replay-trace.js";
 
 /** The layers a replay drives. */
-export type ReplayKernel = Pick<Kernel, "machine" | "pa" | "slab">;
+export type ReplayKernel = Pick<Kernel, "machine" | "pa" | "slab" | "direct">;
 
 /** Options of a replay. */
 export interface ReplayOptions {
@@ -182,7 +182,8 @@ export class Replay {
     const { op, kind, gfp, order, req, match, cache, cpu } = t;
     const handle = this.handle;
     const served = this.served;
-    const pa = this.k.pa;
+    // pages go through the record of direct callers: the whole-machine check knows who holds them
+    const pa = this.k.direct;
     const slab = this.k.slab;
     const machine = this.k.machine;
     const caches = this.caches;

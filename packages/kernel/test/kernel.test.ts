@@ -79,7 +79,9 @@ describe("checkKernelInvariants", () => {
     k.pa.zones[1]!.free_pages += 1; // a count the buddy lists do not hold
     const problems = kernelProblems(k);
     expect(problems.length).toBeGreaterThan(0);
-    expect(problems.every((q) => /^(hw-i386|page-alloc|slab|kmap): /.test(q))).toBe(true);
+    expect(problems.every((q) => /^(hw-i386|page-alloc|slab|kmap|page-cache|vma|machine): /.test(q))).toBe(
+      true,
+    );
     expect(problems.some((q) => q.startsWith("page-alloc: "))).toBe(true);
     expect(() => checkKernelInvariants(k)).toThrow(InvariantError);
   });

@@ -1,0 +1,136 @@
+/*
+ * direct.ts — DirectPages: the model's record of the pages held by direct callers of the page
+ * allocator (a driver, a scenario, the trace replay, the fuzzer: whoever calls alloc_pages and
+ * keeps the block), so that the whole-machine check can give every allocated frame an owner.
+ * The kernel keeps no such record (CONFIG_PAGE_OWNER, 2.6.24, is the nearest thing); this one is
+ * the model's, and cheap: two typed arrays indexed by pfn, written on every call that goes
+ * through it, O(1) each.
+ * Each method is page-alloc's function of the same name (mm/page_alloc.c, include/linux/gfp.h,
+ * include/linux/mm.h): it calls the page allocator, then records what changed. A call the page
+ * allocator refuses (a BadPageError, a NULL) records nothing.
+ * Invariants: order[pfn] = 1 + k exactly for the heads of the order-k blocks a direct caller
+ * allocated and still holds; refs[pfn] = the references direct callers hold on that frame (1 for
+ * a block they allocated, +1 per get_page, -1 per put_page / free). Pages taken from `k.pa`
+ * itself, outside this record, are owned by nobody the check knows.
+ */
+import { PAGE_OFFSET, type VirtAddr } from "@i386mm/hw-i386";
+import type { Page, PageAllocator } from "@i386mm/page-alloc";
+
+/** The pages direct callers of the page allocator hold (the model's record; see the file comment). */
+export class DirectPages {
+  /** The page allocator the calls go to. */
+  readonly pa: PageAllocator;
+  /** 1 + order at the head of each block a direct caller allocated and holds; 0 elsewhere. */
+  readonly order: Uint8Array;
+  /** References direct callers hold on each frame. */
+  readonly refs: Int32Array;
+  /** Blocks held (non-zero entries of `order`). */
+  blocks = 0;
+
+  constructor(pa: PageAllocator) {
+    this.pa = pa;
+    this.order = new Uint8Array(pa.mem_map.nr_pages);
+    this.refs = new Int32Array(pa.mem_map.nr_pages);
+  }
+
+  /** The blocks held, as [head pfn, order] pairs in pfn order. */
+  *heldBlocks(): IterableIterator<[number, number]> {
+    const o = this.order;
+    for (let pfn = 0; pfn < o.length; pfn++) if (o[pfn] !== 0) yield [pfn, o[pfn]! - 1];
+  }
+
+  #took(page: Page | null, order: number): Page | null {
+    if (page !== null) {
+      if (this.order[page] === 0) this.blocks++;
+      this.order[page] = order + 1;
+      this.refs[page]++;
+    }
+    return page;
+  }
+
+  #tookAddr(addr: VirtAddr | 0, order: number): VirtAddr | 0 {
+    if (addr !== 0) this.#took(this.pa.virt_to_page(addr), order);
+    return addr;
+  }
+
+  /** One reference dropped on `page` (its block given back when the page allocator freed it). */
+  #dropped(page: Page): void {
+    if (!(page >= 0 && page < this.refs.length) || this.refs[page] === 0) return;
+    this.refs[page]--;
+    if (this.order[page] !== 0 && (this.refs[page] === 0 || this.pa.page_count(page) === 0)) {
+      this.order[page] = 0;
+      this.refs[page] = 0;
+      this.blocks--;
+    }
+  }
+
+  /** alloc_pages(gfp_mask, order): a block of 2^order pages, held by the caller. */
+  alloc_pages(gfp_mask: number, order: number): Page | null {
+    return this.#took(this.pa.alloc_pages(gfp_mask, order), order);
+  }
+  /** alloc_page(gfp_mask). */
+  alloc_page(gfp_mask: number): Page | null {
+    return this.#took(this.pa.alloc_page(gfp_mask), 0);
+  }
+  /** __get_free_pages(gfp_mask, order): the block's lowmem address, or 0. */
+  __get_free_pages(gfp_mask: number, order: number): VirtAddr | 0 {
+    return this.#tookAddr(this.pa.__get_free_pages(gfp_mask, order), order);
+  }
+  /** __get_free_page(gfp_mask). */
+  __get_free_page(gfp_mask: number): VirtAddr | 0 {
+    return this.#tookAddr(this.pa.__get_free_page(gfp_mask), 0);
+  }
+  /** get_zeroed_page(gfp_mask). */
+  get_zeroed_page(gfp_mask: number): VirtAddr | 0 {
+    return this.#tookAddr(this.pa.get_zeroed_page(gfp_mask), 0);
+  }
+  /** __get_dma_pages(gfp_mask, order). */
+  __get_dma_pages(gfp_mask: number, order: number): VirtAddr | 0 {
+    return this.#tookAddr(this.pa.__get_dma_pages(gfp_mask, order), order);
+  }
+  /** __free_pages(page, order): drop the caller's reference (the last one frees the block). */
+  __free_pages(page: Page, order: number): void {
+    this.pa.__free_pages(page, order);
+    this.#dropped(page);
+  }
+  /** __free_page(page). */
+  __free_page(page: Page): void {
+    this.pa.__free_page(page);
+    this.#dropped(page);
+  }
+  /** free_pages(addr, order). */
+  free_pages(addr: VirtAddr | number, order: number): void {
+    this.pa.free_pages(addr, order);
+    if (addr !== 0) this.#dropped(this.#pageOf(addr));
+  }
+  /** free_page(addr). */
+  free_page(addr: VirtAddr | number): void {
+    this.pa.free_page(addr);
+    if (addr !== 0) this.#dropped(this.#pageOf(addr));
+  }
+  /** free_hot_page(page). */
+  free_hot_page(page: Page): void {
+    this.pa.free_hot_page(page);
+    this.#dropped(page);
+  }
+  /** free_cold_page(page). */
+  free_cold_page(page: Page): void {
+    this.pa.free_cold_page(page);
+    this.#dropped(page);
+  }
+  /** get_page(page): one more reference, held by the caller. */
+  get_page(page: Page): void {
+    this.pa.get_page(page);
+    this.refs[page]++;
+  }
+  /** put_page(page): the caller drops one reference. */
+  put_page(page: Page): void {
+    this.pa.put_page(page);
+    this.#dropped(page);
+  }
+
+  /** The page of a lowmem address the page allocator has just accepted. */
+  #pageOf(addr: number): Page {
+    return ((addr - PAGE_OFFSET) >>> 12) as Page;
+  }
+}

@@ -1,0 +1,594 @@
+/*
+ * machine-check.ts — the model's cross-layer checks of a whole Kernel, beside each layer's own
+ * checker (invariants.ts runs both). All are the model's statements (no 2.6.11 function checks
+ * them as a whole); each is what the kernel's code assumes between calls:
+ *  1. Ownership: every frame of every zone is free (in a buddy block or on a per-CPU list),
+ *     reserved, or allocated; every allocated frame has exactly one owner: a slab, a vmalloc area,
+ *     the page cache (a file's pages, or a block device's: the buffers), a shmem object, a kernel
+ *     or a user page table, a process mapping (an anonymous page), or a direct caller of the page
+ *     allocator (DirectPages, the model's record). No owner claims a free or reserved frame.
+ *  2. References: _count and _mapcount agree with the holders: a slab's, vmalloc's or a page
+ *     table's page has one reference, the tails of a block none; an anonymous page one per pte; a
+ *     shmem page one plus its ptes; a page in the page cache is the page-cache checker's (with
+ *     the direct callers' references as its extraRefs); a direct block one per reference held; a
+ *     page no user pte maps has _mapcount -1 (page_mapcount 0).
+ *  3. Page tables: every present kernel pte (swapper_pg_dir) and user pte (every live mm) points
+ *     to a frame whose descriptor agrees: the direct map maps its own frame; a vmalloc address
+ *     lies in a vm_struct (not its guard page) and maps that area's page (VM_ALLOC), an allocated
+ *     page (vmap) or the area's I/O address (ioremap); a pkmap slot in use maps an allocated
+ *     highmem page; a kmap_atomic slot in use maps an allocated page; a user pte maps the zero
+ *     page, an anonymous page, a page-cache or shmem page, or a direct caller's page.
+ *  4. Totals: per zone, free + per-CPU + owned + reserved frames = present_pages.
+ *  5. /proc/meminfo: each figure equals the sum computed from mem_map and the owners above.
+ * Read-only; O(frames + page-table entries) per call.
+ */
+import {
+  _PAGE_PRESENT,
+  _PAGE_PSE,
+  type Machine,
+  PAGE_OFFSET,
+  PAGE_SIZE,
+  type Page,
+  pte_pfn,
+  pte_phys,
+} from "@i386mm/hw-i386";
+import { MAX_ORDER, PG_highmem, PG_reserved, PG_slab } from "@i386mm/page-alloc";
+import { radix_tree_gang_lookup } from "@i386mm/page-cache";
+import { VM_ALLOC, VM_IOREMAP, VM_MAP } from "@i386mm/slab";
+import { live_mms, type mm_struct, PAGE_MAPPING_ANON, shmem_file } from "@i386mm/vma";
+import type { Kernel } from "./boot.js";
+
+/** Who holds an allocated frame (index into OWNER_NAMES). */
+export const Owner = {
+  None: 0,
+  Slab: 1,
+  Vmalloc: 2,
+  PageCache: 3,
+  Buffers: 4,
+  Shmem: 5,
+  KernelPageTable: 6,
+  UserPageTable: 7,
+  Anon: 8,
+  Direct: 9,
+} as const;
+/** One of Owner's values. */
+export type Owner = (typeof Owner)[keyof typeof Owner];
+
+/** Names of the owners, for the problems and for machineOwners' counts. */
+export const OWNER_NAMES: readonly string[] = [
+  "nobody",
+  "slab",
+  "vmalloc",
+  "page cache",
+  "buffers (block device page cache)",
+  "shmem",
+  "kernel page table",
+  "user page table",
+  "process mapping (anonymous)",
+  "direct alloc_pages caller",
+];
+
+/* Frame states while checking. */
+const S_ALLOC = 0;
+const S_FREE = 1;
+const S_PCP = 2;
+const S_RESERVED = 3;
+const S_HOLE = 4; // outside every zone
+
+const MAX_PROBLEMS = 60;
+const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
+
+/** The owners and frame states the cross-layer check worked out (tests and views read them). */
+export interface MachineOwnership {
+  /** Owner of each frame (Owner; 0 for free, reserved and unowned frames). */
+  readonly owner: Uint8Array;
+  /** Frames per owner (index = Owner). */
+  readonly counts: readonly number[];
+  /** Free frames in the buddy lists, on the per-CPU lists, reserved, allocated. */
+  readonly free: number;
+  readonly pcp: number;
+  readonly reserved: number;
+  readonly allocated: number;
+}
+
+/** The working state of one check. */
+class Checker {
+  readonly k: Kernel;
+  readonly m: Machine;
+  readonly problems: string[] = [];
+  readonly n: number;
+  readonly state: Uint8Array;
+  readonly owner: Uint8Array;
+  /** 1 at the first frame of each claimed block (a block's head carries its references). */
+  readonly head: Uint8Array;
+  /** User ptes mapping each frame (counted while walking every mm). */
+  readonly ptes: Int32Array;
+  /** Frames a vmap area or a kmap slot maps: they must be allocated (by anyone). */
+  readonly mustBeAllocated: [number, string][] = [];
+  /** Frames a user pte maps that are not anonymous: owned later by the page cache, shmem or a direct caller. */
+  readonly userMapped: [number, string][] = [];
+  free = 0;
+  pcp = 0;
+  reserved = 0;
+
+  constructor(k: Kernel) {
+    this.k = k;
+    this.m = k.machine;
+    this.n = k.pa.mem_map.nr_pages;
+    this.state = new Uint8Array(this.n).fill(S_HOLE);
+    this.owner = new Uint8Array(this.n);
+    this.head = new Uint8Array(this.n);
+    this.ptes = new Int32Array(this.n);
+  }
+
+  problem(s: string): void {
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push(s);
+    else if (this.problems.length === MAX_PROBLEMS) this.problems.push("... (more problems not shown)");
+  }
+
+  full(): boolean {
+    return this.problems.length > MAX_PROBLEMS;
+  }
+
+  /** Frame states from the zones' buddy lists, per-CPU lists and PG_reserved. */
+  frames(): void {
+    const pa = this.k.pa;
+    const mm = pa.mem_map;
+    const { state } = this;
+    for (const zone of pa.zones) {
+      const end = zone.zone_start_pfn + zone.spanned_pages;
+      for (let p = zone.zone_start_pfn; p < end; p++) state[p] = S_ALLOC;
+      for (let o = 0; o < MAX_ORDER; o++) {
+        const head = zone.free_area[o]!.free_list;
+        let guard = 0;
+        for (let p = mm.lru_next[head]!; p !== head && guard++ <= zone.spanned_pages; p = mm.lru_next[p]!) {
+          if (p < 0 || p >= this.n) break; // the page allocator's checker names it
+          for (let q = p; q < Math.min(end, p + (1 << o)); q++) state[q] = S_FREE;
+          this.free += 1 << o;
+        }
+      }
+      for (const ps of zone.pageset)
+        for (const pcp of ps.pcp) {
+          let guard = 0;
+          for (
+            let p = mm.lru_next[pcp.list]!;
+            p !== pcp.list && guard++ <= zone.spanned_pages;
+            p = mm.lru_next[p]!
+          ) {
+            if (p < 0 || p >= this.n) break;
+            state[p] = S_PCP;
+            this.pcp++;
+          }
+        }
+      for (let p = zone.zone_start_pfn; p < end; p++)
+        if (state[p] === S_ALLOC && mm.flags[p]! & (1 << PG_reserved)) {
+          state[p] = S_RESERVED;
+          this.reserved++;
+        }
+    }
+  }
+
+  /** `who` claims frames [pfn, pfn + n). */
+  claim(pfn: number, n: number, who: Owner, what: string): void {
+    for (let p = pfn; p < pfn + n; p++) {
+      if (!(p >= 0 && p < this.n)) {
+        this.problem(`${what}: pfn ${hex(p)} is not in mem_map`);
+        return;
+      }
+      const s = this.state[p];
+      if (s !== S_ALLOC) {
+        const as =
+          s === S_FREE
+            ? "free"
+            : s === S_PCP
+              ? "on a per-CPU free list"
+              : s === S_RESERVED
+                ? "reserved"
+                : "outside every zone";
+        this.problem(`${what}: holds pfn ${hex(p)}, which is ${as}`);
+        continue;
+      }
+      const o = this.owner[p]!;
+      if (o !== Owner.None && !(o === who && who === Owner.Anon)) {
+        this.problem(`pfn ${hex(p)} has two owners: ${OWNER_NAMES[o]} and ${what}`);
+        continue;
+      }
+      this.owner[p] = who;
+      if (p === pfn) this.head[p] = 1;
+    }
+  }
+
+  // ------------------------------------------------------------------------------ the owners
+
+  slabs(): void {
+    const s = this.k.slab;
+    const t = s.slabs;
+    for (const c of s.cache_chain) {
+      const l3 = c.lists;
+      for (const head of [l3.slabs_full, l3.slabs_partial, l3.slabs_free]) {
+        let guard = 0;
+        for (let h = t.next[head]!; h !== head && guard++ < 1 << 22; h = t.next[h]!) {
+          const addr = t.s_mem[h]! - t.colouroff[h]!;
+          const pfn = (addr - PAGE_OFFSET) / PAGE_SIZE;
+          this.claim(pfn, 1 << c.gfporder, Owner.Slab, `slab ${h} of cache ${c.name}`);
+        }
+      }
+    }
+  }
+
+  vmalloc(): void {
+    for (const area of this.k.slab.vm.vmlist) {
+      if (!(area.flags & VM_ALLOC) || area.pages === null) continue;
+      for (let i = 0; i < area.nr_pages; i++) {
+        const page = area.pages[i];
+        if (page === null || page === undefined) continue;
+        this.claim(page, 1, Owner.Vmalloc, `vmalloc area ${hex(area.addr)} page ${i}`);
+      }
+    }
+  }
+
+  pageCache(): void {
+    const pc = this.k.pc;
+    const bdevMappings = new Set(pc.all_bdevs.map((b) => b.bd_inode.i_mapping));
+    for (const mapping of pc.mappings.values()) {
+      const who = bdevMappings.has(mapping) ? Owner.Buffers : Owner.PageCache;
+      const what = `${who === Owner.Buffers ? "block device" : "file"} inode ${mapping.host.i_ino} of ${mapping.host.i_sb.s_id}`;
+      for (const page of radix_tree_gang_lookup(mapping.page_tree, 0, mapping.nrpages + 1))
+        this.claim(page, 1, who, `${what}, page cache`);
+    }
+  }
+
+  shmem(mms: readonly mm_struct[]): void {
+    const seen = new Set<shmem_file>();
+    for (const mm of mms)
+      for (let v = mm.mmap; v !== null; v = v.vm_next)
+        if (v.vm_file instanceof shmem_file && !seen.has(v.vm_file)) {
+          seen.add(v.vm_file);
+          for (const [idx, page] of v.vm_file.pages)
+            this.claim(page, 1, Owner.Shmem, `shmem object ino ${v.vm_file.ino} page ${idx}`);
+        }
+  }
+
+  direct(): void {
+    const d = this.k.direct;
+    for (const [pfn, order] of d.heldBlocks())
+      this.claim(pfn, 1 << order, Owner.Direct, `direct caller's order-${order} block at pfn ${hex(pfn)}`);
+  }
+
+  // ------------------------------------------------------------------------------ page tables
+
+  /** Is `pfn` a frame of mem_map that is allocated (owned by anyone)? */
+  allocated(pfn: number): boolean {
+    return pfn >= 0 && pfn < this.n && this.state[pfn] === S_ALLOC;
+  }
+
+  /** swapper_pg_dir's kernel half: pte tables (claimed), the direct map, vmalloc, pkmap, fixmaps. */
+  kernelTables(): void {
+    const { m, k } = this;
+    const p = m.paging;
+    const pa = k.pa;
+    const swapper = pa.swapper_pg_dir;
+    const pmdTables: { base: number; table: number; count: number }[] = [];
+    if (p.pae) {
+      for (let i = p.USER_PTRS_PER_PGD; i < p.PTRS_PER_PGD; i++) {
+        const e = p.readEntry(m.ram, swapper, i);
+        if (e & _PAGE_PRESENT)
+          pmdTables.push({ base: i * p.PGDIR_SIZE, table: pte_phys(e), count: p.PTRS_PER_PMD });
+      }
+    } else pmdTables.push({ base: 0, table: swapper, count: p.PTRS_PER_PGD });
+    const first = p.pae ? 0 : p.USER_PTRS_PER_PGD;
+    const { high_memory } = pa;
+    const l = pa.layout;
+    const vmlist = k.slab.vm.vmlist;
+    const pkmap = k.km.pkmap;
+    const pkmapEnd = pkmap.PKMAP_BASE + pkmap.LAST_PKMAP * PAGE_SIZE;
+    for (const t of pmdTables) {
+      for (let j = t === pmdTables[0] ? first : 0; j < t.count; j++) {
+        const pmd = p.readEntry(m.ram, t.table, j);
+        if (!(pmd & _PAGE_PRESENT)) continue;
+        const base = (t.base + j * p.PMD_SIZE) >>> 0;
+        if (base < PAGE_OFFSET) continue;
+        if (pmd & _PAGE_PSE) {
+          const pfn = pte_pfn(pmd);
+          if (base < high_memory && pfn !== (base - PAGE_OFFSET) / PAGE_SIZE)
+            this.problem(`kernel large page at ${hex(base)} maps pfn ${hex(pfn)}, not the direct map's`);
+          continue;
+        }
+        const table = pte_pfn(pmd);
+        if (this.allocated(table))
+          this.claim(table, 1, Owner.KernelPageTable, `kernel page table for ${hex(base)}`);
+        else if (table < this.n && this.state[table] !== S_RESERVED)
+          this.problem(`kernel page table for ${hex(base)} is pfn ${hex(table)}, which is free`);
+        for (let i = 0; i < p.PTRS_PER_PTE; i++) {
+          const pte = p.readEntry(m.ram, table * PAGE_SIZE, i);
+          if (!(pte & _PAGE_PRESENT)) continue;
+          const va = (base + i * PAGE_SIZE) >>> 0;
+          const pfn = pte_pfn(pte);
+          const at = `kernel pte for ${hex(va)} (pfn ${hex(pfn)})`;
+          if (va < high_memory) {
+            if (pfn !== (va - PAGE_OFFSET) / PAGE_SIZE)
+              this.problem(`${at}: the direct map maps another frame`);
+          } else if (va >= l.VMALLOC_START && va < pkmap.PKMAP_BASE) {
+            this.vmallocPte(vmlist, va, pfn, pte, at);
+          } else if (va >= pkmap.PKMAP_BASE && va < pkmapEnd) {
+            const nr = pkmap.PKMAP_NR(va);
+            const count = pkmap.pkmap_count[nr]!;
+            if (count === 0) this.problem(`${at}: pkmap slot ${nr} is unused but mapped`);
+            else if (count >= 2) this.mustBeAllocated.push([pfn, `${at}: pkmap slot ${nr} in use`]);
+          }
+        }
+      }
+    }
+    // kmap_atomic: a slot in use maps an allocated page (its pte agreeing is kmap's own check).
+    const atomic = k.km.atomic;
+    for (let idx = 0; idx < atomic.km_slot_page.length; idx++) {
+      const inUse = atomic.km_slot_page[idx]!;
+      if (inUse !== 0) this.mustBeAllocated.push([inUse - 1, `kmap_atomic slot ${idx} in use`]);
+    }
+  }
+
+  vmallocPte(
+    vmlist: readonly {
+      addr: number;
+      size: number;
+      flags: number;
+      pages: (Page | null)[] | null;
+      phys_addr: number;
+    }[],
+    va: number,
+    pfn: number,
+    pte: number,
+    at: string,
+  ): void {
+    const area = vmlist.find((a) => va >= a.addr && va < a.addr + a.size);
+    if (area === undefined) {
+      this.problem(`${at}: in the vmalloc range but in no vm_struct`);
+      return;
+    }
+    const i = (va - area.addr) / PAGE_SIZE;
+    if (va >= area.addr + area.size - PAGE_SIZE)
+      this.problem(`${at}: maps the guard page of ${hex(area.addr)}`);
+    else if (area.flags & VM_ALLOC) {
+      if (area.pages?.[i] !== pfn) this.problem(`${at}: the area's page ${i} is ${area.pages?.[i]}`);
+    } else if (area.flags & VM_MAP) this.mustBeAllocated.push([pfn, `${at}: a vmap of ${hex(area.addr)}`]);
+    else if (area.flags & VM_IOREMAP) {
+      if (pte_phys(pte) !== area.phys_addr + i * PAGE_SIZE)
+        this.problem(`${at}: ioremap area ${hex(area.addr)} of ${hex(area.phys_addr)} maps another address`);
+      else if (this.allocated(pfn)) this.problem(`${at}: ioremap maps an allocated RAM page`);
+    }
+  }
+
+  /** Every live mm's user half: pte tables (claimed), anonymous pages (claimed), file pages (noted). */
+  userTables(mms: readonly mm_struct[]): void {
+    const { m, k } = this;
+    const p = m.paging;
+    const mem = k.pa.mem_map;
+    for (const mm of mms) {
+      const pgd = k.vm.pgd_pa(mm);
+      const name = `mm ${hex(mm.addr)}`;
+      const pmdTables: { base: number; table: number; count: number }[] = [];
+      if (p.pae) {
+        for (let i = 0; i < p.USER_PTRS_PER_PGD; i++) {
+          const e = p.readEntry(m.ram, pgd, i);
+          if (e & _PAGE_PRESENT)
+            pmdTables.push({ base: i * p.PGDIR_SIZE, table: pte_phys(e), count: p.PTRS_PER_PMD });
+        }
+      } else pmdTables.push({ base: 0, table: pgd, count: p.USER_PTRS_PER_PGD });
+      for (const t of pmdTables)
+        for (let j = 0; j < t.count; j++) {
+          const pmd = p.readEntry(m.ram, t.table, j);
+          if (!(pmd & _PAGE_PRESENT)) continue;
+          const base = t.base + j * p.PMD_SIZE;
+          const table = pte_pfn(pmd);
+          this.claim(table, 1, Owner.UserPageTable, `${name}: page table for ${hex(base)}`);
+          for (let i = 0; i < p.PTRS_PER_PTE; i++) {
+            const pte = p.readEntry(m.ram, table * PAGE_SIZE, i);
+            if (!(pte & _PAGE_PRESENT)) continue;
+            const pfn = pte_pfn(pte);
+            if (pfn >= this.n) continue; // I/O memory (VM_IO)
+            const at = `${name}: pte for ${hex(base + i * PAGE_SIZE)} (pfn ${hex(pfn)})`;
+            this.ptes[pfn]++;
+            if (this.state[pfn] === S_RESERVED) continue; // the zero page, a reserved frame
+            if (mem.mapping[pfn]! & PAGE_MAPPING_ANON)
+              this.claim(pfn, 1, Owner.Anon, `${at}: anonymous page`);
+            else this.userMapped.push([pfn, at]);
+          }
+        }
+    }
+  }
+
+  // ------------------------------------------------------------------------------ after the claims
+
+  /** Frames noted while walking must be allocated, or owned by the right holder. */
+  mappedFrames(): void {
+    for (const [pfn, at] of this.mustBeAllocated)
+      if (!this.allocated(pfn) || this.owner[pfn] === Owner.None)
+        this.problem(`${at}: maps pfn ${hex(pfn)}, which no one holds`);
+    for (const [pfn, at] of this.userMapped) {
+      const o = this.owner[pfn];
+      if (o !== Owner.PageCache && o !== Owner.Shmem && o !== Owner.Direct && o !== Owner.Buffers)
+        this.problem(
+          `${at}: maps a page held by ${OWNER_NAMES[o!]}, not by a file, shmem or a direct caller`,
+        );
+    }
+  }
+
+  /** Every allocated frame has an owner; counts agree with the holders; sums add up. */
+  references(): void {
+    const { k, state, owner } = this;
+    const pa = k.pa;
+    const mem = pa.mem_map;
+    const refs = k.direct.refs;
+    let unowned = 0;
+    for (const zone of pa.zones) {
+      const end = zone.zone_start_pfn + zone.spanned_pages;
+      let p = zone.zone_start_pfn;
+      while (p < end) {
+        if (this.full()) return;
+        const mapcount = mem._mapcount[p]! + 1;
+        if (mapcount !== this.ptes[p] && state[p] !== S_RESERVED)
+          this.problem(`pfn ${hex(p)}: page_mapcount ${mapcount} but ${this.ptes[p]} user ptes map it`);
+        if (state[p] !== S_ALLOC) {
+          p++;
+          continue;
+        }
+        const o = owner[p]!;
+        const count = mem._count[p]! + 1;
+        switch (o) {
+          case Owner.None:
+            unowned++;
+            if (unowned <= 10)
+              this.problem(
+                `pfn ${hex(p)} (${zone.name}) is allocated but no one holds it (count ${count}, flags ${hex(mem.flags[p]!)}): lost`,
+              );
+            break;
+          case Owner.Slab:
+          case Owner.Vmalloc:
+          case Owner.KernelPageTable:
+          case Owner.UserPageTable: {
+            // a block's head carries its one reference, its tails none
+            const want = this.head[p]! + refs[p]!;
+            if (count !== want)
+              this.problem(
+                `pfn ${hex(p)} held by ${OWNER_NAMES[o]}: page_count ${count}, references held ${want}`,
+              );
+            if (o === Owner.Slab && !(mem.flags[p]! & (1 << PG_slab)))
+              this.problem(`pfn ${hex(p)} is a slab's page without PG_slab`);
+            break;
+          }
+          case Owner.Anon:
+            if (count !== mapcount + refs[p]!)
+              this.problem(
+                `pfn ${hex(p)}: anonymous page with page_count ${count}, ${mapcount} ptes and ${refs[p]} direct references`,
+              );
+            break;
+          case Owner.Shmem:
+            if (count !== 1 + mapcount + refs[p]!)
+              this.problem(
+                `pfn ${hex(p)}: shmem page with page_count ${count}, ${mapcount} ptes and ${refs[p]} direct references`,
+              );
+            break;
+          case Owner.Direct: {
+            // the head: one per reference held and per pte; a tail: what a caller took on it alone
+            const want = refs[p]! + mapcount;
+            if (count !== want)
+              this.problem(
+                `pfn ${hex(p)}: direct caller's page with page_count ${count}, ${refs[p]} references held and ${mapcount} ptes`,
+              );
+            break;
+          }
+          default:
+            break; // the page cache's counts are the page-cache checker's
+        }
+        if (o !== Owner.Slab && o !== Owner.Direct && mem.flags[p]! & (1 << PG_slab))
+          this.problem(`pfn ${hex(p)} carries PG_slab but is held by ${OWNER_NAMES[o]}`);
+        p++;
+      }
+    }
+    if (unowned > 10) this.problem(`... ${unowned} allocated frames in all are held by no one`);
+    for (const zone of pa.zones) {
+      let free = 0;
+      let pcp = 0;
+      let owned = 0;
+      let reserved = 0;
+      let lost = 0;
+      for (let p = zone.zone_start_pfn; p < zone.zone_start_pfn + zone.spanned_pages; p++) {
+        const s = state[p];
+        if (s === S_FREE) free++;
+        else if (s === S_PCP) pcp++;
+        else if (s === S_RESERVED) reserved++;
+        else if (owner[p] !== Owner.None) owned++;
+        else lost++;
+      }
+      if (free !== zone.free_pages)
+        this.problem(`zone ${zone.name}: free_pages ${zone.free_pages}, the buddy lists hold ${free}`);
+      if (free + pcp + owned + reserved !== zone.present_pages)
+        this.problem(
+          `zone ${zone.name}: free ${free} + per-CPU ${pcp} + owned ${owned} + reserved ${reserved} = ${free + pcp + owned + reserved}, not present_pages ${zone.present_pages} (${lost} lost)`,
+        );
+    }
+  }
+
+  /** /proc/meminfo against sums over mem_map. */
+  meminfo(): void {
+    const { k, state, owner } = this;
+    const pa = k.pa;
+    const mem = pa.mem_map;
+    let total = 0;
+    let free = 0;
+    let high = 0;
+    let highFree = 0;
+    let buffers = 0;
+    let cached = 0;
+    for (const zone of pa.zones)
+      for (let p = zone.zone_start_pfn; p < zone.zone_start_pfn + zone.spanned_pages; p++) {
+        const s = state[p];
+        const isHigh = (mem.flags[p]! & (1 << PG_highmem)) !== 0;
+        if (s !== S_RESERVED) {
+          total++;
+          if (isHigh) high++;
+        }
+        if (s === S_FREE) {
+          free++;
+          if (isHigh) highFree++;
+        }
+        if (owner[p] === Owner.Buffers) buffers++;
+        else if (owner[p] === Owner.PageCache) cached++;
+      }
+    const want: Record<string, number> = {
+      MemTotal: total,
+      MemFree: free,
+      Buffers: buffers,
+      Cached: cached,
+      HighTotal: high,
+      HighFree: highFree,
+      LowTotal: total - high,
+      LowFree: free - highFree,
+    };
+    for (const line of pa.meminfo().split("\n")) {
+      const mt = /^(\w+):\s+(\d+) kB$/.exec(line);
+      if (!mt) continue;
+      const w = want[mt[1]!];
+      if (w !== undefined && Number(mt[2]) !== w * 4)
+        this.problem(`/proc/meminfo ${mt[1]} is ${mt[2]} kB, mem_map adds up to ${w * 4} kB`);
+    }
+  }
+}
+
+/**
+ * The model's cross-layer problems of `k` (empty when every statement above holds), each in plain
+ * language. Read-only.
+ */
+export function machineProblems(k: Kernel): string[] {
+  return runCheck(k).problems;
+}
+
+/** The ownership worked out by the cross-layer check (for tests, views and the fuzzer). */
+export function machineOwnership(k: Kernel): MachineOwnership {
+  const c = runCheck(k);
+  const counts = new Array<number>(OWNER_NAMES.length).fill(0);
+  let allocated = 0;
+  for (let p = 0; p < c.n; p++) {
+    if (c.state[p] !== S_ALLOC) continue;
+    allocated++;
+    counts[c.owner[p]!]!++;
+  }
+  return { owner: c.owner, counts, free: c.free, pcp: c.pcp, reserved: c.reserved, allocated };
+}
+
+function runCheck(k: Kernel): Checker {
+  const c = new Checker(k);
+  c.frames();
+  const mms = live_mms(k.vm);
+  c.slabs();
+  c.vmalloc();
+  c.pageCache();
+  c.shmem(mms);
+  c.direct();
+  c.kernelTables();
+  c.userTables(mms);
+  c.mappedFrames();
+  c.references();
+  c.meminfo();
+  return c;
+}
