@@ -3,8 +3,8 @@
  * allocator (a driver, a scenario, the trace replay, the fuzzer: whoever calls alloc_pages and
  * keeps the block), so that the whole-machine check can give every allocated frame an owner.
  * The kernel keeps no such record (CONFIG_PAGE_OWNER, 2.6.24, is the nearest thing); this one is
- * the model's, and cheap: two typed arrays indexed by pfn, written on every call that goes
- * through it, O(1) each.
+ * the model's, and cheap: two typed arrays indexed by pfn and a set of block heads, written on
+ * every call that goes through it, O(1) each.
  * Each method is page-alloc's function of the same name (mm/page_alloc.c, include/linux/gfp.h,
  * include/linux/mm.h): it calls the page allocator, then records what changed. A call the page
  * allocator refuses (a BadPageError, a NULL) records nothing.
@@ -24,8 +24,8 @@ export class DirectPages {
   readonly order: Uint8Array;
   /** References direct callers hold on each frame. */
   readonly refs: Int32Array;
-  /** Blocks held (non-zero entries of `order`). */
-  blocks = 0;
+  /** The heads of the blocks held (the non-zero entries of `order`). */
+  readonly #heads = new Set<number>();
 
   constructor(pa: PageAllocator) {
     this.pa = pa;
@@ -33,15 +33,19 @@ export class DirectPages {
     this.refs = new Int32Array(pa.mem_map.nr_pages);
   }
 
+  /** Blocks held. */
+  get blocks(): number {
+    return this.#heads.size;
+  }
+
   /** The blocks held, as [head pfn, order] pairs in pfn order. */
-  *heldBlocks(): IterableIterator<[number, number]> {
-    const o = this.order;
-    for (let pfn = 0; pfn < o.length; pfn++) if (o[pfn] !== 0) yield [pfn, o[pfn]! - 1];
+  heldBlocks(): [number, number][] {
+    return [...this.#heads].sort((a, b) => a - b).map((pfn) => [pfn, this.order[pfn]! - 1]);
   }
 
   #took(page: Page | null, order: number): Page | null {
     if (page !== null) {
-      if (this.order[page] === 0) this.blocks++;
+      this.#heads.add(page);
       this.order[page] = order + 1;
       this.refs[page]++;
     }
@@ -60,7 +64,7 @@ export class DirectPages {
     if (this.order[page] !== 0 && (this.refs[page] === 0 || this.pa.page_count(page) === 0)) {
       this.order[page] = 0;
       this.refs[page] = 0;
-      this.blocks--;
+      this.#heads.delete(page);
     }
   }
 

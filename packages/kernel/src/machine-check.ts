@@ -29,8 +29,6 @@ import {
   PAGE_OFFSET,
   PAGE_SIZE,
   type Page,
-  pte_pfn,
-  pte_phys,
 } from "@i386mm/hw-i386";
 import { MAX_ORDER, PG_highmem, PG_reserved, PG_slab } from "@i386mm/page-alloc";
 import { radix_tree_gang_lookup } from "@i386mm/page-cache";
@@ -97,6 +95,7 @@ class Checker {
   readonly m: Machine;
   readonly problems: string[] = [];
   readonly n: number;
+  readonly pae: boolean;
   readonly state: Uint8Array;
   readonly owner: Uint8Array;
   /** 1 at the first frame of each claimed block (a block's head carries its references). */
@@ -106,7 +105,7 @@ class Checker {
   /** Frames a vmap area or a kmap slot maps: they must be allocated (by anyone). */
   readonly mustBeAllocated: [number, string][] = [];
   /** Frames a user pte maps that are not anonymous: owned later by the page cache, shmem or a direct caller. */
-  readonly userMapped: [number, string][] = [];
+  readonly userMapped: [number, () => string][] = [];
   free = 0;
   pcp = 0;
   reserved = 0;
@@ -115,6 +114,7 @@ class Checker {
     this.k = k;
     this.m = k.machine;
     this.n = k.pa.mem_map.nr_pages;
+    this.pae = k.machine.pae;
     this.state = new Uint8Array(this.n).fill(S_HOLE);
     this.owner = new Uint8Array(this.n);
     this.head = new Uint8Array(this.n);
@@ -130,14 +130,43 @@ class Checker {
     return this.problems.length > MAX_PROBLEMS;
   }
 
+  /** The words of the page table at physical address `phys` (read in one go, not entry by entry). */
+  table(phys: number): Uint32Array {
+    return this.m.ram.frameWords(phys);
+  }
+
+  /** Entry `i` of a table's words: its low word (flags), or 0 when not present. */
+  low(w: Uint32Array, i: number): number {
+    const lo = this.pae ? w[2 * i]! : w[i]!;
+    return lo & _PAGE_PRESENT ? lo : 0;
+  }
+
+  /** The frame number entry `i` of a table's words points at. */
+  pfnOf(w: Uint32Array, i: number): number {
+    return this.pae ? (w[2 * i]! >>> 12) + (w[2 * i + 1]! & 0xfffff) * 0x100000 : w[i]! >>> 12;
+  }
+
+  /** The physical address entry `i` points at (the page's, without the offset bits). */
+  physOf(w: Uint32Array, i: number): number {
+    return this.pfnOf(w, i) * PAGE_SIZE;
+  }
+
   /** Frame states from the zones' buddy lists, per-CPU lists and PG_reserved. */
   frames(): void {
     const pa = this.k.pa;
     const mm = pa.mem_map;
     const { state } = this;
+    const flags = mm.flags;
+    const RESERVED = 1 << PG_reserved;
     for (const zone of pa.zones) {
       const end = zone.zone_start_pfn + zone.spanned_pages;
-      for (let p = zone.zone_start_pfn; p < end; p++) state[p] = S_ALLOC;
+      // free pages are never reserved: the lists below overwrite only S_ALLOC frames
+      for (let p = zone.zone_start_pfn; p < end; p++) {
+        if (flags[p]! & RESERVED) {
+          state[p] = S_RESERVED;
+          this.reserved++;
+        } else state[p] = S_ALLOC;
+      }
       for (let o = 0; o < MAX_ORDER; o++) {
         const head = zone.free_area[o]!.free_list;
         let guard = 0;
@@ -160,19 +189,15 @@ class Checker {
             this.pcp++;
           }
         }
-      for (let p = zone.zone_start_pfn; p < end; p++)
-        if (state[p] === S_ALLOC && mm.flags[p]! & (1 << PG_reserved)) {
-          state[p] = S_RESERVED;
-          this.reserved++;
-        }
     }
   }
 
   /** `who` claims frames [pfn, pfn + n). */
-  claim(pfn: number, n: number, who: Owner, what: string): void {
+  claim(pfn: number, n: number, who: Owner, what: string | (() => string)): void {
+    const name = () => (typeof what === "string" ? what : what());
     for (let p = pfn; p < pfn + n; p++) {
       if (!(p >= 0 && p < this.n)) {
-        this.problem(`${what}: pfn ${hex(p)} is not in mem_map`);
+        this.problem(`${name()}: pfn ${hex(p)} is not in mem_map`);
         return;
       }
       const s = this.state[p];
@@ -185,12 +210,12 @@ class Checker {
               : s === S_RESERVED
                 ? "reserved"
                 : "outside every zone";
-        this.problem(`${what}: holds pfn ${hex(p)}, which is ${as}`);
+        this.problem(`${name()}: holds pfn ${hex(p)}, which is ${as}`);
         continue;
       }
       const o = this.owner[p]!;
       if (o !== Owner.None && !(o === who && who === Owner.Anon)) {
-        this.problem(`pfn ${hex(p)} has two owners: ${OWNER_NAMES[o]} and ${what}`);
+        this.problem(`pfn ${hex(p)} has two owners: ${OWNER_NAMES[o]} and ${name()}`);
         continue;
       }
       this.owner[p] = who;
@@ -267,50 +292,60 @@ class Checker {
     const { m, k } = this;
     const p = m.paging;
     const pa = k.pa;
-    const swapper = pa.swapper_pg_dir;
-    const pmdTables: { base: number; table: number; count: number }[] = [];
-    if (p.pae) {
-      for (let i = p.USER_PTRS_PER_PGD; i < p.PTRS_PER_PGD; i++) {
-        const e = p.readEntry(m.ram, swapper, i);
-        if (e & _PAGE_PRESENT)
-          pmdTables.push({ base: i * p.PGDIR_SIZE, table: pte_phys(e), count: p.PTRS_PER_PMD });
-      }
-    } else pmdTables.push({ base: 0, table: swapper, count: p.PTRS_PER_PGD });
-    const first = p.pae ? 0 : p.USER_PTRS_PER_PGD;
+    const pmdTables: { base: number; table: number; first: number; count: number }[] = [];
+    const pgd = this.table(pa.swapper_pg_dir);
+    if (this.pae) {
+      for (let i = p.USER_PTRS_PER_PGD; i < p.PTRS_PER_PGD; i++)
+        if (this.low(pgd, i))
+          pmdTables.push({
+            base: i * p.PGDIR_SIZE,
+            table: this.physOf(pgd, i),
+            first: 0,
+            count: p.PTRS_PER_PMD,
+          });
+    } else
+      pmdTables.push({
+        base: 0,
+        table: pa.swapper_pg_dir,
+        first: p.USER_PTRS_PER_PGD,
+        count: p.PTRS_PER_PGD,
+      });
     const { high_memory } = pa;
     const l = pa.layout;
     const vmlist = k.slab.vm.vmlist;
     const pkmap = k.km.pkmap;
     const pkmapEnd = pkmap.PKMAP_BASE + pkmap.LAST_PKMAP * PAGE_SIZE;
+    const directPfn = (va: number) => (va - PAGE_OFFSET) / PAGE_SIZE;
     for (const t of pmdTables) {
-      for (let j = t === pmdTables[0] ? first : 0; j < t.count; j++) {
-        const pmd = p.readEntry(m.ram, t.table, j);
-        if (!(pmd & _PAGE_PRESENT)) continue;
+      const pmds = this.table(t.table);
+      for (let j = t.first; j < t.count; j++) {
+        const pmd = this.low(pmds, j);
+        if (!pmd) continue;
         const base = (t.base + j * p.PMD_SIZE) >>> 0;
         if (base < PAGE_OFFSET) continue;
+        const target = this.pfnOf(pmds, j);
         if (pmd & _PAGE_PSE) {
-          const pfn = pte_pfn(pmd);
-          if (base < high_memory && pfn !== (base - PAGE_OFFSET) / PAGE_SIZE)
-            this.problem(`kernel large page at ${hex(base)} maps pfn ${hex(pfn)}, not the direct map's`);
+          if (base < high_memory && target !== directPfn(base))
+            this.problem(`kernel large page at ${hex(base)} maps pfn ${hex(target)}, not the direct map's`);
           continue;
         }
-        const table = pte_pfn(pmd);
-        if (this.allocated(table))
-          this.claim(table, 1, Owner.KernelPageTable, `kernel page table for ${hex(base)}`);
-        else if (table < this.n && this.state[table] !== S_RESERVED)
-          this.problem(`kernel page table for ${hex(base)} is pfn ${hex(table)}, which is free`);
+        if (this.allocated(target))
+          this.claim(target, 1, Owner.KernelPageTable, `kernel page table for ${hex(base)}`);
+        else if (target < this.n && this.state[target] !== S_RESERVED)
+          this.problem(`kernel page table for ${hex(base)} is pfn ${hex(target)}, which is free`);
+        const ptes = this.table(target * PAGE_SIZE);
         for (let i = 0; i < p.PTRS_PER_PTE; i++) {
-          const pte = p.readEntry(m.ram, table * PAGE_SIZE, i);
-          if (!(pte & _PAGE_PRESENT)) continue;
+          if (!this.low(ptes, i)) continue;
           const va = (base + i * PAGE_SIZE) >>> 0;
-          const pfn = pte_pfn(pte);
-          const at = `kernel pte for ${hex(va)} (pfn ${hex(pfn)})`;
+          const pfn = this.pfnOf(ptes, i);
           if (va < high_memory) {
-            if (pfn !== (va - PAGE_OFFSET) / PAGE_SIZE)
-              this.problem(`${at}: the direct map maps another frame`);
-          } else if (va >= l.VMALLOC_START && va < pkmap.PKMAP_BASE) {
-            this.vmallocPte(vmlist, va, pfn, pte, at);
-          } else if (va >= pkmap.PKMAP_BASE && va < pkmapEnd) {
+            if (pfn !== directPfn(va))
+              this.problem(`kernel pte for ${hex(va)} (pfn ${hex(pfn)}): the direct map maps another frame`);
+            continue;
+          }
+          const at = `kernel pte for ${hex(va)} (pfn ${hex(pfn)})`;
+          if (va >= l.VMALLOC_START && va < pkmap.PKMAP_BASE) this.vmallocPte(vmlist, va, pfn, at);
+          else if (va >= pkmap.PKMAP_BASE && va < pkmapEnd) {
             const nr = pkmap.PKMAP_NR(va);
             const count = pkmap.pkmap_count[nr]!;
             if (count === 0) this.problem(`${at}: pkmap slot ${nr} is unused but mapped`);
@@ -337,7 +372,6 @@ class Checker {
     }[],
     va: number,
     pfn: number,
-    pte: number,
     at: string,
   ): void {
     const area = vmlist.find((a) => va >= a.addr && va < a.addr + a.size);
@@ -352,7 +386,7 @@ class Checker {
       if (area.pages?.[i] !== pfn) this.problem(`${at}: the area's page ${i} is ${area.pages?.[i]}`);
     } else if (area.flags & VM_MAP) this.mustBeAllocated.push([pfn, `${at}: a vmap of ${hex(area.addr)}`]);
     else if (area.flags & VM_IOREMAP) {
-      if (pte_phys(pte) !== area.phys_addr + i * PAGE_SIZE)
+      if (pfn * PAGE_SIZE !== area.phys_addr - (area.phys_addr % PAGE_SIZE) + i * PAGE_SIZE)
         this.problem(`${at}: ioremap area ${hex(area.addr)} of ${hex(area.phys_addr)} maps another address`);
       else if (this.allocated(pfn)) this.problem(`${at}: ioremap maps an allocated RAM page`);
     }
@@ -364,36 +398,41 @@ class Checker {
     const p = m.paging;
     const mem = k.pa.mem_map;
     for (const mm of mms) {
-      const pgd = k.vm.pgd_pa(mm);
+      const pgdPhys = k.vm.pgd_pa(mm);
       const name = `mm ${hex(mm.addr)}`;
       const pmdTables: { base: number; table: number; count: number }[] = [];
-      if (p.pae) {
-        for (let i = 0; i < p.USER_PTRS_PER_PGD; i++) {
-          const e = p.readEntry(m.ram, pgd, i);
-          if (e & _PAGE_PRESENT)
-            pmdTables.push({ base: i * p.PGDIR_SIZE, table: pte_phys(e), count: p.PTRS_PER_PMD });
-        }
-      } else pmdTables.push({ base: 0, table: pgd, count: p.USER_PTRS_PER_PGD });
-      for (const t of pmdTables)
+      if (this.pae) {
+        const pgd = this.table(pgdPhys - (pgdPhys % PAGE_SIZE));
+        const at = (pgdPhys % PAGE_SIZE) / 8;
+        for (let i = 0; i < p.USER_PTRS_PER_PGD; i++)
+          if (this.low(pgd, at + i))
+            pmdTables.push({
+              base: i * p.PGDIR_SIZE,
+              table: this.physOf(pgd, at + i),
+              count: p.PTRS_PER_PMD,
+            });
+      } else pmdTables.push({ base: 0, table: pgdPhys, count: p.USER_PTRS_PER_PGD });
+      for (const t of pmdTables) {
+        const pmds = this.table(t.table);
         for (let j = 0; j < t.count; j++) {
-          const pmd = p.readEntry(m.ram, t.table, j);
-          if (!(pmd & _PAGE_PRESENT)) continue;
+          if (!this.low(pmds, j)) continue;
           const base = t.base + j * p.PMD_SIZE;
-          const table = pte_pfn(pmd);
+          const table = this.pfnOf(pmds, j);
           this.claim(table, 1, Owner.UserPageTable, `${name}: page table for ${hex(base)}`);
+          const ptes = this.table(table * PAGE_SIZE);
           for (let i = 0; i < p.PTRS_PER_PTE; i++) {
-            const pte = p.readEntry(m.ram, table * PAGE_SIZE, i);
-            if (!(pte & _PAGE_PRESENT)) continue;
-            const pfn = pte_pfn(pte);
+            if (!this.low(ptes, i)) continue;
+            const pfn = this.pfnOf(ptes, i);
             if (pfn >= this.n) continue; // I/O memory (VM_IO)
-            const at = `${name}: pte for ${hex(base + i * PAGE_SIZE)} (pfn ${hex(pfn)})`;
             this.ptes[pfn]++;
             if (this.state[pfn] === S_RESERVED) continue; // the zero page, a reserved frame
+            const at = () => `${name}: pte for ${hex(base + i * PAGE_SIZE)} (pfn ${hex(pfn)})`;
             if (mem.mapping[pfn]! & PAGE_MAPPING_ANON)
-              this.claim(pfn, 1, Owner.Anon, `${at}: anonymous page`);
+              this.claim(pfn, 1, Owner.Anon, () => `${at()}: anonymous page`);
             else this.userMapped.push([pfn, at]);
           }
         }
+      }
     }
   }
 
@@ -413,46 +452,74 @@ class Checker {
     }
   }
 
-  /** Every allocated frame has an owner; counts agree with the holders; sums add up. */
+  /**
+   * One pass over every zone's frames: every allocated frame has an owner, counts agree with the
+   * holders, the per-zone totals add up, and the sums /proc/meminfo must show.
+   */
   references(): void {
-    const { k, state, owner } = this;
+    const { k, state, owner, head, ptes } = this;
     const pa = k.pa;
     const mem = pa.mem_map;
+    const { flags, _count, _mapcount } = mem;
     const refs = k.direct.refs;
+    const SLAB = 1 << PG_slab;
+    const HIGH = 1 << PG_highmem;
     let unowned = 0;
+    const sum = { total: 0, free: 0, high: 0, highFree: 0, buffers: 0, cached: 0 };
     for (const zone of pa.zones) {
       const end = zone.zone_start_pfn + zone.spanned_pages;
-      let p = zone.zone_start_pfn;
-      while (p < end) {
-        if (this.full()) return;
-        const mapcount = mem._mapcount[p]! + 1;
-        if (mapcount !== this.ptes[p] && state[p] !== S_RESERVED)
-          this.problem(`pfn ${hex(p)}: page_mapcount ${mapcount} but ${this.ptes[p]} user ptes map it`);
-        if (state[p] !== S_ALLOC) {
-          p++;
+      let free = 0;
+      let pcp = 0;
+      let owned = 0;
+      let reserved = 0;
+      let lost = 0;
+      for (let p = zone.zone_start_pfn; p < end; p++) {
+        const s = state[p];
+        const f = flags[p]!;
+        const isHigh = (f & HIGH) !== 0;
+        const mapcount = _mapcount[p]! + 1;
+        if (s === S_RESERVED) {
+          reserved++;
+          continue; // the zero page and the kernel's own frames: no counts to compare
+        }
+        sum.total++;
+        if (isHigh) sum.high++;
+        if (mapcount !== ptes[p])
+          this.problem(`pfn ${hex(p)}: page_mapcount ${mapcount} but ${ptes[p]} user ptes map it`);
+        if (s === S_FREE) {
+          free++;
+          sum.free++;
+          if (isHigh) sum.highFree++;
+          continue;
+        }
+        if (s === S_PCP) {
+          pcp++;
           continue;
         }
         const o = owner[p]!;
-        const count = mem._count[p]! + 1;
+        const count = _count[p]! + 1;
+        if (o === Owner.None) {
+          lost++;
+          unowned++;
+          if (unowned <= 10)
+            this.problem(
+              `pfn ${hex(p)} (${zone.name}) is allocated but no one holds it (count ${count}, flags ${hex(f)}): lost`,
+            );
+          continue;
+        }
+        owned++;
         switch (o) {
-          case Owner.None:
-            unowned++;
-            if (unowned <= 10)
-              this.problem(
-                `pfn ${hex(p)} (${zone.name}) is allocated but no one holds it (count ${count}, flags ${hex(mem.flags[p]!)}): lost`,
-              );
-            break;
           case Owner.Slab:
           case Owner.Vmalloc:
           case Owner.KernelPageTable:
           case Owner.UserPageTable: {
             // a block's head carries its one reference, its tails none
-            const want = this.head[p]! + refs[p]!;
+            const want = head[p]! + refs[p]!;
             if (count !== want)
               this.problem(
                 `pfn ${hex(p)} held by ${OWNER_NAMES[o]}: page_count ${count}, references held ${want}`,
               );
-            if (o === Owner.Slab && !(mem.flags[p]! & (1 << PG_slab)))
+            if (o === Owner.Slab && !(f & SLAB))
               this.problem(`pfn ${hex(p)} is a slab's page without PG_slab`);
             break;
           }
@@ -468,37 +535,22 @@ class Checker {
                 `pfn ${hex(p)}: shmem page with page_count ${count}, ${mapcount} ptes and ${refs[p]} direct references`,
               );
             break;
-          case Owner.Direct: {
+          case Owner.Direct:
             // the head: one per reference held and per pte; a tail: what a caller took on it alone
-            const want = refs[p]! + mapcount;
-            if (count !== want)
+            if (count !== refs[p]! + mapcount)
               this.problem(
                 `pfn ${hex(p)}: direct caller's page with page_count ${count}, ${refs[p]} references held and ${mapcount} ptes`,
               );
             break;
-          }
-          default:
-            break; // the page cache's counts are the page-cache checker's
+          case Owner.Buffers:
+            sum.buffers++;
+            break;
+          case Owner.PageCache:
+            sum.cached++; // its counts are the page-cache checker's
+            break;
         }
-        if (o !== Owner.Slab && o !== Owner.Direct && mem.flags[p]! & (1 << PG_slab))
+        if (o !== Owner.Slab && o !== Owner.Direct && f & SLAB)
           this.problem(`pfn ${hex(p)} carries PG_slab but is held by ${OWNER_NAMES[o]}`);
-        p++;
-      }
-    }
-    if (unowned > 10) this.problem(`... ${unowned} allocated frames in all are held by no one`);
-    for (const zone of pa.zones) {
-      let free = 0;
-      let pcp = 0;
-      let owned = 0;
-      let reserved = 0;
-      let lost = 0;
-      for (let p = zone.zone_start_pfn; p < zone.zone_start_pfn + zone.spanned_pages; p++) {
-        const s = state[p];
-        if (s === S_FREE) free++;
-        else if (s === S_PCP) pcp++;
-        else if (s === S_RESERVED) reserved++;
-        else if (owner[p] !== Owner.None) owned++;
-        else lost++;
       }
       if (free !== zone.free_pages)
         this.problem(`zone ${zone.name}: free_pages ${zone.free_pages}, the buddy lists hold ${free}`);
@@ -507,45 +559,30 @@ class Checker {
           `zone ${zone.name}: free ${free} + per-CPU ${pcp} + owned ${owned} + reserved ${reserved} = ${free + pcp + owned + reserved}, not present_pages ${zone.present_pages} (${lost} lost)`,
         );
     }
+    if (unowned > 10) this.problem(`... ${unowned} allocated frames in all are held by no one`);
+    this.meminfo(sum);
   }
 
-  /** /proc/meminfo against sums over mem_map. */
-  meminfo(): void {
-    const { k, state, owner } = this;
-    const pa = k.pa;
-    const mem = pa.mem_map;
-    let total = 0;
-    let free = 0;
-    let high = 0;
-    let highFree = 0;
-    let buffers = 0;
-    let cached = 0;
-    for (const zone of pa.zones)
-      for (let p = zone.zone_start_pfn; p < zone.zone_start_pfn + zone.spanned_pages; p++) {
-        const s = state[p];
-        const isHigh = (mem.flags[p]! & (1 << PG_highmem)) !== 0;
-        if (s !== S_RESERVED) {
-          total++;
-          if (isHigh) high++;
-        }
-        if (s === S_FREE) {
-          free++;
-          if (isHigh) highFree++;
-        }
-        if (owner[p] === Owner.Buffers) buffers++;
-        else if (owner[p] === Owner.PageCache) cached++;
-      }
+  /** /proc/meminfo against the sums over mem_map. */
+  meminfo(sum: {
+    total: number;
+    free: number;
+    high: number;
+    highFree: number;
+    buffers: number;
+    cached: number;
+  }): void {
     const want: Record<string, number> = {
-      MemTotal: total,
-      MemFree: free,
-      Buffers: buffers,
-      Cached: cached,
-      HighTotal: high,
-      HighFree: highFree,
-      LowTotal: total - high,
-      LowFree: free - highFree,
+      MemTotal: sum.total,
+      MemFree: sum.free,
+      Buffers: sum.buffers,
+      Cached: sum.cached,
+      HighTotal: sum.high,
+      HighFree: sum.highFree,
+      LowTotal: sum.total - sum.high,
+      LowFree: sum.free - sum.highFree,
     };
-    for (const line of pa.meminfo().split("\n")) {
+    for (const line of this.k.pa.meminfo().split("\n")) {
       const mt = /^(\w+):\s+(\d+) kB$/.exec(line);
       if (!mt) continue;
       const w = want[mt[1]!];
@@ -589,6 +626,5 @@ function runCheck(k: Kernel): Checker {
   c.userTables(mms);
   c.mappedFrames();
   c.references();
-  c.meminfo();
   return c;
 }

@@ -124,9 +124,9 @@ describe("each cross-layer statement, broken, is named", () => {
 
   it("a frame two holders claim has two owners", () => {
     const { k, keep } = busy();
-    const slabPage = k.pa.virt_to_page(keep.obj as never);
-    k.direct.order[slabPage] = 1; // the record now says a direct caller holds the slab's page too
-    expect(problemsOf(k)).toMatch(/has two owners: slab and direct caller's/);
+    const area = k.slab.vm.vmlist.find((a) => a.addr === keep.vmalloc)!;
+    area.pages![1] = keep.direct as Page; // the area now names a direct caller's page as its own
+    expect(problemsOf(k)).toMatch(/has two owners: vmalloc and direct caller's order-2 block/);
   });
 
   it("a reference no holder accounts for breaks the counts", () => {

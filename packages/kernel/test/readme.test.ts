@@ -26,4 +26,4 @@ it("the example prints what the README says", async () => {
     spy.mockRestore();
   }
   expect(`${out.join("\n")}\n`).toBe(block("text"));
-});
+}, 30_000); // a 1G PAE boot and the whole-machine check: seconds on a loaded 2-core machine
