@@ -22,14 +22,7 @@
  *  5. /proc/meminfo: each figure equals the sum computed from mem_map and the owners above.
  * Read-only; O(frames + page-table entries) per call.
  */
-import {
-  _PAGE_PRESENT,
-  _PAGE_PSE,
-  type Machine,
-  PAGE_OFFSET,
-  PAGE_SIZE,
-  type Page,
-} from "@i386mm/hw-i386";
+import { _PAGE_PRESENT, _PAGE_PSE, type Machine, PAGE_OFFSET, PAGE_SIZE, type Page } from "@i386mm/hw-i386";
 import { MAX_ORDER, PG_highmem, PG_reserved, PG_slab } from "@i386mm/page-alloc";
 import { radix_tree_gang_lookup } from "@i386mm/page-cache";
 import { VM_ALLOC, VM_IOREMAP, VM_MAP } from "@i386mm/slab";
