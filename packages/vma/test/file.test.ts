@@ -128,6 +128,19 @@ for (const pae of [false, true])
       expect(line.indexOf("/data")).toBe(49);
     });
 
+    it("a page not in the page cache is read at fault time: a major fault (maj_flt, pgmajfault)", () => {
+      const { vm, pc, t, open } = setup(pae);
+      expect(pc.sys_truncate("/data", 8 * 4096)).toBe(0); // pages 4..7 are a hole, not cached
+      const f = open(O_RDONLY);
+      const a = do_mmap_pgoff(vm, f, 0, 8 * 4096, PROT_READ, MAP_PRIVATE, 0);
+      user_read(vm, a, 1); // cached: minor
+      expect([t.min_flt, t.maj_flt]).toEqual([1, 0]);
+      expect(Array.from(user_read(vm, a + 6 * 4096, 4) as Uint8Array)).toEqual([0, 0, 0, 0]); // read in: major
+      expect([t.min_flt, t.maj_flt]).toEqual([1, 1]);
+      expect(vm.page_state.pgmajfault).toBe(1);
+      checkVmaInvariants(vm);
+    });
+
     it("MAP_DENYWRITE: -ETXTBSY while open for writing; else writers are denied until unmap", () => {
       const { vm, open } = setup(pae);
       const w = open(O_RDWR);
