@@ -1,11 +1,15 @@
 /*
  * tlb.ts — one CPU's translation lookaside buffer (Intel SDM vol. 3 §4.10; the kernel side is
  * include/asm-i386/tlbflush.h). v86-style: a flat Int32Array indexed by virtual page number
- * holding `pfn << 8 | flags`, plus a list of live page numbers so a flush clears only those.
+ * holding `pfn << 8 | flags`, plus a list of live page numbers so a flush clears only those, and
+ * a "listed" byte per page number saying it is on that list (so a page refilled after invlpg is
+ * not listed twice: the list holds each page number once and stays bounded by the pages touched
+ * since the last flush, however many invlpg/refill rounds there were).
  * Invariants: an entry is 0 or has TLB_VALID; every valid entry's page number is on the live
- * list (unless the list overflowed, when flushes scan the whole array); an entry is only ever
- * filled by a completed walk, so it may be stale but never invented. Capacity is unbounded:
- * like a real TLB that happens never to evict, it keeps a stale translation until a flush.
+ * list (unless the list overflowed, when flushes scan the whole array); listed[vpn] is 1 exactly
+ * for the page numbers on the list, each of which is on it once; an entry is only ever filled by
+ * a completed walk, so it may be stale but never invented. Capacity is unbounded: like a real TLB
+ * that happens never to evict, it keeps a stale translation until a flush.
  *
  *   entries[va >>> 12] : 31 ............... 8  7   6     5      4     3     2     1     0
  *                        [ pfn (24 bits)     | - |LARGE|GLOBAL|DIRTY|EXEC |USER |WRITE|VALID]
@@ -29,6 +33,7 @@ export const TLB_LARGE = 64;
 const LIVE_CAP = 1 << 16;
 /** The table of a TLB that was never filled: length 0, so it cannot be written. */
 const NO_ENTRIES = new Int32Array(0);
+const NO_LISTED = new Uint8Array(0);
 
 /** The TLB of one CPU. */
 export class Tlb {
@@ -47,6 +52,8 @@ export class Tlb {
   /** Large-page pieces may be cached (cleared only by a full flush): invlpg must look around. */
   private mayHoldLarge = false;
   private live: Int32Array = NO_ENTRIES;
+  /** listed[vpn] = 1 while vpn is on the live list (allocated with `entries`). */
+  private listed: Uint8Array = NO_LISTED;
   private liveCount = 0;
   private overflow = false;
 
@@ -56,18 +63,24 @@ export class Tlb {
 
   /** Cache a translation of virtual page `vpn` to `pfn` with TLB_* flags (TLB_VALID is added). */
   fill(vpn: number, pfn: number, flags: number): void {
-    if (this.entries.length === 0) this.entries = new Int32Array(1 << 20);
-    if (this.entries[vpn] === 0) this.track(vpn);
+    if (this.entries.length === 0) {
+      this.entries = new Int32Array(1 << 20);
+      this.listed = new Uint8Array(1 << 20);
+    }
+    if (this.listed[vpn] === 0) this.track(vpn);
     this.entries[vpn] = (pfn << 8) | flags | TLB_VALID;
     if ((flags & TLB_LARGE) !== 0) this.mayHoldLarge = true;
   }
 
-  /** Drop one cached entry by virtual page number. */
+  /** Drop one cached entry by virtual page number (its page number stays listed until a flush). */
   drop(vpn: number): void {
     this.entries[vpn] = 0;
   }
 
-  /** invlpg: drop the entry for `va`; for a large page, every cached piece of it. */
+  /**
+   * invlpg: drop the entry for `va`; for a large page, every cached piece of it. The page numbers
+   * stay on the live list (a refill does not add them again); the next flush forgets them.
+   */
   invlpg(va: number): void {
     const vpn = va >>> 12;
     this.entries[vpn] = 0;
@@ -104,24 +117,22 @@ export class Tlb {
       for (let i = 0; i < e.length; i++) if (e[i] !== 0) fn((i << 12) >>> 0, e[i]! >>> 8, e[i]! & 0xff);
       return;
     }
-    const seen = new Set<number>();
     for (let i = 0; i < this.liveCount; i++) {
       const vpn = this.live[i]!;
-      if (e[vpn] !== 0 && !seen.has(vpn)) {
-        seen.add(vpn);
-        fn((vpn << 12) >>> 0, e[vpn]! >>> 8, e[vpn]! & 0xff);
-      }
+      if (e[vpn] !== 0) fn((vpn << 12) >>> 0, e[vpn]! >>> 8, e[vpn]! & 0xff);
     }
   }
 
   private flush(keepGlobal: boolean): void {
     const e = this.entries;
+    const listed = this.listed;
     if (!keepGlobal) this.mayHoldLarge = false;
     if (this.overflow) {
       if (!keepGlobal) e.fill(0);
       else for (let i = 0; i < e.length; i++) if ((e[i]! & TLB_GLOBAL) === 0) e[i] = 0;
       this.overflow = false;
       this.liveCount = 0;
+      listed.fill(0);
       if (keepGlobal) for (let i = 0; i < e.length; i++) if (e[i] !== 0) this.track(i);
       return;
     }
@@ -130,12 +141,19 @@ export class Tlb {
     for (let i = 0; i < this.liveCount; i++) {
       const vpn = live[i]!;
       const v = e[vpn]!;
-      if (v === 0) continue;
-      if (keepGlobal && (v & TLB_GLOBAL) !== 0) live[kept++] = vpn;
-      else e[vpn] = 0;
+      if (keepGlobal && (v & TLB_GLOBAL) !== 0) {
+        live[kept++] = vpn;
+        continue;
+      }
+      e[vpn] = 0;
+      listed[vpn] = 0;
     }
     this.liveCount = kept;
-    if (kept > 0) this.dedupe();
+  }
+
+  /** Page numbers on the live list (each once): what a non-overflowed flush visits. */
+  get liveLength(): number {
+    return this.liveCount;
   }
 
   /**
@@ -147,8 +165,19 @@ export class Tlb {
     const out: string[] = [];
     const e = this.entries;
     const listed = new Set<number>();
-    for (let i = 0; i < this.liveCount; i++) listed.add(this.live[i]!);
+    for (let i = 0; i < this.liveCount; i++) {
+      const vpn = this.live[i]!;
+      if (listed.has(vpn))
+        out.push(`CPU ${cpuId}: page 0x${((vpn << 12) >>> 0).toString(16)} is on the TLB's live list twice`);
+      if (this.listed[vpn] !== 1)
+        out.push(
+          `CPU ${cpuId}: page 0x${((vpn << 12) >>> 0).toString(16)} is on the TLB's live list without its listed mark`,
+        );
+      listed.add(vpn);
+    }
+    let marks = 0;
     for (let vpn = 0; vpn < e.length; vpn++) {
+      marks += this.listed[vpn]!;
       const v = e[vpn]!;
       if (v === 0) continue;
       const va = `0x${((vpn << 12) >>> 0).toString(16)}`;
@@ -162,26 +191,16 @@ export class Tlb {
       if ((v & TLB_LARGE) !== 0 && !this.mayHoldLarge)
         out.push(`CPU ${cpuId}: large entry for ${va} not tracked`);
     }
+    if (!this.overflow && marks !== listed.size)
+      out.push(`CPU ${cpuId}: ${marks} TLB pages marked listed, ${listed.size} on the live list`);
     return out;
   }
 
   private track(vpn: number): void {
     if (this.live.length === 0) this.live = new Int32Array(LIVE_CAP);
-    if (this.liveCount < LIVE_CAP) this.live[this.liveCount++] = vpn;
-    else this.overflow = true;
-  }
-
-  /** Remove duplicate page numbers from the live list (a page can be refilled after invlpg). */
-  private dedupe(): void {
-    const seen = new Set<number>();
-    let k = 0;
-    for (let i = 0; i < this.liveCount; i++) {
-      const vpn = this.live[i]!;
-      if (!seen.has(vpn)) {
-        seen.add(vpn);
-        this.live[k++] = vpn;
-      }
-    }
-    this.liveCount = k;
+    if (this.liveCount < LIVE_CAP) {
+      this.live[this.liveCount++] = vpn;
+      this.listed[vpn] = 1;
+    } else this.overflow = true;
   }
 }
