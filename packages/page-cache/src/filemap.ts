@@ -957,7 +957,28 @@ export abstract class Filemap extends PageCacheBase {
     return ret;
   }
 
-  /** vmtruncate(inode, offset): set i_size; shrinking drops the pages past it and calls i_op->truncate. */
+  /**
+   * unmap_mapping_range(mapping, holebegin, holelen, even_cows) — mm/memory.c, the mm's function:
+   * bump mapping->truncate_count and zap the ptes of every VMA mapping file pages in
+   * [holebegin, holebegin + holelen) (holelen 0: to the end). The process layer (@i386mm/vma)
+   * installs its own when it is given this page cache (`VmSystem.attach_page_cache`), so a
+   * truncation here unmaps the pages before they leave the cache, as 2.6.11's vmtruncate does.
+   * Until then no VMA can map a page-cache page, and this default does the only part this layer
+   * can see: the truncate_count bump that do_no_page's race check reads.
+   */
+  unmap_mapping_range: (
+    mapping: address_space,
+    holebegin: loff_t,
+    holelen: loff_t,
+    even_cows: number,
+  ) => void = (mapping) => {
+    mapping.truncate_count++;
+  };
+
+  /**
+   * vmtruncate(inode, offset): set i_size; shrinking unmaps the pages past it from every process
+   * (unmap_mapping_range, even private copies), drops them from the cache and calls i_op->truncate.
+   */
   vmtruncate(inode: inode, offset: loff_t): number {
     if (offset < 0) return -Errno.EINVAL;
     const mapping = inode.i_mapping;
@@ -965,7 +986,7 @@ export abstract class Filemap extends PageCacheBase {
     const shrinking = offset < inode.i_size;
     inode.i_size = offset;
     if (shrinking) {
-      mapping.truncate_count++;
+      this.unmap_mapping_range(mapping, offset + PAGE_CACHE_SIZE - 1, 0, 1);
       this.truncate_inode_pages(mapping, offset);
     }
     inode.i_op.truncate?.(inode);

@@ -182,3 +182,27 @@ describe("ramfs as the root file system", () => {
     pc.fput(f);
   });
 });
+
+describe("truncation and the mm's unmap_mapping_range hook", () => {
+  it("vmtruncate calls unmap_mapping_range (page past the size) before the pages leave the cache", () => {
+    const { pc } = boot();
+    expect(pc.writeFile("/f", bytesOf(3 * 4096, 3))).toBe(0);
+    const inode = pc.stat("/f");
+    if (IS_ERR(inode)) throw new Error(`stat ${inode}`);
+    const mapping = inode.i_mapping;
+    // the default (no process layer): only the truncate_count bump
+    expect(pc.sys_truncate("/f", 2 * 4096 + 1)).toBe(0);
+    expect(mapping.truncate_count).toBe(1);
+    const calls: [number, number, number, number][] = [];
+    pc.unmap_mapping_range = (m, holebegin, holelen, even_cows) => {
+      expect(m).toBe(mapping);
+      calls.push([holebegin, holelen, even_cows, mapping.nrpages]);
+    };
+    expect(pc.sys_truncate("/f", 4096 + 10)).toBe(0);
+    expect(calls).toEqual([[2 * 4096 + 9, 0, 1, 3]]); // called while the pages were still cached
+    expect(mapping.nrpages).toBe(2);
+    expect(pc.sys_truncate("/f", 3 * 4096)).toBe(0); // growing unmaps nothing
+    expect(calls.length).toBe(1);
+    checkPageCacheInvariants(pc);
+  });
+});

@@ -11,7 +11,7 @@
  * i_writecount, file references, the noexec mount flag, and what /proc/PID/maps prints.
  */
 
-import { Errno, PAGE_SIZE, type Page } from "@i386mm/hw-i386";
+import { ConfigError, Errno, KernelBugError, PAGE_SIZE, type Page } from "@i386mm/hw-i386";
 import {
   type ErrPtr,
   type file,
@@ -44,9 +44,10 @@ export function file_mapping(f: vm_file): mapping_vmas {
   return f.f_mapping;
 }
 
-/** The page cache a VmSystem was given, or a BUG: a file mapping needs one. */
+/** The page cache a VmSystem was given; a file operation on one built without it is a set-up error. */
 function pc_of(vm: VmSystem, call: string): PageCache {
-  if (vm.pc === null) throw new Error(`${call}: this VmSystem was built without a page cache`);
+  if (vm.pc === null)
+    throw new ConfigError(call, "this VmSystem was built without a page cache ({ pagecache })");
   return vm.pc;
 }
 
@@ -203,17 +204,25 @@ export function generic_file_mmap(vm: VmSystem, f: file, vma: vm_area_struct): n
 // ------------------------------------------------------------------ truncation (mm/memory.c)
 
 /**
- * unmap_mapping_range(mapping, holebegin, holelen, 1): remove the ptes of every VMA that maps file
- * pages [holebegin, holebegin + holelen) (holelen 0: to the end), private COW copies included
- * (even_cows, as truncation asks; the invalidation variant that keeps them is not modelled).
- * truncate_count is bumped first.
+ * unmap_mapping_range(mapping, holebegin, holelen, even_cows): remove the ptes of every VMA that
+ * maps file pages [holebegin, holebegin + holelen) (holelen 0: to the end), private COW copies
+ * included (even_cows 1, as truncation asks; the invalidation variant that keeps them, even_cows
+ * 0, is not modelled and refused). truncate_count is bumped first. The page cache calls this
+ * from its vmtruncate (installed by `VmSystem.attach_page_cache`).
  */
 export function unmap_mapping_range(
   vm: VmSystem,
   mapping: mapping_vmas,
   holebegin: number,
   holelen: number,
+  even_cows = 1,
 ): void {
+  if (even_cows === 0)
+    throw new KernelBugError(
+      "unmap_mapping_range",
+      holebegin,
+      "model: even_cows 0 (invalidation that keeps private copies) is not modelled",
+    );
   const hba = Math.floor(holebegin / PAGE_SIZE);
   let hlen = Math.ceil(holelen / PAGE_SIZE);
   if (holelen === 0) hlen = 2 ** 32 - hba;
@@ -233,12 +242,10 @@ export function unmap_mapping_range(
 }
 
 /**
- * vmtruncate(inode, offset) with the mm's part: shrinking unmaps every pte beyond the new size
- * (even private copies) before the page cache drops the pages; then the page cache's vmtruncate.
+ * vmtruncate(inode, offset) for a file: the page cache's vmtruncate, which (shrinking) calls this
+ * layer's unmap_mapping_range first, so every pte beyond the new size (even private copies) goes
+ * before the page cache drops the pages. `pc.sys_truncate` takes the same path.
  */
 export function vmtruncate(vm: VmSystem, f: file, offset: number): number {
-  const pc = pc_of(vm, "vmtruncate");
-  const inode = f.f_mapping.host;
-  if (offset < inode.i_size) unmap_mapping_range(vm, inode.i_mapping, offset + PAGE_SIZE - 1, 0);
-  return pc.vmtruncate(inode, offset);
+  return pc_of(vm, "vmtruncate").vmtruncate(f.f_mapping.host, offset);
 }

@@ -12,12 +12,13 @@
  * implicit globals made explicit); `vm.current` is the task running on machine.current.
  */
 
-import { asVirt, type Machine, PAGE_OFFSET, type Page, type PhysAddr } from "@i386mm/hw-i386";
+import { asVirt, ConfigError, type Machine, PAGE_OFFSET, type Page, type PhysAddr } from "@i386mm/hw-i386";
 import type { Kmap } from "@i386mm/kmap";
 import type { PageAllocator } from "@i386mm/page-alloc";
 import type { PageCache } from "@i386mm/page-cache";
 import type { kmem_cache_t, SlabAllocator } from "@i386mm/slab";
 import { DEFAULT_MAX_MAP_COUNT, OVERCOMMIT_GUESS } from "./constants.js";
+import { unmap_mapping_range } from "./filemap.js";
 import { proc_caches_init } from "./fork.js";
 import { type anon_vma, mm_struct } from "./mm-types.js";
 import { pgtable_cache_init } from "./pgtable.js";
@@ -114,14 +115,15 @@ export class VmSystem {
   readonly randomize: { seed: number; state: number } | null;
 
   constructor(slab: SlabAllocator, km: Kmap, opts: VmSystemOptions = {}) {
-    if (km.pa !== slab.pa) throw new Error("VmSystem: kmap and slab belong to different page allocators");
+    if (km.pa !== slab.pa)
+      throw new ConfigError("VmSystem", "kmap and slab belong to different page allocators");
     this.machine = slab.pa.machine;
     this.pa = slab.pa;
     this.slab = slab;
     this.km = km;
-    this.pc = opts.pagecache ?? null;
-    if (this.pc !== null && this.pc.pa !== this.pa)
-      throw new Error("VmSystem: the page cache belongs to another page allocator");
+    this.pc = null;
+    if (opts.pagecache && opts.pagecache.pa !== this.pa)
+      throw new ConfigError("VmSystem", "the page cache belongs to another page allocator");
     this.randomize = opts.randomize
       ? { seed: opts.randomize.seed, state: opts.randomize.seed >>> 0 || 1 }
       : null;
@@ -144,16 +146,22 @@ export class VmSystem {
     pgtable_cache_init(this);
     proc_caches_init(this);
     anon_vma_init(this);
+    if (opts.pagecache) this.attach_page_cache(opts.pagecache);
   }
 
   /**
    * Give the layer its page cache after construction, as start_kernel creates the mm caches
    * (pgtable_cache_init, anon_vma_init, proc_caches_init) before vfs_caches_init. Once only.
+   * Installs the mm's unmap_mapping_range in the page cache, so its vmtruncate (sys_truncate,
+   * do_truncate) zaps the truncated pages' ptes in every process before dropping the pages.
    */
   attach_page_cache(pc: PageCache): void {
-    if (this.pc !== null) throw new Error("VmSystem: a page cache is already attached");
-    if (pc.pa !== this.pa) throw new Error("VmSystem: the page cache belongs to another page allocator");
+    if (this.pc !== null) throw new ConfigError("VmSystem", "a page cache is already attached");
+    if (pc.pa !== this.pa)
+      throw new ConfigError("VmSystem", "the page cache belongs to another page allocator");
     this.pc = pc;
+    pc.unmap_mapping_range = (mapping, holebegin, holelen, even_cows) =>
+      unmap_mapping_range(this, mapping, holebegin, holelen, even_cows);
   }
 
   /** current: the task running on machine.current. */

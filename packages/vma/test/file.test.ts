@@ -213,4 +213,34 @@ for (const pae of [false, true])
       // the pte of the writable shared page is gone, only the first page remains mapped
       expect(pfn(vm, a + 4096)).toBe(-1);
     });
+
+    it("truncation through the page cache (sys_truncate) unmaps first, in every process, COW copies too", () => {
+      const { vm, pc, t, open } = setup(pae);
+      const f = open(O_RDWR);
+      const a = do_mmap_pgoff(vm, f, 0, 3 * 4096, RW, MAP_SHARED, 0);
+      const p = do_mmap_pgoff(vm, f, 0, 3 * 4096, RW, MAP_PRIVATE, 0);
+      for (let i = 0; i < 3; i++) {
+        user_read(vm, a + i * 4096, 1);
+        user_write(vm, p + i * 4096, [i + 1]); // private copies
+      }
+      const child = do_fork(vm, 0)!; // a second mm maps the same pages
+      expect(child.mm!.rss).toBe(6);
+      const mapping = f.f_mapping;
+      const before = mapping.truncate_count;
+      const cached = pc.nr_pagecache;
+      expect(pc.sys_truncate("/data", 4096 + 10)).toBe(0);
+      expect(mapping.truncate_count).toBe(before + 1); // one unmap_mapping_range
+      expect([t.mm!.rss, child.mm!.rss]).toEqual([4, 4]); // pages 0 and 1 stay in both
+      expect(pc.nr_pagecache).toBe(cached - 2); // pages 2 and 3 left the cache: no pte pins them
+      checkVmaInvariants(vm);
+      expect(pfn(vm, a + 2 * 4096)).toBe(-1);
+      expect(pfn(vm, p + 2 * 4096)).toBe(-1);
+      expect(user_access(vm, a + 2 * 4096)).toBe("SIGBUS");
+      expect((user_read(vm, p + 4096, 1) as Uint8Array)[0]).toBe(2); // a kept private copy
+      schedule_to(vm, child);
+      expect(pfn(vm, a + 2 * 4096)).toBe(-1);
+      expect(user_access(vm, p + 2 * 4096)).toBe("SIGBUS");
+      expect((user_read(vm, a + 4096 + 9, 1) as Uint8Array).length).toBe(1);
+      checkVmaInvariants(vm);
+    });
   });
