@@ -10,7 +10,7 @@
  * delivered (do_exit) by the one-call helper, as on the return to user mode.
  */
 
-import { Errno, PAGE_SIZE, type Page } from "@i386mm/hw-i386";
+import { ConfigError, Errno, PAGE_SIZE, type Page } from "@i386mm/hw-i386";
 import { GFP_HIGHUSER } from "@i386mm/page-alloc";
 import { IS_ERR, type PageCache, PTR_ERR } from "@i386mm/page-cache";
 import { MAX_ARG_PAGES, SIGKILL, SIGSEGV } from "./constants.js";
@@ -154,10 +154,10 @@ export function do_execve(
   return { ...res, filename };
 }
 
-/** The VmSystem's page cache (exec reads and maps files through it). */
+/** The VmSystem's page cache (exec reads and maps files through it); without one, a ConfigError. */
 export function pageCacheOf(vm: VmSystem, call: string): PageCache {
   if (vm.pc === null)
-    throw new Error(`${call}: this VmSystem was built without a page cache ({ pagecache })`);
+    throw new ConfigError(call, "this VmSystem was built without a page cache ({ pagecache })");
   return vm.pc;
 }
 

@@ -12,6 +12,27 @@
  *   --- end maps ---
  */
 
+/**
+ * The memorylayout tooling could not do what it was asked: a run whose exec failed or whose files
+ * could not be read, or a report line that is not in the format. Not a kernel bug: exec's own
+ * refusals are do_execve's return values; this is the caller's "run it" that could not happen.
+ */
+export class MemorylayoutError extends Error {
+  /** What was being done, e.g. `"run_memorylayout"`, `"parseMapsLine"`. */
+  readonly call: string;
+  /** What went wrong, in plain language. */
+  readonly detail: string;
+  /** The errno behind it (exec's or a read's return value), or 0. */
+  readonly errno: number;
+  constructor(call: string, detail: string, errno = 0) {
+    super(`${call}: ${detail}`);
+    this.name = "MemorylayoutError";
+    this.call = call;
+    this.detail = detail;
+    this.errno = errno;
+  }
+}
+
 /** The values memorylayout.c prints, in its order. */
 export const MEMORYLAYOUT_NAMES = [
   "text_main",
@@ -103,7 +124,7 @@ export interface MapsLine {
 /** Parses `start-end perms offset dev inode [path]`. */
 export function parseMapsLine(line: string): MapsLine {
   const m = line.match(/^([0-9a-f]+)-([0-9a-f]+) (\S{4}) ([0-9a-f]+) (\S+) (\d+)\s*(.*)$/);
-  if (!m) throw new Error(`not a maps line: ${line}`);
+  if (!m) throw new MemorylayoutError("parseMapsLine", `not a maps line: ${line}`);
   return {
     start: Number.parseInt(m[1], 16),
     end: Number.parseInt(m[2], 16),

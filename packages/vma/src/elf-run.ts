@@ -34,7 +34,12 @@ import {
   type UserSyscalls,
 } from "./elf-glibc.js";
 import { DL_SYSTEM_DIRS } from "./elf-ld-so.js";
-import { layoutRegions, type MemorylayoutReport, seedLayoutTable } from "./elf-memorylayout.js";
+import {
+  layoutRegions,
+  MemorylayoutError,
+  type MemorylayoutReport,
+  seedLayoutTable,
+} from "./elf-memorylayout.js";
 import { create_task, do_exit, release_task } from "./fork.js";
 import { sys_brk, sys_munmap } from "./mmap.js";
 import { sys_mprotect } from "./mprotect.js";
@@ -94,19 +99,25 @@ export function run_memorylayout(vm: VmSystem, path: string, opts: RunOptions = 
   const envp = opts.envp ?? ["HOME=/", "TERM=linux"];
   const exec = do_execve(vm, path, argv, envp, opts);
   if (exec.retval < 0 || exec.signal)
-    throw new Error(`exec ${path} failed: ${exec.problem?.reason ?? exec.retval}`);
+    throw new MemorylayoutError(
+      "run_memorylayout",
+      `exec ${path} failed: ${exec.problem?.reason ?? exec.retval}`,
+      Math.min(exec.retval, 0),
+    );
   const task = vm.current;
   const mm = task.mm!;
   const sys = vm_user_syscalls(vm);
   const bytes = pc.readFile(path);
-  if (IS_ERR(bytes)) throw new Error(`read ${path}: ${bytes}`);
+  if (IS_ERR(bytes))
+    throw new MemorylayoutError("run_memorylayout", `read ${path}: ${bytes}`, PTR_ERR(bytes));
   const exe = readElf(bytes);
   let proc: GlibcProcess;
   let error: string | null = null;
   const opened: pc_file[] = [];
   if (exe.interp) {
     const ldBytes = pc.readFile(exe.interp);
-    if (IS_ERR(ldBytes)) throw new Error(`read ${exe.interp}`);
+    if (IS_ERR(ldBytes))
+      throw new MemorylayoutError("run_memorylayout", `read ${exe.interp}: ${ldBytes}`, PTR_ERR(ldBytes));
     const open = (name: string): DlOpenable | null => {
       for (const dir of DL_SYSTEM_DIRS) {
         const f = pc.filp_open(`${dir}${name}`, O_RDONLY);

@@ -133,6 +133,7 @@ export {
 export {
   formatMemorylayoutReport,
   layoutRegions,
+  MemorylayoutError,
   type MemorylayoutReport,
   parseMemorylayoutLog,
   seedLayoutTable,

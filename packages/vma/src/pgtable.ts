@@ -19,6 +19,7 @@ import {
   __va,
   _PAGE_PRESENT,
   _PAGE_TABLE,
+  KernelPanicError,
   PAGE_SIZE,
   type Page,
   type PhysAddr,
@@ -164,7 +165,12 @@ export function pgtable_cache_init(vm: VmSystem): void {
   if (p.PTRS_PER_PMD > 1) {
     const size = p.PTRS_PER_PMD * 8;
     vm.pmd_cache = vm.slab.kmem_cache_create("pmd", size, size, 0, pmd_ctor(vm), null);
-    if (vm.pmd_cache === null) throw new Error("pgtable_cache_init(): cannot create pmd cache");
+    if (vm.pmd_cache === null)
+      throw new KernelPanicError(
+        "pgtable_cache_init",
+        undefined,
+        "pgtable_cache_init(): cannot create pmd cache",
+      );
   }
   const size = p.PTRS_PER_PGD * p.ENTRY_SIZE;
   const c = vm.slab.kmem_cache_create(
@@ -175,7 +181,12 @@ export function pgtable_cache_init(vm: VmSystem): void {
     pgd_ctor(vm),
     p.PTRS_PER_PMD === 1 ? pgd_dtor(vm) : null,
   );
-  if (c === null) throw new Error("pgtable_cache_init(): Cannot create pgd cache");
+  if (c === null)
+    throw new KernelPanicError(
+      "pgtable_cache_init",
+      undefined,
+      "pgtable_cache_init(): Cannot create pgd cache",
+    );
   vm.pgd_cache = c;
 }
 
