@@ -378,7 +378,8 @@ export function create_elf_tables(
     dv.setUint32(i * 4, w >>> 0, true);
   });
   if (copy_to_user(vm, sp, bytes)) return -Errno.EFAULT;
-  auxvOut.push(...auxv); /* mm->saved_auxv in the kernel (the model's mm_struct has no such field) */
+  auxvOut.push(...auxv);
+  mm.saved_auxv = auxv.flat(); /* memcpy of elf_info into mm->saved_auxv */
   return sp;
 }
 

@@ -233,6 +233,7 @@ function copy_mm_fields(mm: mm_struct, old: mm_struct): void {
   mm.stack_vm = old.stack_vm;
   mm.reserved_vm = old.reserved_vm;
   mm.def_flags = old.def_flags;
+  mm.saved_auxv = [...old.saved_auxv];
   mm.hiwater_rss = old.hiwater_rss;
   mm.hiwater_vm = old.hiwater_vm;
 }

@@ -239,6 +239,8 @@ export {
   gate_vma,
   type map_entry,
   map_entry_of,
+  proc_pid_auxv,
+  proc_pid_auxv_json,
   proc_pid_maps,
   proc_pid_maps_json,
   proc_pid_status,

@@ -171,6 +171,12 @@ export class mm_struct {
   reserved_vm = 0;
   /** Flags added to every new VMA (VM_LOCKED after mlockall(MCL_FUTURE)). */
   def_flags = 0;
+  /**
+   * saved_auxv[AT_VECTOR_SIZE]: the auxiliary vector exec gave the program (create_elf_tables),
+   * `type, value` pairs ending with AT_NULL; empty (all zero in the kernel) before any exec.
+   * What /proc/PID/auxv reads.
+   */
+  saved_auxv: number[] = [];
   /** Page tables (pte pages) allocated for user space. */
   nr_ptes = 0;
   /** Bit n set while CPU n may hold TLB entries of this mm (cpumask_t). */

@@ -2,7 +2,8 @@
  * proc.ts — the per-process /proc views of 2.6.11: fs/proc/task_mmu.c (show_map for
  * /proc/PID/maps, with the gate VMA of the vsyscall page as the last line; task_mem's lines of
  * /proc/PID/status; task_statm) and fs/proc/array.c (proc_pid_status: Name, State, Tgid, Pid,
- * PPid, then the memory lines). Each has a JSON twin for programs.
+ * PPid, then the memory lines) and fs/proc/base.c (proc_pid_auxv: mm->saved_auxv up to and
+ * including AT_NULL, as raw 32-bit words). Each text view has a JSON twin for programs.
  *
  *   maps line: "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu " + (file: pad to column 49, path) + "\n"
  *              start    end     r w x s|p offset  major minor inode
@@ -167,6 +168,34 @@ export function proc_pid_status(vm: VmSystem, task: task_struct): string {
   let out = `Name:\t${s.Name.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}\nState:\t${s.State}\nTgid:\t${s.Tgid}\nPid:\t${s.Pid}\nPPid:\t${s.PPid}\n`;
   if (task.mm !== null) out += task_mem(vm, task.mm);
   return out;
+}
+
+/**
+ * proc_pid_auxv(task): /proc/PID/auxv's bytes, fs/proc/base.c: mm->saved_auxv's words up to and
+ * including the AT_NULL pair, little-endian (a task that never exec'd reads one zero pair: the
+ * kernel's array is all zero); empty for a task without an mm. proc_pid_auxv_json gives the pairs.
+ */
+export function proc_pid_auxv(task: task_struct): Uint8Array {
+  const words = proc_pid_auxv_json(task).flat();
+  const bytes = new Uint8Array(words.length * 4);
+  const dv = new DataView(bytes.buffer);
+  words.forEach((w, i) => {
+    dv.setUint32(i * 4, w >>> 0, true);
+  });
+  return bytes;
+}
+
+/** proc_pid_auxv's `[type, value]` pairs, AT_NULL's included. */
+export function proc_pid_auxv_json(task: task_struct): Array<[number, number]> {
+  const mm = task.mm;
+  if (mm === null) return [];
+  const out: Array<[number, number]> = [];
+  const v = mm.saved_auxv;
+  for (let i = 0; ; i += 2) {
+    const type = v[i] ?? 0;
+    out.push([type, v[i + 1] ?? 0]);
+    if (type === 0) return out; /* AT_NULL */
+  }
 }
 
 /** task_statm(mm): /proc/PID/statm's first five numbers (size, resident, shared, text, data) in pages. */

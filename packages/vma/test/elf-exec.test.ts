@@ -22,10 +22,10 @@ import {
 import { do_execve, install_file } from "../src/elf-exec.js";
 import { ELF_CORRUPTIONS, generateElf } from "../src/elf-gen.js";
 import { exec_ext2_image, exec_host_file, memorylayout_from_host, mount_ext2_image } from "../src/elf-run.js";
-import { do_exit, release_task } from "../src/fork.js";
+import { do_exit, do_fork, release_task } from "../src/fork.js";
 import { checkVmaInvariants } from "../src/invariants.js";
 import { do_mmap_pgoff } from "../src/mmap.js";
-import { proc_pid_maps } from "../src/proc.js";
+import { proc_pid_auxv, proc_pid_auxv_json, proc_pid_maps } from "../src/proc.js";
 import { schedule_to } from "../src/sched.js";
 import { user_read } from "../src/uaccess.js";
 import { find_vma } from "../src/vma.js";
@@ -98,6 +98,12 @@ describe("exec of the real binaries", () => {
       if (t === AT_NULL) break;
     }
     expect(auxv).toEqual(r.auxv);
+    // /proc/PID/auxv: mm->saved_auxv, the same words as on the stack; a fork's child inherits it
+    expect(proc_pid_auxv_json(task)).toEqual(auxv);
+    const words = stack.subarray((i - auxv.length * 2) * 4, i * 4);
+    expect(proc_pid_auxv(task)).toEqual(words);
+    const child = do_fork(vm, 0)!;
+    expect(proc_pid_auxv(child)).toEqual(words);
     const A = new Map(auxv);
     const exe = readElf(fixture("memorylayout-dynamic"));
     expect(A.get(AT_SYSINFO)).toBe(0xffffe400);

@@ -11,6 +11,8 @@ import {
   MAP_SHARED,
   PROT_READ,
   PROT_WRITE,
+  proc_pid_auxv,
+  proc_pid_auxv_json,
   proc_pid_maps,
   proc_pid_maps_json,
   proc_pid_status,
@@ -124,5 +126,17 @@ describe("/proc/PID/status", () => {
       VmPTE: 4,
     });
     expect(task_statm(t.mm!)).toEqual({ size: 26, resident: 2, shared: 0, text: 0, data: 26 });
+  });
+});
+
+describe("/proc/PID/auxv", () => {
+  it("a task that never exec'd reads one zero pair (the kernel's zeroed saved_auxv); no mm reads nothing", () => {
+    const vm = bootVm();
+    const t = create_task(vm, "noexec")!;
+    expect(proc_pid_auxv_json(t)).toEqual([[0, 0]]);
+    expect(proc_pid_auxv(t)).toEqual(new Uint8Array(8));
+    t.mm!.saved_auxv = [6, 4096, 0, 0]; // AT_PAGESZ 4096, AT_NULL
+    expect(Array.from(proc_pid_auxv(t))).toEqual([6, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(proc_pid_auxv(vm.idle[0]!)).toEqual(new Uint8Array(0)); // a kernel thread: no mm
   });
 });
