@@ -1,14 +1,14 @@
 /*
  * tlb.ts — one CPU's translation lookaside buffer (Intel SDM vol. 3 §4.10; the kernel side is
  * include/asm-i386/tlbflush.h). v86-style: a flat Int32Array indexed by virtual page number
- * holding `pfn << 8 | flags`, plus a list of live page numbers so a flush clears only those, and
+ * holding `pfn << 8 | flags`, plus a list of live page numbers so a flush visits only those, and
  * a "listed" byte per page number saying it is on that list (so a page refilled after invlpg is
- * not listed twice: the list holds each page number once and stays bounded by the pages touched
- * since the last flush, however many invlpg/refill rounds there were).
+ * not listed twice: the list holds each page number once, its length bounded by the pages cached
+ * since the last flush, however many invlpg/refill rounds there were). The list grows by doubling
+ * up to 2^20, one slot per page number, so it never overflows.
  * Invariants: an entry is 0 or has TLB_VALID; every valid entry's page number is on the live
- * list (unless the list overflowed, when flushes scan the whole array); listed[vpn] is 1 exactly
- * for the page numbers on the list, each of which is on it once; an entry is only ever filled by
- * a completed walk, so it may be stale but never invented. Capacity is unbounded: like a real TLB
+ * list; listed[vpn] is 1 exactly for the page numbers on the list, each of which is on it once;
+ * an entry is only ever filled by a completed walk, so it may be stale but never invented. Capacity is unbounded: like a real TLB
  * that happens never to evict, it keeps a stale translation until a flush.
  *
  *   entries[va >>> 12] : 31 ............... 8  7   6     5      4     3     2     1     0
@@ -30,7 +30,8 @@ export const TLB_GLOBAL = 32;
 /** Part of a large (4 MiB / 2 MiB) page. */
 export const TLB_LARGE = 64;
 
-const LIVE_CAP = 1 << 16;
+/** The live list's first size; it doubles when full, up to one slot per page number (2^20). */
+const LIVE_INITIAL = 1 << 12;
 /** The table of a TLB that was never filled: length 0, so it cannot be written. */
 const NO_ENTRIES = new Int32Array(0);
 const NO_LISTED = new Uint8Array(0);
@@ -55,7 +56,6 @@ export class Tlb {
   /** listed[vpn] = 1 while vpn is on the live list (allocated with `entries`). */
   private listed: Uint8Array = NO_LISTED;
   private liveCount = 0;
-  private overflow = false;
 
   constructor(largeShift = 22) {
     this.largeShift = largeShift;
@@ -113,10 +113,6 @@ export class Tlb {
   /** Visit each valid entry: `(va, pfn, flags)`. */
   forEach(fn: (va: number, pfn: number, flags: number) => void): void {
     const e = this.entries;
-    if (this.overflow) {
-      for (let i = 0; i < e.length; i++) if (e[i] !== 0) fn((i << 12) >>> 0, e[i]! >>> 8, e[i]! & 0xff);
-      return;
-    }
     for (let i = 0; i < this.liveCount; i++) {
       const vpn = this.live[i]!;
       if (e[vpn] !== 0) fn((vpn << 12) >>> 0, e[vpn]! >>> 8, e[vpn]! & 0xff);
@@ -127,15 +123,6 @@ export class Tlb {
     const e = this.entries;
     const listed = this.listed;
     if (!keepGlobal) this.mayHoldLarge = false;
-    if (this.overflow) {
-      if (!keepGlobal) e.fill(0);
-      else for (let i = 0; i < e.length; i++) if ((e[i]! & TLB_GLOBAL) === 0) e[i] = 0;
-      this.overflow = false;
-      this.liveCount = 0;
-      listed.fill(0);
-      if (keepGlobal) for (let i = 0; i < e.length; i++) if (e[i] !== 0) this.track(i);
-      return;
-    }
     let kept = 0;
     const live = this.live;
     for (let i = 0; i < this.liveCount; i++) {
@@ -151,7 +138,7 @@ export class Tlb {
     this.liveCount = kept;
   }
 
-  /** Page numbers on the live list (each once): what a non-overflowed flush visits. */
+  /** Page numbers on the live list (each once): what a flush visits. */
   get liveLength(): number {
     return this.liveCount;
   }
@@ -182,8 +169,7 @@ export class Tlb {
       if (v === 0) continue;
       const va = `0x${((vpn << 12) >>> 0).toString(16)}`;
       if ((v & TLB_VALID) === 0) out.push(`CPU ${cpuId}: TLB entry for ${va} is neither empty nor valid`);
-      if (!this.overflow && !listed.has(vpn))
-        out.push(`CPU ${cpuId}: TLB entry for ${va} is missing from the live list`);
+      if (!listed.has(vpn)) out.push(`CPU ${cpuId}: TLB entry for ${va} is missing from the live list`);
       if (!pge && (v & TLB_GLOBAL) !== 0)
         out.push(`CPU ${cpuId}: global TLB entry for ${va} while CR4.PGE is clear`);
       if (!largeOn && (v & TLB_LARGE) !== 0)
@@ -191,16 +177,19 @@ export class Tlb {
       if ((v & TLB_LARGE) !== 0 && !this.mayHoldLarge)
         out.push(`CPU ${cpuId}: large entry for ${va} not tracked`);
     }
-    if (!this.overflow && marks !== listed.size)
+    if (marks !== listed.size)
       out.push(`CPU ${cpuId}: ${marks} TLB pages marked listed, ${listed.size} on the live list`);
     return out;
   }
 
   private track(vpn: number): void {
-    if (this.live.length === 0) this.live = new Int32Array(LIVE_CAP);
-    if (this.liveCount < LIVE_CAP) {
-      this.live[this.liveCount++] = vpn;
-      this.listed[vpn] = 1;
-    } else this.overflow = true;
+    if (this.liveCount === this.live.length) {
+      // full: double (never past 2^20, as each page number is listed at most once)
+      const bigger = new Int32Array(Math.max(LIVE_INITIAL, this.live.length * 2));
+      bigger.set(this.live);
+      this.live = bigger;
+    }
+    this.live[this.liveCount++] = vpn;
+    this.listed[vpn] = 1;
   }
 }
