@@ -470,20 +470,11 @@ export class PageAllocator {
     return this.alloc_pages(gfp_mask, 0);
   }
   /**
-   * __get_free_pages: alloc_pages then page_address; 0 on failure. A request with __GFP_HIGHMEM is
-   * refused with a KernelBugError (a highmem page has no permanent address to return).
+   * __get_free_pages: alloc_pages then page_address; 0 on failure. 2.6.11 does not check
+   * __GFP_HIGHMEM here (only get_zeroed_page does): a highmem page that is not kmapped has no
+   * address, so the caller gets 0 and the page stays allocated, unreachable (a leak).
    */
   __get_free_pages(gfp_mask: number, order: number): VirtAddr | 0 {
-    if (gfp_mask & __GFP_HIGHMEM) {
-      throw new KernelBugError(
-        "__get_free_pages",
-        undefined,
-        "__GFP_HIGHMEM requested: no address to return",
-        {
-          gfp_mask,
-        },
-      );
-    }
     const page = this.alloc_pages(gfp_mask, order);
     if (page === null) return 0;
     return this.page_address(page) ?? 0;
@@ -820,12 +811,17 @@ export class PageAllocator {
     __free_pages_bulk(m, page, zone, order);
   }
 
-  /** free_pages: __free_pages(virt_to_page(addr), order); addr 0 is ignored; a non-lowmem address is a BUG. */
+  /**
+   * free_pages: __free_pages(virt_to_page(addr), order); addr 0 is ignored. The only check is
+   * 2.6.11's BUG_ON(!virt_addr_valid(addr)): __pa(addr) must fall in mem_map. That holds for
+   * __va() of a highmem pfn too (the address wraps past 4 GiB into a valid pfn), so such an
+   * address frees the highmem page it names, as the kernel does.
+   */
   free_pages(addr: VirtAddr | number, order: number): void {
     if (addr === 0) return;
     const a = addr >>> 0;
-    if (!(a >= PAGE_OFFSET && a < this.high_memory) || !this.virt_addr_valid(a)) {
-      throw new BadPageError("free_pages", a, "BUG_ON(!virt_addr_valid(addr)): not a lowmem address");
+    if (!this.virt_addr_valid(a)) {
+      throw new BadPageError("free_pages", a, "BUG_ON(!virt_addr_valid(addr)): __pa(addr) is not a pfn of mem_map");
     }
     this.__free_pages(this.virt_to_page(a), order);
   }

@@ -12,7 +12,15 @@ import {
 } from "../src/gfp.js";
 import { checkPageAllocInvariants } from "../src/invariants.js";
 import { PG_compound, PG_slab } from "../src/page-flags.js";
+import type { PageAllocator } from "../src/page-alloc.js";
 import { bootPA, GiB, MiB } from "./helpers.js";
+
+/** Pages on every per-CPU hot and cold list. */
+function pcpTotal(pa: PageAllocator): number {
+  let n = 0;
+  for (const z of pa.zones) for (const set of z.pageset) for (const l of set.pcp) n += l.count;
+  return n;
+}
 
 describe("GFP flags", () => {
   it("have the 2.6.11 values and composites", () => {
@@ -108,9 +116,25 @@ describe("the seed's API", () => {
     expect(() => pa.set_page_address(pa.virt_to_page(0xc0400000), 0xff802000)).toThrow(KernelBugError);
   });
 
-  it("refuses __GFP_HIGHMEM in __get_free_pages and get_zeroed_page", () => {
-    expect(() => pa.__get_free_pages(GFP_HIGHUSER, 0)).toThrow(KernelBugError);
+  it("__get_free_pages(GFP_HIGHUSER) returns page_address: 0 for an unmapped highmem page, which leaks (#21 point 4)", () => {
+    const free = pa.nr_free_pages();
+    const pcp = pcpTotal(pa);
+    expect(pa.__get_free_pages(GFP_HIGHUSER, 0)).toBe(0); // no check in 2.6.11: alloc_pages + page_address
+    expect(pa.nr_free_pages() + pcpTotal(pa)).toBe(free + pcp - 1); // the page stays allocated
+    // only get_zeroed_page has BUG_ON(gfp_mask & __GFP_HIGHMEM)
     expect(() => pa.get_zeroed_page(GFP_KERNEL | __GFP_HIGHMEM)).toThrow(/get_zeroed_page/);
+    checkPageAllocInvariants(pa);
+  });
+
+  it("free_pages of __va() of a highmem pfn frees that page: virt_addr_valid holds (#21 point 4)", () => {
+    const p = pa.alloc_pages(GFP_HIGHUSER, 0)!;
+    expect(pa.PageHighMem(p)).toBe(true);
+    const va = (p * 4096 + 0xc0000000) >>> 0; // __va(): 32-bit arithmetic wraps
+    expect(pa.virt_addr_valid(va)).toBe(true);
+    expect(pa.virt_to_page(va)).toBe(p);
+    pa.free_pages(va, 0);
+    expect(pa.page_count(p)).toBe(0);
+    expect(() => pa.free_pages(0xc0000000 + pa.max_mapnr * 4096, 0)).toThrow(/BUG_ON\(!virt_addr_valid/);
     checkPageAllocInvariants(pa);
   });
 

@@ -1190,7 +1190,7 @@ export class SlabAllocator {
   __vmalloc(size: number, gfp_mask: number, prot: number): VirtAddr | null {
     return this.vm.__vmalloc(size, gfp_mask, prot);
   }
-  /** vfree(addr): unmap, flush every TLB, free the pages; VmallocError for an unknown address. */
+  /** vfree(addr): unmap, flush every TLB, free the pages; an unknown address is a printk and WARN_ON (nothing freed). */
   vfree(addr: VirtAddr | number | null): void {
     this.vm.vfree(addr);
   }

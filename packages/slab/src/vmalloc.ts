@@ -22,14 +22,14 @@ import {
   in_interrupt,
   lookupPte,
   type Machine,
+  kernelProt,
   mk_pte,
-  PAGE_KERNEL,
-  PAGE_KERNEL_EXEC,
   PAGE_OFFSET,
   PAGE_SHIFT,
   PAGE_SIZE,
   type PhysAddr,
   pte_clear,
+  pte_mask_supported,
   pte_pfn,
   pte_phys,
   pte_present,
@@ -37,6 +37,7 @@ import {
   type VirtAddr,
   VMALLOC_END,
   VMALLOC_START,
+  X86_CR4_PGE,
 } from "@i386mm/hw-i386";
 import { __GFP_HIGHMEM, __GFP_REPEAT, GFP_KERNEL, type Page } from "@i386mm/page-alloc";
 import { fmtp } from "./debug.js";
@@ -214,7 +215,9 @@ export class VmallocState {
         this.#machine.warn(`WARNING: map_area_pte: pte not none at ${fmtp(va)}`);
       const page = pages[i];
       if (page === null || page === undefined) return -Errno.ENOMEM;
-      if (set_pte_at(this.#machine, this.#cr3, va, mk_pte(page, prot), this.#allocTable) !== 0)
+      // mk_pte = pfn_pte: under PAE it keeps NX only if __supported_pte_mask has it (nx_enabled).
+      const pte = pte_mask_supported(mk_pte(page, prot), this.#machine.nx_enabled);
+      if (set_pte_at(this.#machine, this.#cr3, va, pte, this.#allocTable) !== 0)
         return -Errno.ENOMEM;
     }
     return 0;
@@ -249,14 +252,18 @@ export class VmallocState {
   #__vunmap(call: string, addr: number | null, dealloc: boolean): void {
     if (!addr) return;
     addr >>>= 0;
+    // Both refusals are a printk and a WARN_ON(1) in 2.6.11 (mm/vmalloc.c __vunmap, lines 360
+    // and 368): the kernel reports, dumps the stack and returns; nothing is freed.
     if (addr & (PAGE_SIZE - 1)) {
       this.#machine.printk(`Trying to vfree() bad address (${fmtp(addr)})`);
-      throw new VmallocError(call, addr, "bad address: not page aligned (Trying to vfree() bad address)");
+      this.#machine.warn("Badness in __vunmap at mm/vmalloc.c:360");
+      return;
     }
     const area = this.vmlist.find((a) => a.addr === addr);
     if (area === undefined) {
       this.#machine.printk(`Trying to vfree() nonexistent vm area (${fmtp(addr)})`);
-      throw new VmallocError(call, addr, "nonexistent vm area (Trying to vfree() nonexistent vm area)");
+      this.#machine.warn("Badness in __vunmap at mm/vmalloc.c:368");
+      return;
     }
     if (dealloc && area.pages !== null) {
       for (let i = 0; i < area.nr_pages; i++)
@@ -313,7 +320,7 @@ export class VmallocState {
     const array_size = nr_pages * 4;
     area.nr_pages = nr_pages;
     let arr: number | null;
-    if (array_size > PAGE_SIZE) arr = this.__vmalloc(array_size, gfp_mask, PAGE_KERNEL);
+    if (array_size > PAGE_SIZE) arr = this.__vmalloc(array_size, gfp_mask, this.#runtimeProt().PAGE_KERNEL);
     else arr = this.#s.kmalloc(array_size, gfp_mask & ~__GFP_HIGHMEM);
     if (arr === null) {
       this.remove_vm_area(area.addr);
@@ -342,17 +349,17 @@ export class VmallocState {
 
   /** vmalloc(size) = __vmalloc(size, GFP_KERNEL | __GFP_HIGHMEM, PAGE_KERNEL). */
   vmalloc(size: number): VirtAddr | null {
-    return this.__vmalloc(size, GFP_KERNEL | __GFP_HIGHMEM, this.#prot(PAGE_KERNEL));
+    return this.__vmalloc(size, GFP_KERNEL | __GFP_HIGHMEM, this.#runtimeProt().PAGE_KERNEL);
   }
 
   /** vmalloc_exec(size) = __vmalloc(size, GFP_KERNEL | __GFP_HIGHMEM, PAGE_KERNEL_EXEC). */
   vmalloc_exec(size: number): VirtAddr | null {
-    return this.__vmalloc(size, GFP_KERNEL | __GFP_HIGHMEM, this.#prot(PAGE_KERNEL_EXEC));
+    return this.__vmalloc(size, GFP_KERNEL | __GFP_HIGHMEM, this.#runtimeProt().PAGE_KERNEL_EXEC);
   }
 
   /** vmalloc_32(size) = __vmalloc(size, GFP_KERNEL, PAGE_KERNEL): lowmem pages only. */
   vmalloc_32(size: number): VirtAddr | null {
-    return this.__vmalloc(size, GFP_KERNEL, this.#prot(PAGE_KERNEL));
+    return this.__vmalloc(size, GFP_KERNEL, this.#runtimeProt().PAGE_KERNEL);
   }
 
   /**
@@ -362,7 +369,11 @@ export class VmallocState {
    * The lowmem change_page_attr of ioremap_nocache is not modelled.
    */
   __ioremap(phys_addr: number, size: number, flags: number): VirtAddr | null {
-    const last_addr = phys_addr + size - 1;
+    // phys_addr and size are unsigned long: 32 bits on i386, so the end wraps past 4 GiB and
+    // a larger argument has already been truncated by the C call.
+    phys_addr >>>= 0;
+    size >>>= 0;
+    const last_addr = (phys_addr + size - 1) >>> 0;
     if (!size || last_addr < phys_addr) return null;
     if (phys_addr >= 0xa0000 && last_addr < 0x100000) return asVirt(phys_addr + PAGE_OFFSET);
     const pa = this.#s.pa;
@@ -413,10 +424,14 @@ export class VmallocState {
     this.#s.kfree(p.desc);
   }
 
-  /** PAGE_KERNEL & __supported_pte_mask: no NX bit unless the kernel enabled NX. */
-  #prot(p: number): number {
-    const NX = 2 ** 52;
-    return !this.#machine.nx_enabled && p >= NX ? p - NX : p;
+  /**
+   * PAGE_KERNEL and PAGE_KERNEL_EXEC as the running kernel has them: pagetable_init ORs
+   * _PAGE_GLOBAL into __PAGE_KERNEL(_EXEC) when the CPU has PGE (arch/i386/mm/init.c), and
+   * PAGE_KERNEL's NX survives only where __supported_pte_mask keeps it (nx_enabled).
+   */
+  #runtimeProt(): { PAGE_KERNEL: number; PAGE_KERNEL_EXEC: number } {
+    const boot = this.#machine.cpus[0];
+    return kernelProt({ pge: (boot.cr4 & X86_CR4_PGE) !== 0, nx_enabled: this.#machine.nx_enabled });
   }
 
   /**

@@ -2,7 +2,7 @@ import { InvariantError } from "@i386mm/hw-i386";
 import { GFP_ATOMIC, GFP_DMA, GFP_KERNEL } from "@i386mm/page-alloc";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SlabError, VmallocError } from "../src/errors.js";
+import { SlabError } from "../src/errors.js";
 import { checkSlabInvariants } from "../src/invariants.js";
 import type { kmem_cache_t } from "../src/kmem-cache.js";
 import { boot } from "./helpers.js";
@@ -128,7 +128,8 @@ describe("checkSlabInvariants under random workloads", () => {
         expect(slab.kmem_cache_destroy(caches[1])).toBe(0);
         expect(slab.vm.vmlist.length).toBe(0);
         checkSlabInvariants(slab);
-        expect(() => slab.vfree(0xd0000000)).toThrow(VmallocError);
+        slab.vfree(0xd0000000); // a WARN, as 2.6.11's __vunmap
+        expect(slab.machine.dmesg.at(-1)).toBe("Badness in __vunmap at mm/vmalloc.c:368");
       }),
       { seed: 42, numRuns: 25 },
     );
