@@ -26,6 +26,12 @@ export interface Invocation {
   readonly strict: boolean;
   /** run without a script: show the REPL's banner and prompt even when stdin is not a terminal. */
   readonly interactive: boolean;
+  /**
+   * `--no-model-checks`: turn off the checks the model adds where 2.6.11 checks nothing (a free
+   * with the wrong order, kfree of a pointer that is no object, ...): the layers then do what the
+   * kernel does and `check` finds the corruption.
+   */
+  readonly noModelChecks: boolean;
   readonly help: boolean;
   /** `--e820 FILE`: boot from the BIOS map in FILE instead of QEMU's map for --mem. */
   readonly e820File?: string;
@@ -45,10 +51,20 @@ export const REPLAY_DEFAULT_MEM = 128 << 20;
 /** The flags each command accepts (besides -h/--help; run also takes -i for --interactive). */
 export const COMMAND_FLAGS: Readonly<Record<Command, readonly string[]>> = {
   boot: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json"],
-  run: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json", "--strict", "--interactive"],
+  run: [
+    "--mem",
+    "--e820",
+    "--pae",
+    "--cpus",
+    "--nodes",
+    "--json",
+    "--strict",
+    "--interactive",
+    "--no-model-checks",
+  ],
   cat: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json"],
   replay: ["--mem", "--pae", "--cpus", "--nodes", "--every", "--svg", "--json"],
-  tour: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json"],
+  tour: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json", "--no-model-checks"],
   help: [],
 };
 const VALUE_FLAGS = new Set(["--mem", "--e820", "--cpus", "--nodes", "--every", "--svg"]);
@@ -72,6 +88,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
   let json = false;
   let strict = false;
   let interactive = false;
+  let noModelChecks = false;
   let help = false;
   let every: number | undefined;
   let svg: string | undefined;
@@ -129,6 +146,9 @@ export function parseArgs(argv: readonly string[]): Invocation {
       case "--interactive":
         interactive = true;
         break;
+      case "--no-model-checks":
+        noModelChecks = true;
+        break;
     }
   }
   if (memGiven && e820File !== undefined)
@@ -153,6 +173,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
     json,
     strict,
     interactive,
+    noModelChecks,
     help,
     ...(e820File === undefined ? {} : { e820File }),
     ...(every === undefined ? {} : { every }),

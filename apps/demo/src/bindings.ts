@@ -27,7 +27,7 @@ export type ParamType =
   | "entry"; // pte_t / pgprot_t
 
 /** A return type: a numeric kind, NULL-able struct page / pointer kinds, an object, or void. */
-export type ReturnType = NumKind | "void" | "cache" | "zone" | "vm_struct" | "slab" | "struct";
+export type ReturnType = NumKind | "void" | "cache" | "zone" | "pgdat" | "vm_struct" | "slab" | "struct";
 
 /** One kernel function's C signature and where the kernel defines it. */
 export interface Signature {
@@ -36,6 +36,23 @@ export interface Signature {
   readonly params: readonly (readonly [ParamType, string])[];
   /** Kernel source file. */
   readonly file: string;
+  /**
+   * The later kernels' shorter form the seed notes use (kmap_atomic(page), kunmap_atomic(addr),
+   * kmem_freepages(cachep, page)): accepted next to 2.6.11's, its arguments mapped onto the
+   * 2.6.11 call by `adapt` (a missing argument stays missing: the layer then takes the later path).
+   */
+  readonly later?: LaterForm;
+}
+
+/** A later kernel's form of a function, accepted next to 2.6.11's. */
+export interface LaterForm {
+  readonly params: readonly (readonly [ParamType, string])[];
+  /** Its C prototype, for `help NAME`. */
+  readonly proto: string;
+  /** What it is and how it differs, for `help NAME`. */
+  readonly note: string;
+  /** Map converted arguments of this form onto the 2.6.11 call's (default: as they are). */
+  readonly adapt?: (args: readonly unknown[]) => unknown[];
 }
 
 const sig = (ret: ReturnType, name: string, file: string, ...params: [ParamType, string][]): Signature => ({
@@ -58,6 +75,15 @@ export const SIGNATURES: readonly Signature[] = [
   // mm/page_alloc.c and include/linux/gfp.h
   sig("page", "alloc_pages", "include/linux/gfp.h", ["gfp", "gfp_mask"], ["int", "order"]),
   sig("page", "alloc_page", "include/linux/gfp.h", ["gfp", "gfp_mask"]),
+  sig(
+    "page",
+    "alloc_pages_node",
+    "include/linux/gfp.h",
+    ["int", "nid"],
+    ["gfp", "gfp_mask"],
+    ["int", "order"],
+  ),
+  sig("pgdat", "NODE_DATA", "include/linux/mmzone.h", ["int", "nid"]),
   sig("addr", "__get_free_pages", PA, ["gfp", "gfp_mask"], ["int", "order"]),
   sig("addr", "__get_free_page", "include/linux/gfp.h", ["gfp", "gfp_mask"]),
   sig("addr", "get_zeroed_page", PA, ["gfp", "gfp_mask"]),
@@ -122,7 +148,7 @@ export const SIGNATURES: readonly Signature[] = [
     ["int", "shared"],
   ),
   sig("void", "enable_cpucache", SLAB, ["cache", "cachep"]),
-  sig("addr", "kmem_getpages", SLAB, ["cache", "cachep"], ["gfp", "flags"]),
+  sig("addr", "kmem_getpages", SLAB, ["cache", "cachep"], ["gfp", "flags"], ["int", "nodeid"]),
   sig("void", "kmem_freepages", SLAB, ["cache", "cachep"], ["addr", "addr"]),
   sig("int", "num_online_cpus", "include/linux/cpumask.h"),
   sig("errno", "slabinfo_write", SLAB, ["str", "buffer"]),
@@ -184,10 +210,219 @@ export const SIGNATURES: readonly Signature[] = [
   sig("void", "set_fixmap", FIX, ["int", "idx"], ["phys", "phys"]),
   sig("void", "set_fixmap_nocache", FIX, ["int", "idx"], ["phys", "phys"]),
   sig("void", "clear_fixmap", FIX, ["int", "idx"]),
+  sig("void", "__set_fixmap", "arch/i386/mm/pgtable.c", ["int", "idx"], ["phys", "phys"], ["entry", "flags"]),
 ];
 
-/** Signatures by name. */
-export const SIGNATURE_BY_NAME: ReadonlyMap<string, Signature> = new Map(SIGNATURES.map((s) => [s.name, s]));
+/**
+ * The later forms the seed notes use. kmap_atomic/kunmap_atomic: 2.6.37 made the km_type argument
+ * unused and took the slot from a per-CPU stack (kmap_atomic_idx_push/pop), and later kernels
+ * dropped the argument; slots must then be released in LIFO order. kmem_freepages: later kernels
+ * pass the struct page instead of its address (slab pages are lowmem: address = __va(pfn << 12)).
+ */
+const LATER: Readonly<Record<string, LaterForm>> = {
+  kmap_atomic: {
+    params: [["page", "page"]],
+    proto: "void *kmap_atomic(struct page *page)",
+    note: "later kernels' form (the seed's): the slot is the next one of this CPU's stack; release in LIFO order",
+  },
+  kunmap_atomic: {
+    params: [["addr", "addr"]],
+    proto: "void kunmap_atomic(void *addr)",
+    note: "later kernels' form (the seed's): releases the top slot of this CPU's stack, which must be addr's",
+  },
+  kmem_freepages: {
+    params: [
+      ["cache", "cachep"],
+      ["page", "page"],
+    ],
+    proto: "void kmem_freepages(struct kmem_cache *cachep, struct page *page)",
+    note: "later kernels' form (the seed's): the slab's first struct page instead of its address",
+    adapt: (a) => [a[0], a[1] === null ? null : (0xc0000000 + Number(a[1]) * 4096) >>> 0],
+  },
+};
+
+/** Signatures by name (with the later forms attached). */
+export const SIGNATURE_BY_NAME: ReadonlyMap<string, Signature> = new Map(
+  SIGNATURES.map((s) => [s.name, LATER[s.name] ? { ...s, later: LATER[s.name] } : s]),
+);
+
+/**
+ * 2.6.11's own prototypes, as its headers and sources declare them (the types `help NAME`
+ * prints and argument conversion follows). A function the kernel defines as a macro is shown
+ * with the types its expansion gives and listed in MACROS.
+ */
+export const PROTOTYPES_2611: Readonly<Record<string, string>> = {
+  alloc_pages: "struct page *alloc_pages(unsigned int gfp_mask, unsigned int order)",
+  alloc_page: "struct page *alloc_page(unsigned int gfp_mask)",
+  alloc_pages_node: "struct page *alloc_pages_node(int nid, unsigned int gfp_mask, unsigned int order)",
+  __get_free_pages: "unsigned long __get_free_pages(unsigned int gfp_mask, unsigned int order)",
+  __get_free_page: "unsigned long __get_free_page(unsigned int gfp_mask)",
+  get_zeroed_page: "unsigned long get_zeroed_page(unsigned int gfp_mask)",
+  __get_dma_pages: "unsigned long __get_dma_pages(unsigned int gfp_mask, unsigned int order)",
+  __free_pages: "void __free_pages(struct page *page, unsigned int order)",
+  free_pages: "void free_pages(unsigned long addr, unsigned int order)",
+  __free_page: "void __free_page(struct page *page)",
+  free_page: "void free_page(unsigned long addr)",
+  page_address: "void *page_address(struct page *page)",
+  set_page_address: "void set_page_address(struct page *page, void *virtual)",
+  pfn_to_page: "struct page *pfn_to_page(unsigned long pfn)",
+  page_to_pfn: "unsigned long page_to_pfn(struct page *page)",
+  virt_to_page: "struct page *virt_to_page(void *kaddr)",
+  pfn_valid: "int pfn_valid(unsigned long pfn)",
+  virt_addr_valid: "int virt_addr_valid(void *kaddr)",
+  page_zone: "struct zone *page_zone(struct page *page)",
+  PageHighMem: "int PageHighMem(struct page *page)",
+  PageReserved: "int PageReserved(struct page *page)",
+  PageSlab: "int PageSlab(struct page *page)",
+  PageCompound: "int PageCompound(struct page *page)",
+  SetPageSlab: "void SetPageSlab(struct page *page)",
+  ClearPageSlab: "void ClearPageSlab(struct page *page)",
+  SetPageReserved: "void SetPageReserved(struct page *page)",
+  ClearPageReserved: "void ClearPageReserved(struct page *page)",
+  page_count: "int page_count(struct page *p)",
+  set_page_count: "void set_page_count(struct page *p, int v)",
+  page_mapcount: "int page_mapcount(struct page *page)",
+  get_page: "void get_page(struct page *page)",
+  put_page: "void put_page(struct page *page)",
+  nr_free_pages: "unsigned int nr_free_pages(void)",
+  nr_free_highpages: "unsigned int nr_free_highpages(void)",
+  nr_free_buffer_pages: "unsigned int nr_free_buffer_pages(void)",
+  nr_free_pagecache_pages: "unsigned int nr_free_pagecache_pages(void)",
+  zone_watermark_ok:
+    "int zone_watermark_ok(struct zone *z, int order, unsigned long mark, int classzone_idx, int can_try_harder, int gfp_high)",
+  wakeup_kswapd: "void wakeup_kswapd(struct zone *zone, int order)",
+  free_hot_page: "void free_hot_page(struct page *page)",
+  free_cold_page: "void free_cold_page(struct page *page)",
+  drain_local_pages: "void drain_local_pages(void)",
+  printk: "int printk(const char *fmt, ...)",
+  NODE_DATA: "pg_data_t *NODE_DATA(int nid)",
+  kmem_find_general_cachep: "kmem_cache_t *kmem_find_general_cachep(size_t size, int gfpflags)",
+  do_tune_cpucache: "int do_tune_cpucache(kmem_cache_t *cachep, int limit, int batchcount, int shared)",
+  enable_cpucache: "void enable_cpucache(kmem_cache_t *cachep)",
+  kmem_getpages: "void *kmem_getpages(kmem_cache_t *cachep, int flags, int nodeid)",
+  kmem_freepages: "void kmem_freepages(kmem_cache_t *cachep, void *addr)",
+  num_online_cpus: "int num_online_cpus(void)",
+  ioremap: "void __iomem *ioremap(unsigned long offset, unsigned long size)",
+  __ioremap: "void __iomem *__ioremap(unsigned long phys_addr, unsigned long size, unsigned long flags)",
+  iounmap: "void iounmap(volatile void __iomem *addr)",
+  kmem_cache_create:
+    "kmem_cache_t *kmem_cache_create(const char *name, size_t size, size_t align, unsigned long flags, void (*ctor)(void *, kmem_cache_t *, unsigned long), void (*dtor)(void *, kmem_cache_t *, unsigned long))",
+  kmem_cache_alloc: "void *kmem_cache_alloc(kmem_cache_t *cachep, int flags)",
+  kmem_cache_free: "void kmem_cache_free(kmem_cache_t *cachep, void *objp)",
+  kmem_cache_destroy: "int kmem_cache_destroy(kmem_cache_t *cachep)",
+  kmem_cache_shrink: "int kmem_cache_shrink(kmem_cache_t *cachep)",
+  kmem_cache_size: "unsigned int kmem_cache_size(kmem_cache_t *cachep)",
+  kmalloc: "void *kmalloc(size_t size, int flags)",
+  __kmalloc: "void *__kmalloc(size_t size, int flags)",
+  kcalloc: "void *kcalloc(size_t n, size_t size, int flags)",
+  kfree: "void kfree(const void *objp)",
+  ksize: "unsigned int ksize(const void *objp)",
+  vmalloc: "void *vmalloc(unsigned long size)",
+  vmalloc_32: "void *vmalloc_32(unsigned long size)",
+  vmalloc_exec: "void *vmalloc_exec(unsigned long size)",
+  __vmalloc: "void *__vmalloc(unsigned long size, int gfp_mask, pgprot_t prot)",
+  vfree: "void vfree(void *addr)",
+  vmap: "void *vmap(struct page **pages, unsigned int count, unsigned long flags, pgprot_t prot)",
+  vunmap: "void vunmap(void *addr)",
+  vmalloc_to_page: "struct page *vmalloc_to_page(void *vmalloc_addr)",
+  get_vm_area: "struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)",
+  remove_vm_area: "struct vm_struct *remove_vm_area(void *addr)",
+  kmap: "void *kmap(struct page *page)",
+  kunmap: "void kunmap(struct page *page)",
+  kmap_high: "void *kmap_high(struct page *page)",
+  kunmap_high: "void kunmap_high(struct page *page)",
+  kmap_atomic: "void *kmap_atomic(struct page *page, enum km_type type)",
+  kunmap_atomic: "void kunmap_atomic(void *kvaddr, enum km_type type)",
+  kmap_atomic_to_page: "struct page *kmap_atomic_to_page(void *ptr)",
+  flush_all_zero_pkmaps: "void flush_all_zero_pkmaps(void)",
+  fix_to_virt: "unsigned long fix_to_virt(const unsigned int idx)",
+  virt_to_fix: "unsigned long virt_to_fix(const unsigned long vaddr)",
+  __set_fixmap: "void __set_fixmap(enum fixed_addresses idx, unsigned long phys, pgprot_t flags)",
+  set_fixmap: "void set_fixmap(enum fixed_addresses idx, unsigned long phys)",
+  set_fixmap_nocache: "void set_fixmap_nocache(enum fixed_addresses idx, unsigned long phys)",
+  clear_fixmap: "void clear_fixmap(enum fixed_addresses idx)",
+};
+
+/** Names in PROTOTYPES_2611 that 2.6.11 defines as macros (or inline wrappers of a macro). */
+export const MACROS: ReadonlySet<string> = new Set([
+  "alloc_pages",
+  "alloc_page",
+  "__get_free_page",
+  "__get_dma_pages",
+  "__free_page",
+  "free_page",
+  "pfn_to_page",
+  "page_to_pfn",
+  "virt_to_page",
+  "pfn_valid",
+  "virt_addr_valid",
+  "PageHighMem",
+  "PageReserved",
+  "PageSlab",
+  "PageCompound",
+  "SetPageSlab",
+  "ClearPageSlab",
+  "SetPageReserved",
+  "ClearPageReserved",
+  "set_page_count",
+  "num_online_cpus",
+  "NODE_DATA",
+  "set_fixmap",
+  "set_fixmap_nocache",
+  "clear_fixmap",
+]);
+
+/**
+ * Kernel files of functions that report errors but are not called by name from a scenario
+ * (static steps and helpers), so a BUG is blamed on the file that holds them.
+ */
+export const INTERNAL_FILES: Readonly<Record<string, string>> = {
+  prep_zero_page: "mm/page_alloc.c",
+  destroy_compound_page: "mm/page_alloc.c",
+  __free_pages_ok: "mm/page_alloc.c",
+  free_pages_check: "mm/page_alloc.c",
+  bad_page: "mm/page_alloc.c",
+  min_free_kbytes_sysctl_handler: "mm/page_alloc.c",
+  lowmem_reserve_ratio_sysctl_handler: "mm/page_alloc.c",
+  __alloc_bootmem_core: "mm/bootmem.c",
+  free_all_bootmem: "mm/bootmem.c",
+  free_bootmem: "mm/bootmem.c",
+  reserve_bootmem: "mm/bootmem.c",
+  __set_fixmap: "arch/i386/mm/pgtable.c",
+  set_pte_pfn: "arch/i386/mm/pgtable.c",
+  cache_grow: "mm/slab.c",
+  cpuup_callback: "mm/slab.c",
+  free_block: "mm/slab.c",
+  kmem_cache_init: "mm/slab.c",
+  do_page_fault: "arch/i386/mm/fault.c",
+  map_new_virtual: "mm/highmem.c",
+  kmap_init: "arch/i386/mm/init.c",
+  permanent_kmaps_init: "arch/i386/mm/init.c",
+  pte_alloc: "mm/memory.c",
+  write_cr4: "include/asm-i386/system.h",
+  out_of_memory: "mm/oom_kill.c",
+};
+
+/** The C type of each parameter of a prototype ("size_t", "void *", "pgprot_t", ...). */
+export function cParamTypes(proto: string): string[] {
+  const open = proto.indexOf("(");
+  const inner = proto.slice(open + 1, proto.lastIndexOf(")"));
+  if (inner.trim() === "void" || inner.trim() === "") return [];
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = "";
+  for (const ch of inner) {
+    if (ch === "(") depth++;
+    if (ch === ")") depth--;
+    if (ch === "," && depth === 0) {
+      parts.push(cur.trim());
+      cur = "";
+    } else cur += ch;
+  }
+  parts.push(cur.trim());
+  // Drop the parameter name: the trailing identifier (a function pointer keeps its whole text).
+  return parts.map((p) => (p.includes("(*") ? p : p.replace(/\s*\b[A-Za-z_][A-Za-z0-9_]*$/, "").trim()));
+}
 
 /**
  * Is `name` spelled like a kernel function (snake_case with optional leading underscores, or the
@@ -210,6 +445,7 @@ const C_RET: Readonly<Record<ReturnType, string>> = {
   void: "void",
   cache: "kmem_cache_t *",
   zone: "struct zone *",
+  pgdat: "pg_data_t *",
   vm_struct: "struct vm_struct *",
   slab: "struct slab *",
   struct: "struct",
@@ -230,8 +466,13 @@ const C_PARAM: Readonly<Record<ParamType, string>> = {
   entry: "pte_t",
 };
 
-/** A signature as a C prototype: `void *kmap_atomic(struct page *page, int type)`. */
+/**
+ * A signature as a C prototype: 2.6.11's own text where PROTOTYPES_2611 has it
+ * (`void *kmap_atomic(struct page *page, enum km_type type)`), else built from the parameter types.
+ */
 export function prototype(s: Signature): string {
+  const own = PROTOTYPES_2611[s.name];
+  if (own) return own;
   const ret = C_RET[s.ret];
   const params = s.params.length
     ? s.params

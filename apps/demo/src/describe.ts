@@ -1,13 +1,14 @@
 /*
  * describe.ts — how kernel structures print in a scenario: a kmem_cache_t with its geometry,
  * colouring and the three slab lists (mm/slab.c), a struct slab read back from simulated RAM
- * (GET_PAGE_SLAB), a vm_struct (mm/vmalloc.c) and a struct zone with its watermarks.
+ * (GET_PAGE_SLAB), a vm_struct (mm/vmalloc.c), a struct zone with its watermarks and a
+ * pg_data_t node (include/linux/mmzone.h).
  * Only reads layer state; list lengths are counted by walking the slab lists as
  * /proc/slabinfo's s_show does.
  */
 
 import { PAGE_OFFSET } from "@i386mm/hw-i386";
-import type { Zone } from "@i386mm/page-alloc";
+import type { PageAllocator, pg_data_t, Zone } from "@i386mm/page-alloc";
 import type { kmem_cache_t, SlabAllocator, vm_struct } from "@i386mm/slab";
 import { SLAB_COLOUROFF, SLAB_FREE, SLAB_INUSE, SLAB_S_MEM } from "@i386mm/slab/internal";
 import { hex } from "./values.js";
@@ -73,6 +74,20 @@ export function describeSlab(sl: StructSlab): string {
 /** One-line description of a vm_struct. */
 export function describeVm(v: vm_struct): string {
   return `(struct vm_struct *)${hex(v.desc, 8)} addr ${hex(v.addr, 8)}-${hex(v.addr + v.size, 8)} size ${v.size} (incl. 4096-byte guard page), nr_pages ${v.nr_pages}, flags ${hex(v.flags >>> 0)}`;
+}
+
+/** One-line description of a pg_data_t (struct pglist_data): the node, its span and zones. */
+export function describeNode(pa: PageAllocator, n: pg_data_t): string {
+  const zones = n.node_zones
+    .filter((z) => z.present_pages > 0)
+    .map((z) => `${z.name} ${z.present_pages}`)
+    .join(", ");
+  const memMap = pa.node_mem_map_virt[n.node_id] ?? 0;
+  return (
+    `(pg_data_t *)node ${n.node_id} node_start_pfn ${hex(n.node_start_pfn)} present ${n.node_present_pages} ` +
+    `spanned ${n.node_spanned_pages} nr_zones ${n.nr_zones} zones [${zones}] node_mem_map ${hex(memMap, 8)} ` +
+    `kswapd_max_order ${n.kswapd_max_order} next ${n.pgdat_next === null ? "NULL" : `node ${n.pgdat_next.node_id}`}`
+  );
 }
 
 /** One-line description of a struct zone. */

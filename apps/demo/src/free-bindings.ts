@@ -72,8 +72,19 @@ export function freeBindings(ctx: BindingContext): Binding[] {
     params: readonly (readonly [ParamType, string])[],
     call: (a: readonly unknown[]) => unknown,
   ): void => {
-    out.push({ name, layer, sig: { name, ret, params, file }, call });
+    // A pte_t is 32 bits without PAE: an entry the helper returns keeps its low 32 bits (and so
+    // never an NX bit), as the C arithmetic on a 32-bit pte_t would.
+    const wrapped =
+      ret === "entry" && !m.pae
+        ? (a: readonly unknown[]) => {
+            const r = call(a);
+            return typeof r === "number" ? r >>> 0 : r;
+          }
+        : call;
+    out.push({ name, layer, sig: { name, ret, params, file }, call: wrapped });
   };
+  /** pfn_pte & co. under PAE: `& __supported_pte_mask` drops NX on a CPU that cannot use it. */
+  const masked = (e: number): number => hw.pte_mask_supported(e, m.nx_enabled);
   /** A definer for one layer: (kernel file, return type, name, parameters, call). */
   type Definer = (
     file: string,
@@ -171,14 +182,18 @@ export function freeBindings(ctx: BindingContext): Binding[] {
       ["page", "page"],
       ["entry", "pgprot"],
     ],
-    (a) => hw.mk_pte(n(a, 0), n(a, 1)),
+    (a) => masked(hw.mk_pte(n(a, 0), n(a, 1))),
   );
   const pfnProt: [ParamType, string][] = [
     ["pfn", "pfn"],
     ["entry", "pgprot"],
   ];
-  hwFn("include/asm-i386/pgtable-2level.h", "entry", "pfn_pte", pfnProt, (a) => hw.pfn_pte(n(a, 0), n(a, 1)));
-  hwFn("include/asm-i386/pgtable-2level.h", "entry", "pfn_pmd", pfnProt, (a) => hw.pfn_pmd(n(a, 0), n(a, 1)));
+  hwFn("include/asm-i386/pgtable-2level.h", "entry", "pfn_pte", pfnProt, (a) =>
+    masked(hw.pfn_pte(n(a, 0), n(a, 1))),
+  );
+  hwFn("include/asm-i386/pgtable-2level.h", "entry", "pfn_pmd", pfnProt, (a) =>
+    masked(hw.pfn_pmd(n(a, 0), n(a, 1))),
+  );
   hwFn(
     PGTABLE,
     "entry",
@@ -187,7 +202,7 @@ export function freeBindings(ctx: BindingContext): Binding[] {
       ["entry", "pte"],
       ["entry", "newprot"],
     ],
-    (a) => hw.pte_modify(n(a, 0), n(a, 1)),
+    (a) => masked(hw.pte_modify(n(a, 0), n(a, 1))),
   );
   hwFn("include/asm-i386/pgtable-2level.h", "pfn", "pte_pfn", [E], (a) => hw.pte_pfn(n(a, 0)));
   hwFn(PGTABLE, "int", "pte_flags", [E], (a) => hw.pte_flags(n(a, 0)));

@@ -42,7 +42,7 @@ Exit codes: 0 ok, 1 errors in a scenario, 2 bad usage.`;
 
 /** Help text per command. */
 export const HELP: Record<Command, string> = {
-  tour: `Usage: i386mm [tour] [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--json]
+  tour: `Usage: i386mm [tour] [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--no-model-checks] [--json]
 
 Boot a machine (1G by default), print its boot log, then walk one section per layer: the
 direct map and the TLB (hw-i386), the buddy allocator (page-alloc), a slab cache and kmalloc
@@ -55,6 +55,7 @@ Flags:
   --pae         build for PAE (3-level paging, up to 64G of RAM)
   --cpus N      simulated CPUs, 1..8 (default 1)
   --nodes N     memory nodes, 1 or 2 (default 1)
+  --no-model-checks  the model's own misuse checks off (see 'i386mm help run')
   --json        machine-readable output
   -h, --help    this text
 
@@ -76,7 +77,7 @@ Examples:
   i386mm boot --mem 128M            no high memory
   i386mm boot --mem 2G --pae --json
   i386mm boot --e820 fixtures/oracle/686-1024M.log    the map a real 6.1 kernel printed`,
-  run: `Usage: i386mm run [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--strict] [--json] [-i] [SCRIPT]
+  run: `Usage: i386mm run [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--strict] [--no-model-checks] [--json] [-i] [SCRIPT]
 
 Run a scenario: one kernel call per line in the book's C syntax. Without SCRIPT, read
 statements interactively (a REPL; 'help' lists what it knows, 'quit' leaves). SCRIPT is a
@@ -99,6 +100,10 @@ Statements:
 Flags:
 ${COMMON}
   --strict      stop at the first error
+  --no-model-checks  behave as 2.6.11 where the model adds a check the kernel does not have (a
+                block freed with the wrong order, kfree of a pointer that is no object, ...):
+                the kernel's corruption happens, and 'check' finds it. By default such a
+                misuse is refused and reported as "i386mm check (not 2.6.11's)"
   -i, --interactive  the REPL's banner and prompt even when stdin is not a terminal
 
 Examples:

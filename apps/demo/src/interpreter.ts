@@ -8,6 +8,7 @@
  * the layers guarantee a BUG leaves their state as before the call.
  */
 
+import { cParamTypes, type ParamType, PROTOTYPES_2611 } from "./bindings.js";
 import type { Binding, ErrorReport, KernelApi } from "./kernel-api.js";
 import { ScenarioSyntaxError } from "./lexer.js";
 import { type Expr, type LValue, parseLine, type Stmt } from "./parser.js";
@@ -114,6 +115,17 @@ export class Interpreter {
     if (stmt.k === "empty") return this.events;
     if (stmt.k !== "echo") this.events.push({ t: "stmt", line, source: source.trim() });
     this.lastCall = undefined;
+    const halted = this.kernel.halted;
+    if (halted && stmt.k !== "echo" && stmt.k !== "cat") {
+      // A panicked (or hung) kernel runs nothing more; its /proc files can still be read, as a
+      // crash dump would be.
+      this.fail({
+        kind: halted.kind,
+        type: "MachineHalted",
+        message: `the machine ${halted.kind === "panic" ? "panicked" : "hung"} in ${halted.call} and runs nothing more (${halted.message})`,
+      });
+      return this.events;
+    }
     this.exec(stmt, false);
     return this.events;
   }
@@ -195,6 +207,10 @@ export class Interpreter {
       }
       case "translate": {
         const v = this.eval(stmt.e);
+        if (v.t === "num" && v.kind === "page")
+          throw new ScenarioError(
+            "translate: the address must be a virtual address, not a struct page * (use page_address(page))",
+          );
         const va = this.asNumber(v, "translate: the address");
         const out = this.kernel.translate(va >>> 0, {
           write: stmt.access.includes("write"),
@@ -365,6 +381,8 @@ export class Interpreter {
         if (v !== undefined) return v;
         const c = this.kernel.constants.get(e.name);
         if (c !== undefined) return num(c, this.kernel.constantKinds?.get(e.name) ?? "int");
+        const g = this.kernel.global?.(e.name);
+        if (g !== undefined) return g === null ? NULL_VALUE : { t: "obj", kind: g.kind, v: g.v };
         if (this.kernel.bindings.has(e.name))
           throw new ScenarioError(`'${e.name}' is a function: call it as ${e.name}(...)`);
         throw new ScenarioError(`'${e.name}' undeclared (not a variable, kernel constant or function)`);
@@ -420,6 +438,19 @@ export class Interpreter {
 
   private member(v: Value, field: string): Value {
     if (v.t === "obj") {
+      const sub = this.kernel.objectField?.(v.kind, v.v, field);
+      if (sub === null) return NULL_VALUE;
+      if (Array.isArray(sub)) {
+        const items = new Map<number, Value>();
+        (sub as readonly { kind: string; v: object }[]).forEach((x, i) => {
+          items.set(i, { t: "obj", kind: x.kind, v: x.v });
+        });
+        return { t: "array", items };
+      }
+      if (sub !== undefined) {
+        const one = sub as { kind: string; v: object };
+        return { t: "obj", kind: one.kind, v: one.v };
+      }
       const f = (v.v as Record<string, unknown>)[field];
       if (typeof f === "number") return num(f, /addr|start|end|s_mem|base/i.test(field) ? "addr" : "int");
       if (typeof f === "string") return { t: "str", v: f };
@@ -467,6 +498,22 @@ export class Interpreter {
       const eq = equal(l, r);
       return num((e.op === "==") === eq ? 1 : 0, "bool");
     }
+    // struct page * arithmetic, as C's: page + n is the n-th descriptor after it, page - page a count.
+    if (
+      (e.op === "+" || e.op === "-") &&
+      ((l.t === "num" && l.kind === "page") || (r.t === "num" && r.kind === "page"))
+    ) {
+      const lp = l.t === "num" && l.kind === "page";
+      const rp = r.t === "num" && r.kind === "page";
+      if (lp && rp && e.op === "-") return num((l as { v: number }).v - (r as { v: number }).v);
+      if (rp && (lp || e.op === "-"))
+        throw new ScenarioError(
+          `invalid operands to '${e.op}' (${describeValue(l)} and ${describeValue(r)})`,
+        );
+      const base = lp ? (l as { v: number }).v : (r as { v: number }).v;
+      const n = this.asNumber(lp ? r : l, `integer operand of '${e.op}'`);
+      return num(exact(e.op === "+" ? base + n : base - n, e.op), "page");
+    }
     const a = this.asNumber(l, `left operand of '${e.op}'`);
     const b = this.asNumber(r, `right operand of '${e.op}'`);
     const k = l.t === "num" && ["addr", "phys", "pfn", "entry"].includes(l.kind) ? l.kind : "int";
@@ -511,7 +558,10 @@ export class Interpreter {
       );
     }
     const argv = e.args.map((a) => this.eval(a));
-    const args = convertArgs(b, argv);
+    const args = convertArgs(b, argv, {
+      pteBits: this.kernel.pteBits ?? 64,
+      warn: (text) => this.events.push({ t: "echo", line: this.line, text: `      ${text}` }),
+    });
     this.lastCall = e.name;
     const r = b.call(args);
     return convertResult(b, r);
@@ -593,8 +643,72 @@ export function describeValue(v: Value): string {
   }
 }
 
-/** Check and convert scenario values to a binding's parameter types. */
-export function convertArgs(b: Binding, argv: readonly Value[]): unknown[] {
+/** What argument conversion needs to know about the machine: the width of a pte_t. */
+export interface ConvertOptions {
+  /** 32 on a 2-level build, 64 with PAE (pte_t, pgprot_t). Default 64 (no truncation). */
+  readonly pteBits?: 32 | 64;
+  /** Receives a compiler-style warning when an argument does not fit its C type. */
+  readonly warn?: (text: string) => void;
+}
+
+/**
+ * Convert a binding's arguments: 2.6.11's form, or else the later kernels' form the seed uses
+ * (Signature.later), whose arguments are then mapped onto the 2.6.11 call.
+ */
+export function convertArgs(b: Binding, argv: readonly Value[], opts: ConvertOptions = {}): unknown[] {
+  const later = b.sig?.later;
+  if (!later || !b.sig || argv.length !== later.params.length) return convertArgsFor(b, argv, opts, false);
+  const viaLater = (): unknown[] => {
+    const alt: Binding = { ...b, sig: { ...b.sig!, params: later.params } };
+    const args = convertArgsFor(alt, argv, opts, true);
+    return later.adapt ? later.adapt(args) : args;
+  };
+  if (argv.length !== b.sig.params.length) return viaLater();
+  // Same argument count (kmem_freepages): 2.6.11's types first, the later form's if they do not fit.
+  try {
+    return convertArgsFor(b, argv, opts, false);
+  } catch (e) {
+    if (!(e instanceof ScenarioError)) throw e;
+    try {
+      return viaLater();
+    } catch {
+      throw e;
+    }
+  }
+}
+
+/** C's conversion of an integer argument to its parameter type (only values that do not fit change). */
+function fitC(cType: string, v: number, opts: ConvertOptions, where: string): number {
+  if (!Number.isFinite(v) || !Number.isInteger(v)) return v;
+  const t = cType.replace(/\b(const|volatile|__iomem|__user)\b/g, "").trim();
+  let bits: number;
+  let signed = false;
+  if (/\b(pte_t|pgprot_t|pmd_t|pgd_t)\b/.test(t)) bits = opts.pteBits ?? 64;
+  else if (/long long|u64/.test(t)) bits = 64;
+  else if (t.includes("*") || /\bunsigned\b|\bsize_t\b/.test(t)) bits = 32;
+  else if (/\b(int|long|ssize_t|enum)\b/.test(t)) {
+    bits = 32;
+    signed = true;
+  } else return v;
+  if (bits === 64) return v;
+  // A negative value for an unsigned parameter is its two's complement (pfn_to_page(-1) names
+  // pfn 0xffffffff); other values representable in 32 bits pass unchanged. Anything wider keeps
+  // its low 32 bits, as C does, with the warning a compiler gives.
+  if (!signed && v < 0 && v >= -(2 ** 31)) return v >>> 0;
+  if (v >= -(2 ** 31) && v < 2 ** 32) return v;
+  const out = signed && v < 0 ? v | 0 : Number(BigInt.asUintN(32, BigInt(v)));
+  opts.warn?.(
+    `warning: ${where}: ${hex(v)} does not fit ${cType || "its type"}; C passes ${out < 0 ? out : hex(out)}`,
+  );
+  return out;
+}
+
+function convertArgsFor(
+  b: Binding,
+  argv: readonly Value[],
+  opts: ConvertOptions,
+  laterForm: boolean,
+): unknown[] {
   if (!b.sig) {
     return argv.map((v) => {
       switch (v.t) {
@@ -622,10 +736,15 @@ export function convertArgs(b: Binding, argv: readonly Value[]): unknown[] {
       `${b.name}: ${argv.length < need ? "too few" : "too many"} arguments (${b.name}(${proto}) takes ${need === params.length ? need : `${need}..${params.length}`}, got ${argv.length})`,
     );
   }
-  return params.map(([type, pname], i) => {
+  const proto = PROTOTYPES_2611[b.name];
+  const cTypes = proto && !laterForm ? cParamTypes(proto) : [];
+  // A missing trailing destructor is NULL; a later form passes exactly its own arguments.
+  const given = laterForm ? params.slice(0, argv.length) : params;
+  return given.map(([type, pname], i) => {
     const v = argv[i];
     const where = `${b.name}: argument ${i + 1} (${pname})`;
     if (v === undefined) return null;
+    const fit = (n: number): number => fitC(cTypes[i] ?? C_PARAM_TYPE[type], n, opts, where);
     switch (type) {
       case "page":
         if (v.t === "null") return null;
@@ -663,18 +782,39 @@ export function convertArgs(b: Binding, argv: readonly Value[]): unknown[] {
             `${where} must be a pte_t, not the pte_t * ${hex(v.v, 8)} (dereference it: *ptep)`,
           );
         if (v.t === "null") return 0;
-        if (v.t === "num" && v.kind !== "page") return v.v;
+        if (v.t === "num" && v.kind !== "page") return fitEntry(v.v, opts);
         throw new ScenarioError(`${where} must be a page-table entry, not ${describeValue(v)}`);
       case "addr":
         if (v.t === "null") return null;
-        if (v.t === "num" && v.kind !== "page") return v.v;
+        if (v.t === "num" && v.kind !== "page") return fit(v.v);
         throw new ScenarioError(`${where} must be an address, not ${describeValue(v)}${hintPage(v)}`);
       default:
         if (v.t === "null") return 0;
-        if (v.t === "num" && v.kind !== "page") return v.v;
+        if (v.t === "num" && v.kind !== "page") return fit(v.v);
         throw new ScenarioError(`${where} must be an integer, not ${describeValue(v)}`);
     }
   });
+}
+
+/** C parameter type of each argument kind, where 2.6.11's prototype is not in PROTOTYPES_2611. */
+const C_PARAM_TYPE: Readonly<Record<ParamType, string>> = {
+  int: "int",
+  gfp: "unsigned int",
+  addr: "void *",
+  phys: "unsigned long",
+  pfn: "unsigned long",
+  page: "struct page *",
+  cache: "kmem_cache_t *",
+  zone: "struct zone *",
+  str: "const char *",
+  fn: "void (*)(void)",
+  pages: "struct page **",
+  entry: "pte_t",
+};
+
+/** A pte_t / pgprot_t argument: 32 bits on a 2-level build (no NX bit exists there). */
+function fitEntry(v: number, opts: ConvertOptions): number {
+  return opts.pteBits === 32 ? v >>> 0 : v;
 }
 
 function hintPage(v: Value): string {
@@ -691,7 +831,14 @@ export function convertResult(b: Binding, r: unknown): Value {
   if (typeof r === "boolean") return num(r ? 1 : 0, "bool");
   if (typeof r === "number") {
     if (!ret || ret === "void") return num(r);
-    if (ret === "cache" || ret === "zone" || ret === "vm_struct" || ret === "slab" || ret === "struct")
+    if (
+      ret === "cache" ||
+      ret === "zone" ||
+      ret === "pgdat" ||
+      ret === "vm_struct" ||
+      ret === "slab" ||
+      ret === "struct"
+    )
       return num(r);
     if (ret === "addr") return num(r >>> 0 === r || r > 0xffffffff ? r : r >>> 0, "addr");
     return num(r, ret);
@@ -701,13 +848,15 @@ export function convertResult(b: Binding, r: unknown): Value {
     const kind =
       ret === "cache"
         ? "kmem_cache_t"
-        : ret === "zone"
-          ? "struct zone"
-          : ret === "vm_struct"
-            ? "struct vm_struct"
-            : ret === "slab"
-              ? "struct slab"
-              : "struct";
+        : ret === "pgdat"
+          ? "pg_data_t"
+          : ret === "zone"
+            ? "struct zone"
+            : ret === "vm_struct"
+              ? "struct vm_struct"
+              : ret === "slab"
+                ? "struct slab"
+                : "struct";
     return { t: "obj", kind, v: r };
   }
   return num(Number(r));

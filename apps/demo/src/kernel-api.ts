@@ -28,10 +28,22 @@ export interface ViewOutput {
   readonly json: unknown;
 }
 
+/** A structure a field or global points at: its C type and the layer's object. */
+export interface ObjectFieldValue {
+  readonly kind: string;
+  readonly v: object;
+}
+
 /** How a layer error is reported. */
 export interface ErrorReport {
-  /** "BUG" for KernelBugError and subclasses (oops), "invariant" for InvariantError, "error" otherwise. */
-  readonly kind: "BUG" | "invariant" | "error";
+  /**
+   * "BUG" for KernelBugError and subclasses (oops), "check" for a check the model adds where
+   * 2.6.11 has none (ModelCheckError), "panic" / "hang" when the machine stopped, "invariant" for
+   * InvariantError, "error" otherwise (the scenario's mistake).
+   */
+  readonly kind: "BUG" | "check" | "panic" | "hang" | "invariant" | "error";
+  /** For "check": what 2.6.11 would have done instead. */
+  readonly kernelWould?: string;
   /** The error class name, e.g. "BadPageError". */
   readonly type: string;
   readonly message: string;
@@ -55,6 +67,20 @@ export interface KernelApi extends FormatContext {
   pageInfo(pfn: number): PageInfo | null;
   /** One-line description of a kernel structure (kmem_cache_t, struct slab, ...), or null. */
   object(kind: string, o: object): string | null;
+  /** `p->field` that is a structure (null: a NULL pointer) or an array of them; undefined: no such field. */
+  objectField?(
+    kind: string,
+    o: object,
+    field: string,
+  ): ObjectFieldValue | readonly ObjectFieldValue[] | null | undefined;
+  /** A kernel global holding a structure pointer (pgdat_list); undefined: no such global. */
+  global?(name: string): ObjectFieldValue | null | undefined;
+  /** Set once the machine panicked or hung; every later statement is refused. */
+  readonly halted?: {
+    readonly kind: "panic" | "hang";
+    readonly call: string;
+    readonly message: string;
+  } | null;
   /** Render /proc/<name>; null if there is no such view. */
   view(name: string): ViewOutput | null;
   /** `*ptep`: the entry a pte_t * (from lookup_address) points at; throws KernelBugError for a wild pointer. */
@@ -63,6 +89,8 @@ export interface KernelApi extends FormatContext {
   translate(va: number, access: { write: boolean; user: boolean; fetch: boolean }): ViewOutput;
   /** Run every layer's check...Invariants; returns the broken ones (empty = all hold). */
   check(): { layers: readonly string[]; problems: readonly string[] };
+  /** Width of a pte_t / pgprot_t: 32 on a 2-level build, 64 with PAE (argument conversion). */
+  readonly pteBits?: 32 | 64;
   /** Number of simulated CPUs and the current one. */
   readonly nr_cpus: number;
   readonly current_cpu: number;

@@ -24,18 +24,25 @@ import {
 import type { Kmap } from "@i386mm/kmap";
 import * as kmapPkg from "@i386mm/kmap";
 import * as kmapInternal from "@i386mm/kmap/internal";
-import type { PageAllocator, Zone } from "@i386mm/page-alloc";
+import type { PageAllocator, pg_data_t, Zone } from "@i386mm/page-alloc";
 import * as pageAlloc from "@i386mm/page-alloc";
 import * as pageAllocInternal from "@i386mm/page-alloc/internal";
 import type { PageCache } from "@i386mm/page-cache";
 import type { kmem_cache_t, SlabAllocator, vm_struct } from "@i386mm/slab";
 import * as slabPkg from "@i386mm/slab";
 import * as slabInternal from "@i386mm/slab/internal";
-import { isKernelName, SIGNATURE_BY_NAME } from "./bindings.js";
+import { INTERNAL_FILES, isKernelName, SIGNATURE_BY_NAME } from "./bindings.js";
 import { bootJson, bootLines } from "./boot-log.js";
-import { describeCache, describeSlab, describeVm, describeZone, type StructSlab } from "./describe.js";
+import {
+  describeCache,
+  describeNode,
+  describeSlab,
+  describeVm,
+  describeZone,
+  type StructSlab,
+} from "./describe.js";
 import { freeBindings, readPte } from "./free-bindings.js";
-import type { Binding, ErrorReport, KernelApi, ViewOutput } from "./kernel-api.js";
+import type { Binding, ErrorReport, KernelApi, ObjectFieldValue, ViewOutput } from "./kernel-api.js";
 import { translateView } from "./translate.js";
 import { formatValue, type NumKind, type PageInfo, type Value } from "./values.js";
 import { VIEW_NAMES, viewJson } from "./views.js";
@@ -48,6 +55,8 @@ export interface BootOptions {
   readonly pae?: boolean;
   readonly cpus?: number;
   readonly nodes?: 1 | 2;
+  /** Keep the model's own checks (default true); false = `--no-model-checks`, as 2.6.11 does. */
+  readonly modelChecks?: boolean;
 }
 
 /** Each layer's "/internal" entry: what the kernel keeps static. */
@@ -95,7 +104,7 @@ export class Kernel implements KernelApi {
   private dmesgSeen = 0;
 
   constructor(opts: BootOptions) {
-    this.opts = { pae: false, cpus: 1, nodes: 1, ...opts };
+    this.opts = { pae: false, cpus: 1, nodes: 1, modelChecks: true, ...opts };
     const k = boot({
       mem: this.opts.memBytes,
       pae: this.opts.pae,
@@ -111,6 +120,7 @@ export class Kernel implements KernelApi {
     this.pc = k.pc;
     this.direct = k.direct;
     this.layers = k.layers;
+    this.machine.modelChecks = this.opts.modelChecks;
     this.bindings = this.bind();
     this.constants = this.collectConstants();
     this.constantKinds = new Map<string, NumKind>();
@@ -166,7 +176,8 @@ export class Kernel implements KernelApi {
     ];
     for (const [layer, obj] of layers) {
       for (const name of methodNames(obj)) {
-        if (out.has(name) || VIEW_METHODS.has(name) || !isKernelName(name)) continue;
+        if (out.has(name) || VIEW_METHODS.has(name) || !(isKernelName(name) || SIGNATURE_BY_NAME.has(name)))
+          continue;
         const fn = (obj as Record<string, (...a: unknown[]) => unknown>)[name]!;
         out.set(name, {
           name,
@@ -222,6 +233,14 @@ export class Kernel implements KernelApi {
     out.set("PTRS_PER_PMD", this.machine.paging.PTRS_PER_PMD);
     out.set("PTRS_PER_PTE", this.machine.paging.PTRS_PER_PTE);
     out.set("NR_CPUS_ONLINE", this.machine.cpus.length);
+    // Protections as this build and boot have them. _PAGE_NX is 0 without PAE (every entry is 32
+    // bits), so no constant carries it there; PAGE_KERNEL & co. are the run-time __PAGE_KERNEL
+    // (_PAGE_GLOBAL ORed in by pagetable_init when the CPU has PGE; under PAE the NX bit stays in
+    // the value and pfn_pte strips it on a CPU without NX, as __supported_pte_mask does).
+    if (!pae) for (const [k, v] of out) if (v >= hw._PAGE_NX && /PAGE_/.test(k)) out.set(k, v - hw._PAGE_NX);
+    out.set("_PAGE_NX", this.machine.paging._PAGE_NX);
+    const rt = hw.kernelProt({ pge: (this.machine.cpus[0]!.cr4 & hw.X86_CR4_PGE) !== 0, nx_enabled: pae });
+    for (const [k, v] of Object.entries(rt)) out.set(k, v);
     // Boot-time kernel variables (read-only snapshots).
     out.set("high_memory", pa.high_memory);
     out.set("max_low_pfn", pa.max_low_pfn);
@@ -263,9 +282,41 @@ export class Kernel implements KernelApi {
         return describeVm(o as vm_struct);
       case "struct zone":
         return describeZone(o as Zone);
+      case "pg_data_t":
+        return describeNode(this.pa, o as pg_data_t);
       default:
         return null;
     }
+  }
+
+  /** `p->field` where the field is itself a structure (or an array of them), or null. */
+  objectField(
+    kind: string,
+    o: object,
+    field: string,
+  ): ObjectFieldValue | ObjectFieldValue[] | null | undefined {
+    if (kind === "pg_data_t") {
+      const n = o as pg_data_t;
+      if (field === "pgdat_next")
+        return n.pgdat_next === null ? null : { kind: "pg_data_t", v: n.pgdat_next };
+      if (field === "node_zones") return n.node_zones.map((z) => ({ kind: "struct zone", v: z }));
+    }
+    if (kind === "struct zone" && field === "zone_pgdat")
+      return { kind: "pg_data_t", v: (o as Zone).zone_pgdat };
+    return undefined;
+  }
+
+  /** Kernel globals that hold a structure pointer: pgdat_list (the first node). */
+  global(name: string): ObjectFieldValue | null | undefined {
+    if (name === "pgdat_list") return { kind: "pg_data_t", v: this.pa.pgdat_list };
+    if (name === "contig_page_data" && this.pa.node_data.length === 1)
+      return { kind: "pg_data_t", v: this.pa.pgdat_list };
+    return undefined;
+  }
+
+  /** Set once the machine panicked or hung: nothing runs on it any more. */
+  get halted(): { readonly kind: "panic" | "hang"; readonly call: string; readonly message: string } | null {
+    return this.machine.halted;
   }
 
   /** Printable form of a value with this kernel's page and structure descriptions. */
@@ -321,6 +372,10 @@ export class Kernel implements KernelApi {
     return { layers: this.layers, problems: kernelProblems(this.booted) };
   }
 
+  /** A pte_t is 32 bits on a 2-level build, 64 with PAE. */
+  get pteBits(): 32 | 64 {
+    return this.opts.pae ? 64 : 32;
+  }
   get nr_cpus(): number {
     return this.machine.cpus.length;
   }
@@ -342,7 +397,25 @@ export class Kernel implements KernelApi {
     const fileOf = (name: string | undefined): string | undefined =>
       name === undefined
         ? undefined
-        : (this.bindings.get(name)?.sig?.file ?? SIGNATURE_BY_NAME.get(name)?.file);
+        : (INTERNAL_FILES[name] ?? this.bindings.get(name)?.sig?.file ?? SIGNATURE_BY_NAME.get(name)?.file);
+    if (e instanceof hw.KernelPanicError || e instanceof hw.KernelHangError) {
+      const file = fileOf(e.call) ?? fileOf(call);
+      const panic = e instanceof hw.KernelPanicError;
+      return {
+        kind: panic ? "panic" : "hang",
+        type: e.constructor.name,
+        message: panic ? `Kernel panic - not syncing: ${e.detail}` : e.message,
+        ...(file ? { file } : {}),
+      };
+    }
+    if (e instanceof hw.ModelCheckError) {
+      return {
+        kind: "check",
+        type: e.constructor.name,
+        message: e.message,
+        kernelWould: e.kernelWould,
+      };
+    }
     if (e instanceof KernelBugError) {
       const file = fileOf(e.call) ?? fileOf(call);
       return { kind: "BUG", type: e.constructor.name, message: e.message, ...(file ? { file } : {}) };
@@ -366,8 +439,14 @@ export class Kernel implements KernelApi {
   }
 }
 
-/** Constants that are kernel virtual addresses, physical addresses or pfns print as such. */
+/** Constants that are kernel virtual addresses, physical addresses, pfns or protections print as such. */
 function constantKind(name: string): NumKind | undefined {
+  if (
+    /^_?PAGE_(KERNEL|NONE|SHARED|COPY|READONLY)\w*$|^_PAGE_(?!SHIFT$|SIZE$|MASK$|OFFSET$)\w+$|^_KERNPG_TABLE$/.test(
+      name,
+    )
+  )
+    return "entry";
   if (
     /^(PAGE_OFFSET|TASK_SIZE|high_memory|VMALLOC_START|VMALLOC_END|PKMAP_BASE|MAX_DMA_ADDRESS)$/.test(name) ||
     /^(__)?FIXADDR_(TOP|START|BOOT_START|USER_START|USER_END)$/.test(name)

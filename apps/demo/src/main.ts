@@ -13,7 +13,7 @@ import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { E820_RAM, type E820Entry, E820Error, validateE820 } from "@i386mm/hw-i386";
 import { type Invocation, parseArgs } from "./args.js";
-import { prototype } from "./bindings.js";
+import { MACROS, prototype, SIGNATURE_BY_NAME } from "./bindings.js";
 import { E820TextError, parseE820Text } from "./e820-text.js";
 import { NOT_BOUND } from "./free-bindings.js";
 import { HELP, OVERVIEW } from "./help.js";
@@ -129,6 +129,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       pae: inv.pae,
       cpus: inv.cpus,
       nodes: inv.nodes,
+      modelChecks: !inv.noModelChecks,
       ...(map ? { e820: map.entries } : {}),
     });
   } catch (e) {
@@ -363,7 +364,12 @@ function runText(
 /** `help NAME` in the REPL: a function's C prototype and kernel file, or a constant's value. */
 export function describeName(kernel: Kernel, name: string): string {
   const b = kernel.bindings.get(name);
-  if (b?.sig) return `${prototype(b.sig)};    /* ${b.sig.file} (${b.layer}) */`;
+  if (b?.sig) {
+    const macro = MACROS.has(name) ? ", a macro" : "";
+    const own = `${prototype(b.sig)};    /* ${b.sig.file}${macro} (${b.layer}) */`;
+    const later = b.sig.later ?? SIGNATURE_BY_NAME.get(name)?.later;
+    return later ? `${own}\n${later.proto};    /* ${later.note} */` : own;
+  }
   if (b) return `${name}(...)    /* ${b.layer}; arguments passed as given */`;
   const c = kernel.constants.get(name);
   if (c !== undefined) return `${name} = ${kernel.format(num(c, kernel.constantKinds.get(name) ?? "int"))}`;

@@ -24,6 +24,11 @@ export function formatError(file: string, ev: Extract<RunEvent, { t: "error" }>)
   const r = ev.report;
   const where = `${file}:${ev.line}`;
   if (r.kind === "BUG") return `${where}: kernel BUG at ${r.file ?? "?"}: ${r.message} [${r.type}]\n`;
+  // A check the model adds where 2.6.11 has none: say so, and what the kernel would have done.
+  if (r.kind === "check")
+    return `${where}: i386mm check (not 2.6.11's): ${r.message}\n    2.6.11 would ${r.kernelWould ?? "go on"} (--no-model-checks does that)\n`;
+  if (r.kind === "panic") return `${where}: ${r.message} [${r.type}]\n`;
+  if (r.kind === "hang") return `${where}: i386mm: machine stopped: ${r.message} [${r.type}]\n`;
   if (r.kind === "invariant")
     return `${where}: ${r.message}\n${(r.problems ?? []).map((p) => `    - ${p}\n`).join("")}`;
   return `${where}: error: ${r.message}\n`;

@@ -37,10 +37,26 @@ export function num(v: number, kind: NumKind = "int"): Value {
   return { t: "num", kind, v };
 }
 
-/** `0x` + lowercase hex, zero-padded to `width` digits. */
+/**
+ * `0x` + lowercase hex, zero-padded to `width` digits. A negative number prints as C prints it
+ * with %x: its two's complement in 32 bits (64 when it does not fit 32).
+ */
 export function hex(n: number, width = 0): string {
-  const s = n < 0 ? `-${(-n).toString(16)}` : n.toString(16);
+  let s: string;
+  if (n >= 0) s = n.toString(16);
+  else if (n >= -(2 ** 31)) s = (n >>> 0).toString(16);
+  else if (Number.isSafeInteger(n)) s = BigInt.asUintN(64, BigInt(n)).toString(16);
+  else s = `-${(-n).toString(16)}`;
   return `0x${s.padStart(width, "0")}`;
+}
+
+/** The model's NX bit (hardware bit 63 carried as bit 52 so an entry stays an exact number). */
+const MODEL_NX = 2 ** 52;
+
+/** A page-table entry or protection as the hardware holds it: NX is bit 63 (a PAE entry). */
+export function hexEntry(e: number): string {
+  if (e < MODEL_NX || !Number.isSafeInteger(e)) return hex(e, 8);
+  return `0x${((BigInt(e - MODEL_NX) | (1n << 63n)) as bigint).toString(16)}`;
 }
 
 /** Names of the errno values, for printing `-12 (-ENOMEM)`. */
@@ -99,7 +115,7 @@ export function formatValue(val: Value, ctx: FormatContext = {}): string {
         case "pfn":
           return hex(val.v);
         case "entry":
-          return hex(val.v, 8);
+          return hexEntry(val.v);
         case "bool":
           return val.v ? "1 (true)" : "0 (false)";
         case "errno": {
@@ -109,7 +125,7 @@ export function formatValue(val: Value, ctx: FormatContext = {}): string {
         }
         case "page": {
           const info = ctx.page?.(val.v);
-          return info ? formatPage(info) : `(struct page *) pfn ${hex(val.v)}`;
+          return info ? formatPage(info) : `(struct page *) pfn ${hex(val.v)} (not in mem_map)`;
         }
         default:
           return val.v >= 10 || val.v < -9 ? `${val.v} (${hex(val.v)})` : `${val.v}`;
@@ -158,6 +174,10 @@ export function valueToJson(val: Value, page?: (pfn: number) => PageInfo | null)
         const info = page?.(val.v);
         return info ? { type: "page", ...info } : { type: "page", pfn: val.v };
       }
-      return { type: val.kind, value: val.v, ...(val.kind === "int" ? {} : { hex: hex(val.v) }) };
+      return {
+        type: val.kind,
+        value: val.v,
+        ...(val.kind === "int" ? {} : { hex: val.kind === "entry" ? hexEntry(val.v) : hex(val.v) }),
+      };
   }
 }

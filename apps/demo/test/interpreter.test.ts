@@ -239,11 +239,12 @@ echo j=$j`);
       ["run", "--mem", "64M"],
       "help kmem_cache_create\nhelp kmap_atomic\nhelp GFP_KERNEL\nhelp __rmqueue\nhelp cache_grow\nhelp nope\n",
     );
-    expect(r.out.split("\n").slice(0, 6)).toEqual([
-      "kmem_cache_t *kmem_cache_create(const char *name, int size, int align, unsigned int flags, " +
+    expect(r.out.split("\n").slice(0, 7)).toEqual([
+      "kmem_cache_t *kmem_cache_create(const char *name, size_t size, size_t align, unsigned long flags, " +
         "void (*ctor)(void *, kmem_cache_t *, unsigned long), void (*dtor)(void *, kmem_cache_t *, unsigned long));" +
         "    /* mm/slab.c (slab) */",
-      "void *kmap_atomic(struct page *page, int type);    /* arch/i386/mm/highmem.c (kmap) */",
+      "void *kmap_atomic(struct page *page, enum km_type type);    /* arch/i386/mm/highmem.c (kmap) */",
+      "void *kmap_atomic(struct page *page);    /* later kernels' form (the seed's): the slot is the next one of this CPU's stack; release in LIFO order */",
       "GFP_KERNEL = 208 (0xd0)",
       "__rmqueue: a static step inside page-alloc; not callable from a scenario",
       // SlabAllocator's static steps are #private: invisible to the scenario language.

@@ -124,7 +124,9 @@ export class MachineCheckError extends KernelBugError {}
 
 /**
  * panic(): the kernel stops, as 2.6.11 does when boot-time memory runs out (__alloc_bootmem's
- * "Out of memory") or kmem_cache_create with SLAB_PANIC fails.
+ * "Out of memory"), kmem_cache_create with SLAB_PANIC fails, or the OOM killer finds nothing to
+ * kill (`machine.panic`, which also halts the machine). The detail is panic()'s message; the
+ * console line is "Kernel panic - not syncing: <detail>" (kernel/panic.c).
  */
 export class KernelPanicError extends KernelBugError {}
 
@@ -152,6 +154,29 @@ export class ConfigError extends RangeError {
     this.detail = detail;
   }
 }
+
+/**
+ * A check the model adds where 2.6.11 checks nothing (a block freed with another order than it
+ * was allocated with, kfree of a pointer that is no allocated object, ...). The kernel would go on
+ * and corrupt itself; `kernelWould` says how. Thrown only while `machine.modelChecks` is on
+ * (`i386mm --no-model-checks` turns it off, and the model then does what 2.6.11 does). State is
+ * unchanged after the throw.
+ */
+export class ModelCheckError extends KernelBugError {
+  /** What 2.6.11 would have done instead, e.g. "put 2 pages on the free lists and leak 2". */
+  readonly kernelWould: string;
+  constructor(call: string, addr: number | undefined, detail: string, kernelWould: string) {
+    super(call, addr, detail);
+    this.kernelWould = kernelWould;
+  }
+}
+
+/**
+ * A livelock: 2.6.11 would loop here forever (an allocation it retries with nothing left to
+ * reclaim). The model stops the machine instead of hanging (`machine.halted`); a halted machine
+ * runs nothing more. The detail says what the loop waits for.
+ */
+export class KernelHangError extends KernelBugError {}
 
 /** Thrown by every `check...Invariants()`: lists each broken invariant in plain language. */
 export class InvariantError extends Error {

@@ -76,8 +76,10 @@ export {
   GeneralProtectionError,
   InvariantError,
   KernelBugError,
+  KernelHangError,
   KernelPanicError,
   MachineCheckError,
+  ModelCheckError,
 } from "./errors.js";
 export {
   __end_of_fixed_addresses,

@@ -19,7 +19,7 @@ import {
   X86_CR4_PSE,
 } from "./cpu.js";
 import { type E820Entry, type E820Map, qemuE820, validateE820 } from "./e820.js";
-import { ConfigError, InvariantError } from "./errors.js";
+import { ConfigError, InvariantError, KernelHangError, KernelPanicError } from "./errors.js";
 import { NR_CPUS } from "./layout.js";
 import { PAGE_SIZE } from "./page.js";
 import { PAGING_2LEVEL, PAGING_PAE, type PagingMode } from "./paging.js";
@@ -64,6 +64,13 @@ export class Machine {
   readonly dmesg: string[] = [];
   /** WARN_ON output (also in dmesg). */
   readonly warnings: string[] = [];
+  /**
+   * The model's own checks (ModelCheckError) where 2.6.11 checks nothing: on by default; off,
+   * the layers do what 2.6.11 does and the corruption is left for the invariant checks to find.
+   */
+  modelChecks = true;
+  /** Set when the machine stopped (panic, or a loop 2.6.11 never leaves); null while it runs. */
+  halted: { readonly kind: "panic" | "hang"; readonly call: string; readonly message: string } | null = null;
 
   constructor(opts: MachineOptions) {
     const pae = opts.pae ?? false;
@@ -116,6 +123,25 @@ export class Machine {
   warn(s: string): void {
     this.warnings.push(s);
     this.dmesg.push(s);
+  }
+
+  /**
+   * panic(message) (kernel/panic.c): print "Kernel panic - not syncing: <message>", stop the
+   * machine (halted) and throw KernelPanicError from the calling kernel function `call`.
+   */
+  panic(call: string, message: string): never {
+    this.printk(`Kernel panic - not syncing: ${message}`);
+    this.halted = { kind: "panic", call, message };
+    throw new KernelPanicError(call, undefined, message);
+  }
+
+  /**
+   * Stop the machine where 2.6.11 would loop forever (`call` names the loop, `why` what it waits
+   * for): the model cannot wait for an event nobody will cause. Throws KernelHangError.
+   */
+  hang(call: string, why: string): never {
+    this.halted = { kind: "hang", call, message: why };
+    throw new KernelHangError(call, undefined, `the kernel would loop here forever: ${why}`);
   }
 }
 

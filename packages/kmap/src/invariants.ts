@@ -116,9 +116,22 @@ export function checkKmapInvariants(km: Kmap): void {
         `CPU ${cpu} has ${depth} kmap_atomic outstanding but preempt_count is ${hex(c.preempt_count)}`,
       );
     }
+    const stack = atomic.km_stack[cpu];
+    if (stack < 0 || stack > KM_TYPE_NR)
+      problems.push(`CPU ${cpu}'s kmap_atomic stack depth ${stack} is outside 0..${KM_TYPE_NR}`);
+    if (stack > depth)
+      problems.push(
+        `CPU ${cpu}'s kmap_atomic stack holds ${stack} slots but only ${depth} kmap_atomic are outstanding`,
+      );
     for (let type = 0; type < KM_TYPE_NR; type++) {
       const idx = type + KM_TYPE_NR * cpu;
       const inUse = atomic.km_slot_page[idx];
+      if ((atomic.km_stack_slot[idx] === 1) !== type < stack)
+        problems.push(
+          `kmap_atomic slot ${type} of CPU ${cpu} is ${atomic.km_stack_slot[idx] ? "" : "not "}held by the stack form, whose depth is ${stack}`,
+        );
+      if (atomic.km_stack_slot[idx] && inUse === 0)
+        problems.push(`kmap_atomic slot ${type} of CPU ${cpu} is on the stack but maps no page`);
       const pte = atomic.slot_pte(idx);
       if (inUse !== 0 && (!pte_present(pte) || pte_pfn(pte) !== inUse - 1)) {
         problems.push(

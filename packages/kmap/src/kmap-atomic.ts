@@ -20,9 +20,11 @@ import {
   KM_TYPE_NR,
   lookupPte,
   type Machine,
+  ModelCheckError,
   mk_pte,
   NR_CPUS,
   PAGE_MASK,
+  PAGE_OFFSET,
   type Page,
   type PhysAddr,
   preempt_disable,
@@ -63,6 +65,13 @@ export class KmapAtomic {
   readonly km_slot_page: Int32Array;
   /** Per CPU: kmap_atomic calls (lowmem ones included) not yet matched by kunmap_atomic. */
   readonly km_depth: Int32Array;
+  /**
+   * Per CPU: the later kernels' kmap_atomic_idx, the depth of the stack of slots the one-argument
+   * kmap_atomic(page) takes (slot type = depth before the push); kunmap_atomic(addr) pops it.
+   */
+  readonly km_stack: Int32Array;
+  /** Per slot idx: 1 while the one-argument form holds it (it is then below km_stack[cpu]). */
+  readonly km_stack_slot: Uint8Array;
 
   readonly #machine: Machine;
   readonly #pa: PageAllocator;
@@ -76,6 +85,8 @@ export class KmapAtomic {
     this.debug_highmem = debug_highmem;
     this.km_slot_page = new Int32Array(KM_TYPE_NR * NR_CPUS);
     this.km_depth = new Int32Array(NR_CPUS);
+    this.km_stack = new Int32Array(NR_CPUS);
+    this.km_stack_slot = new Uint8Array(KM_TYPE_NR * NR_CPUS);
     const kmap_vstart = __fix_to_virt(FIX_KMAP_BEGIN);
     const first = lookupPte(this.#machine, pa.swapper_pg_dir, kmap_vstart);
     if (first === null || first.large) {
@@ -108,7 +119,8 @@ export class KmapAtomic {
    * is mapped at this CPU's `type` slot (PTE written, that TLB entry invalidated). Never fails;
    * with debug_highmem a slot whose PTE is still set is a BUG (KmapError, nothing changed).
    */
-  kmap_atomic(page: Page, type: km_type): VirtAddr {
+  kmap_atomic(page: Page, type?: km_type): VirtAddr {
+    if (type === undefined) return this.#kmap_atomic_push(page);
     checkType("kmap_atomic", type);
     const cpuId = smp_processor_id(this.#machine);
     const cpu = this.#machine.cpus[cpuId];
@@ -127,6 +139,13 @@ export class KmapAtomic {
         "kmap_atomic",
         vaddr,
         `slot ${km_type_names[type]} of CPU ${cpuId} is still mapped (pte not none; missing kunmap_atomic?)`,
+      );
+    }
+    if (this.km_stack_slot[idx]) {
+      throw new KmapError(
+        "kmap_atomic",
+        vaddr,
+        `slot ${km_type_names[type]} of CPU ${cpuId} is held by a one-argument kmap_atomic(page) (its stack reached slot ${type}); the two forms share the slots`,
       );
     }
     /* even !CONFIG_PREEMPT needs this, for in_atomic in do_page_fault */
@@ -148,7 +167,11 @@ export class KmapAtomic {
    * this CPU's `type` slot (else BUG) and its PTE is cleared and flushed. BUG (KmapError, nothing
    * changed) when this CPU has no kmap_atomic outstanding (preempt_count would underflow).
    */
-  kunmap_atomic(kvaddr: number, type: km_type): void {
+  kunmap_atomic(kvaddr: number, type?: km_type): void {
+    if (type === undefined) {
+      this.#kunmap_atomic_pop(kvaddr);
+      return;
+    }
     checkType("kunmap_atomic", type);
     const cpuId = smp_processor_id(this.#machine);
     const cpu = this.#machine.cpus[cpuId];
@@ -174,9 +197,108 @@ export class KmapAtomic {
       this.#machine.paging.writeEntry(this.#machine.ram, this.kmap_pte_table, this.kmap_pte - idx, 0);
       __flush_tlb_one(cpu, vaddr);
     }
-    if (vaddr === slot) this.km_slot_page[idx] = 0;
+    if (vaddr === slot && !this.km_stack_slot[idx]) this.km_slot_page[idx] = 0;
     this.km_depth[cpuId]--;
     preempt_enable(cpu);
+  }
+
+  /*
+   * The later kernels' form, which the seed notes use: kmap_atomic(page) and kunmap_atomic(addr)
+   * with no km_type. 2.6.37 made the type unused and takes the slot from a per-CPU stack
+   * (kmap_atomic_idx_push / kmap_atomic_idx_pop in include/linux/highmem.h); later kernels dropped
+   * the argument. A lowmem page takes no slot. Slots must be released in LIFO order: the kernel
+   * clears the top slot whatever address it is given (a WARN_ON_ONCE with CONFIG_DEBUG_HIGHMEM);
+   * the model refuses a release out of order while machine.modelChecks is on.
+   *
+   *   CPU 0: kmap_atomic(a) -> slot 0, kmap_atomic(b) -> slot 1, kunmap_atomic(b's), kunmap_atomic(a's)
+   */
+
+  /** kmap_atomic(page): map at the next slot of this CPU's stack (later kernels' form). */
+  #kmap_atomic_push(page: Page): VirtAddr {
+    const cpuId = smp_processor_id(this.#machine);
+    const cpu = this.#machine.cpus[cpuId];
+    if (!this.#pa.PageHighMem(page)) {
+      const vaddr = this.#pa.page_address(page);
+      if (vaddr === null)
+        throw new KmapError("kmap_atomic", undefined, `lowmem pfn 0x${page.toString(16)} has no address`);
+      preempt_disable(cpu); // pagefault_disable()
+      this.km_depth[cpuId]++;
+      return vaddr;
+    }
+    const type = this.km_stack[cpuId];
+    if (type >= KM_TYPE_NR) {
+      throw new KmapError(
+        "kmap_atomic",
+        undefined,
+        `CPU ${cpuId}'s kmap_atomic stack is full: ${KM_TYPE_NR} slots held (kmap_atomic_idx_push: BUG_ON(idx > KM_TYPE_NR))`,
+      );
+    }
+    const idx = type + KM_TYPE_NR * cpuId;
+    const vaddr = asVirt(__fix_to_virt(FIX_KMAP_BEGIN + idx));
+    if (this.km_slot_page[idx] !== 0) {
+      throw new KmapError(
+        "kmap_atomic",
+        vaddr,
+        `the stack's next slot (${type}) of CPU ${cpuId} is held by kmap_atomic(page, ${km_type_names[type]}); the two forms share the slots`,
+      );
+    }
+    preempt_disable(cpu);
+    this.km_depth[cpuId]++;
+    this.#machine.paging.writeEntry(
+      this.#machine.ram,
+      this.kmap_pte_table,
+      this.kmap_pte - idx,
+      mk_pte(page, this.#kmap_prot),
+    );
+    __flush_tlb_one(cpu, vaddr);
+    this.km_slot_page[idx] = page + 1;
+    this.km_stack_slot[idx] = 1;
+    this.km_stack[cpuId]++;
+    return vaddr;
+  }
+
+  /** kunmap_atomic(addr): release the top slot of this CPU's stack (later kernels' form). */
+  #kunmap_atomic_pop(kvaddr: number): void {
+    const cpuId = smp_processor_id(this.#machine);
+    const cpu = this.#machine.cpus[cpuId];
+    const vaddr = (kvaddr & PAGE_MASK) >>> 0;
+    if (this.km_depth[cpuId] === 0) {
+      throw new KmapError(
+        "kunmap_atomic",
+        vaddr,
+        `no kmap_atomic outstanding on CPU ${cpuId} (preempt_count would underflow)`,
+      );
+    }
+    if (vaddr >= __fix_to_virt(FIX_KMAP_END) && vaddr <= __fix_to_virt(FIX_KMAP_BEGIN)) {
+      const type = this.km_stack[cpuId] - 1;
+      if (type < 0) {
+        throw new KmapError(
+          "kunmap_atomic",
+          vaddr,
+          `CPU ${cpuId}'s kmap_atomic stack is empty (no one-argument kmap_atomic to release)`,
+        );
+      }
+      const idx = type + KM_TYPE_NR * cpuId;
+      const top = __fix_to_virt(FIX_KMAP_BEGIN + idx);
+      if (vaddr !== top && this.#machine.modelChecks) {
+        throw new ModelCheckError(
+          "kunmap_atomic",
+          vaddr,
+          `not the top of CPU ${cpuId}'s kmap_atomic stack (slot ${type} at 0x${top.toString(16)}): slots are released in LIFO order`,
+          `clear slot ${type}'s pte anyway (a WARN_ON_ONCE only with CONFIG_DEBUG_HIGHMEM) and leave 0x${vaddr.toString(16)} mapped`,
+        );
+      }
+      /* kpte_clear_flush: the later kernels always clear the slot */
+      this.#machine.paging.writeEntry(this.#machine.ram, this.kmap_pte_table, this.kmap_pte - idx, 0);
+      __flush_tlb_one(cpu, top);
+      this.km_slot_page[idx] = 0;
+      this.km_stack_slot[idx] = 0;
+      this.km_stack[cpuId]--;
+    } else if (this.debug_highmem && (vaddr < PAGE_OFFSET || vaddr >= this.#pa.high_memory)) {
+      throw new KmapError("kunmap_atomic", vaddr, "BUG_ON: neither a kmap_atomic slot nor a lowmem address");
+    }
+    this.km_depth[cpuId]--;
+    preempt_enable(cpu); // pagefault_enable()
   }
 
   /**

@@ -138,14 +138,20 @@ export class Kmap {
     this.pkmap.flush_all_zero_pkmaps();
   }
 
-  /** kmap_atomic(page, type): map at this CPU's `type` fixmap slot with preemption off. */
-  kmap_atomic(page: Page, type: km_type): VirtAddr {
+  /**
+   * kmap_atomic(page, type): map at this CPU's `type` fixmap slot with preemption off.
+   * kmap_atomic(page), the later kernels' form the seed uses: the next slot of this CPU's stack.
+   */
+  kmap_atomic(page: Page, type?: km_type): VirtAddr {
     this.#checkPage("kmap_atomic", page);
     return this.atomic.kmap_atomic(page, type);
   }
 
-  /** kunmap_atomic(kvaddr, type): end a kmap_atomic on this CPU; preemption back on. */
-  kunmap_atomic(kvaddr: number, type: km_type): void {
+  /**
+   * kunmap_atomic(kvaddr, type): end a kmap_atomic on this CPU; preemption back on.
+   * kunmap_atomic(kvaddr), the later form: release the top of this CPU's stack (LIFO).
+   */
+  kunmap_atomic(kvaddr: number, type?: km_type): void {
     this.atomic.kunmap_atomic(kvaddr, type);
   }
 

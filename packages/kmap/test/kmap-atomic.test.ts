@@ -1,4 +1,4 @@
-import { irq_enter, irq_exit, PREEMPT_MASK, pte_none, pte_pfn } from "@i386mm/hw-i386";
+import { irq_enter, irq_exit, ModelCheckError, PREEMPT_MASK, pte_none, pte_pfn } from "@i386mm/hw-i386";
 import { describe, expect, it } from "vitest";
 import { KmapError } from "../src/errors.js";
 import { FIX_KMAP_BEGIN, fix_to_virt } from "../src/fixmap.js";
@@ -167,5 +167,67 @@ describe("kmap_atomic / kunmap_atomic", () => {
   it("kmap_atomic_to_page refuses fixmap addresses that are not kmap_atomic slots", () => {
     const { km } = boot();
     expect(() => km.kmap_atomic_to_page(fix_to_virt(2))).toThrow(/fixmap index 2 is not a kmap_atomic slot/);
+  });
+});
+
+describe("the later kernels' one-argument form (the seed's kmap_atomic(page) / kunmap_atomic(addr), #21 point 16)", () => {
+  it("takes this CPU's slots as a stack: slot 0, 1, ... and releases them LIFO", () => {
+    const { machine, pa, km } = boot({ cpus: 2 });
+    const [a, b, c] = highPages(pa, 3);
+    const va = km.kmap_atomic(a);
+    const vb = km.kmap_atomic(b);
+    expect(va).toBe(fix_to_virt(FIX_KMAP_BEGIN + 0));
+    expect(vb).toBe(fix_to_virt(FIX_KMAP_BEGIN + 1));
+    expect(km.atomic.km_stack[0]).toBe(2);
+    expect(machine.cpus[0].preempt_count & PREEMPT_MASK).toBe(2);
+    writeVirt(machine, vb, [7]);
+    expect(machine.ram.readBytes(b * 4096, 1)[0]).toBe(7);
+    machine.setCurrentCpu(1);
+    expect(km.kmap_atomic(c)).toBe(fix_to_virt(FIX_KMAP_BEGIN + KM_TYPE_NR)); // CPU 1's own stack
+    km.kunmap_atomic(fix_to_virt(FIX_KMAP_BEGIN + KM_TYPE_NR));
+    machine.setCurrentCpu(0);
+    checkKmapInvariants(km);
+    km.kunmap_atomic(vb + 123); // any address inside the slot
+    expect(pte_none(km.atomic.slot_pte(1))).toBe(true); // later kernels always clear the pte
+    km.kunmap_atomic(va);
+    expect(km.atomic.km_stack[0]).toBe(0);
+    expect(machine.cpus[0].preempt_count & PREEMPT_MASK).toBe(0);
+    checkKmapInvariants(km);
+  });
+
+  it("a lowmem page takes no slot; a release out of LIFO order is the model's check (or, off, the kernel's top-slot clear)", () => {
+    const { machine, pa, km } = boot();
+    const low = lowPage(pa);
+    expect(km.kmap_atomic(low)).toBe(pa.page_address(low));
+    expect(km.atomic.km_stack[0]).toBe(0);
+    km.kunmap_atomic(pa.page_address(low)!);
+    const [a, b] = highPages(pa, 2);
+    const va = km.kmap_atomic(a);
+    const vb = km.kmap_atomic(b);
+    expect(() => km.kunmap_atomic(va)).toThrow(ModelCheckError);
+    expect(() => km.kunmap_atomic(va)).toThrow(/not the top of CPU 0's kmap_atomic stack \(slot 1/);
+    expect(km.atomic.km_stack[0]).toBe(2); // nothing changed
+    machine.modelChecks = false;
+    km.kunmap_atomic(va); // as the later kernels: the top slot (b's) is cleared, a's stays mapped
+    expect(pte_none(km.atomic.slot_pte(1))).toBe(true);
+    expect(pte_pfn(km.atomic.slot_pte(0))).toBe(a);
+    expect(() => readVirt(machine, vb, 1)).toThrow(/Unable to handle kernel paging request/);
+    km.kunmap_atomic(va);
+    checkKmapInvariants(km);
+  });
+
+  it("refuses a fourteenth slot and a slot the two-argument form holds", () => {
+    const { pa, km } = boot();
+    const pages = highPages(pa, KM_TYPE_NR + 1);
+    for (let i = 0; i < KM_TYPE_NR; i++) km.kmap_atomic(pages[i]!);
+    expect(() => km.kmap_atomic(pages[KM_TYPE_NR]!)).toThrow(/stack is full: 13 slots held/);
+    for (let i = KM_TYPE_NR - 1; i >= 0; i--) km.kunmap_atomic(fix_to_virt(FIX_KMAP_BEGIN + i));
+    km.kmap_atomic(pages[0]!, KM_BOUNCE_READ); // slot 0 by type
+    expect(() => km.kmap_atomic(pages[1]!)).toThrow(KmapError); // the stack's slot 0 is taken
+    km.kmap_atomic(pages[1]!, KM_USER0);
+    km.kunmap_atomic(fix_to_virt(FIX_KMAP_BEGIN + KM_USER0), KM_USER0);
+    km.kunmap_atomic(fix_to_virt(FIX_KMAP_BEGIN), KM_BOUNCE_READ);
+    expect(() => km.kunmap_atomic(fix_to_virt(FIX_KMAP_BEGIN))).toThrow(/no kmap_atomic outstanding/);
+    checkKmapInvariants(km);
   });
 });

@@ -74,7 +74,15 @@ export type { KernelImage } from "./boot.js";
 export interface PageAllocatorOptions extends BootOptions {
   /** Direct-reclaim stand-in for try_to_free_pages. */
   reclaim?: ReclaimHook;
+  /** select_bad_process / oom_kill_process for out_of_memory (see PageAllocator.oom_killer). */
+  oom_killer?: OomKiller;
 }
+
+/**
+ * out_of_memory's victim selection (mm/oom_kill.c select_bad_process): null when no process can
+ * be killed, else the function that kills the chosen one (oom_kill_process: its memory is freed).
+ */
+export type OomKiller = (gfp_mask: number) => (() => void) | null;
 
 /**
  * Stand-in for try_to_free_pages (mm/vmscan.c): called by the direct-reclaim step of
@@ -107,7 +115,7 @@ export interface PageAllocStats {
   allocstall: number;
   /** Pages the reclaim hook reported freed. */
   reclaimed: number;
-  /** out_of_memory() calls (the model has no process to kill). */
+  /** out_of_memory() calls. */
   oom: number;
   /** Allocations that returned NULL. */
   failures: number;
@@ -118,7 +126,10 @@ const HIGHMEM_FLAG = 1 << PG_highmem;
 const COMPOUND = 1 << PG_compound;
 const SLAB = 1 << PG_slab;
 const DIRTY = 1 << PG_dirty;
-/** How often the model lets a waiting allocation retry reclaim before giving up (the kernel loops forever). */
+/**
+ * Rounds of reclaim (or OOM kills) the model lets an allocation 2.6.11 retries forever go through
+ * before it stops the machine (machine.hang): the kernel itself never gives up.
+ */
 export const MAX_RECLAIM_RETRIES = 16;
 /** Most kswapd wake-up events kept in PageAllocator.kswapd_events (a ring). */
 export const KSWAPD_EVENT_LOG = 256;
@@ -192,6 +203,12 @@ export class PageAllocator {
   readonly kswapd_events: KswapdWakeup[] = [];
   /** The direct-reclaim stand-in (opts.reclaim). */
   readonly reclaim: ReclaimHook | undefined;
+  /**
+   * select_bad_process + oom_kill_process for out_of_memory: returns how to kill the chosen
+   * process, or null when none can be killed (then the kernel panics). Set by the layer that runs
+   * processes (opts.oom_killer, or later); absent, there is nothing to kill.
+   */
+  oom_killer: OomKiller | undefined;
   /** Per CPU: set while that CPU runs the reclaim hook (current->flags & PF_MEMALLOC). */
   readonly pf_memalloc: boolean[];
   /** page_address_htable + page_address_pool. */
@@ -214,6 +231,7 @@ export class PageAllocator {
     const b = boot(machine, opts);
     this.machine = machine;
     this.reclaim = opts.reclaim;
+    this.oom_killer = opts.oom_killer;
     this.pf_memalloc = new Array<boolean>(machine.cpus.length).fill(false);
     this.mem_map = b.mem_map;
     this.node_data = b.node_data;
@@ -465,6 +483,31 @@ export class PageAllocator {
     this.sized_requests.note(this.machine.current, size);
     return get_order(size);
   }
+  /**
+   * alloc_pages_node(nid, gfp_mask, order) (include/linux/gfp.h): as alloc_pages, through node
+   * `nid`'s zonelist; null for order >= MAX_ORDER. A nid with no node is a BUG (the kernel would
+   * follow a garbage pg_data_t *).
+   */
+  alloc_pages_node(nid: number, gfp_mask: number, order: number): Page | null {
+    if (!(order >= 0 && order < MAX_ORDER && (order | 0) === order)) return null;
+    const pgdat = this.NODE_DATA(nid);
+    if (pgdat === null)
+      throw new KernelBugError(
+        "alloc_pages_node",
+        nid,
+        `no node ${nid} (nodes 0..${this.node_data.length - 1})`,
+      );
+    this.#checkGfp("alloc_pages_node", gfp_mask);
+    return this.__alloc_pages(gfp_mask, order, pgdat.node_zonelists[gfp_mask & GFP_ZONEMASK]);
+  }
+  /**
+   * NODE_DATA(nid): node `nid`'s pg_data_t (node_data[nid] on a NUMA build, null past the last
+   * node); without NUMA (one node) every nid names contig_page_data, as the macro does.
+   */
+  NODE_DATA(nid: number): pg_data_t | null {
+    if (this.node_data.length === 1) return this.node_data[0];
+    return Number.isInteger(nid) && nid >= 0 ? (this.node_data[nid] ?? null) : null;
+  }
   /** alloc_page: alloc_pages(gfp_mask, 0). */
   alloc_page(gfp_mask: number): Page | null {
     return this.alloc_pages(gfp_mask, 0);
@@ -558,18 +601,119 @@ export class PageAllocator {
       } else if (gfp_mask & __GFP_FS && !(gfp_mask & __GFP_NORETRY)) {
         page = this.#passAt(zones, order, "high", classzone_idx, false, 0, gfp_mask);
         if (page !== null) return page;
-        // out_of_memory(): no process to kill in this model; the kernel would kill one and restart.
-        this.stats.oom++;
-        this.printk(`oom-killer: gfp_mask=0x${gfp_mask.toString(16)}`);
-        return this.#nopage(gfp_mask, order);
+        // out_of_memory kills a process (or panics when there is none), then `goto restart`:
+        // pass 1 again (kswapd woken), then on down to reclaim. 2.6.11 never gives up here.
+        this.out_of_memory(gfp_mask);
+        if (++retries >= MAX_RECLAIM_RETRIES)
+          this.#neverReturns(gfp_mask, order, "out_of_memory freed nothing");
+        for (const z of zones) {
+          if (!zone_watermark_ok(z, order, z.pages_low, classzone_idx, 0, 0)) continue;
+          const again = this.#buffered_rmqueue(z, order, gfp_mask);
+          if (again !== null) return again;
+        }
+        for (const z of zones) this.wakeup_kswapd(z, order);
+        page = this.#passAt(zones, order, "min", classzone_idx, can_try_harder, gfp_high, gfp_mask);
+        if (page !== null) return page;
+        continue;
       }
       let do_retry = false;
       if (!(gfp_mask & __GFP_NORETRY)) {
         if (order <= 3 || gfp_mask & __GFP_REPEAT) do_retry = true;
         if (gfp_mask & __GFP_NOFAIL) do_retry = true;
       }
-      if (!do_retry || ++retries >= MAX_RECLAIM_RETRIES) return this.#nopage(gfp_mask, order);
+      if (!do_retry) return this.#nopage(gfp_mask, order);
+      // blk_congestion_wait, then `goto rebalance`: forever, in 2.6.11, until reclaim succeeds.
+      if (++retries >= MAX_RECLAIM_RETRIES)
+        this.#neverReturns(
+          gfp_mask,
+          order,
+          did_some_progress > 0 ? "reclaim frees pages but never enough" : "nothing left to reclaim",
+        );
     }
+  }
+
+  /**
+   * The allocation 2.6.11 retries without end (order <= 3 or __GFP_REPEAT / __GFP_NOFAIL, and no
+   * __GFP_NORETRY) after MAX_RECLAIM_RETRIES rounds without a page: the kernel would never return
+   * here, so the model stops the machine (machine.hang) rather than return a NULL it never returns.
+   */
+  #neverReturns(gfp_mask: number, order: number, why: string): never {
+    return this.machine.hang(
+      "__alloc_pages",
+      `order ${order}, gfp_mask 0x${gfp_mask.toString(16)}: ${why}, and this request is retried until it succeeds ` +
+        `(order <= 3, __GFP_REPEAT or __GFP_NOFAIL without __GFP_NORETRY)`,
+    );
+  }
+
+  /**
+   * out_of_memory(gfp_mask) (mm/oom_kill.c): select_bad_process through the `oom_killer` hook;
+   * with a victim, print "oom-killer: gfp_mask=0x..", show_free_areas and kill it; with none,
+   * show_free_areas and panic("Out of memory and no killable processes..."). Without a hook (no
+   * layer runs processes) there is nothing to kill.
+   */
+  out_of_memory(gfp_mask: number): void {
+    this.stats.oom++;
+    const kill = this.oom_killer?.(gfp_mask) ?? null;
+    if (kill === null) {
+      this.show_free_areas();
+      this.machine.panic("out_of_memory", "Out of memory and no killable processes...");
+    }
+    this.printk(`oom-killer: gfp_mask=0x${gfp_mask.toString(16)}`);
+    this.show_free_areas();
+    kill();
+  }
+
+  /**
+   * show_free_areas() (mm/page_alloc.c): every zone's per-CPU list settings, the free page
+   * counts, each zone's watermarks and lowmem_reserve, and its free blocks per order, printk'ed in
+   * 2.6.11's format ("Node N " first on a NUMA build). Counters the model does not keep
+   * (active/inactive lists, dirty, writeback, mapped, swap) print 0.
+   */
+  show_free_areas(): void {
+    const K = (n: number): number => n * 4;
+    const numa = this.node_data.length > 1;
+    const node = (z: Zone): string => (numa ? `Node ${z.zone_pgdat.node_id} ` : "");
+    for (const z of this.zones) {
+      if (!z.present_pages) {
+        this.printk(`${node(z)}${z.name} per-cpu: empty`);
+        continue;
+      }
+      this.printk(`${node(z)}${z.name} per-cpu:`);
+      z.pageset.forEach((set, cpu) => {
+        set.pcp.forEach((l, temp) => {
+          this.printk(`cpu ${cpu} ${temp ? "cold" : "hot"}: low ${l.low}, high ${l.high}, batch ${l.batch}`);
+        });
+      });
+    }
+    this.printk("");
+    this.printk(
+      `Free pages: ${String(K(this.nr_free_pages())).padStart(11)}kB (${K(this.nr_free_highpages())}kB HighMem)`,
+    );
+    this.printk(
+      `Active:0 inactive:0 dirty:0 writeback:0 unstable:0 free:${this.nr_free_pages()} slab:0 mapped:0 pagetables:0`,
+    );
+    for (const z of this.zones) {
+      this.printk(
+        `${node(z)}${z.name} free:${K(z.free_pages)}kB min:${K(z.pages_min)}kB low:${K(z.pages_low)}kB high:${K(z.pages_high)}kB active:0kB inactive:0kB present:${K(z.present_pages)}kB pages_scanned:${z.pages_scanned} all_unreclaimable? ${z.all_unreclaimable ? "yes" : "no"}`,
+      );
+      this.printk(`lowmem_reserve[]: ${z.lowmem_reserve.join(" ")}`);
+    }
+    for (const z of this.zones) {
+      if (!z.present_pages) {
+        this.printk(`${node(z)}${z.name}: empty`);
+        continue;
+      }
+      let total = 0;
+      let line = `${node(z)}${z.name}: `;
+      z.free_area.forEach((a, order) => {
+        total += a.nr_free << order;
+        line += `${a.nr_free}*${K(1) << order}kB `;
+      });
+      this.printk(`${line}= ${K(total)}kB`);
+    }
+    this.printk("Swap cache: add 0, delete 0, find 0/0, race 0+0");
+    this.printk("Free swap  = 0kB");
+    this.printk("Total swap = 0kB");
   }
 
   #passAt(
@@ -821,7 +965,11 @@ export class PageAllocator {
     if (addr === 0) return;
     const a = addr >>> 0;
     if (!this.virt_addr_valid(a)) {
-      throw new BadPageError("free_pages", a, "BUG_ON(!virt_addr_valid(addr)): __pa(addr) is not a pfn of mem_map");
+      throw new BadPageError(
+        "free_pages",
+        a,
+        "BUG_ON(!virt_addr_valid(addr)): __pa(addr) is not a pfn of mem_map",
+      );
     }
     this.__free_pages(this.virt_to_page(a), order);
   }

@@ -11,8 +11,8 @@ import {
   GFP_KERNEL,
 } from "../src/gfp.js";
 import { checkPageAllocInvariants } from "../src/invariants.js";
-import { PG_compound, PG_slab } from "../src/page-flags.js";
 import type { PageAllocator } from "../src/page-alloc.js";
+import { PG_compound, PG_slab } from "../src/page-flags.js";
 import { bootPA, GiB, MiB } from "./helpers.js";
 
 /** Pages on every per-CPU hot and cold list. */
@@ -206,5 +206,23 @@ describe("the seed's API", () => {
     }
     expect([...seen]).toEqual(["Normal", "DMA"]);
     checkPageAllocInvariants(small);
+  });
+});
+
+describe("NODE_DATA and alloc_pages_node (#21 point 16: node{} reachable)", () => {
+  it("NODE_DATA(nid) is node_data[nid] on two nodes (null past the last), contig_page_data for any nid on one", () => {
+    const one = bootPA(64 * MiB);
+    expect(one.NODE_DATA(0)).toBe(one.pgdat_list);
+    expect(one.NODE_DATA(3)).toBe(one.pgdat_list); // #define NODE_DATA(nid) (&contig_page_data)
+    const two = bootPA(256 * MiB, { nodes: 2 });
+    expect(two.NODE_DATA(1)).toBe(two.node_data[1]);
+    expect(two.pgdat_list.pgdat_next).toBe(two.node_data[1]);
+    expect(two.NODE_DATA(2)).toBeNull();
+    const p = two.alloc_pages_node(1, GFP_KERNEL, 1)!;
+    expect(two.page_zone(p).zone_pgdat.node_id).toBe(1);
+    two.__free_pages(p, 1);
+    expect(two.alloc_pages_node(0, GFP_KERNEL, 11)).toBeNull();
+    expect(() => two.alloc_pages_node(5, GFP_KERNEL, 0)).toThrow(/no node 5/);
+    checkPageAllocInvariants(two);
   });
 });

@@ -1,6 +1,7 @@
-import { irq_enter, irq_exit } from "@i386mm/hw-i386";
+import { irq_enter, irq_exit, KernelHangError, KernelPanicError } from "@i386mm/hw-i386";
 import { describe, expect, it } from "vitest";
 import {
+  __GFP_NOFAIL,
   __GFP_NORETRY,
   __GFP_NOWARN,
   __GFP_REPEAT,
@@ -75,14 +76,50 @@ describe("direct reclaim hook", () => {
     while (pa.alloc_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY, 0) !== null);
     const normal = pa.zones[1];
     const freeBefore = normal.free_pages + pa.zones[0].free_pages;
-    expect(pa.alloc_pages(GFP_KERNEL | __GFP_NOWARN, 0)).toBeNull();
+    expect(pa.alloc_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY, 0)).toBeNull();
     expect(inside).not.toBeNull(); // served below pages_min while PF_MEMALLOC was set
     expect(pa.zones[0].free_pages + normal.free_pages).toBeLessThan(freeBefore);
     expect(held.length).toBeGreaterThan(0);
     checkPageAllocInvariants(pa);
   });
 
-  it("retries order <= 3 without progress (bounded here), stops at once for __GFP_NORETRY or a large order", () => {
+  it("retries order <= 3 / __GFP_REPEAT without end (the model halts the machine), stops at once for __GFP_NORETRY or a large order", () => {
+    let calls = 0;
+    const boot = () =>
+      bootPA(32 * MiB, {
+        flat: true,
+        reclaim: () => {
+          calls++;
+          return 0;
+        },
+      });
+    let pa = boot();
+    exhaust(pa, GFP_KERNEL);
+    calls = 0;
+    expect(pa.alloc_pages(GFP_NOFS | __GFP_NOWARN | __GFP_NORETRY, 3)).toBeNull();
+    expect(calls).toBe(1);
+    calls = 0;
+    expect(pa.alloc_pages(GFP_NOFS | __GFP_NOWARN, 4)).toBeNull(); // order > 3: one round, then NULL
+    expect(calls).toBe(1);
+    expect(pa.machine.halted).toBeNull();
+    // GFP_NOFS: no __GFP_FS, so no OOM killer; order <= 3 retries forever in 2.6.11.
+    calls = 0;
+    expect(() => pa.alloc_pages(GFP_NOFS | __GFP_NOWARN, 3)).toThrow(KernelHangError);
+    expect(calls).toBe(MAX_RECLAIM_RETRIES);
+    expect(pa.machine.halted).toMatchObject({ kind: "hang", call: "__alloc_pages" });
+    pa = boot();
+    exhaust(pa, GFP_KERNEL);
+    calls = 0;
+    expect(() => pa.alloc_pages(GFP_NOFS | __GFP_NOWARN | __GFP_REPEAT, 4)).toThrow(
+      /__alloc_pages: the kernel would loop here forever: order 4, gfp_mask 0x[0-9a-f]+: nothing left to reclaim/,
+    );
+    expect(calls).toBe(MAX_RECLAIM_RETRIES);
+    pa = boot();
+    exhaust(pa, GFP_KERNEL);
+    expect(() => pa.alloc_pages(GFP_NOFS | __GFP_NOFAIL, 5)).toThrow(KernelHangError); // even a large order
+  });
+
+  it("with __GFP_FS and no progress: pass 5 at pages_high, then out_of_memory, which panics with nothing to kill (#21 point 5)", () => {
     let calls = 0;
     const pa = bootPA(32 * MiB, {
       flat: true,
@@ -93,25 +130,49 @@ describe("direct reclaim hook", () => {
     });
     exhaust(pa, GFP_KERNEL);
     calls = 0;
-    // GFP_NOFS: no __GFP_FS, so no OOM pass; order 0 keeps retrying (the kernel forever).
-    expect(pa.alloc_pages(GFP_NOFS | __GFP_NOWARN, 3)).toBeNull();
-    expect(calls).toBe(MAX_RECLAIM_RETRIES);
-    calls = 0;
-    expect(pa.alloc_pages(GFP_NOFS | __GFP_NOWARN | __GFP_NORETRY, 3)).toBeNull();
-    expect(calls).toBe(1);
-    calls = 0;
-    expect(pa.alloc_pages(GFP_NOFS | __GFP_NOWARN, 4)).toBeNull();
-    expect(calls).toBe(1);
-    calls = 0;
-    expect(pa.alloc_pages(GFP_NOFS | __GFP_NOWARN | __GFP_REPEAT, 4)).toBeNull();
-    expect(calls).toBe(MAX_RECLAIM_RETRIES);
-    // With __GFP_FS and no progress: pass 5 at pages_high, then out_of_memory.
-    calls = 0;
     const oom = pa.stats.oom;
-    expect(pa.alloc_pages(GFP_KERNEL, 3)).toBeNull();
+    const mark = pa.machine.dmesg.length;
+    expect(() => pa.alloc_pages(GFP_KERNEL | __GFP_NOFAIL, 3)).toThrow(KernelPanicError);
     expect(calls).toBe(1);
     expect(pa.stats.oom).toBe(oom + 1);
-    expect(pa.machine.warnings.at(-1)).toBe("swapper: page allocation failure. order:3, mode:0xd0");
+    const log = pa.machine.dmesg.slice(mark);
+    expect(log[0]).toBe("DMA per-cpu:"); // show_free_areas, then panic()
+    expect(log).toContain("cpu 0 hot: low 2, high 6, batch 1");
+    expect(log.find((l) => l.startsWith("Free pages:"))).toMatch(/^Free pages: +\d+kB \(0kB HighMem\)$/);
+    expect(log.find((l) => l.startsWith("Normal: "))).toMatch(/^Normal: (\d+\*\d+kB ){11}= \d+kB$/);
+    expect(log.at(-1)).toBe("Kernel panic - not syncing: Out of memory and no killable processes...");
+    expect(pa.machine.halted).toEqual({
+      kind: "panic",
+      call: "out_of_memory",
+      message: "Out of memory and no killable processes...",
+    });
+    // No page allocation failure warning: 2.6.11 never returned NULL here.
+    expect(log.some((l) => l.includes("page allocation failure"))).toBe(false);
+  });
+
+  it("out_of_memory kills what the oom_killer hook chooses, then restarts the allocation, which succeeds", () => {
+    let victim: Page[] = [];
+    let killed = 0;
+    const pa = bootPA(32 * MiB, {
+      flat: true,
+      oom_killer: () =>
+        victim.length === 0
+          ? null
+          : () => {
+              killed++;
+              for (const p of victim.splice(0)) pa.__free_pages(p, 2);
+            },
+    });
+    victim = exhaust(pa, GFP_KERNEL).slice(0, 32);
+    const mark = pa.machine.dmesg.length;
+    const p = pa.alloc_pages(GFP_KERNEL, 2);
+    expect(p).not.toBeNull();
+    expect(killed).toBe(1);
+    const log = pa.machine.dmesg.slice(mark);
+    expect(log[0]).toBe("oom-killer: gfp_mask=0xd0");
+    expect(log[1]).toBe("DMA per-cpu:");
+    expect(pa.machine.halted).toBeNull();
+    checkPageAllocInvariants(pa);
   });
 
   it("never runs for atomic requests (they cannot sleep)", () => {

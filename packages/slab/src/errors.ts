@@ -9,7 +9,7 @@ import { KernelBugError, KernelPanicError } from "@i386mm/hw-i386";
 /** A BUG() in the slab allocator or kmalloc/kfree. `call` names the kernel function. */
 export class SlabError extends KernelBugError {}
 
-/** A BUG() (or refused WARN-and-return) in vmalloc/vfree/vmap/vunmap. */
+/** A BUG() in vmalloc/vfree/vmap/vunmap. */
 export class VmallocError extends KernelBugError {}
 
 /** panic(): kmem_cache_create with SLAB_PANIC that could not create its cache. */

@@ -25,7 +25,7 @@ export {
   SLAB_RED_ZONE,
   SLAB_STORE_USER,
 } from "./constants.js";
-export { SlabError, SlabPanicError, VmallocError } from "./errors.js";
+export { SlabError, VmallocError } from "./errors.js";
 export {
   SLAB_ATOMIC,
   SLAB_DMA,

@@ -82,7 +82,7 @@ import {
   slab_error,
   wr32,
 } from "./debug.js";
-import { SlabError, SlabPanicError } from "./errors.js";
+import { SlabError } from "./errors.js";
 import { CACHE_GROW_ALLOWED, SLAB_DMA, SLAB_KERNEL, SLAB_LEVEL_MASK, SLAB_NO_GROW } from "./gfp.js";
 import { KmallocRecord } from "./internal-frag.js";
 import {
@@ -351,8 +351,9 @@ export class SlabAllocator {
       size > (1 << MAX_OBJ_ORDER) * PAGE_SIZE ||
       (dtor !== null && ctor === null)
     ) {
-      this.machine.printk(`kmem_cache_create: Early error in slab ${name}`);
-      throw new SlabError(call, undefined, `early error in slab ${name} (size ${size})`);
+      // vsprintf prints a NULL %s as "<NULL>" (lib/vsprintf.c).
+      this.machine.printk(`kmem_cache_create: Early error in slab ${name ?? "<NULL>"}`);
+      throw new SlabError(call, undefined, `early error in slab ${name ?? "<NULL>"} (size ${size})`);
     }
     if (this.debug) {
       if (name.includes(" ")) this.machine.warn(`WARNING: slab cache name "${name}" contains a space`);
@@ -432,12 +433,9 @@ export class SlabAllocator {
   }
 
   #createFailed(name: string, flags: number): null {
-    if (flags & SLAB_PANIC) {
-      this.machine.printk(
-        `Kernel panic - not syncing: kmem_cache_create(): failed to create slab \`${name}'`,
-      );
-      throw new SlabPanicError("kmem_cache_create", undefined, `failed to create slab \`${name}'`);
-    }
+    // SLAB_PANIC: panic("kmem_cache_create(): failed to create slab `%s'\n", name): the machine stops.
+    if (flags & SLAB_PANIC)
+      this.machine.panic("kmem_cache_create", `kmem_cache_create(): failed to create slab \`${name}'`);
     return null;
   }
 
@@ -534,9 +532,17 @@ export class SlabAllocator {
 
   /* ------------------------------------------------------------------ growing and destroying */
 
-  /** kmem_getpages(cachep, flags): the slab's first page address, or 0. */
-  kmem_getpages(cachep: kmem_cache_t, flags: number): number {
-    const page = this.pa.alloc_pages(flags | cachep.gfpflags, cachep.gfporder);
+  /**
+   * kmem_getpages(cachep, flags, nodeid): the slab's first page address, or 0. nodeid -1 (the
+   * default, what cache_grow passes) takes the current CPU's node through alloc_pages; another
+   * nid goes to that node through alloc_pages_node.
+   */
+  kmem_getpages(cachep: kmem_cache_t, flags: number, nodeid = -1): number {
+    flags |= cachep.gfpflags;
+    const page =
+      nodeid === -1
+        ? this.pa.alloc_pages(flags, cachep.gfporder)
+        : this.pa.alloc_pages_node(nodeid, flags, cachep.gfporder);
     if (page === null) return 0;
     const addr = this.pa.page_address(page);
     if (!addr)

@@ -1,4 +1,4 @@
-import { GFP_ATOMIC, GFP_DMA, GFP_KERNEL } from "@i386mm/page-alloc";
+import { __GFP_NORETRY, GFP_ATOMIC, GFP_DMA, GFP_KERNEL } from "@i386mm/page-alloc";
 import { describe, expect, it } from "vitest";
 import { SlabError } from "../src/errors.js";
 import { checkSlabInvariants } from "../src/invariants.js";
@@ -117,11 +117,11 @@ describe("kmalloc / kfree / ksize / kcalloc", () => {
     checkSlabInvariants(slab);
   });
 
-  it("out of memory returns NULL, never throws", () => {
+  it("out of memory returns NULL with __GFP_NORETRY (no OOM killer), never throws", () => {
     const { slab, pa } = boot({ memBytes: 16 << 20, cpus: 1 });
     const got: number[] = [];
     for (let i = 0; i < 1000; i++) {
-      const p = slab.kmalloc(131072, GFP_KERNEL);
+      const p = slab.kmalloc(131072, GFP_KERNEL | __GFP_NORETRY);
       if (p === null) break;
       got.push(p);
     }

@@ -1,4 +1,5 @@
-import { GFP_ATOMIC, GFP_KERNEL } from "@i386mm/page-alloc";
+import { KernelPanicError, Machine } from "@i386mm/hw-i386";
+import { GFP_ATOMIC, GFP_KERNEL, PageAllocator } from "@i386mm/page-alloc";
 import { describe, expect, it } from "vitest";
 import { slabGeometry } from "../src/cache-geometry.js";
 import {
@@ -10,9 +11,10 @@ import {
   SLAB_POISON,
   SLAB_RED_ZONE,
 } from "../src/constants.js";
-import { SlabError, SlabPanicError } from "../src/errors.js";
+import { SlabError } from "../src/errors.js";
 import { checkSlabInvariants } from "../src/invariants.js";
 import { cache_estimate, OFF_SLAB } from "../src/kmem-cache.js";
+import { SlabAllocator } from "../src/slab-allocator.js";
 import { boot, snapshot } from "./helpers.js";
 
 describe("cache_estimate", () => {
@@ -168,18 +170,52 @@ describe("kmem_cache_create", () => {
     expect([c.num, c.gfporder]).toEqual([1, 5]);
   });
 
-  it("returns NULL when out of memory, and panics with SLAB_PANIC", () => {
+  it("runs into the OOM killer when its slab pages run out: with nothing to kill, 2.6.11 panics (#21 point 5)", () => {
     const { slab, pa, machine } = boot({ memBytes: 16 << 20, cpus: 1 });
     for (const sz of [131072, 65536, 32768, 16384, 8192, 4096]) while (slab.kmalloc(sz, GFP_ATOMIC) !== null);
     while (pa.alloc_page(GFP_ATOMIC) !== null);
     let n = 0;
-    while (slab.kmem_cache_create(`x${n}`, 64, 0, 0, null) !== null) n++;
-    expect(n).toBeLessThan(100); // cache_cache ran dry: kmem_cache_create returned NULL
-    expect(machine.dmesg.some((l) => /^enable_cpucache failed for x\d+, error 12\.$/.test(l))).toBe(true);
-    expect(() => slab.kmem_cache_create("panicky", 64, 0, SLAB_PANIC, null)).toThrow(SlabPanicError);
+    // cache_cache grows with GFP_KERNEL: no __GFP_NORETRY, so out_of_memory, which finds no process.
+    expect(() => {
+      while (slab.kmem_cache_create(`x${n}`, 64, 0, 0, null) !== null) n++;
+    }).toThrow(KernelPanicError);
+    expect(n).toBeLessThan(100);
+    expect(machine.dmesg.at(-1)).toBe(
+      "Kernel panic - not syncing: Out of memory and no killable processes...",
+    );
+    expect(machine.halted?.kind).toBe("panic");
+  });
+
+  it("panics with SLAB_PANIC when the cache cannot be created", () => {
+    const { slab, machine } = boot({ debug: true });
+    // 128 KiB plus the two red-zone words fits no slab of order <= 5: "couldn't create cache".
+    expect(slab.kmem_cache_create("panicky", 131072, 0, SLAB_RED_ZONE, null)).toBeNull();
+    expect(machine.dmesg.at(-1)).toBe("kmem_cache_create: couldn't create cache panicky.");
+    expect(() => slab.kmem_cache_create("panicky", 131072, 0, SLAB_RED_ZONE | SLAB_PANIC, null)).toThrow(
+      KernelPanicError,
+    );
     expect(machine.dmesg.at(-1)).toBe(
       "Kernel panic - not syncing: kmem_cache_create(): failed to create slab `panicky'",
     );
+    expect(machine.halted).toMatchObject({ kind: "panic", call: "kmem_cache_create" });
+    checkSlabInvariants(slab);
+  });
+});
+
+describe("kmem_getpages(cachep, flags, nodeid) (2.6.11 and the seed take the node)", () => {
+  it("allocates the slab's pages from node `nodeid` (-1: the current CPU's), PG_slab set", () => {
+    const machine = new Machine({ memBytes: 256 << 20, cpus: 2 });
+    const pa = new PageAllocator(machine, { nodes: 2 });
+    const slab = new SlabAllocator(pa);
+    const c = slab.kmem_cache_create("nodal", 100, 0, 0, null)!;
+    for (const nid of [-1, 0, 1]) {
+      const addr = slab.kmem_getpages(c, GFP_KERNEL, nid);
+      const page = pa.virt_to_page(addr);
+      expect(pa.PageSlab(page)).toBe(true);
+      expect(pa.page_zone(page).zone_pgdat.node_id).toBe(nid === 1 ? 1 : 0);
+      slab.kmem_freepages(c, addr);
+    }
+    expect(() => slab.kmem_getpages(c, GFP_KERNEL, 2)).toThrow(/alloc_pages_node: no node 2/);
     checkSlabInvariants(slab);
   });
 });

@@ -1,6 +1,7 @@
 import {
   _PAGE_KERNEL,
   _PAGE_NX,
+  KernelPanicError,
   lookupPte,
   Machine,
   PAGE_KERNEL,
@@ -8,7 +9,7 @@ import {
   pte_flags,
   translate,
 } from "@i386mm/hw-i386";
-import { GFP_KERNEL, PageAllocator } from "@i386mm/page-alloc";
+import { __GFP_NORETRY, __GFP_NOWARN, GFP_KERNEL, PageAllocator } from "@i386mm/page-alloc";
 import { describe, expect, it } from "vitest";
 import { checkSlabInvariants } from "../src/invariants.js";
 import { SlabAllocator } from "../src/slab-allocator.js";
@@ -115,10 +116,19 @@ describe("vmalloc / vfree", () => {
     expect(slab.vmalloc((pa.num_physpages + 1) * 4096)).toBeNull();
   });
 
-  it("runs out of memory with NULL and leaves nothing behind", () => {
+  it("asks the OOM killer for pages it cannot get: with nothing to kill, 2.6.11 panics (#21 point 5)", () => {
+    const { slab, machine } = boot({ memBytes: 16 << 20, cpus: 1 });
+    // 15 MiB is below num_physpages, so __vmalloc goes on page by page with GFP_KERNEL|__GFP_HIGHMEM.
+    expect(() => slab.vmalloc(15 << 20)).toThrow(KernelPanicError);
+    expect(machine.dmesg.at(-1)).toBe(
+      "Kernel panic - not syncing: Out of memory and no killable processes...",
+    );
+  });
+
+  it("__vmalloc with __GFP_NORETRY runs out with NULL and leaves nothing behind", () => {
     const { slab, pa } = boot({ memBytes: 16 << 20, cpus: 1 });
     const before = snapshot(slab);
-    expect(slab.vmalloc(15 << 20)).toBeNull();
+    expect(slab.__vmalloc(15 << 20, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, PAGE_KERNEL)).toBeNull();
     expect(slab.vm.vmlist.length).toBe(0);
     checkSlabInvariants(slab);
     expect(pa.nr_free_pages()).toBeGreaterThan(0);
@@ -277,7 +287,6 @@ describe("ioremap / iounmap", () => {
     slab.iounmap(low);
     checkSlabInvariants(slab);
   });
-
 
   it("maps device memory with phys= in vmallocinfo, refuses RAM in use, keeps the ISA hole direct", () => {
     const { slab, pa, machine } = boot();
