@@ -62,6 +62,7 @@ export {
   KSWAPD_EVENT_LOG,
   type KswapdWakeup,
   MAX_RECLAIM_RETRIES,
+  type OomKiller,
   PageAllocator,
   type PageAllocatorOptions,
   type PageAllocStats,
