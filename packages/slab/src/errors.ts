@@ -4,13 +4,10 @@
  * returned, double free, freeing into the wrong cache, vfree of an unknown area).
  * Whoever throws validated before mutating: the allocator is exactly as before the call.
  */
-import { KernelBugError, KernelPanicError } from "@i386mm/hw-i386";
+import { KernelBugError } from "@i386mm/hw-i386";
 
 /** A BUG() in the slab allocator or kmalloc/kfree. `call` names the kernel function. */
 export class SlabError extends KernelBugError {}
 
 /** A BUG() in vmalloc/vfree/vmap/vunmap. */
 export class VmallocError extends KernelBugError {}
-
-/** panic(): kmem_cache_create with SLAB_PANIC that could not create its cache. */
-export class SlabPanicError extends KernelPanicError {}

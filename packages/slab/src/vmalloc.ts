@@ -217,8 +217,7 @@ export class VmallocState {
       if (page === null || page === undefined) return -Errno.ENOMEM;
       // mk_pte = pfn_pte: under PAE it keeps NX only if __supported_pte_mask has it (nx_enabled).
       const pte = pte_mask_supported(mk_pte(page, prot), this.#machine.nx_enabled);
-      if (set_pte_at(this.#machine, this.#cr3, va, pte, this.#allocTable) !== 0)
-        return -Errno.ENOMEM;
+      if (set_pte_at(this.#machine, this.#cr3, va, pte, this.#allocTable) !== 0) return -Errno.ENOMEM;
     }
     return 0;
   }
