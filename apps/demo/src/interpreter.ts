@@ -41,6 +41,8 @@ export type RunEvent =
       readonly name: string;
       readonly lines: readonly string[];
       readonly json: unknown;
+      /** The view is not 2.6.11's: one sentence saying where it comes from (ViewOutput.note). */
+      readonly note?: string;
     }
   | { readonly t: "dmesg"; readonly line: number; readonly text: string }
   | { readonly t: "error"; readonly line: number; readonly report: ErrorReport }
@@ -202,7 +204,14 @@ export class Interpreter {
           throw new ScenarioError(
             `cat: ${stmt.path}: No such file or directory (views: ${this.kernel.views.join(", ")})`,
           );
-        this.events.push({ t: "view", line: this.line, name, lines: view.lines, json: view.json });
+        this.events.push({
+          t: "view",
+          line: this.line,
+          name,
+          lines: view.lines,
+          json: view.json,
+          ...(view.note ? { note: view.note } : {}),
+        });
         return;
       }
       case "translate": {

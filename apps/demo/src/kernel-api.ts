@@ -26,6 +26,11 @@ export interface ViewOutput {
   readonly lines: readonly string[];
   /** Structured form for --json. */
   readonly json: unknown;
+  /**
+   * Where the file is not 2.6.11's (it appeared in a later kernel, or it is the model's own), one
+   * sentence saying so. Printed beside the file, never inside its lines.
+   */
+  readonly note?: string;
 }
 
 /** A structure a field or global points at: its C type and the layer's object. */

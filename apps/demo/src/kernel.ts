@@ -45,7 +45,7 @@ import { freeBindings, readPte } from "./free-bindings.js";
 import type { Binding, ErrorReport, KernelApi, ObjectFieldValue, ViewOutput } from "./kernel-api.js";
 import { translateView } from "./translate.js";
 import { formatValue, type NumKind, type PageInfo, type Value } from "./values.js";
-import { VIEW_NAMES, viewJson } from "./views.js";
+import { VIEW_NAMES, VIEW_NOTES, viewJson } from "./views.js";
 
 /** What to boot. */
 export interface BootOptions {
@@ -334,7 +334,7 @@ export class Kernel implements KernelApi {
         text = this.pa.zoneinfo();
         break;
       case "meminfo":
-        text = this.pa.meminfo();
+        text = this.slab.meminfo();
         break;
       case "pagetypeinfo":
         text = this.pa.pagetypeinfo();
@@ -350,14 +350,15 @@ export class Kernel implements KernelApi {
         const info = fraginfo(this);
         const lines = fraginfoText(info).split("\n");
         lines.pop();
-        return { lines, json: { ...info, lines } };
+        return { lines, json: { ...info, lines }, note: VIEW_NOTES.fraginfo };
       }
       default:
         return null;
     }
     const lines = text.split("\n");
     if (lines.length && lines[lines.length - 1] === "") lines.pop();
-    return { lines, json: viewJson(name, lines) };
+    const note = VIEW_NOTES[name];
+    return note ? { lines, json: viewJson(name, lines), note } : { lines, json: viewJson(name, lines) };
   }
 
   deref_pte(ptep: number): number {

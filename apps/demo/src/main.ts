@@ -162,11 +162,16 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         io.err(`i386mm: cat: /proc/${name}: No such file or directory (views: ${kernel.views.join(", ")})\n`);
         return EXIT_USAGE;
       }
+      const note = view.note ? { note: view.note } : {};
       if (inv.json)
         io.out(
-          `${JSON.stringify({ machine: kernel.machineInfo(), view: name, ...asObject(view.json) }, null, 2)}\n`,
+          `${JSON.stringify({ machine: kernel.machineInfo(), view: name, ...note, ...asObject(view.json) }, null, 2)}\n`,
         );
-      else io.out(view.lines.map((l) => `${l}\n`).join(""));
+      else {
+        // stdout keeps the file's bytes; the note on where the file comes from goes beside it.
+        if (view.note) io.err(`i386mm: note: ${view.note}\n`);
+        io.out(view.lines.map((l) => `${l}\n`).join(""));
+      }
       return EXIT_OK;
     }
     case "tour":
@@ -261,6 +266,7 @@ function printEvents(file: string, events: readonly RunEvent[], io: Io, showSour
         io.out(`${ev.text}\n`);
         break;
       case "view":
+        if (ev.note) io.out(`      note: ${ev.note}\n`);
         io.out(ev.lines.map((l) => `${l}\n`).join(""));
         break;
       case "dmesg":
@@ -306,7 +312,12 @@ export function eventsToJson(file: string, events: readonly RunEvent[]): unknown
         (s.output as string[]).push(ev.text);
         break;
       case "view":
-        (s.results as unknown[]).push({ view: ev.name, data: ev.json, lines: ev.lines });
+        (s.results as unknown[]).push({
+          view: ev.name,
+          ...(ev.note ? { note: ev.note } : {}),
+          data: ev.json,
+          lines: ev.lines,
+        });
         break;
       case "dmesg":
         (s.dmesg as string[]).push(ev.text);

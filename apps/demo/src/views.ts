@@ -17,6 +17,20 @@ export const VIEW_NAMES = [
   "fraginfo",
 ] as const;
 
+/**
+ * The /proc files 2.6.11 did not have, and the model's own: what `cat` says beside them
+ * (fs/proc/proc_misc.c of 2.6.11 creates meminfo, slabinfo and buddyinfo, not these).
+ */
+export const VIEW_NOTES: Readonly<Record<string, string>> = {
+  zoneinfo:
+    "/proc/zoneinfo is not in 2.6.11 (it appeared in 2.6.13): printed in 2.6.13's first format from the model's zones",
+  pagetypeinfo:
+    "/proc/pagetypeinfo is not in 2.6.11 (it appeared in 2.6.24, with migrate types 2.6.11 has none of): 6.1's format, one row per zone of type i386mm:all (the model's label)",
+  vmallocinfo:
+    "/proc/vmallocinfo is not in 2.6.11 (it appeared in 2.6.28): 6.1's line format from the model's vmlist",
+  fraginfo: "/proc/fraginfo is i386mm's own view: no kernel has this file",
+};
+
 /** One /proc/buddyinfo line: `Node %d, zone %8s ` + 11 x `%6lu `. */
 export interface BuddyinfoRow {
   readonly node: number;

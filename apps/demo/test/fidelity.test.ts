@@ -130,6 +130,41 @@ describe("issue #21: the CLI against 2.6.11", () => {
     );
   });
 
+  it("11. zoneinfo, pagetypeinfo and vmallocinfo say they are not 2.6.11's; meminfo prints 2.6.11's 23 lines, computed", () => {
+    const notes = {
+      zoneinfo: "/proc/zoneinfo is not in 2.6.11 (it appeared in 2.6.13)",
+      pagetypeinfo: "/proc/pagetypeinfo is not in 2.6.11 (it appeared in 2.6.24",
+      vmallocinfo: "/proc/vmallocinfo is not in 2.6.11 (it appeared in 2.6.28)",
+    };
+    for (const [name, note] of Object.entries(notes)) {
+      const r = run(["cat", name, "--mem", "128M"]);
+      expect(r.code).toBe(0);
+      expect(r.err).toContain(`i386mm: note: ${note}`); // beside the file: stdout keeps its bytes
+      expect(r.out).not.toContain("note:");
+    }
+    const pt = run(["cat", "pagetypeinfo", "--mem", "128M"]).out;
+    expect(pt).toMatch(/^Node {4}0, zone {6}DMA, type {3}i386mm:all /m);
+    expect(pt).not.toMatch(/type +all /);
+    const json = JSON.parse(run(["cat", "zoneinfo", "--mem", "128M", "--json"]).out);
+    expect(json.note).toContain("2.6.13");
+    // meminfo: every one of meminfo_read_proc's lines; vmalloc's figures follow the areas.
+    const r = run(
+      ["run", "-", "--mem", "128M"],
+      "cat /proc/meminfo\nv = vmalloc(3 * 4096)\ncat /proc/meminfo\n",
+    );
+    const before = resultOf(r.out, 1);
+    const after = resultOf(r.out, 3);
+    expect(before.map((l) => l.split(":")[0])).toEqual(
+      "MemTotal MemFree Buffers Cached SwapCached Active Inactive HighTotal HighFree LowTotal LowFree SwapTotal SwapFree Dirty Writeback Mapped Slab CommitLimit Committed_AS PageTables VmallocTotal VmallocUsed VmallocChunk".split(
+        " ",
+      ),
+    );
+    const kb = (ls: string[], name: string) =>
+      Number(/(\d+) kB$/.exec(ls.find((l) => l.startsWith(`${name}:`))!)![1]);
+    expect(kb(after, "VmallocUsed") - kb(before, "VmallocUsed")).toBe(16); // 3 pages + the guard page
+    expect(kb(before, "CommitLimit")).toBe(Math.floor(kb(before, "MemTotal") / 4 / 2) * 4);
+  });
+
   it("12. the slab-colouring lab sheet asks where the freed objects are (the shared array), not why slabs stay partial", () => {
     const r = run(["run", "slab-colouring"]);
     expect(r.out).toContain(

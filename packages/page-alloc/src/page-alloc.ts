@@ -59,7 +59,15 @@ import {
   PREP_NEW_PAGE_CLEAR,
 } from "./page-flags.js";
 import { drain_cpu_pages, PCP_COLD, PCP_HOT, pcp_free, pcp_rmqueue } from "./pcp.js";
-import { buddyinfo, extfrag_index, meminfo, pagetypeinfo, unusable_index, zoneinfo } from "./proc.js";
+import {
+  buddyinfo,
+  extfrag_index,
+  type MeminfoSources,
+  meminfo,
+  pagetypeinfo,
+  unusable_index,
+  zoneinfo,
+} from "./proc.js";
 import {
   init_per_zone_pages_min,
   nr_free_zone_pages,
@@ -1042,9 +1050,13 @@ export class PageAllocator {
     return this.#page_cache_counters;
   }
 
-  /** /proc/meminfo: MemTotal, MemFree, Buffers, Cached, HighTotal, HighFree, LowTotal, LowFree. */
-  meminfo(): string {
-    return meminfo(this);
+  /**
+   * /proc/meminfo: 2.6.11's 23 lines (MemTotal ... VmallocChunk). The layers above pass what only
+   * they know (vmalloc's areas, committed memory, user page tables); without them those read as
+   * an empty vmalloc range and no process.
+   */
+  meminfo(more?: MeminfoSources): string {
+    return meminfo(this, more);
   }
   /** /proc/pagetypeinfo-style free block counts per order. */
   pagetypeinfo(): string {

@@ -10,6 +10,7 @@
 import { __GFP_HIGH, __GFP_WAIT, GFP_KERNEL, GFP_ZONEMASK } from "./gfp.js";
 import { MAX_ORDER, type pg_data_t, type Zone } from "./mmzone.js";
 import type { PageAllocator } from "./page-alloc.js";
+import { PG_dirty, PG_slab, PG_writeback } from "./page-flags.js";
 import { zone_watermark_ok } from "./watermark.js";
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
@@ -70,33 +71,122 @@ export function zoneinfo(nodes: readonly pg_data_t[]): string {
 }
 
 /**
- * /proc/meminfo's memory lines in 2.6.11's format ("%-14s%8lu kB"): totals and free, the page
- * cache's Buffers (block-device pages) and Cached (the other page-cache pages; no swap cache), high
- * and low. Buffers and Cached are 0 until a page cache registers its counters.
+ * What /proc/meminfo reads from the layers above the page allocator (get_vmalloc_info and
+ * VMALLOC_TOTAL from vmalloc, vm_committed_space and nr_page_table_pages from the process layer).
+ * A layer that is not there leaves its field out: no vmalloc area, nothing committed, no user
+ * page tables.
  */
-export function meminfo(pa: PageAllocator): string {
+export interface MeminfoSources {
+  /** VMALLOC_END - VMALLOC_START, bytes (default: the allocator's layout). */
+  readonly vmalloc_total?: number;
+  /** get_vmalloc_info's used: the size of every vm_struct in the vmalloc range, guard pages included, bytes. */
+  readonly vmalloc_used?: number;
+  /** get_vmalloc_info's largest_chunk: the largest gap between areas (or before VMALLOC_END), bytes. */
+  readonly vmalloc_largest_chunk?: number;
+  /** vm_committed_space, pages. */
+  readonly committed_pages?: number;
+  /** page_state.nr_page_table_pages: user page-table pages, pages. */
+  readonly nr_page_table_pages?: number;
+}
+
+/** sysctl_overcommit_ratio's default (mm/mmap.c): CommitLimit is this share of RAM plus swap. */
+export const SYSCTL_OVERCOMMIT_RATIO = 50;
+
+/**
+ * /proc/meminfo as 2.6.11's meminfo_read_proc prints it (fs/proc/proc_misc.c): its 23 lines in
+ * its "%-14s%8lu kB" format, each computed. From the page allocator: totals and free (si_meminfo),
+ * high and low, the zones' active/inactive counts (get_zone_counts; the model keeps no LRU, so
+ * they stay 0), and get_page_state's counters read off mem_map: Dirty (PG_dirty pages of a file
+ * mapping: the pages set_page_dirty accounted), Writeback (PG_writeback), Mapped (pages with a
+ * mapcount: nr_mapped), Slab (PG_slab pages: nr_slab). Buffers and Cached come from the page
+ * cache's counters (no swap cache: SwapCached, SwapTotal and SwapFree are 0, as without a swap
+ * device); CommitLimit is totalram * overcommit_ratio / 100 + swap. The vmalloc figures and
+ * Committed_AS / PageTables come from `more` (vmalloc with no area: Used 0, Chunk = Total).
+ * No hugetlb lines (CONFIG_HUGETLBFS off).
+ */
+export function meminfo(pa: PageAllocator, more: MeminfoSources = {}): string {
   const K = (pages: number) => pages * 4;
-  const line = (name: string, pages: number) => `${`${name}:`.padEnd(14)}${pad(K(pages), 8)} kB\n`;
+  const line = (name: string, kb: number) => `${`${name}:`.padEnd(14)}${pad(kb, 8)} kB\n`;
   const free = pa.nr_free_pages();
   const freehigh = pa.nr_free_highpages();
   const pc = pa.page_cache_counters;
   const bufferram = pc ? pc.nr_blockdev_pages() : 0;
   const cached = pc ? pc.get_page_cache_size() - bufferram : 0;
+  let active = 0;
+  let inactive = 0;
+  for (const z of pa.zones) {
+    active += z.nr_active;
+    inactive += z.nr_inactive;
+  }
+  const ps = page_state_counts(pa);
+  const vmTotal = more.vmalloc_total ?? pa.layout.VMALLOC_END - pa.layout.VMALLOC_START;
+  const allowed = Math.floor((pa.totalram_pages * SYSCTL_OVERCOMMIT_RATIO) / 100);
   return (
-    line("MemTotal", pa.totalram_pages) +
-    line("MemFree", free) +
-    line("Buffers", bufferram) +
-    line("Cached", cached) +
-    line("HighTotal", pa.totalhigh_pages) +
-    line("HighFree", freehigh) +
-    line("LowTotal", pa.totalram_pages - pa.totalhigh_pages) +
-    line("LowFree", free - freehigh)
+    line("MemTotal", K(pa.totalram_pages)) +
+    line("MemFree", K(free)) +
+    line("Buffers", K(bufferram)) +
+    line("Cached", K(cached)) +
+    line("SwapCached", 0) +
+    line("Active", K(active)) +
+    line("Inactive", K(inactive)) +
+    line("HighTotal", K(pa.totalhigh_pages)) +
+    line("HighFree", K(freehigh)) +
+    line("LowTotal", K(pa.totalram_pages - pa.totalhigh_pages)) +
+    line("LowFree", K(free - freehigh)) +
+    line("SwapTotal", 0) +
+    line("SwapFree", 0) +
+    line("Dirty", K(ps.nr_dirty)) +
+    line("Writeback", K(ps.nr_writeback)) +
+    line("Mapped", K(ps.nr_mapped)) +
+    line("Slab", K(ps.nr_slab)) +
+    line("CommitLimit", K(allowed)) +
+    line("Committed_AS", K(more.committed_pages ?? 0)) +
+    line("PageTables", K(more.nr_page_table_pages ?? 0)) +
+    line("VmallocTotal", Math.floor(vmTotal / 1024)) +
+    line("VmallocUsed", Math.floor((more.vmalloc_used ?? 0) / 1024)) +
+    line("VmallocChunk", Math.floor((more.vmalloc_largest_chunk ?? vmTotal) / 1024))
   );
 }
 
 /**
- * /proc/pagetypeinfo's free-count table (6.1 format). 2.6.11 has no migrate types: each zone has
- * one row, labelled "all"; the block order is what a 6.1 kernel of the same paging mode prints.
+ * get_page_state's counters that the model derives from mem_map instead of keeping them in
+ * per-CPU page_state: 2.6.11 moves each one exactly where the page's state changes (inc/dec of
+ * nr_dirty with PG_dirty on a mapped file page, nr_writeback with PG_writeback, nr_mapped when
+ * the mapcount leaves/returns to -1, nr_slab in kmem_getpages/kmem_freepages), so the counts agree.
+ */
+export function page_state_counts(pa: PageAllocator): {
+  nr_dirty: number;
+  nr_writeback: number;
+  nr_mapped: number;
+  nr_slab: number;
+} {
+  const m = pa.mem_map;
+  const DIRTY = 1 << PG_dirty;
+  const WB = 1 << PG_writeback;
+  const SLAB = 1 << PG_slab;
+  let nr_dirty = 0;
+  let nr_writeback = 0;
+  let nr_mapped = 0;
+  let nr_slab = 0;
+  const n = m.flags.length;
+  for (let p = 0; p < n; p++) {
+    const f = m.flags[p]!;
+    if (f & DIRTY && m.mapping[p] !== 0 && (m.mapping[p]! & 1) === 0) nr_dirty++;
+    if (f & WB) nr_writeback++;
+    if (f & SLAB) nr_slab++;
+    if (m._mapcount[p]! >= 0) nr_mapped++;
+  }
+  return { nr_dirty, nr_writeback, nr_mapped, nr_slab };
+}
+
+/** The type column of /proc/pagetypeinfo's one row per zone: the model's label, not a 6.1 migrate type. */
+export const PAGETYPEINFO_MODEL_TYPE = "i386mm:all";
+
+/**
+ * /proc/pagetypeinfo's free-count table (6.1 format; the file appeared in 2.6.24, 2.6.11 has
+ * none). 2.6.11 has no migrate types: each zone has one row, whose type is the model's own label
+ * PAGETYPEINFO_MODEL_TYPE (every free block, whatever 6.1 would call it); the block order is what
+ * a 6.1 kernel of the same paging mode prints.
  */
 export function pagetypeinfo(nodes: readonly pg_data_t[], pae: boolean): string {
   const blockOrder = pae ? 9 : 10;
@@ -107,7 +197,7 @@ export function pagetypeinfo(nodes: readonly pg_data_t[], pae: boolean): string 
   for (const pgdat of nodes) {
     for (const zone of pgdat.node_zones) {
       if (!zone.present_pages) continue;
-      out += `Node ${pad(pgdat.node_id, 4)}, zone ${pad(zone.name, 8)}, type ${pad("all", 12)} `;
+      out += `Node ${pad(pgdat.node_id, 4)}, zone ${pad(zone.name, 8)}, type ${pad(PAGETYPEINFO_MODEL_TYPE, 12)} `;
       for (let o = 0; o < MAX_ORDER; o++) {
         const n = zone.free_area[o].nr_free;
         out += n >= 100000 ? `>${pad(100000, 6)} ` : `${pad(n, 6)} `;

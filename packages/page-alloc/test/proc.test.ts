@@ -4,6 +4,7 @@ import { GFP_HIGHUSER, GFP_KERNEL } from "../src/gfp.js";
 import type { Page } from "../src/mem-map.js";
 import { MAX_ORDER } from "../src/mmzone.js";
 import type { PageAllocator } from "../src/page-alloc.js";
+import { PG_slab } from "../src/page-flags.js";
 import { fill_contig_page_info, fragmentation_index, unusable_free_index } from "../src/proc.js";
 import { bootPA, GiB, MiB } from "./helpers.js";
 
@@ -76,7 +77,7 @@ describe("/proc/pagetypeinfo", () => {
     const rows = withCounts(pa, counts, () => pa.pagetypeinfo())
       .split("\n")
       .slice(4, 7);
-    expect(rows).toEqual(movable.map((l) => l.replace("type      Movable", "type          all")));
+    expect(rows).toEqual(movable.map((l) => l.replace("type      Movable", "type   i386mm:all")));
     expect(bootPA(GiB, { pae: true }).pagetypeinfo().split("\n")[0]).toBe(
       oracleSection("686-pae-2048M.log", "pagetypeinfo")[0],
     );
@@ -150,7 +151,7 @@ describe("/proc/zoneinfo", () => {
 });
 
 describe("/proc/meminfo", () => {
-  it("prints 2.6.11's memory lines (%-14s%8lu kB; 6.1 pads names to 16) with the allocator's totals", () => {
+  it("prints 2.6.11's 23 lines (fs/proc/proc_misc.c meminfo_read_proc: %-14s%8lu kB) with the allocator's totals", () => {
     const pa = bootPA(GiB);
     const lines = pa.meminfo().split("\n").filter(Boolean);
     const kb = (name: string) => Number(lines.find((l) => l.startsWith(`${name}:`))!.slice(14, 22));
@@ -159,12 +160,27 @@ describe("/proc/meminfo", () => {
       "MemFree:",
       "Buffers:",
       "Cached:",
+      "SwapCached:",
+      "Active:",
+      "Inactive:",
       "HighTotal:",
       "HighFree:",
       "LowTotal:",
       "LowFree:",
+      "SwapTotal:",
+      "SwapFree:",
+      "Dirty:",
+      "Writeback:",
+      "Mapped:",
+      "Slab:",
+      "CommitLimit:",
+      "Committed_AS:",
+      "PageTables:",
+      "VmallocTotal:",
+      "VmallocUsed:",
+      "VmallocChunk:",
     ]);
-    for (const l of lines) expect(l).toMatch(/^[A-Za-z]+: +\d+ kB$/);
+    for (const l of lines) expect(l).toMatch(/^[A-Za-z_]+: +\d+ kB$/);
     expect(lines[0]).toBe(`MemTotal:     ${String(pa.totalram_pages * 4).padStart(8)} kB`);
     expect(kb("MemFree")).toBe(pa.nr_free_pages() * 4);
     expect(kb("HighFree") + kb("LowFree")).toBe(kb("MemFree"));
@@ -172,19 +188,33 @@ describe("/proc/meminfo", () => {
     expect(kb("HighTotal")).toBe(pa.zones[2].present_pages * 4);
     expect(kb("Buffers")).toBe(0); // no page cache registered on this allocator
     expect(kb("Cached")).toBe(0);
-    // The oracle prints the same eight names (its values are 6.1's, with 6.1's lowmem limit).
+    // CommitLimit: totalram * sysctl_overcommit_ratio (50) / 100 + no swap.
+    expect(kb("CommitLimit")).toBe(Math.floor(pa.totalram_pages / 2) * 4);
+    // No vmalloc layer: the whole range is one free chunk.
+    const range = (pa.layout.VMALLOC_END - pa.layout.VMALLOC_START) / 1024;
+    expect([kb("VmallocTotal"), kb("VmallocUsed"), kb("VmallocChunk")]).toEqual([range, 0, range]);
+    // The oracle (6.1) still prints every one of 2.6.11's names.
     const oracle = oracleSection("686-1024M.log", "meminfo").map((l) => l.split(":")[0]);
-    for (const name of [
-      "MemTotal",
-      "MemFree",
-      "Buffers",
-      "Cached",
-      "HighTotal",
-      "HighFree",
-      "LowTotal",
-      "LowFree",
-    ])
-      expect(oracle).toContain(name);
+    for (const l of lines) expect(oracle).toContain(l.split(":")[0]);
+  });
+
+  it("counts Slab and Mapped off mem_map (nr_slab: PG_slab pages; nr_mapped: pages with a mapcount)", () => {
+    const pa = bootPA(64 * MiB);
+    const kb = (name: string) =>
+      Number(
+        pa
+          .meminfo({ committed_pages: 5, nr_page_table_pages: 2 })
+          .split("\n")
+          .find((l) => l.startsWith(`${name}:`))!
+          .slice(14, 22),
+      );
+    expect([kb("Slab"), kb("Mapped"), kb("Committed_AS"), kb("PageTables")]).toEqual([0, 0, 20, 8]);
+    const p = pa.alloc_pages(GFP_KERNEL, 1)!;
+    pa.mem_map.flags[p] |= 1 << PG_slab;
+    pa.mem_map.flags[p + 1] |= 1 << PG_slab;
+    const q = pa.alloc_pages(GFP_KERNEL, 0)!;
+    pa.mem_map._mapcount[q] = 0;
+    expect([kb("Slab"), kb("Mapped")]).toEqual([8, 4]);
   });
 });
 

@@ -22,7 +22,14 @@ import {
   PAGE_SIZE,
   type VirtAddr,
 } from "@i386mm/hw-i386";
-import { __GFP_WAIT, GFP_KERNEL, type Page, type PageAllocator, PG_slab } from "@i386mm/page-alloc";
+import {
+  __GFP_WAIT,
+  GFP_KERNEL,
+  type MeminfoSources,
+  type Page,
+  type PageAllocator,
+  PG_slab,
+} from "@i386mm/page-alloc";
 import { slabGeometry } from "./cache-geometry.js";
 import {
   ALIGN,
@@ -1171,6 +1178,22 @@ export class SlabAllocator {
   /** Write to /proc/slabinfo: "name limit batchcount shared"; byte count or -errno. */
   slabinfo_write(buffer: string): number {
     return slabinfo_write(this, buffer);
+  }
+
+  /**
+   * /proc/meminfo: the page allocator's 23 lines with vmalloc's own figures (VMALLOC_TOTAL and
+   * get_vmalloc_info) filled in; `more` adds what a process layer knows (Committed_AS, PageTables).
+   */
+  meminfo(
+    more: Omit<MeminfoSources, "vmalloc_total" | "vmalloc_used" | "vmalloc_largest_chunk"> = {},
+  ): string {
+    const vmi = this.vm.get_vmalloc_info();
+    return this.pa.meminfo({
+      ...more,
+      vmalloc_total: this.vm.VMALLOC_END - this.vm.VMALLOC_START,
+      vmalloc_used: vmi.used,
+      vmalloc_largest_chunk: vmi.largest_chunk,
+    });
   }
 
   /** /proc/vmallocinfo (6.1's format; 2.6.11 has no such file). */

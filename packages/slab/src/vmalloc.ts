@@ -434,6 +434,29 @@ export class VmallocState {
   }
 
   /**
+   * get_vmalloc_info (2.6.11: fs/proc/mmu.c), for /proc/meminfo: `used` adds up the size of
+   * every area in [VMALLOC_START, VMALLOC_END) (guard pages included), `largest_chunk` is the
+   * largest gap before an area or after the last one; with no area at all, the whole range.
+   */
+  get_vmalloc_info(): { used: number; largest_chunk: number } {
+    const START = this.VMALLOC_START;
+    const END = this.VMALLOC_END;
+    if (this.vmlist.length === 0) return { used: 0, largest_chunk: END - START };
+    let used = 0;
+    let largest_chunk = 0;
+    let prev_end = START;
+    for (const v of this.vmlist) {
+      if (v.addr < START) continue;
+      if (v.addr >= END) break;
+      used += v.size;
+      if (v.addr - prev_end > largest_chunk) largest_chunk = v.addr - prev_end;
+      prev_end = v.addr + v.size;
+    }
+    if (END - prev_end > largest_chunk) largest_chunk = END - prev_end;
+    return { used, largest_chunk };
+  }
+
+  /**
    * /proc/vmallocinfo. 2.6.11 has no such file: this uses 6.1's line format
    * ("0x%pK-0x%pK %7ld [pages=N] [phys=...] ioremap|vmalloc|vmap [vpages]") with the fields the
    * model has (no caller symbol).

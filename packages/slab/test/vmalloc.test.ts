@@ -226,6 +226,42 @@ describe("vmalloc / vfree", () => {
   });
 });
 
+describe("/proc/meminfo's vmalloc lines (get_vmalloc_info, 2.6.11 fs/proc/mmu.c)", () => {
+  it("VmallocUsed adds area sizes with their guard pages; VmallocChunk is the largest gap", () => {
+    const { slab } = boot();
+    const kb = (name: string) =>
+      Number(
+        slab
+          .meminfo()
+          .split("\n")
+          .find((l) => l.startsWith(`${name}:`))!
+          .slice(14, 22),
+      );
+    const total = (slab.vm.VMALLOC_END - slab.vm.VMALLOC_START) / 1024;
+    expect([kb("VmallocTotal"), kb("VmallocUsed"), kb("VmallocChunk")]).toEqual([total, 0, total]);
+    const a = slab.vmalloc(4096)!; // 2 pages with the guard
+    const b = slab.vmalloc(3 * 4096)!; // 4 pages
+    slab.vmalloc(4096); // 2 pages
+    expect(kb("VmallocUsed")).toBe(32);
+    expect(kb("VmallocChunk")).toBe(total - 32);
+    slab.vfree(a);
+    slab.vfree(b);
+    // The hole of 6 pages before the third area is smaller than the space after it.
+    expect(kb("VmallocUsed")).toBe(8);
+    expect(kb("VmallocChunk")).toBe(total - 32);
+    expect(slab.vm.get_vmalloc_info()).toEqual({ used: 8192, largest_chunk: (total - 32) * 1024 });
+    // Slab: every PG_slab page the caches hold (nr_slab).
+    // Slab (nr_slab) agrees with /proc/slabinfo: num_slabs x pagesperslab over every cache.
+    let pages = 0;
+    for (const l of slab.slabinfo().split("\n").slice(2)) {
+      const f = l.split(/\s+/);
+      if (f.length > 14) pages += Number(f[5]) * Number(f[14]);
+    }
+    expect(pages).toBeGreaterThan(0);
+    expect(kb("Slab")).toBe(pages * 4);
+  });
+});
+
 describe("vmalloc with high memory", () => {
   it("vmalloc may use highmem pages, vmalloc_32 never does", () => {
     const { slab, pa, machine } = boot({ memBytes: 1024 << 20, cpus: 1 });
