@@ -32,6 +32,11 @@ export interface Invocation {
    * kernel does and `check` finds the corruption.
    */
   readonly noModelChecks: boolean;
+  /**
+   * `--boot-log 2.6.11|6.1`: the formats of the boot log where the two kernels print the same
+   * thing differently (default 2.6.11; 6.1 to compare with the oracle captures).
+   */
+  readonly bootLog: "2.6.11" | "6.1";
   readonly help: boolean;
   /** `--e820 FILE`: boot from the BIOS map in FILE instead of QEMU's map for --mem. */
   readonly e820File?: string;
@@ -50,7 +55,7 @@ export const REPLAY_DEFAULT_MEM = 128 << 20;
 
 /** The flags each command accepts (besides -h/--help; run also takes -i for --interactive). */
 export const COMMAND_FLAGS: Readonly<Record<Command, readonly string[]>> = {
-  boot: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json"],
+  boot: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json", "--boot-log"],
   run: [
     "--mem",
     "--e820",
@@ -61,13 +66,14 @@ export const COMMAND_FLAGS: Readonly<Record<Command, readonly string[]>> = {
     "--strict",
     "--interactive",
     "--no-model-checks",
+    "--boot-log",
   ],
   cat: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json"],
   replay: ["--mem", "--pae", "--cpus", "--nodes", "--every", "--svg", "--json"],
-  tour: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json", "--no-model-checks"],
+  tour: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json", "--no-model-checks", "--boot-log"],
   help: [],
 };
-const VALUE_FLAGS = new Set(["--mem", "--e820", "--cpus", "--nodes", "--every", "--svg"]);
+const VALUE_FLAGS = new Set(["--mem", "--e820", "--cpus", "--nodes", "--every", "--svg", "--boot-log"]);
 
 /** Parse argv (without `node cli.js`). Throws UsageError on bad usage. */
 export function parseArgs(argv: readonly string[]): Invocation {
@@ -89,6 +95,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
   let strict = false;
   let interactive = false;
   let noModelChecks = false;
+  let bootLog: "2.6.11" | "6.1" = "2.6.11";
   let help = false;
   let every: number | undefined;
   let svg: string | undefined;
@@ -149,12 +156,17 @@ export function parseArgs(argv: readonly string[]): Invocation {
       case "--no-model-checks":
         noModelChecks = true;
         break;
+      case "--boot-log":
+        if (value !== "2.6.11" && value !== "6.1")
+          throw new UsageError(`--boot-log: '${value}' is not a format (2.6.11 or 6.1)`);
+        bootLog = value;
+        break;
     }
   }
   if (memGiven && e820File !== undefined)
     throw new UsageError("--mem and --e820 exclude each other (the map says how much RAM there is)");
-  if (!pae && memBytes > 4 * 2 ** 30)
-    throw new UsageError(`--mem: a non-PAE i386 addresses at most 4G of RAM; add --pae for up to 64G`);
+  // More than 4G without --pae boots, as 2.6.11 does ("Warning only 4GB will be used."); parseSize
+  // refuses more than the 36-bit physical space (64G).
   if (command === "replay" && !memGiven) memBytes = REPLAY_DEFAULT_MEM;
   const maxOperands =
     command === "run" || command === "cat" || command === "replay" || command === "help" ? 1 : 0;
@@ -174,6 +186,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
     strict,
     interactive,
     noModelChecks,
+    bootLog,
     help,
     ...(e820File === undefined ? {} : { e820File }),
     ...(every === undefined ? {} : { every }),

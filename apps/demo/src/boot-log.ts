@@ -1,18 +1,23 @@
 /*
- * boot-log.ts — what `i386mm boot` prints: the kernel's boot messages as page-alloc logged them
- * (BIOS-e820 map and Zone ranges in 6.1's format, HIGHMEM/LOWMEM available, the per-zone pages
- * with their LIFO batch, Built N zonelists, the Memory: line, min_free_kbytes) plus the
- * "virtual kernel memory layout:" block that 2.6.28 .. 4.x kernels printed in mem_init
- * (arch/x86/mm/init_32.c), rendered by page-alloc's virtual_kernel_memory_layout from pa.layout.
- * 2.6.11 itself did not print that block; the demo adds it right after the Memory: line, where
- * those kernels put it (unless page-alloc's log already holds it).
+ * boot-log.ts — what `i386mm boot` prints: the kernel's boot messages as page-alloc logged them,
+ * in 2.6.11's formats by default (print_memory_map's BIOS-e820 lines, HIGHMEM/LOWMEM available,
+ * the per-zone pages with their LIFO batch, Built N zonelists, the Memory: line) or, with
+ * `--boot-log 6.1`, with 6.1's BIOS-e820 lines and its Zone ranges block where the two kernels
+ * differ (the oracle comparisons use that). Lines no kernel of either version prints here are the
+ * model's and say so with an "i386mm:" prefix: the "virtual kernel memory layout:" block that
+ * 2.6.28 .. 4.x printed in mem_init (arch/x86/mm/init_32.c), rendered by page-alloc's
+ * virtual_kernel_memory_layout, announced by one such line, and min_free_kbytes at the end.
  * Invariant: every number comes from the booted model; nothing here is a literal.
  */
 
 import { virtual_kernel_memory_layout } from "@i386mm/page-alloc";
 import type { Kernel } from "./kernel.js";
 
-/** The boot log: page-alloc's lines with the layout block after `Memory:`. */
+/** The line that introduces the layout block 2.6.11 did not print. */
+export const LAYOUT_BLOCK_NOTE =
+  "i386mm: the next lines are the layout block 2.6.28 .. 4.x print here (2.6.11 does not):";
+
+/** The boot log: page-alloc's lines, the labelled layout block after `Memory:`, min_free_kbytes. */
 export function bootLines(k: Kernel): string[] {
   const out: string[] = [];
   const block = virtual_kernel_memory_layout(k.pa.layout);
@@ -20,11 +25,19 @@ export function bootLines(k: Kernel): string[] {
   for (const line of k.pa.bootLog) {
     out.push(line);
     if (!placed && line.startsWith("Memory:")) {
-      out.push(...block);
+      out.push(LAYOUT_BLOCK_NOTE, ...block);
       placed = true;
     }
   }
-  if (!placed) out.push(...block);
+  if (!placed) out.push(LAYOUT_BLOCK_NOTE, ...block);
+  out.push(
+    `i386mm: min_free_kbytes ${k.pa.min_free_kbytes} (init_per_zone_pages_min; no kernel prints it: /proc/sys/vm/min_free_kbytes)`,
+  );
+  const lost = ramAboveCpuLimit(k);
+  if (lost > 0)
+    out.push(
+      `i386mm: ${lost >> 20}MB of the RAM QEMU would relocate above 4GB lies beyond the CPU's 36-bit physical space: the map ends at 64GB (QEMU 7.1+ refuses such a machine: "phys-bits too low")`,
+    );
   return out;
 }
 
@@ -61,4 +74,14 @@ export function bootJson(k: Kernel): Record<string, unknown> {
 function nodeOf(k: Kernel, z: object): number {
   const i = k.pa.node_data.findIndex((n) => (n.node_zones as readonly object[]).includes(z));
   return Math.max(i, 0);
+}
+
+/**
+ * Bytes of installed RAM QEMU's map (hw-i386 qemuE820) leaves out: from 3.5 GiB on, QEMU puts all
+ * but 3 GiB from 4 GiB up, and what would end past the CPU's 36-bit space is not in the map.
+ */
+function ramAboveCpuLimit(k: Kernel): number {
+  const installed = k.opts.memBytes;
+  if (k.opts.e820 !== undefined || installed < 0xe0000000) return 0;
+  return Math.max(0, 2 ** 32 + (installed - 0xc0000000) - 2 ** 36);
 }

@@ -8,7 +8,8 @@ import type { Command } from "./args.js";
 const COMMON = `  --mem SIZE    installed RAM: 128M, 1G, 1024K, 2GiB, or a number of MiB (default 1G)
   --e820 FILE   boot from the BIOS-e820 lines of a real boot log (6.1 or 2.6.11 format; - for
                 stdin, e.g. dmesg | i386mm boot --e820 -) instead of QEMU's map for --mem
-  --pae         build for PAE (3-level paging, up to 64G of RAM)
+  --pae         build for PAE (3-level paging, up to 64G of RAM; without it RAM above 4G
+                is ignored, as 2.6.11 does: "Warning only 4GB will be used.")
   --cpus N      simulated CPUs, 1..8 (default 1)
   --nodes N     memory nodes, 1 or 2 (default 1)
   --json        machine-readable output
@@ -42,7 +43,7 @@ Exit codes: 0 ok, 1 errors in a scenario, 2 bad usage.`;
 
 /** Help text per command. */
 export const HELP: Record<Command, string> = {
-  tour: `Usage: i386mm [tour] [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--no-model-checks] [--json]
+  tour: `Usage: i386mm [tour] [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--no-model-checks] [--boot-log FMT] [--json]
 
 Boot a machine (1G by default), print its boot log, then walk one section per layer: the
 direct map and the TLB (hw-i386), the buddy allocator (page-alloc), a slab cache and kmalloc
@@ -56,6 +57,7 @@ Flags:
   --cpus N      simulated CPUs, 1..8 (default 1)
   --nodes N     memory nodes, 1 or 2 (default 1)
   --no-model-checks  the model's own misuse checks off (see 'i386mm help run')
+  --boot-log FMT     2.6.11 (default) or 6.1: the boot log's formats (see 'i386mm help boot')
   --json        machine-readable output
   -h, --help    this text
 
@@ -63,21 +65,25 @@ Examples:
   i386mm                            the tour on 1G, 2-level paging
   i386mm tour --mem 2G --pae        the same walk with PAE (3-level) page tables
   i386mm tour --json`,
-  boot: `Usage: i386mm boot [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--json]
+  boot: `Usage: i386mm boot [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--boot-log FMT] [--json]
 
-Boot the model from QEMU's e820 map for SIZE of RAM and print the boot log: the BIOS-e820 map,
-the zone ranges, each zone's pages, the virtual kernel memory layout, the Memory: line and
-min_free_kbytes. Every number is computed by the model.
+Boot the model from QEMU's e820 map for SIZE of RAM and print the boot log as 2.6.11 prints it:
+the BIOS-e820 map, HIGHMEM/LOWMEM available, each zone's pages, Built N zonelists and the
+Memory: line. Lines 2.6.11 does not print start with "i386mm:" (the virtual kernel memory layout
+block of later kernels, min_free_kbytes). Every number is computed by the model.
 
 Flags:
 ${COMMON}
+  --boot-log FMT  2.6.11 (default) or 6.1: with 6.1, the BIOS-e820 lines and the Zone ranges
+                block in 6.1's formats, to compare with a 6.1 capture (the other lines are
+                2.6.11's: 6.1 does not print them)
 
 Examples:
   i386mm boot                       1G, 2-level paging
   i386mm boot --mem 128M            no high memory
   i386mm boot --mem 2G --pae --json
   i386mm boot --e820 fixtures/oracle/686-1024M.log    the map a real 6.1 kernel printed`,
-  run: `Usage: i386mm run [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--strict] [--no-model-checks] [--json] [-i] [SCRIPT]
+  run: `Usage: i386mm run [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--strict] [--no-model-checks] [--boot-log FMT] [--json] [-i] [SCRIPT]
 
 Run a scenario: one kernel call per line in the book's C syntax. Without SCRIPT, read
 statements interactively (a REPL; 'help' lists what it knows, 'quit' leaves). SCRIPT is a
@@ -104,6 +110,7 @@ ${COMMON}
                 block freed with the wrong order, kfree of a pointer that is no object, ...):
                 the kernel's corruption happens, and 'check' finds it. By default such a
                 misuse is refused and reported as "i386mm check (not 2.6.11's)"
+  --boot-log FMT  2.6.11 (default) or 6.1: the boot messages' formats (see 'i386mm help boot')
   -i, --interactive  the REPL's banner and prompt even when stdin is not a terminal
 
 Examples:

@@ -57,6 +57,8 @@ export interface BootOptions {
   readonly nodes?: 1 | 2;
   /** Keep the model's own checks (default true); false = `--no-model-checks`, as 2.6.11 does. */
   readonly modelChecks?: boolean;
+  /** The boot log's formats (`--boot-log`): 2.6.11's (default) or 6.1's where they differ. */
+  readonly bootLog?: "2.6.11" | "6.1";
 }
 
 /** Each layer's "/internal" entry: what the kernel keeps static. */
@@ -104,12 +106,13 @@ export class Kernel implements KernelApi {
   private dmesgSeen = 0;
 
   constructor(opts: BootOptions) {
-    this.opts = { pae: false, cpus: 1, nodes: 1, modelChecks: true, ...opts };
+    this.opts = { pae: false, cpus: 1, nodes: 1, modelChecks: true, bootLog: "2.6.11", ...opts };
     const k = boot({
       mem: this.opts.memBytes,
       pae: this.opts.pae,
       cpus: this.opts.cpus,
       nodes: this.opts.nodes,
+      pageAlloc: { bootLog: this.opts.bootLog },
       ...(opts.e820 ? { e820: opts.e820 } : {}),
     });
     this.booted = k;
@@ -333,9 +336,14 @@ export class Kernel implements KernelApi {
       case "zoneinfo":
         text = this.pa.zoneinfo();
         break;
-      case "meminfo":
-        text = this.slab.meminfo();
+      case "meminfo": {
+        const vm = this.booted.vm;
+        text = this.slab.meminfo({
+          committed_pages: vm.vm_committed_space,
+          nr_page_table_pages: vm.page_state.nr_page_table_pages,
+        });
         break;
+      }
       case "pagetypeinfo":
         text = this.pa.pagetypeinfo();
         break;

@@ -130,6 +130,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       cpus: inv.cpus,
       nodes: inv.nodes,
       modelChecks: !inv.noModelChecks,
+      bootLog: inv.bootLog,
       ...(map ? { e820: map.entries } : {}),
     });
   } catch (e) {

@@ -67,7 +67,7 @@ describe("command line", () => {
       ["boot", "--cpus", "9"],
       ["boot", "--cpus", "0"],
       ["boot", "--nodes", "3"],
-      ["boot", "--mem", "8G"],
+      ["boot", "--mem", "65G"],
       ["boot", "extra"],
       ["run", "a", "b"],
       ["cat"],
@@ -88,7 +88,7 @@ describe("exit codes", () => {
       ["run", SCENARIO_DIR], // a directory: unreadable as a script (EISDIR)
       ["help", "nope"],
       ["boot", "--mem", "3M"], // below the smallest machine
-      ["boot", "--mem", "5G"], // more than 4G without PAE
+      ["boot", "--mem", "65G"], // more than 36 physical address bits, even without PAE
       ["boot", "--mem", "65G", "--pae"], // more than 36 physical address bits
       ["boot", "--mem", "1000K"], // not a multiple of 64K
       ["run", "--nodes", "2", "--frob", "x.mm"],

@@ -130,6 +130,50 @@ describe("issue #21: the CLI against 2.6.11", () => {
     );
   });
 
+  it("8. more than 4G without PAE boots and uses 4G (find_max_low_pfn's warning); 64G PAE says what the map leaves out", () => {
+    for (const mem of ["4G", "6144M", "8G"]) {
+      const r = run(["boot", "--mem", mem]);
+      expect(r.code, mem).toBe(0);
+      expect(r.out, mem).toContain("Warning only 4GB will be used.\nUse a PAE enabled kernel.\n");
+      expect(r.out, mem).toMatch(/^Memory: \d+k\/4194304k available/m);
+    }
+    // QEMU puts RAM from 3 GiB on above 4 GiB: 8G = 3G low + 5G from 0x100000000.
+    expect(run(["boot", "--mem", "8G"]).out).toContain(
+      " BIOS-e820: 0000000100000000 - 0000000240000000 (usable)",
+    );
+    const big = run(["boot", "--mem", "64G", "--pae"]);
+    expect(big.code).toBe(0);
+    expect(big.out).toContain(" BIOS-e820: 0000000100000000 - 0000001000000000 (usable)");
+    expect(big.out).toMatch(
+      /^i386mm: 1024MB of the RAM QEMU would relocate above 4GB lies beyond the CPU's 36-bit physical space/m,
+    );
+    expect(run(["boot", "--mem", "65G"]).code).toBe(2);
+  });
+
+  it("10. the boot log is 2.6.11's by default (print_memory_map), 6.1's formats with --boot-log 6.1; added lines say so", () => {
+    const r = run(["boot", "--mem", "128M"]);
+    const lines = r.out.split("\n");
+    expect(lines.slice(0, 3)).toEqual([
+      "BIOS-provided physical RAM map:",
+      " BIOS-e820: 0000000000000000 - 000000000009fc00 (usable)",
+      " BIOS-e820: 000000000009fc00 - 00000000000a0000 (reserved)",
+    ]);
+    expect(r.out).not.toContain("[mem ");
+    expect(r.out).not.toContain("Zone ranges:");
+    // Every line 2.6.11 does not print is the model's and says so, or follows the line that does.
+    const layout = lines.indexOf("virtual kernel memory layout:");
+    expect(lines[layout - 1]).toMatch(
+      /^i386mm: the next lines are the layout block 2\.6\.28 \.\. 4\.x print here \(2\.6\.11 does not\)/,
+    );
+    expect(lines.filter((l) => l.startsWith("min_free_kbytes"))).toEqual([]);
+    expect(r.out).toMatch(/^i386mm: min_free_kbytes \d+ /m);
+    const six = run(["boot", "--mem", "128M", "--boot-log", "6.1"]).out;
+    expect(six).toContain("BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\n");
+    expect(six).toContain("Zone ranges:\n  DMA      [mem 0x0000000000000000-0x0000000000ffffff]\n");
+    expect(six).not.toContain(" BIOS-e820: 0000000000000000");
+    expect(run(["boot", "--boot-log", "2.4"]).code).toBe(2);
+  });
+
   it("11. zoneinfo, pagetypeinfo and vmallocinfo say they are not 2.6.11's; meminfo prints 2.6.11's 23 lines, computed", () => {
     const notes = {
       zoneinfo: "/proc/zoneinfo is not in 2.6.11 (it appeared in 2.6.13)",

@@ -27,7 +27,11 @@ import { PhysicalMemory } from "./ram.js";
 
 /** Options of {@link Machine}. */
 export interface MachineOptions {
-  /** Installed RAM in bytes: 4 MiB .. 4 GiB (64 GiB with pae), a multiple of 64 KiB. */
+  /**
+   * Installed RAM in bytes: 4 MiB .. 64 GiB (the CPU's 36-bit physical space), a multiple of 64
+   * KiB. A non-PAE kernel boots on more than 4 GiB too and uses the first 4 GiB (2.6.11's
+   * find_max_low_pfn: "Warning only 4GB will be used.").
+   */
   memBytes: number;
   /** Build for PAE 3-level paging (CONFIG_X86_PAE / HIGHMEM64G). Default false. */
   pae?: boolean;
@@ -76,12 +80,11 @@ export class Machine {
     const pae = opts.pae ?? false;
     const ncpu = opts.cpus ?? 1;
     const features: CpuFeatures = { ...DEFAULT_CPU_FEATURES, ...opts.features };
-    const max = pae ? 64 * GiB : 4 * GiB;
+    // The hardware does not depend on the kernel's paging mode: RAM up to the 36-bit physical
+    // space either way (a non-PAE kernel ignores what lies above 4 GiB).
+    const max = 64 * GiB;
     if (!Number.isSafeInteger(opts.memBytes) || opts.memBytes < 4 * MiB || opts.memBytes > max)
-      throw new ConfigError(
-        "Machine",
-        `memBytes ${opts.memBytes} outside 4 MiB..${pae ? "64 GiB" : "4 GiB"}`,
-      );
+      throw new ConfigError("Machine", `memBytes ${opts.memBytes} outside 4 MiB..64 GiB`);
     if (opts.memBytes % 0x10000 !== 0)
       throw new ConfigError("Machine", "memBytes must be a multiple of 64 KiB");
     if (!Number.isInteger(ncpu) || ncpu < 1 || ncpu > NR_CPUS)

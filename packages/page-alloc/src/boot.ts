@@ -50,6 +50,7 @@ import {
   PKMAP_BASE,
   pfn_pmd,
   pfn_pte,
+  print_memory_map,
   pte_phys,
   set_in_cr4,
   type VirtAddr,
@@ -168,6 +169,14 @@ export interface BootOptions {
   kernelImage?: Partial<KernelImageSizes>;
   /** The "highmem=" boot option, in bytes: force this much high memory. */
   highmem?: number;
+  /**
+   * Which kernel's formats the boot log uses where 2.6.11 and 6.1 print the same thing
+   * differently. "2.6.11" (default): print_memory_map's ` BIOS-e820: 0000000000000000 -
+   * 000000000009fc00 (usable)` lines and nothing 2.6.11 does not print. "6.1": e820__print_table's
+   * `BIOS-e820: [mem 0x...-0x...] usable` lines and 6.1's `Zone ranges:` block (with 2.6.11's zone
+   * boundaries), to compare with a 6.1 capture; the other lines stay 2.6.11's.
+   */
+  bootLog?: "2.6.11" | "6.1";
   /**
    * Hand highmem to the buddy allocator by computing the state one_highpage_init's page-by-page
    * frees produce (default true), or by doing every free (false; the tests check both agree).
@@ -589,7 +598,12 @@ interface ZoneBuild {
  * zone_sizes_init: the DMA (below 16 MiB), Normal (to max_low_pfn) and HighMem (to max_pfn)
  * boundaries, split over `nodes` nodes, then free_area_init_node for each node.
  */
-export function zone_sizes_init(stage: BootStage, mem: BootMemory, nodes: 1 | 2): ZoneSetup {
+export function zone_sizes_init(
+  stage: BootStage,
+  mem: BootMemory,
+  nodes: 1 | 2,
+  zoneRanges = false,
+): ZoneSetup {
   const { max_pfn, max_low_pfn } = mem;
   const ncpu = stage.machine.cpus.length;
   const nodeRanges: [number, number][] = [];
@@ -618,9 +632,10 @@ export function zone_sizes_init(stage: BootStage, mem: BootMemory, nodes: 1 | 2)
     zoneBounds[2] = max_low_pfn;
     zoneBounds[3] = max_low_pfn;
   }
-  // Zone ranges (6.1's format; 2.6.11 zones start at pfn 0).
-  stage.printk("Zone ranges:");
-  for (let z = 0; z < MAX_NR_ZONES; z++) {
+  // Zone ranges: 6.1's block (free_area_init), printed only for a 6.1-format log; 2.6.11 has no
+  // such lines. The boundaries are 2.6.11's (its zones start at pfn 0).
+  if (zoneRanges) stage.printk("Zone ranges:");
+  for (let z = 0; z < MAX_NR_ZONES && zoneRanges; z++) {
     const s = zoneBounds[z];
     const e = zoneBounds[z + 1];
     if (e > s)
@@ -883,6 +898,8 @@ export function checkBootOptions(opts: BootOptions): 1 | 2 {
     throw new ConfigError("PageAllocator", `nodes must be 1 or 2, not ${nodes}`);
   if ((opts.profile ?? "2.6.11") !== "2.6.11")
     throw new ConfigError("PageAllocator", "only the 2.6.11 profile exists");
+  if (opts.bootLog !== undefined && opts.bootLog !== "2.6.11" && opts.bootLog !== "6.1")
+    throw new ConfigError("PageAllocator", `boot log format "${String(opts.bootLog)}": "2.6.11" or "6.1"`);
   return nodes;
 }
 
@@ -894,7 +911,12 @@ export function boot(machine: Machine, opts: BootOptions = {}): BootedMemory {
   const nodes = checkBootOptions(opts);
   const stage = new BootStage(machine);
   // ---- setup_arch
-  e820__print_table(stage, machine.e820);
+  const log61 = opts.bootLog === "6.1";
+  if (log61) e820__print_table(stage, machine.e820);
+  else {
+    stage.printk("BIOS-provided physical RAM map:");
+    for (const line of print_memory_map(machine.e820)) stage.printk(line);
+  }
   const img = layoutKernelImage({ ...TYPICAL_2_6_11_IMAGE, ...opts.kernelImage });
   startup_32(stage, img);
   const mem = setup_memory(stage, img, opts.highmem);
@@ -902,7 +924,7 @@ export function boot(machine: Machine, opts: BootOptions = {}): BootedMemory {
   // ---- paging_init
   pagetable_init(stage, img, mem.max_low_pfn, mem.bdata);
   // ---- zone_sizes_init, build_all_zonelists
-  const z = zone_sizes_init(stage, mem, nodes);
+  const z = zone_sizes_init(stage, mem, nodes, log61);
   build_all_zonelists(stage, z.node_data);
   const cpu_to_node: number[] = [];
   for (let c = 0; c < machine.cpus.length; c++) cpu_to_node.push(c % nodes);
@@ -911,8 +933,8 @@ export function boot(machine: Machine, opts: BootOptions = {}): BootedMemory {
   const layout = kernelLayout(m.high_memory, machine.pae, img);
   // ---- init_per_zone_pages_min (module_init)
   const sysctl_lowmem_reserve_ratio = [...LOWMEM_RESERVE_RATIO];
+  // (No printk: neither 2.6.11 nor 6.1 logs min_free_kbytes; it is in BootedMemory and sysctl.)
   const min_free_kbytes = init_per_zone_pages_min(z.node_data, z.zones, sysctl_lowmem_reserve_ratio);
-  stage.printk(`min_free_kbytes: ${min_free_kbytes}`);
   commitBoot(stage, img);
   return {
     max_pfn: mem.max_pfn,

@@ -16,15 +16,32 @@ describe("boot log", () => {
   it.each([
     ["686-128M.log", 128 * MiB],
     ["686-1024M.log", GiB],
-  ])("prints the BIOS-e820 lines of %s byte for byte", (file, mem) => {
-    const pa = bootPA(mem);
+  ])("prints the BIOS-e820 lines of %s byte for byte with bootLog 6.1", (file, mem) => {
+    const pa = bootPA(mem, { bootLog: "6.1" });
     const ours = pa.bootLog.filter((l) => l.startsWith("BIOS-"));
     const theirs = oracleLines(file).filter((l) => l.startsWith("BIOS-"));
     expect(ours).toEqual(theirs);
   });
 
-  it("prints the Zone ranges block in 6.1's format with 2.6.11's boundaries", () => {
-    const pa = bootPA(GiB);
+  it("prints 2.6.11's print_memory_map lines by default, and no Zone ranges block (#21 point 10)", () => {
+    const log = bootPA(GiB).bootLog;
+    const i = log.indexOf("BIOS-provided physical RAM map:");
+    expect(log.slice(i, i + 7)).toEqual([
+      "BIOS-provided physical RAM map:",
+      " BIOS-e820: 0000000000000000 - 000000000009fc00 (usable)",
+      " BIOS-e820: 000000000009fc00 - 00000000000a0000 (reserved)",
+      " BIOS-e820: 00000000000f0000 - 0000000000100000 (reserved)",
+      " BIOS-e820: 0000000000100000 - 000000003ffe0000 (usable)",
+      " BIOS-e820: 000000003ffe0000 - 0000000040000000 (reserved)",
+      " BIOS-e820: 00000000fffc0000 - 0000000100000000 (reserved)",
+    ]);
+    expect(log.filter((l) => l.includes("[mem ") || l === "Zone ranges:")).toEqual([]);
+    expect(log.filter((l) => l.startsWith("min_free_kbytes"))).toEqual([]);
+    expect(() => bootPA(GiB, { bootLog: "5.0" as "6.1" })).toThrow(/boot log format/);
+  });
+
+  it("prints the Zone ranges block in 6.1's format with 2.6.11's boundaries with bootLog 6.1", () => {
+    const pa = bootPA(GiB, { bootLog: "6.1" });
     const i = pa.bootLog.indexOf("Zone ranges:");
     expect(pa.bootLog.slice(i, i + 4)).toEqual([
       "Zone ranges:",
@@ -38,7 +55,7 @@ describe("boot log", () => {
     for (const [a, b] of oracle.slice(j + 1, j + 4).map((l, k) => [l, pa.bootLog[i + 1 + k]])) {
       expect(a.replace(/0x[0-9a-f]{16}/g, "X")).toBe(b.replace(/0x[0-9a-f]{16}/g, "X"));
     }
-    expect(bootPA(128 * MiB).bootLog).toContain("  HighMem  empty");
+    expect(bootPA(128 * MiB, { bootLog: "6.1" }).bootLog).toContain("  HighMem  empty");
   });
 
   it("prints 2.6.11's own lines with the model's numbers (1 GiB, QEMU map)", () => {
@@ -55,7 +72,6 @@ describe("boot log", () => {
     expect(mem).toMatch(
       /^Memory: \d+k\/1048448k available \(2064k kernel code, \d+k reserved, 654k data, 176k init, 130944k highmem\)$/,
     );
-    expect(log).toContain(`min_free_kbytes: ${pa.min_free_kbytes}`);
     expect(pa.min_free_kbytes).toBe(3831);
     // Every boot line is also in the machine's dmesg, in order.
     expect(pa.machine.dmesg.slice(-log.length)).toEqual(log);
@@ -69,6 +85,13 @@ describe("boot log", () => {
     expect(b.bootLog).not.toContain("Warning only 4GB will be used.");
     expect(b.max_pfn).toBe((5 * GiB - 3 * GiB + 4 * GiB) / 4096);
     checkPageAllocInvariants(b);
+    // 8 GiB under a non-PAE kernel boots (#21 point 8): the RAM from 4 GiB up is ignored.
+    const c = bootPA(8 * GiB);
+    expect(c.bootLog).toContain("Warning only 4GB will be used.");
+    expect(c.bootLog).toContain("Use a PAE enabled kernel.");
+    expect(c.max_pfn).toBe(1 << 20);
+    expect(c.totalram_pages).toBe(a.totalram_pages);
+    checkPageAllocInvariants(c);
   });
 });
 
