@@ -10,7 +10,7 @@
  * Invariant: every number comes from the booted model; nothing here is a literal.
  */
 
-import { virtual_kernel_memory_layout } from "@i386mm/page-alloc";
+import { SIZEOF_STRUCT_PAGE, virtual_kernel_memory_layout } from "@i386mm/page-alloc";
 import type { Kernel } from "./kernel.js";
 
 /** The line that introduces the layout block 2.6.11 did not print. */
@@ -33,6 +33,7 @@ export function bootLines(k: Kernel): string[] {
   out.push(
     `i386mm: min_free_kbytes ${k.pa.min_free_kbytes} (init_per_zone_pages_min; no kernel prints it: /proc/sys/vm/min_free_kbytes)`,
   );
+  out.push(...numaRemapNote(k));
   const lost = ramAboveCpuLimit(k);
   if (lost > 0)
     out.push(
@@ -84,4 +85,41 @@ function ramAboveCpuLimit(k: Kernel): number {
   const installed = k.opts.memBytes;
   if (k.opts.e820 !== undefined || installed < 0xe0000000) return 0;
   return Math.max(0, 2 ** 32 + (installed - 0xc0000000) - 2 ** 36);
+}
+
+/**
+ * Rough sizeof(pg_data_t) of a 2.6.11 i386 SMP build (three struct zone with their free_area and
+ * per-CPU pagesets, the zonelists) [U: not computed from a real build; it only matters where the
+ * mem_map size falls within a few KiB of a large-page boundary].
+ */
+const PG_DATA_T_ESTIMATE = 8 * 1024;
+
+/**
+ * What 2.6.11's i386 NUMA setup_memory (arch/i386/mm/discontig.c, calculate_numa_remap_pages)
+ * does that the model does not: it reserves kernel virtual space for every other node's mem_map
+ * and pg_data_t, rounded up to large pages, takes that many frames off the node's end ("Shrinking
+ * node ..."), and lowers max_low_pfn (so lowmem and VMALLOC_START move) by as much. The model
+ * keeps every node's mem_map in node 0's lowmem and 896 MB of lowmem: these lines say so, with
+ * the numbers 2.6.11's formula gives.
+ */
+function numaRemapNote(k: Kernel): string[] {
+  const nodes = k.pa.node_data;
+  if (nodes.length < 2) return [];
+  const large = k.opts.pae ? 2 << 20 : 4 << 20;
+  const out: string[] = [];
+  let reserve = 0;
+  for (let nid = 1; nid < nodes.length; nid++) {
+    const n = nodes[nid]!;
+    const end = n.node_start_pfn + n.node_spanned_pages;
+    const bytes = (end - n.node_start_pfn + 1) * SIZEOF_STRUCT_PAGE + PG_DATA_T_ESTIMATE;
+    const pages = Math.ceil(bytes / large) * (large / 4096);
+    reserve += pages;
+    out.push(
+      `i386mm: 2.6.11's NUMA setup_memory would print "Reserving ${pages} pages of KVA for lmem_map of node ${nid}" and "Shrinking node ${nid} from ${end} pages to ${end - pages} pages"`,
+    );
+  }
+  out.push(
+    `i386mm: ... and end lowmem ${reserve >> 8}MB lower (max_low_pfn - ${reserve}), moving VMALLOC_START up as much; the model keeps node 1's mem_map in node 0's lowmem and does not (README)`,
+  );
+  return out;
 }

@@ -49,6 +49,8 @@ export interface ErrorReport {
   readonly kind: "BUG" | "check" | "panic" | "hang" | "invariant" | "error";
   /** For "check": what 2.6.11 would have done instead. */
   readonly kernelWould?: string;
+  /** For a "check": whether --no-model-checks makes the model do what 2.6.11 does. */
+  readonly modelled?: boolean;
   /** The error class name, e.g. "BadPageError". */
   readonly type: string;
   readonly message: string;

@@ -423,6 +423,7 @@ export class Kernel implements KernelApi {
         type: e.constructor.name,
         message: e.message,
         kernelWould: e.kernelWould,
+        modelled: e.modelled,
       };
     }
     if (e instanceof KernelBugError) {

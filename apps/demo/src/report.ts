@@ -26,7 +26,7 @@ export function formatError(file: string, ev: Extract<RunEvent, { t: "error" }>)
   if (r.kind === "BUG") return `${where}: kernel BUG at ${r.file ?? "?"}: ${r.message} [${r.type}]\n`;
   // A check the model adds where 2.6.11 has none: say so, and what the kernel would have done.
   if (r.kind === "check")
-    return `${where}: i386mm check (not 2.6.11's): ${r.message}\n    2.6.11 would ${r.kernelWould ?? "go on"} (--no-model-checks does that)\n`;
+    return `${where}: i386mm check (not 2.6.11's): ${r.message}\n    2.6.11 would ${r.kernelWould ?? "go on"} (${r.modelled === false ? "the model refuses it even with --no-model-checks" : "--no-model-checks does that"})\n`;
   if (r.kind === "panic") return `${where}: ${r.message} [${r.type}]\n`;
   if (r.kind === "hang") return `${where}: i386mm: machine stopped: ${r.message} [${r.type}]\n`;
   if (r.kind === "invariant")

@@ -130,6 +130,17 @@ describe("issue #21: the CLI against 2.6.11", () => {
     );
   });
 
+  it("7. --nodes 2: the boot says what 2.6.11's NUMA KVA remap would reserve, which the model does not do", () => {
+    const r = run(["boot", "--nodes", "2"]);
+    expect(r.out).toContain("896MB LOWMEM available."); // the model's: 2.6.11 would end lowmem lower
+    // discontig.c: node 1 spans 132064 pages: (132064 + 1) * 32 + sizeof(pg_data_t) > 4 MiB, rounded up to 8 MiB = 2048 pages.
+    expect(r.out).toContain(
+      `i386mm: 2.6.11's NUMA setup_memory would print "Reserving 2048 pages of KVA for lmem_map of node 1" and "Shrinking node 1 from 262112 pages to 260064 pages"`,
+    );
+    expect(r.out).toMatch(/^i386mm: \.\.\. and end lowmem 8MB lower \(max_low_pfn - 2048\)/m);
+    expect(run(["boot"]).out).not.toContain("NUMA");
+  });
+
   it("8. more than 4G without PAE boots and uses 4G (find_max_low_pfn's warning); 64G PAE says what the map leaves out", () => {
     for (const mem of ["4G", "6144M", "8G"]) {
       const r = run(["boot", "--mem", mem]);
@@ -148,6 +159,54 @@ describe("issue #21: the CLI against 2.6.11", () => {
       /^i386mm: 1024MB of the RAM QEMU would relocate above 4GB lies beyond the CPU's 36-bit physical space/m,
     );
     expect(run(["boot", "--mem", "65G"]).code).toBe(2);
+  });
+
+  it("9. misuse 2.6.11 does not check is the model's check, with what 2.6.11 would do; --no-model-checks frees as 2.6.11 and check finds the leak", () => {
+    const s =
+      "p = alloc_pages(GFP_KERNEL, 2)\n__free_pages(p, 0)\nx = kmalloc(64, GFP_KERNEL)\nkfree(x + 4)\nkfree(x)\nkfree(x)\n" +
+      'c = kmem_cache_create("foo", 100, 0, 0, NULL)\nz = kmalloc(128, GFP_KERNEL)\nkmem_cache_free(c, z)\nr = __get_free_page(GFP_KERNEL)\nkfree(r)\n';
+    const r = run(["run", "-", "--mem", "128M"], s);
+    expect(r.err).not.toContain("kernel BUG");
+    for (const [line, what, would] of [
+      [
+        2,
+        "__free_pages: block allocated with order 2 freed with order 0",
+        "free the first 1 page(s) and leak the other 3",
+      ],
+      [
+        4,
+        "kfree: pointer is not the start of an object of cache `size-64'",
+        "push it as it is onto the per-CPU array",
+      ],
+      [
+        6,
+        "kfree: double free: object of cache 'size-64' is not allocated",
+        "push it onto the per-CPU array a second time",
+      ],
+      [
+        9,
+        "kmem_cache_free: object of cache `size-128' freed to cache `foo'",
+        "push it onto the per-CPU array of `foo'",
+      ],
+      [11, "kfree: its page is not a slab page", "oops on it"],
+    ] as const) {
+      expect(r.err).toMatch(
+        new RegExp(
+          `^<stdin>:${line}: i386mm check \\(not 2\\.6\\.11's\\): ${what.replace(/[()`.*+?]/g, "\\$&")}`,
+          "m",
+        ),
+      );
+      expect(r.err).toContain(would);
+    }
+    expect(r.err).toContain("--no-model-checks does that"); // the page allocator's case
+    expect(r.err).toContain("the model refuses it even with --no-model-checks"); // the slab cases
+    // CONFIG_DEBUG_SLAB is not the default build; its own BUGs are tested in packages/slab.
+    const off = run(
+      ["run", "-", "--mem", "128M", "--no-model-checks"],
+      "p = alloc_pages(GFP_KERNEL, 2)\n__free_pages(p, 0)\ncheck\n",
+    );
+    expect(off.err).not.toContain("__free_pages");
+    expect(off.err).toMatch(/^<stdin>:3: .*invariant/m);
   });
 
   it("10. the boot log is 2.6.11's by default (print_memory_map), 6.1's formats with --boot-log 6.1; added lines say so", () => {

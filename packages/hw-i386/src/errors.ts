@@ -165,9 +165,16 @@ export class ConfigError extends RangeError {
 export class ModelCheckError extends KernelBugError {
   /** What 2.6.11 would have done instead, e.g. "put 2 pages on the free lists and leak 2". */
   readonly kernelWould: string;
-  constructor(call: string, addr: number | undefined, detail: string, kernelWould: string) {
+  /**
+   * Whether the model does what 2.6.11 does when its checks are off (`machine.modelChecks`
+   * false). When false the model refuses the call in both modes (it cannot represent the
+   * corrupted state) and says so.
+   */
+  readonly modelled: boolean;
+  constructor(call: string, addr: number | undefined, detail: string, kernelWould: string, modelled = true) {
     super(call, addr, detail);
     this.kernelWould = kernelWould;
+    this.modelled = modelled;
   }
 }
 

@@ -1,4 +1,4 @@
-import { KernelBugError } from "@i386mm/hw-i386";
+import { InvariantError, KernelBugError, ModelCheckError } from "@i386mm/hw-i386";
 import { describe, expect, it } from "vitest";
 import { BadPageError } from "../src/bad-page.js";
 import { __GFP_DMA, __GFP_HIGHMEM, __GFP_ZERO, GFP_ATOMIC, GFP_KERNEL } from "../src/gfp.js";
@@ -55,15 +55,50 @@ describe("misuse", () => {
     pa.__free_pages(p, 2);
   });
 
-  it("freeing a block with another order than it was allocated with", () => {
+  it("freeing a block with another order than it was allocated with: the model's check, not 2.6.11's (#21 point 9)", () => {
     const p = pa.alloc_pages(GFP_KERNEL, 2)!;
-    const e = expectBadPage(pa, "__free_pages", () => pa.__free_pages(p, 1));
-    expect(e.message).toContain("allocated with order 2 freed with order 1");
-    expectBadPage(pa, "__free_pages", () => pa.__free_pages(p, 3));
-    expectBadPage(pa, "__free_pages", () => pa.__free_pages(p, 0));
+    const before = snapshot(pa);
+    for (const [order, would] of [
+      [1, /free the first 2 page\(s\) and leak the other 2/],
+      [0, /free the first 1 page\(s\) and leak the other 3/],
+      [3, /the free lists are corrupted/],
+    ] as const) {
+      let err: unknown;
+      try {
+        pa.__free_pages(p, order);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ModelCheckError);
+      expect(err).not.toBeInstanceOf(BadPageError);
+      expect((err as ModelCheckError).message).toContain(`allocated with order 2 freed with order ${order}`);
+      expect((err as ModelCheckError).kernelWould).toMatch(would);
+      expect(changedSince(pa, before)).toBeNull();
+    }
     pa.__free_pages(p, 2);
+    checkPageAllocInvariants(pa);
   });
 
+  it("with the model's checks off a smaller order frees what it is told and leaks the rest, as 2.6.11 does", () => {
+    const m = bootPA(64 * MiB, { flat: true });
+    m.machine.modelChecks = false;
+    const free0 =
+      m.nr_free_pages() +
+      m.zones.reduce((n, z) => n + z.pageset[0]!.pcp[0]!.count + z.pageset[0]!.pcp[1]!.count, 0);
+    const p = m.alloc_pages(GFP_KERNEL, 2)!;
+    m.__free_pages(p, 0); // 2.6.11: free_hot_page(p); pages p+1..p+3 are lost
+    const free1 =
+      m.nr_free_pages() +
+      m.zones.reduce((n, z) => n + z.pageset[0]!.pcp[0]!.count + z.pageset[0]!.pcp[1]!.count, 0);
+    expect(free0 - free1).toBe(3);
+    expect(() => checkPageAllocInvariants(m)).toThrow(InvariantError); // check finds the 3 lost pages
+    // A second wrong free, order 2 of the page the hot list hands back, returns the lost pages:
+    // free_pages_check passes on them (count 0, no flags), as in 2.6.11.
+    const q = m.alloc_pages(GFP_KERNEL, 0)!;
+    expect(q).toBe(p);
+    m.__free_pages(q, 2);
+    checkPageAllocInvariants(m);
+  });
   it("free_pages of an address outside lowmem", () => {
     for (const addr of [0x08048000, 0xf8800000, 0xff800000, pa.high_memory]) {
       const e = expectBadPage(pa, "free_pages", () => pa.free_pages(addr, 0));

@@ -17,6 +17,7 @@ import {
   Errno,
   in_interrupt,
   type Machine,
+  ModelCheckError,
   PAGE_OFFSET,
   PAGE_SHIFT,
   PAGE_SIZE,
@@ -849,30 +850,72 @@ export class SlabAllocator {
   /* ------------------------------------------------------------------ freeing */
 
   /**
-   * Slow path of every free: diagnose a pointer whose "handed out" bit is clear and throw a
-   * SlabError naming `call` (kfree_debugcheck's and free_block's checks, done before any change).
+   * Slow path of every free: diagnose a pointer whose "handed out" bit is clear and throw,
+   * before any change. Whose check it is depends on the build: with CONFIG_DEBUG_SLAB (`debug`)
+   * 2.6.11's kfree_debugcheck and cache_free_debugcheck BUG() on a pointer outside lowmem, on a
+   * page that is not a slab page and on a pointer that is not an object's start (SlabError, the
+   * kernel's own words); without it 2.6.11 checks none of these, so the model's refusal is a
+   * ModelCheckError saying what the kernel would have done. A double free is never a BUG in
+   * 2.6.11 (slab_error only warns, with red zoning): always the model's check. The model cannot
+   * hold the state these frees would corrupt, so it refuses them with or without model checks.
    */
   #badObject(call: string, objp: number): never {
+    const debug = this.debug;
     if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd)) {
-      throw new SlabError(call, objp >>> 0, "out of range ptr (not a lowmem address, kfree_debugcheck)");
+      if (debug) throw new SlabError(call, objp >>> 0, `kfree_debugcheck: out of range ptr ${fmtp(objp)}h.`);
+      throw new ModelCheckError(
+        call,
+        objp >>> 0,
+        "not a lowmem address, so no slab object",
+        "take virt_to_page() of it, read that struct page's lru.next as the cache pointer and oops on it",
+        false,
+      );
     }
     const pfn = (objp - KERNEL_BASE) >>> PAGE_SHIFT_;
     if ((this.#mmFlags[pfn] & PG_SLAB_BIT) === 0) {
-      throw new SlabError(call, objp, "bad ptr: its page is not a slab page (kfree_debugcheck)");
+      if (debug) throw new SlabError(call, objp, `kfree_debugcheck: bad ptr ${fmtp(objp)}h.`);
+      throw new ModelCheckError(
+        call,
+        objp,
+        "its page is not a slab page",
+        "read the page's lru.next (LIST_POISON1 or a list pointer for a page that is no slab) as the cache pointer and oops on it",
+        false,
+      );
     }
     const h = this.#lruPrev[pfn];
     const cachep = this.cacheById[this.slabs.cache[h]]!;
     const off = objp - cachep.dbghead - this.slabs.s_mem[h];
     if (off < 0 || off % cachep.objsize !== 0 || off / cachep.objsize >= cachep.num) {
-      throw new SlabError(call, objp, `pointer is not the start of an object of cache \`${cachep.name}'`);
+      if (debug)
+        throw new SlabError(
+          call,
+          objp,
+          `BUG_ON(objp != slabp->s_mem + objnr*cachep->objsize) in cache_free_debugcheck (cache \`${cachep.name}')`,
+        );
+      throw new ModelCheckError(
+        call,
+        objp,
+        `pointer is not the start of an object of cache \`${cachep.name}'`,
+        `push it as it is onto the per-CPU array of \`${cachep.name}', so a later allocation returns the misaligned pointer`,
+        false,
+      );
     }
     if (call === "ksize")
-      throw new SlabError(call, objp, `object of cache '${cachep.name}' is not allocated`);
-    this.machine.printk(`slab: double free detected in cache '${cachep.name}', objp ${fmtp(objp)}.`);
-    throw new SlabError(
+      throw new ModelCheckError(
+        call,
+        objp,
+        `object of cache '${cachep.name}' is not allocated`,
+        `return ${cachep.objsize} (ksize reads the page's cache and checks nothing)`,
+        false,
+      );
+    throw new ModelCheckError(
       call,
       objp,
-      `double free detected in cache '${cachep.name}' (object is not allocated)`,
+      `double free: object of cache '${cachep.name}' is not allocated`,
+      debug
+        ? `print "slab error in ${call}(): cache \`${cachep.name}': double free, or memory outside object was overwritten" (red zoning) and free it again`
+        : `push it onto the per-CPU array a second time, so two later allocations return the same object`,
+      false,
     );
   }
 
@@ -886,11 +929,16 @@ export class SlabAllocator {
       this.#badObject("kmem_cache_free", objp);
     const owner = this.#lruNext[w >>> 10];
     if (owner !== cachep.id) {
+      // 2.6.11 checks this only with CONFIG_DEBUG_SLAB, and then warns and frees anyway.
       const real = this.cacheById[owner]!;
-      throw new SlabError(
+      throw new ModelCheckError(
         "kmem_cache_free",
         objp,
-        `mismatch in kmem_cache_free: expected cache \`${real.name}', got \`${cachep.name}'`,
+        `object of cache \`${real.name}' freed to cache \`${cachep.name}'`,
+        this.debug
+          ? `print "mismatch in kmem_cache_free: expected cache ..., got ...", WARN_ON(1), and put it in \`${cachep.name}' anyway`
+          : `push it onto the per-CPU array of \`${cachep.name}', so a later kmem_cache_alloc of \`${cachep.name}' returns a \`${real.name}' object`,
+        false,
       );
     }
     this.#__cache_free(cachep, objp, w);

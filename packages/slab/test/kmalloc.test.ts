@@ -1,3 +1,4 @@
+import { ModelCheckError } from "@i386mm/hw-i386";
 import { __GFP_NORETRY, GFP_ATOMIC, GFP_DMA, GFP_KERNEL } from "@i386mm/page-alloc";
 import { describe, expect, it } from "vitest";
 import { SlabError } from "../src/errors.js";
@@ -67,20 +68,22 @@ describe("kmalloc / kfree / ksize / kcalloc", () => {
     slab.kfree(null); // no-op
   });
 
-  it("kfree of a pointer kmalloc never returned throws SlabError and changes nothing", () => {
+  it("kfree of a pointer kmalloc never returned: the model's check (2.6.11 checks nothing without CONFIG_DEBUG_SLAB); nothing changes", () => {
     const { slab, pa } = boot();
     const p = slab.kmalloc(100, GFP_KERNEL)!;
     const page = pa.alloc_page(GFP_KERNEL)!;
     const before = snapshot(slab);
-    expect(() => slab.kfree(0x1234)).toThrow(SlabError); // user address
+    expect(() => slab.kfree(0x1234)).toThrow(ModelCheckError); // user address
     expect(() => slab.kfree(p + 4)).toThrow(/not the start of an object/);
-    expect(() => slab.kfree(pa.page_address(page)!)).toThrow(/not a slab page/);
+    expect(() => slab.kfree(pa.page_address(page)!)).toThrow(/its page is not a slab page/);
     try {
       slab.kfree(p + 8);
     } catch (e) {
-      expect(e).toBeInstanceOf(SlabError);
-      expect((e as SlabError).call).toBe("kfree");
-      expect((e as SlabError).addr).toBe(p + 8);
+      expect(e).toBeInstanceOf(ModelCheckError);
+      expect(e).not.toBeInstanceOf(SlabError);
+      expect((e as ModelCheckError).call).toBe("kfree");
+      expect((e as ModelCheckError).addr).toBe(p + 8);
+      expect((e as ModelCheckError).kernelWould).toMatch(/per-CPU array of `size-128'.*misaligned/);
       expect((e as Error).message).toMatch(new RegExp(`^kfree: .* at 0x${(p + 8).toString(16)}$`));
     }
     expect(snapshot(slab)).toBe(before);
@@ -88,30 +91,39 @@ describe("kmalloc / kfree / ksize / kcalloc", () => {
     checkSlabInvariants(slab);
   });
 
-  it("double free throws SlabError naming kfree and the address; nothing changes", () => {
-    const { slab, machine } = boot();
+  it("with CONFIG_DEBUG_SLAB the same frees are 2.6.11's own BUGs (kfree_debugcheck, cache_free_debugcheck)", () => {
+    const { slab, pa } = boot({ debug: true });
+    const p = slab.kmalloc(100, GFP_KERNEL)!;
+    const page = pa.alloc_page(GFP_KERNEL)!;
+    const va = pa.page_address(page)!;
+    expect(() => slab.kfree(va)).toThrow(SlabError);
+    expect(() => slab.kfree(va)).toThrow(`kfree: kfree_debugcheck: bad ptr ${va.toString(16)}h.`);
+    expect(() => slab.kfree(0x1234)).toThrow(/kfree_debugcheck: out of range ptr 00001234h\./);
+    expect(() => slab.kfree(p + 4)).toThrow(/BUG_ON\(objp != slabp->s_mem \+ objnr\*cachep->objsize\)/);
+    pa.__free_page(page);
+  });
+
+  it("double free: the model's check in every build (2.6.11 pushes the object twice); nothing changes", () => {
+    const { slab } = boot();
     const p = slab.kmalloc(100, GFP_KERNEL)!;
     slab.kfree(p);
     const before = snapshot(slab);
     expect(() => slab.kfree(p)).toThrow(
-      new RegExp(`^kfree: double free detected in cache 'size-128'.* at 0x${p.toString(16)}$`),
+      new RegExp(`^kfree: double free: object of cache 'size-128' is not allocated at 0x${p.toString(16)}$`),
     );
-    expect(machine.dmesg.at(-1)).toBe(
-      `slab: double free detected in cache 'size-128', objp ${p.toString(16)}.`,
-    );
+    expect(() => slab.kfree(p)).toThrow(ModelCheckError);
     expect(snapshot(slab)).toBe(before);
     checkSlabInvariants(slab);
   });
 
-  it("kmem_cache_free into the wrong cache throws and changes nothing", () => {
+  it("kmem_cache_free into the wrong cache: the model's check; nothing changes", () => {
     const { slab } = boot();
     const a = slab.kmem_cache_create("a", 100, 0, 0, null)!;
     const b = slab.kmem_cache_create("b", 100, 0, 0, null)!;
     const p = slab.kmem_cache_alloc(a, GFP_KERNEL)!;
     const before = snapshot(slab);
-    expect(() => slab.kmem_cache_free(b, p)).toThrow(
-      /mismatch in kmem_cache_free: expected cache `a', got `b'/,
-    );
+    expect(() => slab.kmem_cache_free(b, p)).toThrow(/object of cache `a' freed to cache `b'/);
+    expect(() => slab.kmem_cache_free(b, p)).toThrow(ModelCheckError);
     expect(snapshot(slab)).toBe(before);
     slab.kmem_cache_free(a, p);
     checkSlabInvariants(slab);
