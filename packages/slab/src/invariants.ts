@@ -133,6 +133,8 @@ export function checkSlabInvariants(s: SlabAllocator): void {
         const pfn = (obj - PAGE_OFFSET) >>> PAGE_SHIFT;
         if (mm.lru_next[pfn] !== c.id)
           p.push(`${c.name}: ${name} holds 0x${obj.toString(16)} of another cache`);
+        else if ((obj - t.s_mem[mm.lru_prev[pfn]]) % c.objsize !== 0)
+          p.push(`${c.name}: ${name} holds 0x${obj.toString(16)}, which is not the start of an object`);
         put(obj, name);
       }
     }

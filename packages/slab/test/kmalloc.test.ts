@@ -91,6 +91,17 @@ describe("kmalloc / kfree / ksize / kcalloc", () => {
     checkSlabInvariants(slab);
   });
 
+  it("with the model's checks off kfree(p + 4) does what 2.6.11 does: the pointer goes on the per-CPU array as it is", () => {
+    const { slab, machine } = boot({ cpus: 1 });
+    machine.modelChecks = false;
+    const p = slab.kmalloc(100, GFP_KERNEL)!;
+    slab.kfree(p + 4);
+    expect(() => checkSlabInvariants(slab)).toThrow(/holds 0x[0-9a-f]+, which is not the start of an object/);
+    expect(slab.kmalloc(100, GFP_KERNEL)).toBe(p + 4); // LIFO: the next allocation gets the misaligned pointer
+    // Other misuse stays refused: the model cannot hold a double free's state.
+    expect(() => slab.kfree(0x1234)).toThrow(ModelCheckError);
+  });
+
   it("with CONFIG_DEBUG_SLAB the same frees are 2.6.11's own BUGs (kfree_debugcheck, cache_free_debugcheck)", () => {
     const { slab, pa } = boot({ debug: true });
     const p = slab.kmalloc(100, GFP_KERNEL)!;
