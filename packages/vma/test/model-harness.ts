@@ -1,6 +1,7 @@
 /*
  * The harness of the model-based tests (model.test.ts): random sequences of mmap / munmap / mprotect / brk / touch (user loads and
- * stores) / fork / exit run against the model and against a plain reference (per process, a map
+ * stores) / fork / exit / truncate (of the mapped file, through the page cache's sys_truncate)
+ * run against the model and against a plain reference (per process, a map
  * from page address to {prot, shared, cell}: a cell is the page's content, shared between
  * processes for MAP_SHARED and copied at fork for MAP_PRIVATE). After every step
  * checkVmaInvariants runs and every mapped range is compared with the reference. Fixed seeds;
@@ -51,6 +52,8 @@ interface RefPage {
   cell: Cell;
   /** A private file page not yet written: it reads the file's page (fileCell) until its first write. */
   fileCell?: Cell;
+  /** The file page a file mapping's page maps (past the file's end: SIGBUS). */
+  filePage?: number;
 }
 export interface RefProc {
   task: task_struct;
@@ -76,7 +79,8 @@ type Op =
   | { k: "touch"; page: number; mapped: boolean; write: boolean; value: number }
   | { k: "fork" }
   | { k: "exit" }
-  | { k: "switch"; to: number };
+  | { k: "switch"; to: number }
+  | { k: "truncate"; pages: number };
 
 const protArb = fc.constantFrom(
   PROT_NONE,
@@ -143,6 +147,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ k: "fork" as const }) },
   { weight: 1, arbitrary: fc.constant({ k: "exit" as const }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("switch" as const), to: fc.nat(7) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant("truncate" as const), pages: fc.nat(FILE_PAGES) }) },
 );
 
 function readable(prot: number) {
@@ -155,6 +160,8 @@ class Harness {
   cur = 0;
   /** The file's pages as the reference sees them (shared by every mapping of "/f"). */
   readonly fileCells: Cell[] = [];
+  /** The file's size in pages (truncate moves it). */
+  fileSize = FILE_PAGES;
   readonly file: file;
   constructor(vm: VmSystem) {
     this.vm = vm;
@@ -212,11 +219,12 @@ class Harness {
           if (!op.fixed && p.pages.has(a))
             throw new Error(`mmap returned ${a.toString(16)} which was mapped`);
           const fc = this.fileCells[op.pgoff + i]!;
+          const filePage = op.pgoff + i;
           p.pages.set(
             a,
             op.shared
-              ? { prot: op.prot, shared: true, cell: fc }
-              : { prot: op.prot, shared: false, cell: fc, fileCell: fc },
+              ? { prot: op.prot, shared: true, cell: fc, filePage }
+              : { prot: op.prot, shared: false, cell: fc, fileCell: fc, filePage },
           );
         }
         return;
@@ -265,9 +273,10 @@ class Harness {
         const a =
           op.mapped && mapped.length > 0 ? mapped[op.page % mapped.length]! : BASE + (op.page % SPAN) * P;
         const rp = p.pages.get(a);
+        const eof = rp !== undefined && this.pastEof(rp); // SIGBUS
         if (op.write) {
           const r = user_write(vm, a, [op.value]);
-          const allowed = rp !== undefined && (rp.prot & PROT_WRITE) !== 0;
+          const allowed = rp !== undefined && (rp.prot & PROT_WRITE) !== 0 && !eof;
           if (allowed !== (r === null))
             throw new Error(`write at ${a.toString(16)}: ${r}, allowed ${allowed}`);
           if (allowed) {
@@ -279,7 +288,7 @@ class Harness {
           }
         } else {
           const r = user_read(vm, a, 1);
-          const allowed = rp !== undefined && readable(rp.prot);
+          const allowed = rp !== undefined && readable(rp.prot) && !eof;
           if (allowed !== r instanceof Uint8Array)
             throw new Error(`read at ${a.toString(16)}: ${r}, allowed ${allowed}`);
           if (allowed && (r as Uint8Array)[0] !== rp!.cell.v)
@@ -298,7 +307,7 @@ class Harness {
             a,
             rp.shared || rp.fileCell !== undefined
               ? { ...rp }
-              : { prot: rp.prot, shared: false, cell: { v: rp.cell.v } },
+              : { prot: rp.prot, shared: false, cell: { v: rp.cell.v }, filePage: rp.filePage },
           );
         this.procs.push({ task: c, pages, brk: p.brk, start_brk: p.start_brk });
         return;
@@ -315,6 +324,24 @@ class Harness {
         schedule_to(vm, this.p.task);
         return;
       }
+      case "truncate": {
+        // shrinking unmaps the pages past the new end in every process, private copies too
+        // (unmap_mapping_range with even_cows): they read the file again, which past its end
+        // is SIGBUS; pages the file regains later read zero
+        const n = op.pages;
+        if (vm.pc!.sys_truncate("/f", n * P) !== 0) throw new Error("sys_truncate failed");
+        if (n < this.fileSize) {
+          for (let k = n; k < this.fileSize; k++) this.fileCells[k] = { v: 0 };
+          for (const q of this.procs)
+            for (const rp of q.pages.values())
+              if (rp.filePage !== undefined && rp.filePage >= n) {
+                rp.cell = this.fileCells[rp.filePage]!;
+                if (!rp.shared) rp.fileCell = rp.cell;
+              }
+        }
+        this.fileSize = n;
+        return;
+      }
       case "switch": {
         // pick a process and a CPU; a process already running elsewhere is joined on its CPU
         this.cur = op.to % this.procs.length;
@@ -326,13 +353,17 @@ class Harness {
       }
     }
   }
+  /** A file page past the file's end (SIGBUS on access). */
+  private pastEof(rp: RefPage): boolean {
+    return rp.filePage !== undefined && rp.filePage >= this.fileSize;
+  }
   /** munmap over the heap moves no break, but the heap pages above the hole are gone (mirrored by pages.delete). */
   private fixBrkAfterUnmap(): void {}
   /** Every reference page reads back its content in the current process (reads only where readable). */
   verifyContents(): void {
     const vm = this.vm;
     for (const [a, rp] of this.p.pages) {
-      if (!readable(rp.prot)) continue;
+      if (!readable(rp.prot) || this.pastEof(rp)) continue;
       const r = user_read(vm, a, 1);
       if (!(r instanceof Uint8Array) || r[0] !== rp.cell.v)
         throw new Error(
