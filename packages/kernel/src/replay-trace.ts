@@ -21,6 +21,7 @@
  * the first ten kept with their line numbers; every line read lands in exactly one count.
  * Pure: reads bytes, returns arrays; nothing here touches a machine.
  */
+import { PAGE_SIZE } from "@i386mm/hw-i386";
 import type { KmallocClassRow } from "@i386mm/slab";
 import { decodeGfp, slubKmallocName } from "./replay-gfp.js";
 
@@ -770,7 +771,11 @@ class TraceParser {
       cols.op[i] = OP_KMALLOC;
       const t =
         alloc > SLUB_KMALLOC_MAX_CACHE_SIZE
-          ? classTotals(this.slubLarge, `order-${Math.max(0, Math.ceil(Math.log2(alloc / 4096)))}`, alloc)
+          ? classTotals(
+              this.slubLarge,
+              `order-${Math.max(0, Math.ceil(Math.log2(alloc / PAGE_SIZE)))}`,
+              alloc,
+            )
           : classTotals(this.slubClasses, slubKmallocName(alloc, this.gfp!.family), alloc);
       t.requests++;
       t.bytes_req += req;

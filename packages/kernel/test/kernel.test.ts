@@ -1,7 +1,9 @@
 /* boot(): the layers on one machine, its options, the one-per-kernel layers, the whole-machine check. */
 import { ConfigError, E820_RAM, E820_RESERVED, InvariantError } from "@i386mm/hw-i386";
 import { Kmap } from "@i386mm/kmap";
+import { PageCache } from "@i386mm/page-cache";
 import { SlabAllocator } from "@i386mm/slab";
+import { VmSystem } from "@i386mm/vma";
 import { describe, expect, it } from "vitest";
 import { boot, checkKernelInvariants, kernelProblems, LAYERS, parseMemSize } from "../src/index.js";
 
@@ -68,6 +70,19 @@ describe("one slab allocator and one Kmap per kernel", () => {
     expect(k.slab.cache_chain.length).toBe(caches);
     expect(k.pa.attachedLayer("slab")).toBe(k.slab);
     expect(k.pa.attachedLayer("kmap")).toBe(k.km);
+    checkKernelInvariants(k);
+  });
+
+  it("refuses a second VmSystem or PageCache on the same page allocator, changing nothing", () => {
+    const k = boot({ mem: "128M" });
+    const free = k.pa.nr_free_pages();
+    const caches = k.slab.cache_chain.length;
+    expect(() => new VmSystem(k.slab, k.km)).toThrow(ConfigError);
+    expect(() => new VmSystem(k.slab, k.km)).toThrow(/already has a vma layer/);
+    expect(() => new PageCache(k.slab, k.km)).toThrow(/a page cache is already set up/);
+    expect(k.pa.nr_free_pages()).toBe(free);
+    expect(k.slab.cache_chain.length).toBe(caches);
+    expect(k.pa.attachedLayer("vma")).toBe(k.vm);
     checkKernelInvariants(k);
   });
 });

@@ -130,7 +130,7 @@ function refsMatch(km: Kmap, held: Page[]): void {
 }
 
 /** What the random runs went through, so the test can insist that they reached the hard paths. */
-const seen = { wouldSleep: 0, woken: 0, flushes: 0, bugs: 0 };
+const seen = { wouldSleep: 0, slept: 0, woken: 0, flushes: 0, bugs: 0 };
 
 /**
  * Run `ops` after `prefill` plain kmaps (so that random runs reach the exhausted pool) on a
@@ -171,7 +171,10 @@ async function run(pae: boolean, prefill: number, ops: Op[]): Promise<void> {
       case "kmapWait": {
         const page = pageOf(o.page);
         waiting++;
-        void km.kmapWait(page).then(() => {
+        const asleep = km.pkmap.pkmap_map_wait.length;
+        const mapped = km.kmapWait(page);
+        if (km.pkmap.pkmap_map_wait.length > asleep) seen.slept++;
+        void mapped.then(() => {
           waiting--;
           seen.woken++;
           held.push(page);
@@ -249,7 +252,7 @@ describe("random kmap / kunmap / kmapWait / kmap_atomic across 3 CPUs", () => {
   it("PAE (512 slots, 700 pages): keeps every invariant, the reference counts and the data (seeded)", {
     timeout: 60000,
   }, async () => {
-    Object.assign(seen, { wouldSleep: 0, woken: 0, flushes: 0, bugs: 0 });
+    Object.assign(seen, { wouldSleep: 0, slept: 0, woken: 0, flushes: 0, bugs: 0 });
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(fc.constant(512), fc.integer({ min: 500, max: 511 }), fc.nat(512)),
@@ -259,6 +262,7 @@ describe("random kmap / kunmap / kmapWait / kmap_atomic across 3 CPUs", () => {
       { seed: 20050302, numRuns: 10 },
     );
     expect(seen.wouldSleep).toBeGreaterThan(0);
+    expect(seen.slept).toBeGreaterThan(0);
     expect(seen.woken).toBeGreaterThan(0);
     expect(seen.flushes).toBeGreaterThan(0);
     expect(seen.bugs).toBeGreaterThan(0);
@@ -267,7 +271,7 @@ describe("random kmap / kunmap / kmapWait / kmap_atomic across 3 CPUs", () => {
   it("2-level paging (1024 slots, 1400 pages): the same, with fewer runs (seeded)", {
     timeout: 60000,
   }, async () => {
-    Object.assign(seen, { wouldSleep: 0, woken: 0, flushes: 0, bugs: 0 });
+    Object.assign(seen, { wouldSleep: 0, slept: 0, woken: 0, flushes: 0, bugs: 0 });
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(fc.constant(1024), fc.integer({ min: 1000, max: 1023 }), fc.nat(1024)),
@@ -287,6 +291,16 @@ describe("random kmap / kunmap / kmapWait / kmap_atomic across 3 CPUs", () => {
     for (let i = 0; i < 5; i++) ops.push({ op: "atomic", page: 650 + i, type: i, cpu: 2 });
     for (let i = 600; i < 620; i++) ops.push({ op: "kmapWait", page: i, cpu: 0 });
     for (let i = 0; i < 60; i++) ops.push({ op: "kunmap", pick: i * 7, cpu: 1 });
+    Object.assign(seen, { wouldSleep: 0, slept: 0, woken: 0, flushes: 0, bugs: 0 });
     await run(true, 0, ops);
+    // PAE: LAST_PKMAP 512 slots. 600 kmaps of distinct pages: 512 get a slot, the other 88 would sleep
+    // (KmapWouldSleepError, nothing changed). All 20 kmapWait calls go to sleep on pkmap_map_wait,
+    // and every one of them is woken and mapped once the kunmaps free slots (flush_all_zero_pkmaps
+    // on the wrap-around turns the count-1 slots into free ones).
+    expect(seen.wouldSleep).toBe(600 - 512);
+    expect(seen.slept).toBe(20);
+    expect(seen.woken).toBe(20);
+    expect(seen.flushes).toBeGreaterThan(0);
+    expect(seen.bugs).toBe(0);
   });
 });

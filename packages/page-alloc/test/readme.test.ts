@@ -5,7 +5,8 @@ import path from "node:path";
 import { expect, it, vi } from "vitest";
 
 const root = path.resolve(__dirname, "..");
-const readme = readFileSync(path.join(root, "README.md"), "utf8");
+const full = readFileSync(path.join(root, "README.md"), "utf8");
+const readme = full.slice(full.indexOf("\n## Example\n")); // the opening example is readme-intro.test.ts's
 const block = (lang: string) => {
   const m = readme.match(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``));
   if (!m) throw new Error(`README has no \`\`\`${lang} block`);

@@ -12,7 +12,7 @@
  * Invariants: every hashed dentry's parent map holds it under its name; a mount's mountpoint has
  * d_mounted > 0; an inode's i_data is registered under its address until destroy_inode.
  */
-import { Errno, type VirtAddr } from "@i386mm/hw-i386";
+import { Errno, PAGE_SIZE, type VirtAddr } from "@i386mm/hw-i386";
 import { GFP_ATOMIC, GFP_HIGHUSER, GFP_KERNEL } from "@i386mm/page-alloc";
 import type { kmem_cache_t } from "@i386mm/slab";
 import { PageCacheError } from "./base.js";
@@ -1319,7 +1319,7 @@ export abstract class Vfs extends BufferCache {
       const chunks: Uint8Array[] = [];
       let total = 0;
       for (;;) {
-        const buf = new Uint8Array(Math.max(PAGE, Math.min(inode.i_size - f.f_pos, 1 << 24)));
+        const buf = new Uint8Array(Math.max(PAGE_SIZE, Math.min(inode.i_size - f.f_pos, 1 << 24)));
         const n = this.sys_read(f, buf);
         if (n < 0) return ERR_PTR(n);
         if (n === 0) break;
@@ -1361,8 +1361,6 @@ export abstract class Vfs extends BufferCache {
     return nd.dentry.d_inode as inode;
   }
 }
-
-const PAGE = 4096;
 
 /** bad_inode_ops / bad_file_ops: every operation -EIO (fs/bad_inode.c). */
 const bad_inode_ops: inode_operations = {

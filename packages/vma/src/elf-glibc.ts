@@ -127,9 +127,9 @@ export class GlibcMalloc {
   malloc(n: number): number {
     if (!this.initialised) {
       this.initialised = true; /* ptmalloc_init → tcache_key_initialize (getrandom): no memory call */
-      this._int_malloc(G.TCACHE_STRUCT); /* tcache_init */
+      this.#_int_malloc(G.TCACHE_STRUCT); /* tcache_init */
     }
-    return this._int_malloc(n);
+    return this.#_int_malloc(n);
   }
 
   /** A chunk of exactly `chunkSize` bytes (for allocations the model knows only by their total). */
@@ -137,7 +137,7 @@ export class GlibcMalloc {
     return this.malloc(chunkSize - G.SIZE_SZ);
   }
 
-  private _int_malloc(n: number): number {
+  #_int_malloc(n: number): number {
     const nb = request2size(n);
     if (this.topSize >= nb + G.MINSIZE) {
       const p = this.top;
@@ -146,11 +146,11 @@ export class GlibcMalloc {
       this.chunks.push({ mem: p + 2 * G.SIZE_SZ, size: nb, mmapped: false });
       return p + 2 * G.SIZE_SZ;
     }
-    return this.sysmalloc(nb);
+    return this.#sysmalloc(nb);
   }
 
   /** sysmalloc: an mmap of its own for nb ≥ mmap_threshold, else grow the top through sbrk. */
-  private sysmalloc(nb: number): number {
+  #sysmalloc(nb: number): number {
     if (nb >= G.DEFAULT_MMAP_THRESHOLD) {
       /* MALLOC_ALIGNMENT (16) != CHUNK_HDR_SZ (8): room for realigning the chunk. */
       const size = alignUp(nb + G.SIZE_SZ + G.MALLOC_ALIGNMENT - 1, PAGE_SIZE);
@@ -188,7 +188,7 @@ export class GlibcMalloc {
       this.top = aligned;
       this.topSize = sndBrk + (snd < 0 ? 0 : correction) - aligned;
     }
-    return this._int_malloc(nb - G.SIZE_SZ);
+    return this.#_int_malloc(nb - G.SIZE_SZ);
   }
 }
 

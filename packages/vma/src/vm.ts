@@ -12,7 +12,15 @@
  * implicit globals made explicit); `vm.current` is the task running on machine.current.
  */
 
-import { asVirt, ConfigError, type Machine, PAGE_OFFSET, type Page, type PhysAddr } from "@i386mm/hw-i386";
+import {
+  asVirt,
+  ConfigError,
+  type Machine,
+  PAGE_OFFSET,
+  PAGE_SIZE,
+  type Page,
+  type PhysAddr,
+} from "@i386mm/hw-i386";
 import type { Kmap } from "@i386mm/kmap";
 import type { PageAllocator } from "@i386mm/page-alloc";
 import type { PageCache } from "@i386mm/page-cache";
@@ -124,10 +132,11 @@ export class VmSystem {
     this.pc = null;
     if (opts.pagecache && opts.pagecache.pa !== this.pa)
       throw new ConfigError("VmSystem", "the page cache belongs to another page allocator");
+    this.pa.attachLayer("vma", this); // one per kernel (init_mm, the mm caches): refuses a second, changing nothing
     this.randomize = opts.randomize
       ? { seed: opts.randomize.seed, state: opts.randomize.seed >>> 0 || 1 }
       : null;
-    this.zero_page = (this.pa.empty_zero_page / 4096) as Page;
+    this.zero_page = (this.pa.empty_zero_page / PAGE_SIZE) as Page;
     // init_mm (include/linux/init_task.h INIT_MM): swapper_pg_dir, no VMAs, one user and one reference
     const init_mm = new mm_struct(asVirt(0));
     init_mm.pgd = asVirt(this.pa.swapper_pg_dir + PAGE_OFFSET);
