@@ -10,10 +10,11 @@
  *    canvas); back replays; hover shows the descriptor; a click selects in the buddy view too;
  *  - a program run in both layouts: the VMA view shows both processes with their text, heap and
  *    stack, and a page walk with a TLB miss, then a hit after an access through the MMU.
+ * dist/ is rebuilt first when any source it is built from is newer (`pnpm test` builds it before).
  * Screenshots go to apps/web/test-artifacts/ (git-ignored). One browser launch for everything.
  * Without Chromium the test is skipped with a notice; `.ci/run` installs it (apt-get install chromium).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
@@ -55,6 +56,27 @@ let browser: Browser;
 let page: Page;
 let base = "";
 const problems: string[] = [];
+
+/** Newest modification time (ms) of what the page is built from: this app's and every layer's sources, the lab sheets. */
+function newestSource(): number {
+  const root = join(WEB, "../..");
+  const dirs = [
+    join(WEB, "src"),
+    join(WEB, "index.html"),
+    join(root, "apps/demo/src"),
+    join(root, "apps/demo/scenarios"),
+  ];
+  for (const p of readdirSync(join(root, "packages"))) dirs.push(join(root, "packages", p, "src"));
+  let newest = 0;
+  const walk = (p: string): void => {
+    if (!existsSync(p)) return;
+    const st = statSync(p);
+    if (st.isDirectory()) for (const f of readdirSync(p)) walk(join(p, f));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const d of dirs) walk(d);
+  return newest;
+}
 
 /** A static server for dist/ under PREFIX, nothing else. */
 function serve(): Promise<string> {
@@ -127,7 +149,9 @@ async function frameColour(pfn: number): Promise<string> {
 
 describe.skipIf(!haveChromium)("the explorer in Chromium", () => {
   beforeAll(async () => {
-    if (!existsSync(join(DIST, "index.html"))) {
+    const built = join(DIST, "index.html");
+    if (!existsSync(built) || newestSource() > statSync(built).mtimeMs) {
+      console.log("web e2e: dist/ is missing or older than the sources: building it (vite build)");
       const { build } = await import("vite");
       await build({ root: WEB, logLevel: "warn" });
     }
