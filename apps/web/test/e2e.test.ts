@@ -272,7 +272,7 @@ describe.skipIf(!haveChromium)("the explorer in Chromium", () => {
     await page.mouse.move(at.x, at.y);
     const tip = await page.textContent('[data-testid="tooltip"]');
     expect(tip).toContain(`0x${pfn.toString(16)}`);
-    expect(tip).toMatch(/_count\s*1/);
+    expect(tip).toMatch(/_count\s*0 \(page_count 1\)/);
     expect(tip).toMatch(/kernel \(other allocation\)/);
     await page.mouse.click(at.x, at.y);
     expect(await page.textContent('[data-testid="selection"]')).toContain(`frame 0x${pfn.toString(16)}`);

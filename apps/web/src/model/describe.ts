@@ -45,8 +45,9 @@ export function describeFrame(k: Kernel, fm: FrameMap, pfn: number): Descriptor 
     ["pfn", `${hex(pfn)} (phys ${hex(pfn * 4096, 8)})`],
     ["zone", z ? `${z.name} (node ${z.zone_pgdat.node_id})` : "-"],
     ["flags", `${hex(flags >>> 0, 8)} ${pageFlagNames(flags).join("|") || "-"}`],
-    ["_count", `${m._count[pfn]! + 1} (page_count)`],
-    ["_mapcount", `${m._mapcount[pfn]! + 1} (page_mapcount)`],
+    // Stored biased by -1, as 2.6.11's atomic_t _count and _mapcount (include/linux/mm.h).
+    ["_count", `${m._count[pfn]!} (page_count ${m._count[pfn]! + 1})`],
+    ["_mapcount", `${m._mapcount[pfn]!} (page_mapcount ${m._mapcount[pfn]! + 1})`],
     ["mapping", mappingText(k, pfn)],
     ["index", String(m.index[pfn])],
     ["private", hex(m.private[pfn]!)],
