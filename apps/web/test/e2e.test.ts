@@ -257,6 +257,10 @@ describe.skipIf(!haveChromium)("the explorer in Chromium", () => {
     await stepTo("p1 = alloc_pages(GFP_KERNEL, 1)");
     expect(await frameColour(pfn)).toBe(kernelColour);
 
+    // The variable p1 selects its frame.
+    await page.click('[data-testid="vars"] [data-var="p1"]');
+    expect(await page.textContent('[data-testid="selection"]')).toContain(`frame 0x${pfn.toString(16)}`);
+
     // Hover the frame: its struct page; click: selected here and in the buddy view once free.
     const rect = await page.evaluate(
       (p) =>

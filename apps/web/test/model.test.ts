@@ -15,7 +15,7 @@ import { describeFrame } from "../src/model/describe.js";
 import { Explorer } from "../src/model/explorer.js";
 import { Owner } from "../src/model/owners.js";
 import { walkAddress } from "../src/model/process.js";
-import { resolveSelection } from "../src/model/selection.js";
+import { resolveSelection, sourceOfValue } from "../src/model/selection.js";
 import { cacheSlabs, ObjState } from "../src/model/slabs.js";
 import { fixSlots, kernelRegions, pkmapSlots, vmallocPieces } from "../src/model/vlayout.js";
 
@@ -242,6 +242,45 @@ describe("step controls", () => {
     expect(errs.map((r) => r.line)).toEqual([3, 4]);
     expect(errs[0]!.error).toMatch(/^lab\.mm:3: kernel BUG at mm\/page_alloc\.c: /);
     expect(errs[1]!.error).toMatch(/^lab\.mm:4: error: .*'nosuch'/);
+  });
+});
+
+describe("variables select what they point at", () => {
+  it("a page, a slab object, a vmalloc address, a kmap address, a fixmap address, a cache", () => {
+    // 1 GiB: a highmem page, so kmap() takes a pkmap slot.
+    const ex = new Explorer(
+      { ...M128, memBytes: 1 << 30 },
+      "vars.mm",
+      [
+        "p = alloc_pages(GFP_KERNEL, 0)",
+        "x = kmalloc(100, GFP_KERNEL)",
+        "v = vmalloc(3 * PAGE_SIZE)",
+        "h = alloc_page(GFP_HIGHUSER)",
+        "k = kmap(h)",
+        "a = kmap_atomic(h, KM_USER0)",
+        'c = kmem_cache_create("lab_cache", 100, 0, 0)',
+        "n = 3",
+      ].join("\n"),
+      null,
+    );
+    ex.runToEnd();
+    expect(ex.records.filter((r) => r.error)).toEqual([]);
+    const k = ex.session.kernel;
+    const src = (name: string) => sourceOfValue(k, ex.session.interp.vars.get(name)!);
+    const sel = (name: string) => resolveSelection(k, k.vm, ex.snapshot, src(name)!)!;
+    const v = (name: string) => (ex.session.interp.vars.get(name) as { v: number }).v;
+    expect(src("p")).toEqual({ kind: "frame", pfn: v("p") });
+    expect(sel("p").pfns).toEqual(new Set([v("p")]));
+    expect(src("x")).toEqual({ kind: "object", addr: v("x") });
+    expect(sel("x").cache).toBe("size-128");
+    expect(src("v")).toEqual({ kind: "area", addr: v("v") });
+    expect(sel("v").pfns.size).toBe(3);
+    expect(src("k")?.kind).toBe("pkmap");
+    expect(sel("k").pfns).toEqual(new Set([v("h")]));
+    expect(src("a")?.kind).toBe("fix");
+    expect(sel("a").pfns).toEqual(new Set([v("h")]));
+    expect(src("c")).toEqual({ kind: "cache", name: "lab_cache" });
+    expect(src("n")).toBeNull();
   });
 });
 

@@ -6,8 +6,9 @@
  * walk. After each step the same source is resolved again, so a selection follows the state.
  */
 
-import type { Kernel } from "@i386mm/demo";
+import type { Kernel, Value } from "@i386mm/demo";
 import { asPage, PAGE_OFFSET } from "@i386mm/hw-i386";
+import { __virt_to_fix } from "@i386mm/kmap";
 import type { VmSystem } from "@i386mm/vma";
 import { freeBlockOf, zoneOf } from "./frames.js";
 import { Owner } from "./owners.js";
@@ -181,5 +182,48 @@ export function resolveSelection(
         walk: { pid: null, va: s.addr },
       };
     }
+  }
+}
+
+/**
+ * What a scenario variable points at, as a selection source: a `struct page *`, pfn or physical
+ * address selects its frame; a kernel virtual address selects the vmalloc area, pkmap slot or
+ * fixmap slot it falls in, else the slab object there, else its lowmem frame; a kmem_cache_t
+ * selects its cache, a vm_struct its area. Anything else (a count, a flag, an errno): null.
+ */
+export function sourceOfValue(k: Kernel, v: Value): SelectionSource | null {
+  if (v.t === "obj") {
+    const o = v.v as { name?: unknown; addr?: unknown };
+    if (v.kind === "kmem_cache_t" && typeof o.name === "string") return { kind: "cache", name: o.name };
+    if (v.kind === "struct vm_struct" && typeof o.addr === "number") return { kind: "area", addr: o.addr };
+    return null;
+  }
+  if (v.t !== "num") return null;
+  const nr = k.pa.mem_map.nr_pages;
+  const frame = (pfn: number): SelectionSource | null =>
+    Number.isInteger(pfn) && pfn >= 0 && pfn < nr ? { kind: "frame", pfn } : null;
+  switch (v.kind) {
+    case "page":
+    case "pfn":
+      return frame(v.v);
+    case "phys":
+      return frame(Math.floor(v.v / 4096));
+    case "addr": {
+      const a = v.v >>> 0;
+      if (a < PAGE_OFFSET) return null;
+      const area = k.slab.vm.vmlist.find((x) => a >= x.addr && a < x.addr + x.size);
+      if (area) return { kind: "area", addr: area.addr };
+      const l = k.pa.layout;
+      if (a >= l.PKMAP_BASE && a < l.PKMAP_BASE + l.LAST_PKMAP * 4096)
+        return { kind: "pkmap", nr: Math.floor((a - l.PKMAP_BASE) / 4096) };
+      if (a >= l.FIXADDR_BOOT_START && a < l.FIXADDR_TOP + 4096)
+        return { kind: "fix", idx: __virt_to_fix(a & ~0xfff) };
+      if (a >= k.pa.high_memory) return null;
+      const obj = objectAt(k, a);
+      if (obj) return { kind: "object", addr: obj.objAddr };
+      return frame(Math.floor((a - PAGE_OFFSET) / 4096));
+    }
+    default:
+      return null;
   }
 }

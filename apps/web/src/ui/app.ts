@@ -9,7 +9,7 @@ import { parseArgs, parseSize, scenarioFlags } from "@i386mm/demo";
 import { type Descriptor, describeFrame } from "../model/describe.js";
 import { Explorer } from "../model/explorer.js";
 import { OWNER_COUNT, OWNER_LABEL, OWNER_NAME, Owner, ownerCss } from "../model/owners.js";
-import { resolveSelection, type Selection, type SelectionSource } from "../model/selection.js";
+import { resolveSelection, type Selection, type SelectionSource, sourceOfValue } from "../model/selection.js";
 import type { MachineOptions, Program } from "../model/session.js";
 import { BuddyView } from "./buddy-view.js";
 import { h, hx, panel, replace, size } from "./dom.js";
@@ -539,11 +539,23 @@ export class App {
     this.buttons.back.disabled = ex.records.length === 0;
     this.buttons.step.disabled = ex.atEnd;
     this.buttons.run.disabled = ex.atEnd;
+    // A variable that points at something (a page, an address, a cache) selects it on a click.
     replace(
       this.vars,
-      ...[...ex.session.interp.vars.keys()].map((name) =>
-        h("div", {}, h("b", {}, name), " = ", ex.session.formatVar(name)),
-      ),
+      ...[...ex.session.interp.vars].map(([name, value]) => {
+        const src = sourceOfValue(ex.session.kernel, value);
+        const row = h(
+          "div",
+          src
+            ? { class: "pick", title: "click: select it in every view", "data-var": name }
+            : { "data-var": name },
+          h("b", {}, name),
+          " = ",
+          ex.session.formatVar(name),
+        );
+        if (src) row.addEventListener("click", () => this.select(src));
+        return row;
+      }),
     );
   }
 
