@@ -11,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { FIXTURES_DIR, fixturePath, REPO_ROOT } from "@i386mm/fixtures";
 import { defaultClientConditions, defineConfig, type Plugin } from "vite";
+import { HOST_FILES, USERLAND_FILES } from "./src/files.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** apps/demo, reached through the workspace dependency's link. */
@@ -47,8 +48,22 @@ function i386mmAssets(): Plugin {
         sheets.sort((a, b) => a.n - b.n || a.name.localeCompare(b.name));
         return `export default ${JSON.stringify(sheets.map(({ name, title, text }) => ({ name, title, text })))};`;
       }
-      if (id === `\0${ASSETS_ID}`)
-        return `export { default as ext2Url } from ${JSON.stringify(`${EXT2}?url`)};`;
+      if (id === `\0${ASSETS_ID}`) {
+        const urls = (files: Readonly<Record<string, string>>, name: string) => {
+          const entries = Object.entries(files);
+          return [
+            ...entries.map(
+              ([, rel], i) => `import ${name}${i} from ${JSON.stringify(`${fixturePath(rel)}?url`)};`,
+            ),
+            `export const ${name} = { ${entries.map(([p], i) => `${JSON.stringify(p)}: ${name}${i}`).join(", ")} };`,
+          ].join("\n");
+        };
+        return [
+          `export { default as ext2Url } from ${JSON.stringify(`${EXT2}?url`)};`,
+          urls(USERLAND_FILES, "userlandUrls"),
+          urls(HOST_FILES, "hostUrls"),
+        ].join("\n");
+      }
       return null;
     },
   };

@@ -7,10 +7,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs, scenarioFlags } from "@i386mm/demo";
-import { main, SCENARIO_DIR } from "@i386mm/demo/node";
+import { hostFiles, main, SCENARIO_DIR, SHIPPED_FILES, shippedUserland } from "@i386mm/demo/node";
 import { fixturePath } from "@i386mm/fixtures";
 import { PAGE_OFFSET } from "@i386mm/hw-i386";
 import { describe, expect, it } from "vitest";
+import { USERLAND_FILES } from "../src/files.js";
 import { describeFrame } from "../src/model/describe.js";
 import { Explorer } from "../src/model/explorer.js";
 import { Owner } from "../src/model/owners.js";
@@ -19,6 +20,8 @@ import { resolveSelection, sourceOfValue } from "../src/model/selection.js";
 import { cacheSlabs, ObjState } from "../src/model/slabs.js";
 import { fixSlots, kernelRegions, pkmapSlots, vmallocPieces } from "../src/model/vlayout.js";
 
+/** The CLI's binaries and host files, as the page's fetched copies stand in for them. */
+const FILES = { userland: shippedUserland(), host: hostFiles(process.cwd()) };
 const M128 = { memBytes: 128 << 20, pae: false, cpus: 1, nodes: 1 } as const;
 const sheet = (name: string) => readFileSync(join(SCENARIO_DIR, `${name}.mm`), "utf8");
 const image = readFileSync(fixturePath("elf/memorylayout.ext2"));
@@ -245,6 +248,29 @@ describe("step controls", () => {
   });
 });
 
+describe("process sheets", () => {
+  it("the page ships exactly the CLI's binaries", () => {
+    expect(USERLAND_FILES).toEqual(SHIPPED_FILES);
+  });
+
+  it("process-layouts: both layouts' tasks and VMAs in the process view, their frames owned by users", () => {
+    const ex = new Explorer(M128, "process-layouts.mm", sheet("process-layouts"), null, FILES);
+    stepTo(ex, "c = run_memorylayout(");
+    expect(ex.records.filter((r) => r.error)).toEqual([]);
+    const tasks = ex.snapshot.tasks;
+    expect(tasks.map((t) => t.layout).sort()).toEqual(["classic", "flexible"]);
+    for (const t of tasks) {
+      const labels = t.vmas.map((v) => v.label);
+      expect(labels).toContain("[heap]");
+      expect(labels).toContain("[stack]");
+      expect(t.vmas.some((v) => v.start === 0x08048000)).toBe(true);
+    }
+    expect(tasks.find((t) => t.layout === "classic")!.mmap_base).toBe(0x40000000);
+    expect(ex.snapshot.frames.counts[Owner.USER]).toBeGreaterThan(0);
+    expect([...ex.changes.vmas].length).toBeGreaterThan(0);
+  });
+});
+
 describe("variables select what they point at", () => {
   it("a page, a slab object, a vmalloc address, a kmap address, a fixmap address, a cache", () => {
     // 1 GiB: a highmem page, so kmap() takes a pkmap slot.
@@ -305,6 +331,7 @@ describe("the scenario language is the CLI's", () => {
         name,
         text,
         null,
+        FILES,
       );
       ex.runToEnd();
       let out = "";

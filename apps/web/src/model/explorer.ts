@@ -6,7 +6,14 @@
  * replays the steps before it. The page (ui/) and the tests drive the same object.
  */
 
-import { type Action, type ImageSource, type MachineOptions, Session, type StepRecord } from "./session.js";
+import {
+  type Action,
+  type FrontEndFiles,
+  type ImageSource,
+  type MachineOptions,
+  Session,
+  type StepRecord,
+} from "./session.js";
 import { type Changes, diffSnapshots, type Snapshot, takeSnapshot } from "./snapshot.js";
 
 /** Longest run-to-end, in statements (a loop in the text cannot hang the page). */
@@ -29,9 +36,10 @@ export class Explorer {
     public file: string,
     text: string,
     readonly image: ImageSource | null,
+    readonly files: FrontEndFiles = {},
   ) {
     this.lines = splitLines(text);
-    this.session = new Session(opts, file, image);
+    this.session = new Session(opts, file, image, files);
     this.snapshot = takeSnapshot(this.session.kernel, this.session.vm);
     this.changes = diffSnapshots(null, this.snapshot);
   }
@@ -129,7 +137,7 @@ export class Explorer {
   }
 
   #replay(actions: readonly Action[]): void {
-    const session = new Session(this.opts, this.file, this.image);
+    const session = new Session(this.opts, this.file, this.image, this.files);
     let next = 0;
     for (const a of actions) {
       if (a.t === "line") {

@@ -8,7 +8,16 @@
  * model is deterministic, nothing is undone by hand.
  */
 
-import { bootKernel, formatError, formatValue, Interpreter, type Kernel, type RunEvent } from "@i386mm/demo";
+import {
+  bootKernel,
+  formatError,
+  formatValue,
+  type HostFiles,
+  Interpreter,
+  type Kernel,
+  type RunEvent,
+  type Userland,
+} from "@i386mm/demo";
 import {
   do_exit,
   memorylayout_from_host,
@@ -50,6 +59,16 @@ export interface StepRecord {
   /** 1-based editor line of a statement step. */
   readonly line: number | null;
   readonly ms: number;
+}
+
+/**
+ * The front end's files for the scenario language's process and file statements: the binaries
+ * exec() finds in /bin and /lib (the page: fetched from the build's assets; tests: the CLI's
+ * shippedUserland), and the files mount("...") reads.
+ */
+export interface FrontEndFiles {
+  readonly userland?: Userland;
+  readonly host?: HostFiles;
 }
 
 /** Where the ext2 image comes from (fetched by the page, read from disk by tests). */
@@ -115,9 +134,16 @@ export class Session {
     readonly opts: MachineOptions,
     readonly file: string,
     readonly image: ImageSource | null,
+    readonly files: FrontEndFiles = {},
   ) {
     const t0 = performance.now();
-    this.kernel = bootKernel({ memBytes: opts.memBytes, pae: opts.pae, cpus: opts.cpus, nodes: opts.nodes });
+    this.kernel = bootKernel({
+      memBytes: opts.memBytes,
+      pae: opts.pae,
+      cpus: opts.cpus,
+      nodes: opts.nodes,
+      ...files,
+    });
     this.kernel.drainMessages();
     this.interp = new Interpreter(this.kernel);
     this.bootMs = performance.now() - t0;

@@ -10,7 +10,7 @@ import { type Descriptor, describeFrame } from "../model/describe.js";
 import { Explorer } from "../model/explorer.js";
 import { OWNER_COUNT, OWNER_LABEL, OWNER_NAME, Owner, ownerCss } from "../model/owners.js";
 import { resolveSelection, type Selection, type SelectionSource, sourceOfValue } from "../model/selection.js";
-import type { MachineOptions, Program } from "../model/session.js";
+import type { FrontEndFiles, MachineOptions, Program } from "../model/session.js";
 import { BuddyView } from "./buddy-view.js";
 import { h, hx, panel, replace, size } from "./dom.js";
 import { Editor } from "./editor.js";
@@ -26,10 +26,19 @@ export interface LabSheet {
   readonly text: string;
 }
 
-/** What the page needs from outside: the sheets and the disk image. */
+/** What the page needs from outside: the sheets, the disk image, the files processes use. */
 export interface AppAssets {
   readonly sheets: readonly LabSheet[];
   loadImage(): Promise<Uint8Array>;
+  /** The paths exec() finds in the model's /bin and /lib. */
+  readonly userlandPaths: readonly string[];
+  /** Fetch the binaries (by model path) and the files a sheet may mount (by the path it names). */
+  loadFiles(): Promise<{ userland: Map<string, Uint8Array>; host: Map<string, Uint8Array> }>;
+}
+
+/** Does a scenario use the binaries or host files (so they must be fetched before it runs)? */
+export function needsFiles(text: string): boolean {
+  return /\b(exec|run_memorylayout|mount)\s*\(/.test(text);
 }
 
 const MEM_CHOICES = ["32M", "64M", "128M", "256M", "512M", "896M", "1G", "2G", "4G", "8G"];
@@ -60,11 +69,26 @@ export class App {
   /** Timings of the page's start (ms since navigation), for the load figure. */
   readonly timings: Record<string, number> = {};
   private file = "scratch.mm";
+  /** The front end's files for exec() and mount(): filled when fetched (loadFiles). */
+  private readonly files: FrontEndFiles;
+  private userlandFiles = new Map<string, Uint8Array>();
+  private hostFiles = new Map<string, Uint8Array>();
+  private filesLoading: Promise<boolean> | null = null;
+  /** The binaries and host files are fetched (for tests: window.i386mm.filesReady). */
+  filesReady = false;
 
   constructor(
     root: HTMLElement,
     private readonly assets: AppAssets,
   ) {
+    this.files = {
+      userland: { paths: assets.userlandPaths, read: (p) => this.userlandFiles.get(p) ?? null },
+      host: {
+        read: (p) =>
+          this.hostFiles.get(p.replace(/^\.\//, "")) ??
+          `No such file or directory (the page has ${[...this.hostFiles.keys()].join(", ") || "no files yet"})`,
+      },
+    };
     // ---- header: the machine
     this.memInput = h("input", {
       type: "text",
@@ -142,7 +166,7 @@ export class App {
           type: "button",
           "data-action": "step",
           title: "run the next statement",
-          onclick: () => this.act(() => this.explorer!.forward()),
+          onclick: () => void this.withFiles(() => this.act(() => this.explorer!.forward())),
         },
         "step ▶",
       ),
@@ -152,7 +176,7 @@ export class App {
           type: "button",
           "data-action": "run",
           title: "run to the end",
-          onclick: () => this.act(() => this.explorer!.runToEnd()),
+          onclick: () => void this.withFiles(() => this.act(() => this.explorer!.runToEnd())),
         },
         "run to end ▶|",
       ),
@@ -324,7 +348,8 @@ export class App {
     }
     const t0 = performance.now();
     try {
-      this.explorer = new Explorer(opts, this.file, this.editor.text, () => this.imageBytes());
+      this.explorer = new Explorer(opts, this.file, this.editor.text, () => this.imageBytes(), this.files);
+      if (needsFiles(this.editor.text)) void this.loadFiles();
     } catch (e) {
       this.setStatus(`boot: ${(e as Error).message}`, true);
       return;
@@ -356,8 +381,36 @@ export class App {
     });
   }
 
+  /** Fetch the binaries and host files once; true when they are there. */
+  private loadFiles(): Promise<boolean> {
+    this.filesLoading ??= this.assets.loadFiles().then(
+      (f) => {
+        this.userlandFiles = f.userland;
+        this.hostFiles = f.host;
+        this.filesReady = true;
+        return true;
+      },
+      (e: Error) => {
+        this.filesLoading = null;
+        this.setStatus(`cannot load the binaries (fixtures/elf): ${e.message}`, true);
+        return false;
+      },
+    );
+    return this.filesLoading;
+  }
+
+  /** Run `fn` once the files the text needs are fetched (at once when it needs none or they are). */
+  private async withFiles(fn: () => void): Promise<void> {
+    if (!this.filesReady && this.explorer && needsFiles(this.explorer.text)) {
+      this.setStatus("loading the binaries (fixtures/elf)…");
+      if (!(await this.loadFiles())) return;
+    }
+    fn();
+  }
+
   private onEdit(text: string): void {
     if (!this.explorer) return;
+    if (needsFiles(text)) void this.loadFiles();
     this.act(() => this.explorer!.setText(text, this.file));
   }
 
