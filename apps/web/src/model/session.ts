@@ -9,14 +9,13 @@
  */
 
 import {
+  type BootOptions,
   bootKernel,
   formatError,
   formatValue,
-  type HostFiles,
   Interpreter,
   type Kernel,
   type RunEvent,
-  type Userland,
 } from "@i386mm/demo";
 import {
   do_exit,
@@ -67,8 +66,8 @@ export interface StepRecord {
  * shippedUserland), and the files mount("...") reads.
  */
 export interface FrontEndFiles {
-  readonly userland?: Userland;
-  readonly host?: HostFiles;
+  readonly userland?: NonNullable<BootOptions["userland"]>;
+  readonly host?: NonNullable<BootOptions["host"]>;
 }
 
 /** Where the ext2 image comes from (fetched by the page, read from disk by tests). */
