@@ -8,15 +8,7 @@
  * model is deterministic, nothing is undone by hand.
  */
 
-import {
-  type BootOptions,
-  bootKernel,
-  formatError,
-  formatValue,
-  Interpreter,
-  type Kernel,
-  type RunEvent,
-} from "@i386mm/demo";
+import { bootKernel, formatError, formatValue, Interpreter, type Kernel, type RunEvent } from "@i386mm/demo";
 import {
   do_exit,
   memorylayout_from_host,
@@ -63,11 +55,14 @@ export interface StepRecord {
 /**
  * The front end's files for the scenario language's process and file statements: the binaries
  * exec() finds in /bin and /lib (the page: fetched from the build's assets; tests: the CLI's
- * shippedUserland), and the files mount("...") reads.
+ * the same files read from the repository), and the files mount("...") reads. Handed to the
+ * demo's bootKernel as its `userland` and `host` options.
  */
 export interface FrontEndFiles {
-  readonly userland?: NonNullable<BootOptions["userland"]>;
-  readonly host?: NonNullable<BootOptions["host"]>;
+  /** The demo's Userland: the bytes of a model path (/bin/memorylayout-static), or null. */
+  readonly userland?: { read(path: string): Uint8Array | null; readonly paths: readonly string[] };
+  /** The demo's HostFiles: the bytes of a file a scenario mounts, or why it cannot be read. */
+  readonly host?: { read(path: string): Uint8Array | string };
 }
 
 /** Where the ext2 image comes from (fetched by the page, read from disk by tests). */
