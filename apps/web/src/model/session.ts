@@ -87,6 +87,7 @@ export function eventLines(
         lines.push(ev.text);
         break;
       case "view":
+        if (ev.note) lines.push(`      note: ${ev.note}`);
         lines.push(...ev.lines);
         break;
       case "dmesg":
