@@ -3,7 +3,8 @@
 // package: page-cache's host-file disk backend, the demo's CLI). From each such entry's source file
 // ("@i386mm/source" condition) this follows every runtime import — relative files and other
 // workspace packages' entries — and reports any that reaches a Node built-in module (`node:fs`,
-// `fs`, `path`, ...) or `require(`, with the chain of files that led there. Type-only imports
+// `fs`, `path`, ...), `require(`, or uses a Node-only global (`Buffer`, `process`, `__dirname`),
+// with the chain of files that led there. Type-only imports
 // (`import type`, `export type`) are erased by the compiler and are not followed.
 // Run as a script (`node scripts/browser-entries.mjs`) or through scripts/test/browser-entries.test.ts.
 import fs from "node:fs";
@@ -55,13 +56,29 @@ function resolveRelative(from, spec) {
   return candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile()) ?? null;
 }
 
-/** Runtime imports of one file: [{ spec, line }]. */
-function runtimeImports(file) {
-  // Comments blanked (newlines kept, so line numbers stay right).
-  const text = fs
+/** A file's text with comments and string contents blanked (newlines kept, so line numbers stay right). */
+function codeOf(file) {
+  return fs
     .readFileSync(file, "utf8")
     .replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, " "))
     .replace(/(^|[ \t])\/\/[^\n]*/gm, "$1");
+}
+
+/** Node-only globals a browser does not have. */
+const NODE_GLOBALS_RE = /(?<![\w.$"'`])(Buffer|process|__dirname|__filename)\s*[.[(]/g;
+
+/** Uses of Node-only globals in one file: [{ name, line }] (string literals are not code). */
+function nodeGlobals(file) {
+  const text = codeOf(file).replace(/(["'`])(?:\\.|(?!\1)[^\\\n])*\1/g, (c) => c.replace(/[^\n]/g, " "));
+  return [...text.matchAll(NODE_GLOBALS_RE)].map((m) => ({
+    name: m[1],
+    line: text.slice(0, m.index).split("\n").length,
+  }));
+}
+
+/** Runtime imports of one file: [{ spec, line }]. */
+function runtimeImports(file) {
+  const text = codeOf(file);
   const out = [];
   for (const m of text.matchAll(IMPORT_RE)) {
     const line = text.slice(0, m.index + m[0].search(/\S/)).split("\n").length;
@@ -96,6 +113,13 @@ export function checkBrowserEntries(root) {
       const reported = new Set();
       while (queue.length > 0) {
         const file = queue.shift();
+        for (const { name: g, line } of nodeGlobals(file)) {
+          const chain = [];
+          for (let f = file; f; f = via.get(f)) chain.unshift(rel(f));
+          problems.push(
+            `${entryName}: uses the Node global ${g} at ${rel(file)}:${line} (via ${chain.join(" -> ")})`,
+          );
+        }
         for (const { spec, line } of runtimeImports(file)) {
           let next = null;
           let bad = null;

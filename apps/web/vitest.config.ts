@@ -1,3 +1,3 @@
 import { i386mmProject } from "../../vitest.project.js";
 
-export default i386mmProject("web", { passWithNoTests: true });
+export default i386mmProject("web");

@@ -47,6 +47,18 @@ describe("every package entry but ./node loads in a browser", () => {
     expect(out.join("\n")).not.toMatch(/low\/src\/node.ts/);
   });
 
+  it("flags Node-only globals (Buffer, process) but not the words in strings or comments", () => {
+    const dir = fixture({
+      "packages/low/package.json": pkg("low", { ".": "./src/index.ts" }),
+      "packages/low/src/index.ts":
+        'const a = Buffer.from("x", "latin1");\nconst b = "process.env is Node\'s";\n// process.exit(1)\nexport const c = process.env.HOME;\n',
+    });
+    expect(checkBrowserEntries(dir)).toEqual([
+      "@i386mm/low: uses the Node global Buffer at packages/low/src/index.ts:1 (via packages/low/src/index.ts)",
+      "@i386mm/low: uses the Node global process at packages/low/src/index.ts:4 (via packages/low/src/index.ts)",
+    ]);
+  });
+
   it("ignores type-only imports and comments", () => {
     const dir = fixture({
       "packages/low/package.json": pkg("low", { ".": "./src/index.ts" }),

@@ -31,6 +31,7 @@ import type { PageCache } from "@i386mm/page-cache";
 import type { kmem_cache_t, SlabAllocator, vm_struct } from "@i386mm/slab";
 import * as slabPkg from "@i386mm/slab";
 import * as slabInternal from "@i386mm/slab/internal";
+import type { VmSystem } from "@i386mm/vma";
 import { INTERNAL_FILES, isKernelName, SIGNATURE_BY_NAME } from "./bindings.js";
 import { bootJson, bootLines } from "./boot-log.js";
 import {
@@ -86,6 +87,8 @@ export class Kernel implements KernelApi {
   readonly pc: PageCache;
   /** The record of the pages the scenario holds (alloc_pages & co. go through it: see bind()). */
   readonly direct: DirectPages;
+  /** Processes: mm_struct, VMAs, page faults, exec (vma). */
+  readonly vm: VmSystem;
   /** What was booted, defaults filled in. */
   readonly opts: Required<Omit<BootOptions, "e820">> & Pick<BootOptions, "e820">;
   /** Every callable kernel function by name (layer methods first, then free functions). */
@@ -122,6 +125,7 @@ export class Kernel implements KernelApi {
     this.km = k.km;
     this.pc = k.pc;
     this.direct = k.direct;
+    this.vm = k.vm;
     this.layers = k.layers;
     this.machine.modelChecks = this.opts.modelChecks;
     this.bindings = this.bind();

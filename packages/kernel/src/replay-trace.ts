@@ -243,7 +243,13 @@ function eq(buf: Uint8Array, s: number, e: number, word: Uint8Array): boolean {
   return true;
 }
 
-const enc = (s: string) => new Uint8Array(Buffer.from(s, "latin1"));
+/** Latin-1 bytes of a string and back (trace text is ASCII); no Node Buffer, so this loads in a browser. */
+const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
+function latin1(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 4096) out += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  return out;
+}
 const W_MM_PAGE_ALLOC = enc("mm_page_alloc");
 const W_MM_PAGE_FREE = enc("mm_page_free");
 const W_MM_PAGE_FREE_BATCHED = enc("mm_page_free_batched");
@@ -324,7 +330,7 @@ class Interner<T> {
       this.#byHash.set(h, bucket);
     }
     const bytes = buf.slice(s, e);
-    const value = this.make(Buffer.from(bytes).toString("latin1"));
+    const value = this.make(latin1(bytes));
     bucket.push({ bytes, value });
     return value;
   }
@@ -580,7 +586,7 @@ class TraceParser {
     if (this.malformedShown.length < MAX_MALFORMED_SHOWN)
       this.malformedShown.push({
         line: this.lineNo,
-        text: Buffer.from(this.buf.subarray(s, Math.min(e, s + 160))).toString("latin1"),
+        text: latin1(this.buf.subarray(s, Math.min(e, s + 160))),
         reason,
       });
   }
