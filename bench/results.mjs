@@ -413,7 +413,8 @@ if (PACKAGES) {
   const printed = new Map();
   let current = null;
   for (const line of r.stdout.split("\n")) {
-    const m = /^stdout \| (\S+)/.exec(line);
+    // "stdout | bench/page-alloc.bench.ts:43:11": the path is the project's, so key by file name
+    const m = /^stdout \| (?:\S*\/)?([^/:\s]+)/.exec(line);
     if (m) {
       current = m[1];
       continue;
@@ -454,7 +455,8 @@ if (PACKAGES) {
       ...table(["file", "bench", "ns/call (median)", "ns/op", "calls/s", "samples"], rows),
       "",
     );
-    const lines = [...printed].filter(([f]) => f.startsWith(pkg)).flatMap(([, l]) => l);
+    const files = new Set(rows.map((r) => r[0]));
+    const lines = [...printed].filter(([f]) => files.has(f)).flatMap(([, l]) => l);
     if (lines.length) md.push("Printed by the benches:", "", "```", ...lines, "```", "");
   }
   log(`package benches: ${report.files.length} files`);
