@@ -4,6 +4,7 @@
  * packages (packages/<name>/dist), as a user's program would.
  *
  *   node bench/measure.mjs page-trace FILE RUNS MEM_MIB        replay a page-trace.mjs trace
+ *   node bench/measure.mjs page-trace-layers FILE RUNS MEM_MIB the same, through growing parts of the allocator
  *   node bench/measure.mjs pair PAIRS SAMPLES                  order-0 alloc+free pairs (per-CPU lists)
  *   node bench/measure.mjs kmalloc FILE RUNS                   a kmalloc-trace.mjs trace, i386mm and MemPool
  *   node --expose-gc bench/measure.mjs boot MEM_MIB PAE        boot time and host bytes
@@ -69,6 +70,101 @@ if (what === "page-trace") {
   if (pa.nr_free_pages() !== free0)
     throw new Error(`free pages ${pa.nr_free_pages()} after the replays, ${free0} before`);
   out({ ops: t.ops, failed, ...stats(ns) });
+} else if (what === "page-trace-layers") {
+  // Where the time of a page-trace replay goes: the same trace through growing parts of the
+  // allocator, each on a freshly booted machine (its HighMem zone, where GFP_HIGHUSER lands first):
+  // the buddy lists alone, then order 0 through the per-CPU hot list, then that plus the other
+  // struct page fields the full path reads and writes on each block head (an emulation: what
+  // prep_new_page and free_pages_check touch), then alloc_pages / __free_pages.
+  const [file, runs = 5, mem = 2048] = args;
+  const I = await import(pathToFileURL(resolve(BENCH_DIR, "../packages/page-alloc/dist/internal.js")).href);
+  const t = parseTrace(readFileSync(file, "utf8"));
+  const { arg, id, argOf } = t;
+  const handle = new Int32Array(t.ids);
+  const layers = {
+    buddy(_pa, m, z) {
+      let failed = 0;
+      for (let i = 0; i < arg.length; i++) {
+        const o = arg[i];
+        if (o >= 0) {
+          const p = I.__rmqueue(m, z, o);
+          if (p < 0) failed++;
+          handle[id[i]] = p;
+        } else {
+          const p = handle[id[i]];
+          if (p >= 0) I.__free_pages_bulk(m, p, z, argOf[id[i]]);
+        }
+      }
+      return failed;
+    },
+    pcp(_pa, m, z) {
+      const hot = z.pageset[0].pcp[I.PCP_HOT];
+      let failed = 0;
+      for (let i = 0; i < arg.length; i++) {
+        const o = arg[i];
+        if (o >= 0) {
+          const p = o === 0 ? I.pcp_rmqueue(m, z, hot) : I.__rmqueue(m, z, o);
+          if (p < 0) failed++;
+          handle[id[i]] = p;
+        } else {
+          const p = handle[id[i]];
+          if (p < 0) continue;
+          const o2 = argOf[id[i]];
+          if (o2 === 0) I.pcp_free(m, z, hot, p);
+          else I.__free_pages_bulk(m, p, z, o2);
+        }
+      }
+      return failed;
+    },
+    "pcp+fields"(_pa, m, z) {
+      const hot = z.pageset[0].pcp[I.PCP_HOT];
+      const { flags, _count, _mapcount, mapping } = m;
+      let failed = 0;
+      let bad = 0;
+      for (let i = 0; i < arg.length; i++) {
+        const o = arg[i];
+        if (o >= 0) {
+          const p = o === 0 ? I.pcp_rmqueue(m, z, hot) : I.__rmqueue(m, z, o);
+          handle[id[i]] = p;
+          if (p < 0) {
+            failed++;
+            continue;
+          }
+          bad |= mapping[p] | (_mapcount[p] + 1);
+          flags[p] = (flags[p] & 0xff0fffff) | ((o + 1) << 20);
+          _count[p] = 0;
+        } else {
+          const p = handle[id[i]];
+          if (p < 0) continue;
+          const o2 = argOf[id[i]];
+          bad |= mapping[p] | (_mapcount[p] + 1) | _count[p];
+          flags[p] &= 0xff0fffff;
+          _count[p] = -1;
+          if (o2 === 0) I.pcp_free(m, z, hot, p);
+          else I.__free_pages_bulk(m, p, z, o2);
+        }
+      }
+      if (bad) throw new Error("page-trace-layers: a block head was not clean");
+      return failed;
+    },
+    full(pa) {
+      return replayPages(pa, t, handle);
+    },
+  };
+  const rows = [];
+  for (const [layer, run] of Object.entries(layers)) {
+    const pa = new PageAllocator(new Machine({ memBytes: Number(mem) * MiB }));
+    const z = pa.zones.find((x) => x.name === "HighMem");
+    const ns = [];
+    let failed = 0;
+    for (let r = 0; r < Number(runs); r++) {
+      const t0 = performance.now();
+      failed += run(pa, pa.mem_map, z);
+      ns.push(((performance.now() - t0) * 1e6) / t.ops);
+    }
+    rows.push({ layer, failed, ...stats(ns) });
+  }
+  out({ ops: t.ops, rows });
 } else if (what === "pair") {
   const [pairs = 10000, samples = 51] = args.map(Number);
   const pa = new PageAllocator(new Machine({ memBytes: 2048 * MiB }));

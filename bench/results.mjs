@@ -28,6 +28,13 @@ const QUICK = argv.includes("--quick");
 const PACKAGES = !argv.includes("--no-packages");
 const OUT = argv.includes("--out") ? resolve(argv[argv.indexOf("--out") + 1]) : join(BENCH_DIR, "RESULTS.md");
 const RUNS = QUICK ? 2 : 5;
+/** The rows of measure.mjs page-trace-layers, as RESULTS.md names them. */
+const LAYER_NAMES = {
+  buddy: "buddy lists only: `__rmqueue` / `__free_pages_bulk` on the zone",
+  pcp: "+ order 0 through the per-CPU hot list (`pcp_rmqueue` / `pcp_free`)",
+  "pcp+fields": "+ the block head's flags, _count, _mapcount, mapping (emulated)",
+  full: "`alloc_pages(GFP_HIGHUSER)` / `__free_pages`: the whole path",
+};
 const MACHINE_MIB = 2048; // the machine both page traces are replayed on
 const MACHINE_FRAMES = MACHINE_MIB * 256; // and the C reference's frame count
 const tmp = mkdtempSync(join(os.tmpdir(), "i386mm-bench-"));
@@ -139,11 +146,25 @@ md.push(
   "",
 );
 const pageRows = [];
+const layerRows = [];
 for (const [frames, ops, seed] of [
   [262144, 1000000, 1],
   [65536, 1000000, 2],
 ]) {
   const file = traceFile(frames, ops, seed);
+  {
+    const lr = measure("page-trace-layers", [file, RUNS, MACHINE_MIB]);
+    const c = measureC(file, MACHINE_FRAMES, RUNS);
+    const name = `\`page-trace.mjs ${frames} ${ops} ${seed}\``;
+    for (const r of lr.rows) {
+      if (r.failed) throw new Error(`page-trace-layers ${r.layer}: ${r.failed} allocations failed`);
+      layerRows.push([name, LAYER_NAMES[r.layer], f1(r.best), c ? (r.best / c.best).toFixed(2) : "-"]);
+    }
+    if (c) layerRows.push([name, "C reference (bench/buddy-ref.c), same run", f1(c.best), "1.00"]);
+    log(
+      `  where the time goes: ${lr.rows.map((r) => `${r.layer} ${f1(r.best)}`).join(", ")} ns/op${c ? `; C ${f1(c.best)}` : ""}`,
+    );
+  }
   const l0 = load();
   const js = measure("page-trace", [file, RUNS, MACHINE_MIB]);
   const c = measureC(file, MACHINE_FRAMES, RUNS);
@@ -170,6 +191,17 @@ md.push(
     ["trace", "lines", "i386mm ns/op", "C ns/op", "ratio", "i386mm runs", "C runs", "load avg"],
     pageRows,
   ),
+  "",
+);
+md.push(
+  "Where the time goes: the same traces through growing parts of the allocator (`measure.mjs page-trace-layers`: " +
+    "each on a freshly booted machine, its HighMem zone called directly for the first three), best of " +
+    `${RUNS}, ns per trace line, and the ratio to the C reference measured right after. The third row is an ` +
+    "emulation, not the model: the per-CPU path plus the reads and writes of `flags`, `_count`, `_mapcount` and " +
+    "`mapping` that prep_new_page and free_pages_check make on each block head; in struct-of-arrays each is " +
+    "another cache line per page, where C's `struct page` keeps them in one.",
+  "",
+  ...table(["trace", "allocator part", "ns/op", "x C"], layerRows),
   "",
 );
 {
