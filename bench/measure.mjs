@@ -12,7 +12,9 @@
  *   node --expose-gc bench/measure.mjs layers MEM_MIB          host bytes each layer adds to a boot
  *
  * Times are wall-clock (performance.now), best (or median) of several runs in one process, as the
- * C reference measures itself (CLOCK_MONOTONIC).
+ * C reference measures itself (CLOCK_MONOTONIC); the replays and pairs also record the process's
+ * CPU time (process.cpuUsage; the C reference: CLOCK_PROCESS_CPUTIME_ID), which on a loaded machine
+ * leaves out the time spent waiting for a core.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -26,9 +28,26 @@ const { PageAllocator, GFP_HIGHUSER, GFP_KERNEL } = await dist("page-alloc");
 const MiB = 2 ** 20;
 const [what, ...args] = process.argv.slice(2);
 const out = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
-const stats = (ns) => {
+const stats = (ns, cpu) => {
   const s = [...ns].sort((a, b) => a - b);
-  return { runs: ns.map((x) => Math.round(x * 1000) / 1000), best: s[0], median: s[s.length >> 1] };
+  const c = cpu ? [...cpu].sort((a, b) => a - b) : null;
+  return {
+    runs: ns.map((x) => Math.round(x * 1000) / 1000),
+    best: s[0],
+    median: s[s.length >> 1],
+    ...(c
+      ? { cpu: cpu.map((x) => Math.round(x * 1000) / 1000), cpuBest: c[0], cpuMedian: c[c.length >> 1] }
+      : {}),
+  };
+};
+/** Run fn once: [wall ns, CPU ns] divided by `per`. */
+const timed = (fn, per) => {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const v = fn();
+  const wall = ((performance.now() - t0) * 1e6) / per;
+  const c = process.cpuUsage(c0);
+  return [wall, ((c.user + c.system) * 1e3) / per, v];
 };
 
 /** Replay a parsed page trace through alloc_pages(GFP_HIGHUSER, order) / __free_pages. */
@@ -59,17 +78,19 @@ if (what === "page-trace") {
   const free0 = pa.nr_free_pages();
   const handle = new Int32Array(t.ids);
   const ns = [];
+  const cpu = [];
   let failed = 0;
   for (let r = 0; r < Number(runs); r++) {
-    const t0 = performance.now();
-    failed += replayPages(pa, t, handle);
-    ns.push(((performance.now() - t0) * 1e6) / t.ops);
+    const [w, c, f] = timed(() => replayPages(pa, t, handle), t.ops);
+    ns.push(w);
+    cpu.push(c);
+    failed += f;
   }
   // every block is freed at the end of a trace: the per-CPU lists hold some pages, the rest is free
   pa.drain_local_pages();
   if (pa.nr_free_pages() !== free0)
     throw new Error(`free pages ${pa.nr_free_pages()} after the replays, ${free0} before`);
-  out({ ops: t.ops, failed, ...stats(ns) });
+  out({ ops: t.ops, failed, ...stats(ns, cpu) });
 } else if (what === "page-trace-layers") {
   // Where the time of a page-trace replay goes: the same trace through growing parts of the
   // allocator, each on a freshly booted machine (its HighMem zone, where GFP_HIGHUSER lands first):
@@ -156,13 +177,15 @@ if (what === "page-trace") {
     const pa = new PageAllocator(new Machine({ memBytes: Number(mem) * MiB }));
     const z = pa.zones.find((x) => x.name === "HighMem");
     const ns = [];
+    const cpu = [];
     let failed = 0;
     for (let r = 0; r < Number(runs); r++) {
-      const t0 = performance.now();
-      failed += run(pa, pa.mem_map, z);
-      ns.push(((performance.now() - t0) * 1e6) / t.ops);
+      const [w, c, f] = timed(() => run(pa, pa.mem_map, z), t.ops);
+      ns.push(w);
+      cpu.push(c);
+      failed += f;
     }
-    rows.push({ layer, failed, ...stats(ns) });
+    rows.push({ layer, failed, ...stats(ns, cpu) });
   }
   out({ ops: t.ops, rows });
 } else if (what === "pair") {
@@ -173,12 +196,13 @@ if (what === "page-trace") {
   };
   for (let i = 0; i < 20; i++) loop(); // warm up: tiered up before timing
   const ns = [];
+  const cpu = [];
   for (let s = 0; s < samples; s++) {
-    const t0 = performance.now();
-    loop();
-    ns.push(((performance.now() - t0) * 1e6) / pairs);
+    const [w, c] = timed(loop, pairs);
+    ns.push(w);
+    cpu.push(c);
   }
-  out({ pairs, ...stats(ns) });
+  out({ pairs, ...stats(ns, cpu) });
 } else if (what === "kmalloc") {
   const [file, runs = 5] = args;
   const { boot } = await dist("kernel");
@@ -214,21 +238,25 @@ if (what === "page-trace") {
     return failed;
   };
   const kns = [];
+  const kcpu = [];
   const pns = [];
+  const pcpu = [];
   let kFailed = 0;
   let pFailed = 0;
   for (let r = 0; r < Number(runs); r++) {
-    let t0 = performance.now();
-    kFailed += kmallocRun();
-    kns.push(((performance.now() - t0) * 1e6) / t.ops);
-    t0 = performance.now();
-    pFailed += poolRun();
-    pns.push(((performance.now() - t0) * 1e6) / t.ops);
+    const [kw, kc, kf] = timed(kmallocRun, t.ops);
+    kns.push(kw);
+    kcpu.push(kc);
+    kFailed += kf;
+    const [pw, pc, pf] = timed(poolRun, t.ops);
+    pns.push(pw);
+    pcpu.push(pc);
+    pFailed += pf;
   }
   out({
     ops: t.ops,
-    kmalloc: { failed: kFailed, ...stats(kns) },
-    mempool: { failed: pFailed, ...stats(pns) },
+    kmalloc: { failed: kFailed, ...stats(kns, kcpu) },
+    mempool: { failed: pFailed, ...stats(pns, pcpu) },
   });
 } else if (what === "boot") {
   const [mem, pae] = args;

@@ -125,7 +125,7 @@ function measureC(file, frames, runs) {
   if (r.status !== 0) throw new Error(`buddy-ref failed (${r.status ?? r.signal ?? r.error}): ${r.stderr}`);
   const j = JSON.parse(r.stdout);
   if (j.failed) throw new Error(`buddy-ref: ${j.failed} allocations failed`);
-  return { runs: j.ns, best: j.best };
+  return { runs: j.ns, best: j.best, cpuBest: j.cpuBest };
 }
 
 // ------------------------------------------------------------------ 1. page traces vs C
@@ -152,27 +152,17 @@ for (const [frames, ops, seed] of [
   [65536, 1000000, 2],
 ]) {
   const file = traceFile(frames, ops, seed);
-  {
-    const lr = measure("page-trace-layers", [file, RUNS, MACHINE_MIB]);
-    const c = measureC(file, MACHINE_FRAMES, RUNS);
-    const name = `\`page-trace.mjs ${frames} ${ops} ${seed}\``;
-    for (const r of lr.rows) {
-      if (r.failed) throw new Error(`page-trace-layers ${r.layer}: ${r.failed} allocations failed`);
-      layerRows.push([name, LAYER_NAMES[r.layer], f1(r.best), c ? (r.best / c.best).toFixed(2) : "-"]);
-    }
-    if (c) layerRows.push([name, "C reference (bench/buddy-ref.c), same run", f1(c.best), "1.00"]);
-    log(
-      `  where the time goes: ${lr.rows.map((r) => `${r.layer} ${f1(r.best)}`).join(", ")} ns/op${c ? `; C ${f1(c.best)}` : ""}`,
-    );
-  }
   const l0 = load();
   const js = measure("page-trace", [file, RUNS, MACHINE_MIB]);
   const c = measureC(file, MACHINE_FRAMES, RUNS);
   if (js.failed) throw new Error(`page-trace ${frames} ${ops} ${seed}: ${js.failed} allocations failed`);
   const ratio = c ? js.best / c.best : null;
+  const cpuRatio = c ? js.cpuBest / c.cpuBest : null;
   log(
     `page-trace.mjs ${frames} ${ops} ${seed} (${js.ops} lines): i386mm ${f1(js.best)} ns/op` +
-      (c ? `, C ${f1(c.best)} ns/op, ratio ${ratio.toFixed(2)}` : "") +
+      (c
+        ? `, C ${f1(c.best)} ns/op, ratio ${ratio.toFixed(2)} (CPU time: ${f1(js.cpuBest)} / ${f1(c.cpuBest)} = ${cpuRatio.toFixed(2)})`
+        : "") +
       `  [load ${l0}]`,
   );
   pageRows.push([
@@ -181,16 +171,58 @@ for (const [frames, ops, seed] of [
     f1(js.best),
     c ? f1(c.best) : "skipped",
     ratio ? `**${ratio.toFixed(2)}**` : "-",
+    `${f1(js.cpuBest)} / ${c ? f1(c.cpuBest) : "-"}`,
+    cpuRatio ? cpuRatio.toFixed(2) : "-",
     js.runs.map(f1).join(" "),
     c ? c.runs.map(f1).join(" ") : "-",
     l0,
   ]);
+  const lr = measure("page-trace-layers", [file, RUNS, MACHINE_MIB]);
+  const lc = measureC(file, MACHINE_FRAMES, RUNS);
+  const name = `\`page-trace.mjs ${frames} ${ops} ${seed}\``;
+  for (const r of lr.rows) {
+    if (r.failed) throw new Error(`page-trace-layers ${r.layer}: ${r.failed} allocations failed`);
+    layerRows.push([
+      name,
+      LAYER_NAMES[r.layer],
+      f1(r.best),
+      lc ? (r.best / lc.best).toFixed(2) : "-",
+      f1(r.cpuBest),
+      lc ? (r.cpuBest / lc.cpuBest).toFixed(2) : "-",
+    ]);
+  }
+  if (lc)
+    layerRows.push([
+      name,
+      "C reference (bench/buddy-ref.c), same run",
+      f1(lc.best),
+      "1.00",
+      f1(lc.cpuBest),
+      "1.00",
+    ]);
+  log(
+    `  where the time goes: ${lr.rows.map((r) => `${r.layer} ${f1(r.best)}`).join(", ")} ns/op${lc ? `; C ${f1(lc.best)}` : ""}`,
+  );
 }
 md.push(
   ...table(
-    ["trace", "lines", "i386mm ns/op", "C ns/op", "ratio", "i386mm runs", "C runs", "load avg"],
+    [
+      "trace",
+      "lines",
+      "i386mm ns/op",
+      "C ns/op",
+      "ratio",
+      "CPU time ns/op: i386mm / C",
+      "CPU-time ratio",
+      "i386mm runs",
+      "C runs",
+      "load avg",
+    ],
     pageRows,
   ),
+  "",
+  "Wall-clock is what the target names; the CPU-time columns (process.cpuUsage, CLOCK_PROCESS_CPUTIME_ID) " +
+    "leave out the time each side spent waiting for a core, which on a loaded machine falls unevenly on the two.",
   "",
 );
 md.push(
@@ -201,18 +233,19 @@ md.push(
     "`mapping` that prep_new_page and free_pages_check make on each block head; in struct-of-arrays each is " +
     "another cache line per page, where C's `struct page` keeps them in one.",
   "",
-  ...table(["trace", "allocator part", "ns/op", "x C"], layerRows),
+  ...table(["trace", "allocator part", "ns/op", "x C", "CPU ns/op", "x C (CPU)"], layerRows),
   "",
 );
 {
   const l0 = load();
   const p = measure("pair", [10000, QUICK ? 11 : 51]);
   log(
-    `order-0 alloc_pages(GFP_KERNEL, 0) + __free_pages pair: median ${f1(p.median)} ns (best ${f1(p.best)})  [load ${l0}]`,
+    `order-0 alloc_pages(GFP_KERNEL, 0) + __free_pages pair: median ${f1(p.median)} ns (best ${f1(p.best)}; CPU time median ${f1(p.cpuMedian)})  [load ${l0}]`,
   );
   md.push(
     `Order-0 pair through the per-CPU lists (\`__free_pages(alloc_pages(GFP_KERNEL, 0), 0)\`, 10,000 pairs ` +
-      `per sample, ${p.runs.length} samples, 2 GiB machine): **median ${f1(p.median)} ns**, best ${f1(p.best)} ns ` +
+      `per sample, ${p.runs.length} samples, 2 GiB machine): **median ${f1(p.median)} ns**, best ${f1(p.best)} ns, ` +
+      `CPU-time median ${f1(p.cpuMedian)} ns ` +
       `(target: median <= 40 ns; load ${l0}).`,
     "",
   );
@@ -238,17 +271,19 @@ md.push(
       "`MemPool.malloc` / `free` (64 MiB pool), alternately in one process; best of the runs, ns per trace line.",
     "",
     ...table(
-      ["allocator", "ns/op", "runs", "failed"],
+      ["allocator", "ns/op", "CPU ns/op", "runs", "failed"],
       [
         [
           "i386mm kmalloc / kfree",
           `**${f1(k.kmalloc.best)}**`,
+          f1(k.kmalloc.cpuBest),
           k.kmalloc.runs.map(f1).join(" "),
           String(k.kmalloc.failed),
         ],
         [
           "@thi.ng/malloc MemPool",
           f1(k.mempool.best),
+          f1(k.mempool.cpuBest),
           k.mempool.runs.map(f1).join(" "),
           String(k.mempool.failed),
         ],
