@@ -20,6 +20,12 @@ const FIXTURES = "@i386mm/fixtures";
 /** The apps: they may use a package's "/internal" entry. */
 const APPS = ["demo", "web"];
 
+/** The entries fixtures/package.json "exports" declares ("." and subpaths such as "./heap"). */
+function fixturesEntries(root) {
+  const file = path.join(root, "fixtures", "package.json");
+  return fs.existsSync(file) ? Object.keys(JSON.parse(fs.readFileSync(file, "utf8")).exports ?? {}) : ["."];
+}
+
 /** True when packages/<name>/package.json (or apps/<name>) declares the entry "./<sub>" in "exports". */
 function declaredEntry(root, name, sub) {
   for (const top of ["packages", "apps"]) {
@@ -81,11 +87,14 @@ export function checkLayers(root) {
         const rel = path.relative(root, file);
         for (const m of text.matchAll(IMPORT_RE)) {
           const spec = m[1] ?? m[2] ?? m[3];
-          if (spec === FIXTURES) {
+          if (spec === FIXTURES || spec.startsWith(`${FIXTURES}/`)) {
+            const entry = spec === FIXTURES ? "." : `./${spec.slice(FIXTURES.length + 1)}`;
             if (sub === "src")
               problems.push(`${rel}: imports ${FIXTURES}, which only tests and benches may use`);
-            else if (!(spec in deps))
-              problems.push(`${rel}: imports ${spec} without declaring it in ${self}/package.json`);
+            else if (!(FIXTURES in deps))
+              problems.push(`${rel}: imports ${spec} without declaring ${FIXTURES} in ${self}/package.json`);
+            else if (entry !== "." && !fixturesEntries(root).includes(entry))
+              problems.push(`${rel}: imports ${spec}, an entry fixtures/package.json does not export`);
           } else if (spec.startsWith("@i386mm/")) {
             const [, name, ...rest] = spec.split("/");
             if (rank(name) < 0 || rank(name) >= rank(self)) {

@@ -8,7 +8,7 @@
  * Lists are taken and filled at the head (list_add / free_list.next); free_pages_bulk drains
  * from the tail. Callers hold "zone->lock": in the simulation one path runs at a time.
  */
-import { list_add, list_add_tail, list_del, list_empty, type MemMap } from "./mem-map.js";
+import { LIST_POISON, list_add_tail, list_del, list_empty, type MemMap } from "./mem-map.js";
 import { MAX_ORDER, type Zone } from "./mmzone.js";
 import { NODEZONE_SHIFT, PG_private, PG_reserved } from "./page-flags.js";
 
@@ -43,17 +43,32 @@ export function page_is_buddy(m: MemMap, pfn: number, order: number): boolean {
 /**
  * expand: split a block of order `high` down to `low`, putting each upper half at the head of the
  * next lower free list; returns the lowest-addressed block (the original head).
+ * (list_add and set_page_order written out on local columns: this loop and the merge loop of
+ * __free_pages_bulk are the buddy system's hot paths.)
  */
 export function expand(m: MemMap, zone: Zone, pfn: number, low: number, high: number): number {
+  const next = m.lru_next;
+  const prev = m.lru_prev;
+  const flags = m.flags;
+  const priv = m.private;
+  const free_area = zone.free_area;
   let size = 1 << high;
   while (high > low) {
     high--;
     size >>= 1;
-    const area = zone.free_area[high];
+    const area = free_area[high];
     const buddy = pfn + size;
-    list_add(m, buddy, area.free_list);
+    // list_add(&buddy->lru, &area->free_list)
+    const head = area.free_list;
+    const first = next[head];
+    next[buddy] = first;
+    prev[buddy] = head;
+    prev[first] = buddy;
+    next[head] = buddy;
     area.nr_free++;
-    set_page_order(m, buddy, high);
+    // set_page_order(buddy, high)
+    priv[buddy] = high;
+    flags[buddy] |= PRIVATE;
   }
   return pfn;
 }
@@ -64,13 +79,22 @@ export function expand(m: MemMap, zone: Zone, pfn: number, low: number, high: nu
  */
 export function __rmqueue(m: MemMap, zone: Zone, order: number): number {
   const next = m.lru_next;
+  const prev = m.lru_prev;
+  const free_area = zone.free_area;
   for (let current = order; current < MAX_ORDER; current++) {
-    const area = zone.free_area[current];
+    const area = free_area[current];
     const head = area.free_list;
     const pfn = next[head];
     if (pfn === head) continue;
-    list_del(m, pfn);
-    rmv_page_order(m, pfn);
+    // list_del(&page->lru): pfn is the first entry, so its prev is the head
+    const nx = next[pfn];
+    next[head] = nx;
+    prev[nx] = head;
+    next[pfn] = LIST_POISON;
+    prev[pfn] = LIST_POISON;
+    // rmv_page_order(page)
+    m.flags[pfn] &= ~PRIVATE;
+    m.private[pfn] = 0;
     area.nr_free--;
     zone.free_pages -= 1 << order;
     return current === order ? pfn : expand(m, zone, pfn, order, current);
@@ -97,30 +121,55 @@ export function rmqueue_bulk(m: MemMap, zone: Zone, order: number, count: number
  * __free_pages_bulk: give the order-`order` block at `pfn` back to the buddy system, merging it
  * with its free buddy (index page_idx ^ (1 << order), relative to the zone start) as long as
  * one exists, and put the result at the head of its free list. The caller has checked alignment
- * and range (the kernel's BUG_ONs).
+ * and range (the kernel's BUG_ONs). (bad_range, page_is_buddy, list_del, rmv_page_order,
+ * set_page_order and list_add written out on local columns: the merge loop is a hot path.)
  */
 export function __free_pages_bulk(m: MemMap, pfn: number, zone: Zone, order: number): void {
   const base = zone.zone_start_pfn;
   const end = base + zone.spanned_pages;
   const flags = m.flags;
+  const priv = m.private;
+  const count = m._count;
+  const next = m.lru_next;
+  const prev = m.lru_prev;
+  const free_area = zone.free_area;
   const nodezone = zone.nodezone;
   let page_idx = pfn - base;
   zone.free_pages += 1 << order;
   while (order < MAX_ORDER - 1) {
     const buddy_idx = page_idx ^ (1 << order);
     const buddy = base + buddy_idx;
-    if (buddy >= end || buddy < base || flags[buddy] >>> NODEZONE_SHIFT !== nodezone) break;
-    if (!page_is_buddy(m, buddy, order)) break;
-    list_del(m, buddy);
-    zone.free_area[order].nr_free--;
-    rmv_page_order(m, buddy);
+    // bad_range(zone, buddy)
+    if (buddy >= end || buddy < base) break;
+    const f = flags[buddy];
+    if (f >>> NODEZONE_SHIFT !== nodezone) break;
+    // page_is_buddy(buddy, order)
+    if ((f & (PRIVATE | RESERVED)) !== PRIVATE || priv[buddy] !== order || count[buddy] !== -1) break;
+    // list_del(&buddy->lru)
+    const nx = next[buddy];
+    const pv = prev[buddy];
+    next[pv] = nx;
+    prev[nx] = pv;
+    next[buddy] = LIST_POISON;
+    prev[buddy] = LIST_POISON;
+    free_area[order].nr_free--;
+    // rmv_page_order(buddy)
+    flags[buddy] = f & ~PRIVATE;
+    priv[buddy] = 0;
     page_idx &= buddy_idx;
     order++;
   }
   const coalesced = base + page_idx;
-  set_page_order(m, coalesced, order);
-  const area = zone.free_area[order];
-  list_add(m, coalesced, area.free_list);
+  // set_page_order(coalesced, order); list_add(&coalesced->lru, &area->free_list)
+  priv[coalesced] = order;
+  flags[coalesced] |= PRIVATE;
+  const area = free_area[order];
+  const head = area.free_list;
+  const first = next[head];
+  next[coalesced] = first;
+  prev[coalesced] = head;
+  prev[first] = coalesced;
+  next[head] = coalesced;
   area.nr_free++;
 }
 

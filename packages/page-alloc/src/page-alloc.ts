@@ -133,6 +133,10 @@ export interface PageAllocStats {
 const RESERVED = 1 << PG_reserved;
 const HIGHMEM_FLAG = 1 << PG_highmem;
 const COMPOUND = 1 << PG_compound;
+/** Flags a tail page of a block being freed must not carry (free_pages_check, PG_reserved, PG_compound outside a compound page). */
+const TAIL_FREE_CHECK_BAD = FREE_PAGES_CHECK_BAD | RESERVED | COMPOUND;
+/** The flags prep_new_page keeps: all but PREP_NEW_PAGE_CLEAR and the model's allocation order. */
+const PREP_NEW_PAGE_KEEP = ~PREP_NEW_PAGE_CLEAR & ~PG_ALLOC_ORDER_MASK;
 const SLAB = 1 << PG_slab;
 const DIRTY = 1 << PG_dirty;
 /**
@@ -473,7 +477,13 @@ export class PageAllocator {
    */
   alloc_pages(gfp_mask: number, order: number): Page | null {
     if (!(order >= 0 && order < MAX_ORDER && (order | 0) === order)) return null;
-    this.#checkGfp("alloc_pages", gfp_mask);
+    // #checkGfp's two refusals in one test, so that the hot path carries no throw (it stays small
+    // enough for V8 to inline whole: see the README's performance notes)
+    if (
+      (gfp_mask & GFP_ZONEMASK) === GFP_ZONEMASK ||
+      (gfp_mask & (__GFP_ZERO | __GFP_WAIT | __GFP_HIGHMEM)) === (__GFP_ZERO | __GFP_HIGHMEM)
+    )
+      this.#checkGfp("alloc_pages", gfp_mask);
     const cpu = this.machine.current;
     const page = this.__alloc_pages(
       gfp_mask,
@@ -784,12 +794,15 @@ export class PageAllocator {
     zone.pgalloc += 1 << order;
     this.stats.pgalloc += 1 << order;
     this.#prep_new_page(page, order);
-    if (gfp_mask & __GFP_ZERO) {
-      const ram = this.machine.ram;
-      for (let i = 0; i < 1 << order; i++) ram.zeroFrame(page + i);
-    }
+    if (gfp_mask & __GFP_ZERO) this.#prep_zero_page(page, order);
     if (order && gfp_mask & __GFP_COMP) this.#prep_compound_page(page, order);
     return page as Page;
+  }
+
+  /** prep_zero_page: zero the 2^order frames of a block handed out for __GFP_ZERO. */
+  #prep_zero_page(page: number, order: number): void {
+    const ram = this.machine.ram;
+    for (let i = 0; i < 1 << order; i++) ram.zeroFrame(page + i);
   }
 
   #prep_new_page(page: number, order: number): void {
@@ -797,8 +810,7 @@ export class PageAllocator {
     const f = m.flags[page];
     if (m.mapping[page] !== 0 || m._mapcount[page] >= 0 || f & PREP_NEW_PAGE_BAD)
       this.#bad_page_fixup("prep_new_page", page);
-    m.flags[page] =
-      (m.flags[page] & ~PREP_NEW_PAGE_CLEAR & ~PG_ALLOC_ORDER_MASK) | ((order + 1) << PG_ALLOC_ORDER_SHIFT);
+    m.flags[page] = (m.flags[page] & PREP_NEW_PAGE_KEEP) | ((order + 1) << PG_ALLOC_ORDER_SHIFT);
     m.private[page] = 0;
     m._count[page] = 0;
   }
@@ -841,27 +853,14 @@ export class PageAllocator {
   __free_pages(page: Page, order: number): void {
     const m = this.mem_map;
     if (this.sized_requests.pending) this.sized_requests.drop(this.machine.current);
-    this.#checkPage("__free_pages", page);
-    if (!(order >= 0 && order < MAX_ORDER && (order | 0) === order)) {
-      throw new BadPageError(
-        "__free_pages",
-        this.page_descriptor_address(page),
-        `order ${order} is not in 0..${MAX_ORDER - 1}`,
-        this.#pageState(page),
-      );
-    }
+    // #checkPage's test written out (its throw stays out of line: the hot path must stay small)
+    if (!(page >= 0 && page < m.nr_pages && Number.isInteger(page))) this.#checkPage("__free_pages", page);
+    if (!(order >= 0 && order < MAX_ORDER && (order | 0) === order)) this.#badFreeOrder(page, order);
     const f = m.flags[page];
     if (f & RESERVED) return;
     const c = m._count[page];
-    if (c < 0) {
-      throw new BadPageError(
-        "__free_pages",
-        this.page_descriptor_address(page),
-        "put_page_testzero on a page whose count is already 0 (a free page or a tail page)",
-        this.#pageState(page),
-      );
-    }
-    if (c > 0) {
+    if (c !== 0) {
+      if (c < 0) this.#badFreeCount(page);
       m._count[page] = c - 1;
       return;
     }
@@ -872,8 +871,65 @@ export class PageAllocator {
     else this.#__free_pages_ok(page, order);
   }
 
-  /** Validate a block about to be freed (everything __free_pages_ok / free_hot_cold_page would BUG or bad_page on). */
+  /** __free_pages with an order outside 0..MAX_ORDER-1: the BadPageError (out of the hot path). */
+  #badFreeOrder(page: Page, order: number): never {
+    throw new BadPageError(
+      "__free_pages",
+      this.page_descriptor_address(page),
+      `order ${order} is not in 0..${MAX_ORDER - 1}`,
+      this.#pageState(page),
+    );
+  }
+
+  /** __free_pages of a page whose count is already 0: the BadPageError (out of the hot path). */
+  #badFreeCount(page: Page): never {
+    throw new BadPageError(
+      "__free_pages",
+      this.page_descriptor_address(page),
+      "put_page_testzero on a page whose count is already 0 (a free page or a tail page)",
+      this.#pageState(page),
+    );
+  }
+
+  /**
+   * Validate a block about to be freed (everything __free_pages_ok / free_hot_cold_page would BUG or
+   * bad_page on). The fast test: the order mark, alignment and zone, then one branch-free pass over
+   * the pages (free_pages_check of each: unmapped, no mapping, tail counts 0, no bad flag); a block
+   * that fails it, and every compound block, goes through #explainBadFreeBlock, which runs each
+   * check in turn and throws the error naming the first that fails.
+   */
   #checkFreeBlock(fn: string, page: number, order: number): void {
+    const m = this.mem_map;
+    const flags = m.flags;
+    const f = flags[page];
+    const mark = f & PG_ALLOC_ORDER_MASK;
+    const zone = this.zone_table[f >>> NODEZONE_SHIFT];
+    const n = 1 << order;
+    if (
+      (mark !== 0 && mark !== (order + 1) << PG_ALLOC_ORDER_SHIFT) ||
+      (page - zone.zone_start_pfn) & (n - 1) ||
+      page + n > zone.zone_start_pfn + zone.spanned_pages ||
+      f & COMPOUND
+    ) {
+      this.#explainBadFreeBlock(fn, page, order);
+      return;
+    }
+    const mapcount = m._mapcount;
+    const mapping = m.mapping;
+    const count = m._count;
+    // the head: PageAnon's mapping is cleared by free_hot_cold_page first (order 0 only)
+    const head_mapping = mapping[page];
+    let bad =
+      (mapcount[page] + 1) |
+      (order === 0 && head_mapping & 1 ? 0 : head_mapping) |
+      (f & FREE_PAGES_CHECK_BAD);
+    for (let p = page + 1, end = page + n; p < end; p++)
+      bad |= (mapcount[p] + 1) | mapping[p] | (count[p] + 1) | (flags[p] & TAIL_FREE_CHECK_BAD);
+    if (bad !== 0) this.#explainBadFreeBlock(fn, page, order);
+  }
+
+  /** #checkFreeBlock's checks one by one: throws the BadPageError for the first that fails. */
+  #explainBadFreeBlock(fn: string, page: number, order: number): void {
     const m = this.mem_map;
     const f = m.flags[page];
     // The allocation order is the model's record (PG_ALLOC_ORDER bits): 2.6.11 keeps none and
@@ -962,8 +1018,10 @@ export class PageAllocator {
   /** __free_pages_ok: a checked order>0 block straight to the buddy lists (destroy_compound_page first). */
   #__free_pages_ok(page: number, order: number): void {
     const m = this.mem_map;
-    const zone = this.zone_table[m.flags[page] >>> NODEZONE_SHIFT];
-    for (let i = 0; i < 1 << order; i++) m.flags[page + i] &= ~(DIRTY | COMPOUND | PG_ALLOC_ORDER_MASK);
+    const flags = m.flags;
+    const zone = this.zone_table[flags[page] >>> NODEZONE_SHIFT];
+    for (let p = page, end = page + (1 << order); p < end; p++)
+      flags[p] &= ~(DIRTY | COMPOUND | PG_ALLOC_ORDER_MASK);
     m._count[page] = -1;
     zone.all_unreclaimable = 0;
     zone.pages_scanned = 0;

@@ -38,8 +38,10 @@ export function zone_watermark_ok(
 ): boolean {
   let min = mark;
   let free_pages = z.free_pages - (1 << order) + 1;
-  if (gfp_high) min -= Math.floor(min / 2);
-  if (can_try_harder) min -= Math.floor(min / 4);
+  // min is a page count (>= 0): the shifts are the kernel's truncating divisions, and keep this
+  // function small enough for V8 to inline into every allocation pass
+  if (gfp_high) min -= min >> 1;
+  if (can_try_harder) min -= min >> 2;
   if (free_pages <= min + z.lowmem_reserve[classzone_idx]) return false;
   for (let o = 0; o < order; o++) {
     free_pages -= z.free_area[o].nr_free << o;

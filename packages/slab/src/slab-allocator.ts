@@ -138,6 +138,12 @@ function fls(x: number): number {
   return x === 0 ? 0 : 32 - Math.clz32(x);
 }
 
+/** The live bitmap's chunks: 2^LIVE_CHUNK_SHIFT lowmem words (2 MiB, 512 frames) each. */
+const LIVE_CHUNK_SHIFT = 19;
+const LIVE_CHUNK_WORDS = 1 << LIVE_CHUNK_SHIFT;
+/** Index of a word's Uint32 inside its chunk: (w >>> 5) & LIVE_CHUNK_MASK. */
+const LIVE_CHUNK_MASK = (LIVE_CHUNK_WORDS >>> 5) - 1;
+
 /**
  * One machine's slab allocator. `new SlabAllocator(pa)` runs kmem_cache_init (cache_cache, then
  * the general caches and their DMA twins, then enable_cpucache for all) and brings the other
@@ -181,7 +187,14 @@ export class SlabAllocator {
 
   readonly #ram: Machine["ram"];
   readonly #lowmemEnd: number;
-  readonly #live: Uint32Array;
+  /**
+   * The model's "handed to a caller" bit per 4-byte word of lowmem (kfree and kmem_cache_free
+   * refuse anything else), in chunks of 2 MiB of lowmem (LIVE_CHUNK_WORDS words, 64 KiB of bits)
+   * made when the first object in them is handed out; chunks with none share #liveZero, so the
+   * host pays for the bitmap only where slabs are (not 128 bytes per lowmem frame).
+   */
+  readonly #live: Uint32Array[];
+  readonly #liveZero = new Uint32Array(LIVE_CHUNK_WORDS >>> 5);
   /** mem_map columns (fixed for the machine's life): flags, lru.next (cache id), lru.prev (slab). */
   readonly #mmFlags: Uint32Array;
   readonly #lruNext: Int32Array;
@@ -204,8 +217,9 @@ export class SlabAllocator {
     this.#mmFlags = pa.mem_map.flags;
     this.#lruNext = pa.mem_map.lru_next;
     this.#lruPrev = pa.mem_map.lru_prev;
-    // one "handed to a caller" bit per 4-byte word of lowmem
-    this.#live = new Uint32Array(Math.ceil((this.#lowmemEnd - KERNEL_BASE) / 128) + 1);
+    this.#live = new Array<Uint32Array>(
+      Math.ceil((this.#lowmemEnd - KERNEL_BASE) / 4 / LIVE_CHUNK_WORDS) + 1,
+    ).fill(this.#liveZero);
     this.#sizeIndex = new Uint8Array((KMALLOC_MAX_SIZE >>> 5) + 1);
     for (let k = 0, i = 0; k < this.#sizeIndex.length; k++) {
       while (MALLOC_SIZES[i] < k * 32) i++;
@@ -691,7 +705,7 @@ export class SlabAllocator {
       ac.touched = 1;
       const objp = ac.entry[--ac.avail];
       const w = (objp - KERNEL_BASE) >>> 2;
-      this.#live[w >>> 5] |= 1 << (w & 31);
+      this.#setLive(w);
       return objp as VirtAddr;
     }
     return this.#__cache_alloc_slow(cachep, flags, ac);
@@ -704,7 +718,7 @@ export class SlabAllocator {
     const objp = this.#cache_alloc_refill(cachep, flags);
     if (objp === 0) return null;
     const w = (objp - KERNEL_BASE) >>> 2;
-    this.#live[w >>> 5] |= 1 << (w & 31);
+    this.#setLive(w);
     return objp as VirtAddr;
   }
 
@@ -756,7 +770,7 @@ export class SlabAllocator {
       cachep.ctor(asVirt(user), cachep, ctor_flags);
     }
     const w = (user - KERNEL_BASE) >>> 2;
-    this.#live[w >>> 5] |= 1 << (w & 31);
+    this.#setLive(w);
     return user as VirtAddr;
   }
 
@@ -929,7 +943,7 @@ export class SlabAllocator {
    */
   kmem_cache_free(cachep: kmem_cache_t, objp: VirtAddr): void {
     const w = (objp - KERNEL_BASE) >>> 2;
-    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || (this.#live[w >>> 5] & (1 << (w & 31))) === 0)
+    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || !this.#isLive(w))
       this.#badObject("kmem_cache_free", objp);
     const owner = this.#lruNext[w >>> 10];
     if (owner !== cachep.id) {
@@ -952,8 +966,7 @@ export class SlabAllocator {
   kfree(objp: VirtAddr | number | null): void {
     if (!objp) return;
     const w = (objp - KERNEL_BASE) >>> 2;
-    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || (this.#live[w >>> 5] & (1 << (w & 31))) === 0)
-      this.#badObject("kfree", objp);
+    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || !this.#isLive(w)) this.#badObject("kfree", objp);
     // GET_PAGE_CACHE(virt_to_page(objp)); pfn = w >> 10
     this.#__cache_free(this.cacheById[this.#lruNext[w >>> 10]]!, objp, w);
   }
@@ -961,7 +974,7 @@ export class SlabAllocator {
   /** __cache_free: push onto this CPU's array, flushing a batch first when it is full. */
   #__cache_free(cachep: kmem_cache_t, objp: number, w: number): void {
     const ac = cachep.array[this.machine.current]!;
-    this.#live[w >>> 5] &= ~(1 << (w & 31));
+    this.#clearLive(w);
     if (this.kmalloc_record.liveCount !== 0) this.kmalloc_record.freed(cachep.id, objp);
     if (ac.avail < ac.limit && !this.debug) {
       ac.entry[ac.avail++] = objp;
@@ -1203,8 +1216,7 @@ export class SlabAllocator {
   ksize(objp: VirtAddr | number | null): number {
     if (!objp) return 0;
     const w = (objp - KERNEL_BASE) >>> 2;
-    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || (this.#live[w >>> 5] & (1 << (w & 31))) === 0)
-      this.#badObject("ksize", objp);
+    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || !this.#isLive(w)) this.#badObject("ksize", objp);
     return this.kmem_cache_size(this.cacheById[this.#lruNext[w >>> 10]]!);
   }
 
@@ -1214,10 +1226,28 @@ export class SlabAllocator {
   }
 
   /** True when `objp` is currently handed out by this allocator (model view, no kernel name). */
+  /** Is lowmem word `w` (offset from PAGE_OFFSET / 4) the start of an object handed out? */
+  #isLive(w: number): boolean {
+    return (this.#live[w >>> LIVE_CHUNK_SHIFT][(w >>> 5) & LIVE_CHUNK_MASK] & (1 << (w & 31))) !== 0;
+  }
+  /** Mark word `w` handed out (making its bitmap chunk on first use). */
+  #setLive(w: number): void {
+    let chunk = this.#live[w >>> LIVE_CHUNK_SHIFT];
+    if (chunk === this.#liveZero) {
+      chunk = new Uint32Array(LIVE_CHUNK_WORDS >>> 5);
+      this.#live[w >>> LIVE_CHUNK_SHIFT] = chunk;
+    }
+    chunk[(w >>> 5) & LIVE_CHUNK_MASK] |= 1 << (w & 31);
+  }
+  /** Mark word `w` no longer handed out (it was: its chunk exists). */
+  #clearLive(w: number): void {
+    this.#live[w >>> LIVE_CHUNK_SHIFT][(w >>> 5) & LIVE_CHUNK_MASK] &= ~(1 << (w & 31));
+  }
+
   isAllocated(objp: number): boolean {
     if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd)) return false;
     const w = (objp - KERNEL_BASE) >>> 2;
-    return (this.#live[w >>> 5] & (1 << (w & 31))) !== 0;
+    return this.#isLive(w);
   }
 
   /* ------------------------------------------------------------------ views */
