@@ -32,7 +32,13 @@ describe("the kmalloc paths create no JS objects", () => {
       // Objects made inside the slab allocator's code (or builtins it calls) count: the heap number
       // that boxes each returned address (>= 2^31) in a caller the JIT did not inline kmalloc into is
       // the caller's. One small object per operation would be >= 16 bytes per operation (1.6 MB here).
-      const a = await allocationsDuring(run, /\/slab\/(src|dist)\//);
+      // Best of three: a deoptimization and recompilation during one measured loop (seen on a
+      // loaded machine) allocates a little once; an object per operation shows in every attempt.
+      let a = await allocationsDuring(run, /\/slab\/(src|dist)\//);
+      for (let attempt = 1; attempt < 3 && a.bytes / N >= 0.25; attempt++) {
+        run();
+        a = await allocationsDuring(run, /\/slab\/(src|dist)\//);
+      }
       expect(a.bytes / N, JSON.stringify(a.stacks, null, 1)).toBeLessThan(0.25);
     });
   }
