@@ -8,6 +8,7 @@
  */
 
 import type { Signature } from "./bindings.js";
+import type { KwParam } from "./kwargs.js";
 import type { ErrnoNames, FormatContext, NumKind, PageInfo } from "./values.js";
 
 /** A callable kernel function: its C signature (null when picked up by name only) and the call. */
@@ -16,8 +17,10 @@ export interface Binding {
   readonly sig: Signature | null;
   /** Which layer implements it: "hw-i386", "page-alloc", "slab", "kmap". */
   readonly layer: string;
-  /** Arguments already converted to the layer's types (pfn for a page, null for NULL). */
-  call(args: readonly unknown[]): unknown;
+  /** Keyword arguments it accepts (`layout=classic`); absent = none. */
+  readonly kw?: readonly KwParam[];
+  /** Arguments already converted to the layer's types (pfn for a page, null for NULL); `kw` the keywords given. */
+  call(args: readonly unknown[], kw?: Readonly<Record<string, number | string>>): unknown;
 }
 
 /** A /proc view rendered by the model. */
@@ -94,6 +97,12 @@ export interface KernelApi extends FormatContext {
   deref_pte(ptep: number): number;
   /** Walk the page tables for `va` on the current CPU (through its TLB). */
   translate(va: number, access: { write: boolean; user: boolean; fetch: boolean }): ViewOutput;
+  /** `translate pid addr`: the walk through that process's page tables (it runs on the current CPU). */
+  translateTask?(
+    pid: number,
+    va: number,
+    access: { write: boolean; user: boolean; fetch: boolean },
+  ): ViewOutput;
   /** Run every layer's check...Invariants; returns the broken ones (empty = all hold). */
   check(): { layers: readonly string[]; problems: readonly string[] };
   /** Width of a pte_t / pgprot_t: 32 on a 2-level build, 64 with PAE (argument conversion). */
