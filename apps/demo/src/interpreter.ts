@@ -9,7 +9,7 @@
  */
 
 import { cParamTypes, type ParamType, PROTOTYPES_2611 } from "./bindings.js";
-import type { Binding, ErrorReport, KernelApi } from "./kernel-api.js";
+import { type Binding, type ErrorReport, type KernelApi, TypedResult } from "./kernel-api.js";
 import { convertKwargs, KwargError } from "./kwargs.js";
 import { ScenarioSyntaxError } from "./lexer.js";
 import { type Expr, type LValue, parseLine, type Stmt } from "./parser.js";
@@ -848,6 +848,7 @@ function hintPage(v: Value): string {
 
 /** Tag a layer's return value with the kernel type of the binding's signature. */
 export function convertResult(b: Binding, r: unknown): Value {
+  if (r instanceof TypedResult) return r.value;
   if (r === undefined) return VOID_VALUE;
   if (r === null) return NULL_VALUE;
   const ret = b.sig?.ret;

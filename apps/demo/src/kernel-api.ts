@@ -9,7 +9,12 @@
 
 import type { Signature } from "./bindings.js";
 import type { KwParam } from "./kwargs.js";
-import type { ErrnoNames, FormatContext, NumKind, PageInfo } from "./values.js";
+import type { ErrnoNames, FormatContext, NumKind, PageInfo, Value } from "./values.js";
+
+/** A binding's result already typed by the binding (an address or -errno, a process structure). */
+export class TypedResult {
+  constructor(readonly value: Value) {}
+}
 
 /** A callable kernel function: its C signature (null when picked up by name only) and the call. */
 export interface Binding {
