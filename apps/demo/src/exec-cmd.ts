@@ -84,9 +84,11 @@ export function runExec(kernel: Kernel, inv: Invocation, input: ExecInput, io: E
   const { vm, pc } = kernel;
   let path: string;
   if (input.image) {
+    kernel.drainMessages(); // the boot log
     const r = vma.mount_ext2_image(vm, input.image, "/mnt", { libs: true });
-    for (const m of kernel.drainMessages()) io.err(`printk: ${m}\n`);
+    const said = kernel.drainMessages();
     if (r !== 0) {
+      for (const m of said) io.err(`printk: ${m}\n`);
       io.err(
         `i386mm: exec: --image ${inv.image}: mount /dev/hda on /mnt: ${errnoText(r)}${
           r === -22 ? ": not an ext2 file system (bad magic or superblock)" : ""

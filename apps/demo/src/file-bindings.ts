@@ -148,7 +148,7 @@ export function fileBindings(ctx: ProcessContext): Binding[] {
       if (!f) return errno(-Errno.EBADF);
       const count = n(a, 1);
       if (!Number.isInteger(count) || count < 0 || count > 1 << 20)
-        throw new ProcessError(`read: count ${count} is outside 0..1M (the scenario's buffer)`);
+        throw new ProcessError(`count ${count} is outside 0..1M (the scenario's buffer)`);
       const buf = new Uint8Array(count);
       const r = pc.sys_read(f, buf, count);
       if (r < 0) return errno(r);
@@ -202,6 +202,8 @@ export function fileBindings(ctx: ProcessContext): Binding[] {
       if (!e) return -Errno.EBADF;
       const bdev = pc.lookup_bdev(e.path);
       if (IS_ERR(bdev)) return -Errno.ENOTBLK;
+      // The BLKBSZSET ioctl claims the device first: a mounted one is busy.
+      if (bdev.bd_holder) return -Errno.EBUSY;
       return pc.set_blocksize(bdev, n(a, 1));
     },
   );
@@ -215,7 +217,7 @@ export function fileBindings(ctx: ProcessContext): Binding[] {
     ],
     (a) => {
       const f = fileOf(a);
-      if (!f) throw new ProcessError(`find_get_page: fd ${n(a, 0)} is not open (-EBADF)`);
+      if (!f) throw new ProcessError(`fd ${n(a, 0)} is not open (-EBADF)`);
       const p = pc.find_get_page(f.f_mapping, n(a, 1));
       if (p === null) return null;
       // The scenario holds no reference: the one find_get_page took is dropped (page_cache_release).
@@ -225,8 +227,7 @@ export function fileBindings(ctx: ProcessContext): Binding[] {
   );
   def("fs/buffer.c", "struct", "page_buffer_list", [["page", "page"]], (a) => {
     const page = n(a, 0) as pcPkg.buffer_head["b_page"];
-    if (!pc.PagePrivate(page))
-      throw new ProcessError(`page_buffer_list: pfn ${hex(page)} has no buffers (PG_private clear)`);
+    if (!pc.PagePrivate(page)) throw new ProcessError(`pfn ${hex(page)} has no buffers (PG_private clear)`);
     const list = pc.page_buffer_list(page);
     const lines = list.map((bh, i) => {
       const state = BH_NAMES.filter(([bit]) => (bh.b_state & (1 << bit)) !== 0).map(([, s]) => s);

@@ -159,8 +159,7 @@ Flags:
 Examples:
   i386mm replay fixtures/traces/686-128M-A.trace.gz
   i386mm replay fixtures/traces/686-128M-A.trace.gz --every 200000 --json --svg /tmp/replay.svg`,
-  exec: `Usage: i386mm exec ELF [--mem SIZE] [--pae] [--cpus N] [--layout classic|flexible]
-                   [--stack-limit SIZE|unlimited] [--image DISK.IMG] [--compare] [--json]
+  exec: `Usage: i386mm exec ELF [--mem SIZE] [--pae] [--cpus N] [--layout classic|flexible] [--stack-limit SIZE|unlimited] [--image DISK.IMG] [--compare] [--json]
 
 Boot a machine, exec an i386 ELF program in a new process (fs/exec.c do_execve, binfmt_elf's
 load_elf_binary: the model maps its segments, the stack, the interpreter) and show the

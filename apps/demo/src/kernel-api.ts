@@ -9,6 +9,7 @@
 
 import type { Signature } from "./bindings.js";
 import type { KwParam } from "./kwargs.js";
+import type { Userland } from "./process-bindings.js";
 import type { ErrnoNames, FormatContext, NumKind, PageInfo, Value } from "./values.js";
 
 /** A binding's result already typed by the binding (an address or -errno, a process structure). */
@@ -119,4 +120,6 @@ export interface KernelApi extends FormatContext {
   /** Kernel messages (dmesg) printed since the last call. */
   drainMessages(): string[];
   classifyError(e: unknown, call?: string): ErrorReport;
+  /** Binaries the front end supplies for exec (the CLI: fixtures/elf); absent = none. */
+  readonly userland?: Userland;
 }

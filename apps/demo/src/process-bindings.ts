@@ -339,8 +339,7 @@ export function processBindings(ctx: ProcessContext): Binding[] {
       const t = enter("touch", a[0]);
       const mm = mmOf("touch", t);
       const access = String(a[2] ?? "r");
-      if (!/^[rwx]$/.test(access))
-        throw new ProcessError(`touch: access must be "r", "w" or "x", not "${access}"`);
+      if (!/^[rwx]$/.test(access)) throw new ProcessError(`access must be "r", "w" or "x", not "${access}"`);
       if (kw.esp !== undefined) t.regs.esp = Number(kw.esp) >>> 0;
       const fp = touchPath(ctx, t, mm, n(a, 1) >>> 0, access as "r" | "w" | "x");
       return obj("fault", fp);
@@ -459,7 +458,7 @@ export function taskOf(vm: VmSystem, call: string, pidArg: unknown): task_struct
 export function ensureInstalled(ctx: ProcessContext, call: string, path: string): void {
   const { pc, userland } = ctx;
   if (!path.startsWith("/"))
-    throw new ProcessError(`${call}: '${path}' is not an absolute path in the model`);
+    throw new ProcessError(`'${path}' is not an absolute path in the model (${call} resolves from /)`);
   const install = (p: string): boolean => {
     if (!IS_ERR(pc.stat(p))) return true;
     const bytes = userland?.read(p);
@@ -532,12 +531,20 @@ function touchPath(
         : si?.si_code === vma.SEGV_ACCERR
           ? "SEGV_ACCERR"
           : String(si?.si_code ?? "");
+    const rlim = t.signal.rlim[vma.RLIMIT_STACK]!.rlim_cur;
+    const page = (addr & ~(hw.PAGE_SIZE - 1)) >>> 0;
     const why =
       r === "SIGSEGV"
         ? area === null || addr < area.vm_start
-          ? area !== null && area.vm_flags & vma.VM_GROWSDOWN
-            ? `no VMA covers it; the next one above is the stack (${vmaRange(area)}), which grows down only for an access at most 32 bytes below esp (${hex(t.regs.esp, 8)})`
-            : "no VMA covers the address"
+          ? area !== null && area.vm_flags & vma.VM_GROWSDOWN && addr + 32 >= t.regs.esp
+            ? `expand_stack refused to grow the stack VMA (${vmaRange(area)}) down to ${hex(page, 8)}: ${
+                area.vm_end - page > rlim
+                  ? `${(area.vm_end - page) / 1024} KiB would pass RLIMIT_STACK (${rlim / 1024} KiB)`
+                  : "an address-space limit or a neighbouring mapping"
+              }`
+            : area !== null && area.vm_flags & vma.VM_GROWSDOWN
+              ? `no VMA covers it; the next one above is the stack (${vmaRange(area)}), which grows down only for an access at most 32 bytes below esp (${hex(t.regs.esp, 8)})`
+              : "no VMA covers the address"
           : `the VMA ${vmaRange(area)} ${permsOf(area.vm_flags)} does not allow a ${kind}`
         : r;
     // The default action of a fault signal: the process dies (kernel/signal.c, do_exit).

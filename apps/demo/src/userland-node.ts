@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { fixturePath } from "@i386mm/fixtures";
+import { fixturePath, REPO_ROOT } from "@i386mm/fixtures";
 import type { HostFiles, Userland } from "./process-bindings.js";
 
 /** Model path -> file under fixtures/elf (see fixtures/elf/README.md for how each was built). */
@@ -36,22 +36,25 @@ export function shippedUserland(): Userland {
   };
 }
 
-/** Host files relative to `cwd`; the error text says why one cannot be read. */
+/**
+ * Host files relative to `cwd`, or else to the repository's root (so a shipped lab sheet's
+ * mount("fixtures/elf/memorylayout.ext2") works from any directory); the error text says why
+ * one cannot be read.
+ */
 export function hostFiles(cwd: string): HostFiles {
   return {
     read(path) {
-      const full = resolve(cwd, path);
-      try {
-        if (statSync(full).isDirectory()) return "is a directory";
-        return new Uint8Array(readFileSync(full));
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        return code === "ENOENT"
-          ? "No such file or directory"
-          : code === "EACCES"
-            ? "Permission denied"
-            : String((e as Error).message);
+      let why = "No such file or directory";
+      for (const full of [resolve(cwd, path), resolve(REPO_ROOT, path)]) {
+        try {
+          if (statSync(full).isDirectory()) return "is a directory";
+          return new Uint8Array(readFileSync(full));
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code !== "ENOENT") why = code === "EACCES" ? "Permission denied" : String((e as Error).message);
+        }
       }
+      return why;
     },
   };
 }
