@@ -57,7 +57,17 @@ export function convertKwargs(
       out[a.name] = a.e.name;
       continue;
     }
-    const v = evaluate(a.e);
+    // A bare word that is none of the accepted ones (nor a variable): name the accepted ones.
+    let v: Value;
+    try {
+      v = evaluate(a.e);
+    } catch (e) {
+      if (a.e.k === "var" && p.words?.length)
+        throw new KwargError(
+          `${fn}: ${a.name}= must be ${[...(p.type === "int" ? ["a number"] : []), ...p.words].join(" or ")}, not '${a.e.name}'`,
+        );
+      throw e;
+    }
     if (v.t === "str" && (p.type === "str" || p.words?.includes(v.v))) out[a.name] = v.v;
     else if (v.t === "num" && p.type === "int") out[a.name] = v.v;
     else

@@ -654,7 +654,12 @@ export function procPidView(ctx: ProcessContext, name: string): { lines: string[
 
 /** `translate pid addr`: switch this CPU to the process and walk its tables for a user access. */
 export function translateInTask<T>(ctx: ProcessContext, pid: number, walk: () => T): T {
-  const t = taskOf(ctx.vm, "translate", pid);
+  let t: task_struct;
+  try {
+    t = taskOf(ctx.vm, "translate", pid);
+  } catch (e) {
+    throw new ProcessError(`translate: ${(e as Error).message}`);
+  }
   if (t.mm === null) throw new ProcessError(`translate: pid ${pid} has no address space`);
   vma.schedule_to(ctx.vm, t);
   return walk();
