@@ -42,7 +42,7 @@ describe("i386mm exec: golden output of each shipped binary in both layouts", ()
         await expectGolden(`exec-${bin}-${layout}`, transcript(argv, r.all, r.code));
       });
     }
-  it("--compare from the ext2 image, with an unlimited stack", async () => {
+  it("--compare from the ext2 image", async () => {
     const argv = [
       "exec",
       "/memorylayout-dynamic",
