@@ -428,8 +428,369 @@ export function processBindings(ctx: ProcessContext): Binding[] {
   def("include/linux/sched.h", "int", "get_mm_rss", [["int", "pid"]], (a) => {
     return mmOf("get_mm_rss", taskOf(vm, "get_mm_rss", a[0])).rss;
   });
+  kernelCalls(ctx, def, enter, mmOf);
   return out;
 }
+
+type Def = (
+  file: string,
+  ret: Signature["ret"],
+  name: string,
+  params: readonly (readonly [ParamType, string])[],
+  call: (a: readonly unknown[], kw: Readonly<Record<string, number | string>>) => unknown,
+  kw?: readonly KwParam[],
+) => void;
+
+/**
+ * The vma layer's own kernel functions by their kernel names. Where the kernel finds the mm in
+ * `current`, the binding takes the pid first and runs in that process (schedule_to), so
+ * `sys_mprotect(pid, start, len, prot)` is `mprotect` made by process pid.
+ */
+function kernelCalls(
+  ctx: ProcessContext,
+  def: Def,
+  enter: (call: string, pid: unknown) => task_struct,
+  mmOf: (call: string, t: task_struct) => mm_struct,
+): void {
+  const { vm } = ctx;
+  const n = (a: readonly unknown[], i: number): number => Number(a[i] ?? 0);
+  const P: [ParamType, string] = ["int", "pid"];
+  const addrOrErr = (r: number) => errnoOr(r, "addr");
+  def(
+    MM,
+    "addr",
+    "sys_brk",
+    [P, ["addr", "brk"]],
+    (a) => (enter("sys_brk", a[0]), vma.sys_brk(vm, n(a, 1)) >>> 0),
+  );
+  def(MM, "errno", "sys_munmap", [P, ["addr", "addr"], ["int", "len"]], (a) => {
+    enter("sys_munmap", a[0]);
+    return vma.sys_munmap(vm, n(a, 1), n(a, 2));
+  });
+  def(
+    "mm/mprotect.c",
+    "errno",
+    "sys_mprotect",
+    [P, ["addr", "start"], ["int", "len"], ["int", "prot"]],
+    (a) => {
+      enter("sys_mprotect", a[0]);
+      return vma.sys_mprotect(vm, n(a, 1), n(a, 2), n(a, 3));
+    },
+  );
+  def(
+    "arch/i386/kernel/sys_i386.c",
+    "addr",
+    "sys_mmap2",
+    [P, ["addr", "addr"], ["int", "len"], ["int", "prot"], ["int", "flags"], ["int", "fd"], ["int", "pgoff"]],
+    (a) => {
+      const t = enter("sys_mmap2", a[0]);
+      const fd = n(a, 5);
+      const file = fd >= 0 ? fdFile(ctx, fd) : null;
+      if (fd >= 0 && file === null) return addrOrErr(-Errno.EBADF);
+      const had = t.files.get(fd);
+      if (file) t.files.set(fd, file);
+      try {
+        return addrOrErr(vma.sys_mmap2(vm, n(a, 1), n(a, 2), n(a, 3), n(a, 4), fd, n(a, 6)));
+      } finally {
+        if (file) {
+          if (had === undefined) t.files.delete(fd);
+          else t.files.set(fd, had);
+        }
+      }
+    },
+  );
+  def(MM, "errno", "do_munmap", [P, ["addr", "start"], ["int", "len"]], (a) => {
+    const t = enter("do_munmap", a[0]);
+    return vma.do_munmap(vm, mmOf("do_munmap", t), n(a, 1), n(a, 2));
+  });
+  def(MM, "addr", "do_brk", [P, ["addr", "addr"], ["int", "len"]], (a) => {
+    enter("do_brk", a[0]);
+    return addrOrErr(vma.do_brk(vm, n(a, 1), n(a, 2)));
+  });
+  def(
+    MM,
+    "addr",
+    "get_unmapped_area",
+    [P, ["addr", "addr"], ["int", "len"], ["int", "pgoff"], ["int", "flags"]],
+    (a) => {
+      enter("get_unmapped_area", a[0]);
+      return addrOrErr(vma.get_unmapped_area(vm, null, n(a, 1), n(a, 2), n(a, 3), n(a, 4)));
+    },
+  );
+  def("arch/i386/mm/mmap.c", "void", "arch_pick_mmap_layout", [P], (a) => {
+    const t = enter("arch_pick_mmap_layout", a[0]);
+    vma.arch_pick_mmap_layout(vm, mmOf("arch_pick_mmap_layout", t), t);
+  });
+  def("arch/i386/mm/mmap.c", "struct", "mmap_layout_name", [P], (a) => {
+    const t = enter("mmap_layout_name", a[0]);
+    return vma.mmap_layout_name(mmOf("mmap_layout_name", t));
+  });
+  def(MM, "struct", "find_vma_prev", [P, ["addr", "addr"]], (a) => {
+    const t = enter("find_vma_prev", a[0]);
+    const r = vma.find_vma_prev(mmOf("find_vma_prev", t), n(a, 1));
+    return r.prev === null ? null : obj("struct vm_area_struct", r.prev);
+  });
+  def(MM, "struct", "find_extend_vma", [P, ["addr", "addr"]], (a) => {
+    const t = enter("find_extend_vma", a[0]);
+    const v = vma.find_extend_vma(vm, mmOf("find_extend_vma", t), n(a, 1));
+    return v === null ? null : obj("struct vm_area_struct", v);
+  });
+  def(MM, "errno", "expand_stack", [P, ["addr", "address"]], (a) => {
+    const t = enter("expand_stack", a[0]);
+    const v = vma.find_vma(mmOf("expand_stack", t), n(a, 1));
+    if (v === null || !(v.vm_flags & vma.VM_GROWSDOWN))
+      throw new ProcessError(`no stack VMA (VM_GROWSDOWN) above ${hex(n(a, 1), 8)}`);
+    return vma.expand_stack(vm, v, n(a, 1));
+  });
+  def(MEMORY, "int", "handle_mm_fault", [P, ["addr", "address"], ["int", "write_access"]], (a) => {
+    const t = enter("handle_mm_fault", a[0]);
+    const mm = mmOf("handle_mm_fault", t);
+    const v = vma.find_vma(mm, n(a, 1));
+    if (v === null || v.vm_start > n(a, 1))
+      throw new ProcessError(`no VMA covers ${hex(n(a, 1), 8)} (do_page_fault would send SIGSEGV first)`);
+    return vma.handle_mm_fault(vm, mm, v, n(a, 1), n(a, 2) !== 0);
+  });
+  def(MEMORY, "int", "make_pages_present", [P, ["addr", "addr"], ["addr", "end"]], (a) => {
+    enter("make_pages_present", a[0]);
+    return vma.make_pages_present(vm, n(a, 1), n(a, 2));
+  });
+  def("include/asm-i386/uaccess.h", "int", "get_user", [P, ["addr", "ptr"]], (a) => {
+    enter("get_user", a[0]);
+    const r = vma.get_user(vm, n(a, 1));
+    return r.err ? new TypedResult(num(r.err, "errno")) : r.value;
+  });
+  def("include/asm-i386/uaccess.h", "errno", "put_user", [P, ["int", "x"], ["addr", "ptr"]], (a) => {
+    enter("put_user", a[0]);
+    return vma.put_user(vm, n(a, 1), n(a, 2));
+  });
+  def("arch/i386/lib/usercopy.c", "int", "clear_user", [P, ["addr", "to"], ["int", "n"]], (a) => {
+    enter("clear_user", a[0]);
+    return vma.clear_user(vm, n(a, 1), n(a, 2));
+  });
+  def(
+    "include/asm-i386/uaccess.h",
+    "bool",
+    "access_ok",
+    [
+      ["addr", "addr"],
+      ["int", "size"],
+    ],
+    (a) => vma.access_ok(n(a, 0), n(a, 1)),
+  );
+  def("arch/i386/kernel/smp.c", "void", "flush_tlb_mm", [P], (a) => {
+    const t = enter("flush_tlb_mm", a[0]);
+    vma.flush_tlb_mm(vm, mmOf("flush_tlb_mm", t));
+  });
+  def("include/asm-i386/page.h", "int", "VM_DATA_DEFAULT_FLAGS", [P], (a) =>
+    vma.VM_DATA_DEFAULT_FLAGS(enter("VM_DATA_DEFAULT_FLAGS", a[0])),
+  );
+  def(
+    "fs/exec.c",
+    "int",
+    "VM_STACK_FLAGS",
+    [P],
+    (a) => (enter("VM_STACK_FLAGS", a[0]), vma.VM_STACK_FLAGS(vm)),
+  );
+  def("include/linux/mman.h", "int", "calc_vm_prot_bits", [["int", "prot"]], (a) =>
+    vma.calc_vm_prot_bits(n(a, 0)),
+  );
+  def("include/linux/mman.h", "int", "calc_vm_flag_bits", [["int", "flags"]], (a) =>
+    vma.calc_vm_flag_bits(n(a, 0)),
+  );
+  def("include/linux/mm.h", "struct", "vm_flags_names", [["int", "flags"]], (a) =>
+    vma.vm_flags_names(n(a, 0)),
+  );
+  def("include/linux/err.h", "bool", "IS_ERR_ADDR", [["addr", "addr"]], (a) => vma.IS_ERR_ADDR(n(a, 0)));
+  def(MM, "void", "vm_acct_memory", [["int", "pages"]], (a) => vma.vm_acct_memory(vm, n(a, 0)));
+  def(MM, "void", "vm_unacct_memory", [["int", "pages"]], (a) => vma.vm_unacct_memory(vm, n(a, 0)));
+  def(
+    MM,
+    "errno",
+    "__vm_enough_memory",
+    [
+      ["int", "pages"],
+      ["int", "cap_sys_admin"],
+    ],
+    (a) => vma.__vm_enough_memory(vm, n(a, 0), n(a, 1) !== 0),
+  );
+  def("include/linux/security.h", "errno", "security_vm_enough_memory", [["int", "pages"]], (a) =>
+    vma.security_vm_enough_memory(vm, n(a, 0)),
+  );
+  def("kernel/sched.c", "void", "schedule_to", [P], (a) => {
+    enter("schedule_to", a[0]);
+  });
+  def("kernel/sched.c", "void", "schedule_idle", [], () => vma.schedule_idle(vm));
+  def("include/linux/sched.h", "int", "task_cpu", [P], (a) => vma.task_cpu(vm, taskOf(vm, "task_cpu", a[0])));
+  def("kernel/pid.c", "int", "alloc_pid", [], () => vma.alloc_pid(vm));
+  def("mm/mlock.c", "bool", "can_do_mlock", [P], (a) => vma.can_do_mlock(taskOf(vm, "can_do_mlock", a[0])));
+  def("include/linux/sched.h", "bool", "capable", [P, ["int", "cap"]], (a) =>
+    vma.capable(taskOf(vm, "capable", a[0]), n(a, 1)),
+  );
+  def("mm/rmap.c", "bool", "PageAnon", [["page", "page"]], (a) => vma.PageAnon(vm, n(a, 0)));
+  def(FORK, "int", "do_fork", [P, ["int", "clone_flags"]], (a) => {
+    enter("do_fork", a[0]);
+    const child = vma.do_fork(vm, n(a, 1));
+    return child === null ? errnoOr(-Errno.ENOMEM, "int") : child.pid;
+  });
+  def("kernel/exit.c", "void", "do_exit", [P, ["int", "code"]], (a) => {
+    enter("do_exit", a[0]);
+    vma.do_exit(vm, n(a, 1));
+  });
+  def("kernel/exit.c", "void", "release_task", [P], (a) => {
+    const pid = n(a, 0);
+    const t = vm.tasks.get(pid);
+    if (t === undefined) throw new ProcessError(`pid ${pid}: No such process (-ESRCH)`);
+    vma.release_task(vm, t);
+  });
+  def(EXEC, "errno", "do_execve", [P, ["str", "filename"]], (a) => {
+    const t = enter("do_execve", a[0]);
+    const path = String(a[1] ?? "");
+    ensureInstalled(ctx, "do_execve", path);
+    const r = vma.do_execve(vm, path, [path], ["HOME=/", "TERM=linux"]);
+    if (r.pointOfNoReturn && (r.signal !== null || r.retval < 0)) {
+      vma.do_exit(vm, vma.SIGKILL);
+      vma.release_task(vm, t);
+      throw new ProcessError(
+        `${r.problem ? vma.formatElfProblem(r.problem) : path}; process ${t.pid} killed`,
+      );
+    }
+    return r.retval;
+  });
+}
+
+/**
+ * Kernel-named exports of @i386mm/vma and @i386mm/page-cache a scenario cannot call by that name,
+ * and why (the bindings test checks every export is bound or listed here).
+ */
+export const PROCESS_NOT_BOUND: Readonly<Record<string, string>> = {
+  // vma: reached through the process calls above
+  INIT_RLIMITS: "exec's new task gets them; stack= sets RLIMIT_STACK",
+  _dl_map_object_from_file: "glibc's ld.so, played by run_memorylayout for a dynamic program",
+  _dl_map_segments: "glibc's ld.so, played by run_memorylayout",
+  _dl_protect_relro: "glibc's ld.so, played by run_memorylayout",
+  activate_mm: "exec's step (exec_mmap); exec(...) runs it",
+  alloc_zeroed_user_highpage: 'do_anonymous_page\'s step; touch(pid, addr, "w") runs it',
+  anon_vma_prepare: "a fault's step; touch runs it",
+  arch_get_unmapped_area: "the classic layout's get_unmapped_area (get_unmapped_area(pid, ...))",
+  arch_get_unmapped_area_topdown: "the flexible layout's get_unmapped_area (get_unmapped_area(pid, ...))",
+  arch_unmap_area: "munmap's step (free_area_cache), seen in mmap-placement.mm",
+  arch_unmap_area_topdown: "munmap's step (free_area_cache), seen in mmap-placement.mm",
+  clear_user_highpage: "do_anonymous_page's step; touch runs it",
+  copy_from_user: "byte buffers: the language has none; get_user(pid, ptr) reads a word",
+  copy_to_user: "byte buffers: the language has none; put_user(pid, x, ptr) writes a word",
+  copy_mm: "fork's step: fork(pid)",
+  copy_page_range: "fork's step: fork(pid)",
+  copy_user_highpage: "do_wp_page's step; a COW touch runs it",
+  create_elf_tables: "exec's step: exec(...) writes the auxiliary vector",
+  create_task: "exec(...) makes the task it runs in",
+  d_path: "the path column of cat /proc/PID/maps",
+  do_mmap: "mmap(pid, ...) (sys_mmap2 -> do_mmap_pgoff)",
+  do_mmap_pgoff: "mmap(pid, ...) and sys_mmap2(pid, ...) reach it with the fd's file",
+  do_page_fault: "touch(pid, addr, access): a user access through the MMU raises it",
+  elf_lookup_symbol: "run_memorylayout reads the program's symbols",
+  elf_verdict: "exec(...) reports the kernel's refusal",
+  enter_lazy_tlb: "context switches: schedule_to(pid), exit",
+  exec_ext2_image: 'mount("disk.img") then exec("/mnt/..."); i386mm exec --image',
+  exec_host_file: "i386mm exec ELF",
+  exec_mmap: "exec's step",
+  exit_mm: "exit's step: exit(pid)",
+  exit_mmap: "exit's step: exit(pid)",
+  file_maps_info: "the dev and inode columns of cat /proc/PID/maps",
+  follow_pte: "translate PID ADDR walks the tables",
+  flush_tlb_page: "takes a vm_area_struct; a COW fault and mprotect flush (flush_tlb_mm(pid) is bound)",
+  flush_tlb_range: "takes a vm_area_struct; mprotect and munmap flush (flush_tlb_mm(pid) is bound)",
+  generic_file_mmap: "mmap(pid, ..., fd, offset) of a file",
+  get_task_mm: "every process call finds the mm by pid",
+  get_user_pages: "byte buffers; follow_page(pid, addr, write) finds one page",
+  insert_vm_struct: "mmap's step; takes a vm_area_struct the scenario cannot build",
+  install_arg_page: "exec's step (setup_arg_pages)",
+  install_file: "the front end installs /bin and /lib files on first use",
+  install_page: "sys_remap_file_pages' step",
+  kernel_access: "a kernel-mode access: translate ADDR shows the walk",
+  leave_mm: "context switches (lazy TLB)",
+  live_mms: "the invariant checker's helper: check",
+  load_elf_binary: "exec(...) (do_execve -> search_binary_handler)",
+  load_elf_interp: "exec(...) of a dynamic program",
+  map_entry_of: "one line of cat /proc/PID/maps",
+  memorylayout_from_host: "i386mm exec; run_memorylayout(path, layout=, stack=)",
+  mm_alloc: "exec and fork make the mm",
+  mmdrop: "exit's step",
+  mmput: "exit's step",
+  mount_ext2_image: 'mount("disk.img")',
+  old_mmap: "takes its arguments in user memory; mmap(pid, ...) is the same call",
+  page_add_anon_rmap: "a fault's step (touch)",
+  page_add_file_rmap: "a file fault's step (touch)",
+  page_remove_rmap: "munmap's and exit's step",
+  pgd_alloc: "mm_alloc's step (exec, fork)",
+  pgd_free: "mmdrop's step (exit)",
+  proc_pid_maps: "cat /proc/PID/maps",
+  proc_pid_maps_json: "cat /proc/PID/maps --json",
+  proc_pid_status: "cat /proc/PID/status",
+  proc_pid_status_json: "cat /proc/PID/status --json",
+  pte_alloc_map: "a fault's step (touch)",
+  rb_erase: "the VMA tree's own step; find_vma walks the tree",
+  rb_first: "the VMA tree's own step",
+  rb_insert_color: "the VMA tree's own step",
+  rb_last: "the VMA tree's own step",
+  rb_link_node: "the VMA tree's own step",
+  rb_next: "the VMA tree's own step",
+  rb_prev: "the VMA tree's own step",
+  setup_arg_pages: "exec's step",
+  shmem_zero_setup: "mmap(pid, ..., MAP_SHARED|MAP_ANONYMOUS, -1, 0) reaches it",
+  show_map: "one line of cat /proc/PID/maps",
+  split_vma: "mprotect's and munmap's step (vma-merge-split.mm); takes a vm_area_struct",
+  switch_mm: "context switches: schedule_to(pid)",
+  sys_remap_file_pages: "nonlinear file mappings: not in the language's file model",
+  task_mem: "cat /proc/PID/status",
+  task_mem_json: "cat /proc/PID/status --json",
+  task_statm: "cat /proc/PID/statm",
+  unmap_mapping_range: "truncation's step; the page cache's truncate reaches it",
+  unmap_vmas: "munmap's and exit's step",
+  user_access: "touch(pid, addr, access)",
+  user_mode: "the fault handler's test of the saved registers",
+  user_read: "byte buffers; get_user(pid, ptr) reads a word",
+  user_write: "byte buffers; put_user(pid, x, ptr) writes a word",
+  vm_area_alloc: "mmap's step; a vm_area_struct from its slab cache",
+  vm_user_syscalls: "run_memorylayout's played glibc calls",
+  vma_list: "cat /proc/PID/maps lists the VMAs",
+  vma_merge: "mmap's, brk's and mprotect's step (vma-merge-split.mm); takes vm_area_structs",
+  vma_pages: "find_vma(pid, addr) prints the region; (vm_end - vm_start) / PAGE_SIZE",
+  zap_page_range: "munmap's step",
+  // page-cache: value helpers of the C headers, and structures the language cannot hold
+  ERR_PTR: "a pointer-or-errno encoding; the bindings return -errno",
+  IS_ERR: "a pointer-or-errno test; the bindings return -errno",
+  PTR_ERR: "a pointer-or-errno decoding; the bindings return -errno",
+  INIT_RADIX_TREE: "initialises an address_space's tree (inode set-up)",
+  MAJOR: "dev_t arithmetic; cat /proc/diskstats prints major and minor",
+  MINOR: "dev_t arithmetic; cat /proc/diskstats prints major and minor",
+  MKDEV: "dev_t arithmetic; mount makes the disk's device",
+  S_ISBLK: "mode tests of an inode the language cannot hold",
+  S_ISCHR: "mode tests of an inode the language cannot hold",
+  S_ISDIR: "mode tests of an inode the language cannot hold",
+  S_ISLNK: "mode tests of an inode the language cannot hold",
+  S_ISREG: "mode tests of an inode the language cannot hold",
+  bh_offset: "page_buffer_list(page) prints each buffer's offset",
+  buffer_async_read: "page_buffer_list(page) prints each buffer's state bits",
+  buffer_async_write: "page_buffer_list(page) prints each buffer's state bits",
+  buffer_dirty: "page_buffer_list(page) prints each buffer's state bits",
+  buffer_locked: "page_buffer_list(page) prints each buffer's state bits",
+  buffer_mapped: "page_buffer_list(page) prints each buffer's state bits",
+  buffer_new: "page_buffer_list(page) prints each buffer's state bits",
+  buffer_req: "page_buffer_list(page) prints each buffer's state bits",
+  buffer_uptodate: "page_buffer_list(page) prints each buffer's state bits",
+  buffer_write_io_error: "page_buffer_list(page) prints each buffer's state bits",
+  map_bh: "get_block's step (a read maps its buffers)",
+  radix_tree_delete: "the page cache's own tree; find_get_page(fd, index) looks pages up",
+  radix_tree_gang_lookup: "the page cache's own tree; find_get_page(fd, index) looks pages up",
+  radix_tree_gang_lookup_tag: "the page cache's own tree (writeback)",
+  radix_tree_insert: "the page cache's own tree; a read inserts",
+  radix_tree_lookup: "the page cache's own tree; find_get_page(fd, index)",
+  radix_tree_maxindex: "the page cache's own tree",
+  radix_tree_tag_clear: "the page cache's own tree (writeback tags)",
+  radix_tree_tag_get: "the page cache's own tree (writeback tags)",
+  radix_tree_tag_set: "the page cache's own tree (writeback tags)",
+  radix_tree_tagged: "the page cache's own tree (writeback tags)",
+};
 
 /** The reason an exec was refused, as the kernel (or the model's checks) gave it. */
 function execReason(path: string, retval: number, problem: vma.ElfProblem | null): string {
