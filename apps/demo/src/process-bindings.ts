@@ -456,13 +456,10 @@ function kernelCalls(
   const n = (a: readonly unknown[], i: number): number => Number(a[i] ?? 0);
   const P: [ParamType, string] = ["int", "pid"];
   const addrOrErr = (r: number) => errnoOr(r, "addr");
-  def(
-    MM,
-    "addr",
-    "sys_brk",
-    [P, ["addr", "brk"]],
-    (a) => (enter("sys_brk", a[0]), vma.sys_brk(vm, n(a, 1)) >>> 0),
-  );
+  def(MM, "addr", "sys_brk", [P, ["addr", "brk"]], (a) => {
+    enter("sys_brk", a[0]);
+    return vma.sys_brk(vm, n(a, 1)) >>> 0;
+  });
   def(MM, "errno", "sys_munmap", [P, ["addr", "addr"], ["int", "len"]], (a) => {
     enter("sys_munmap", a[0]);
     return vma.sys_munmap(vm, n(a, 1), n(a, 2));
@@ -584,13 +581,10 @@ function kernelCalls(
   def("include/asm-i386/page.h", "int", "VM_DATA_DEFAULT_FLAGS", [P], (a) =>
     vma.VM_DATA_DEFAULT_FLAGS(enter("VM_DATA_DEFAULT_FLAGS", a[0])),
   );
-  def(
-    "fs/exec.c",
-    "int",
-    "VM_STACK_FLAGS",
-    [P],
-    (a) => (enter("VM_STACK_FLAGS", a[0]), vma.VM_STACK_FLAGS(vm)),
-  );
+  def("fs/exec.c", "int", "VM_STACK_FLAGS", [P], (a) => {
+    enter("VM_STACK_FLAGS", a[0]);
+    return vma.VM_STACK_FLAGS(vm);
+  });
   def("include/linux/mman.h", "int", "calc_vm_prot_bits", [["int", "prot"]], (a) =>
     vma.calc_vm_prot_bits(n(a, 0)),
   );
