@@ -103,6 +103,11 @@ Statements:
   assert p != NULL                        fail the line when false
   expect_error kmap(x)                    the statement must fail (shown, not counted)
   cpu 1                                   run the next statements on CPU 1
+  pid = exec("/bin/memorylayout-static", layout=classic, stack=8M)    a process
+  a = mmap(pid, 0, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)
+  touch(pid, a, "w")                      an access through the MMU: the fault path taken
+  child = fork(pid)   exit(pid)   find_vma(pid, a)   translate pid a   cat /proc/$pid/maps
+  mount("fixtures/elf/memorylayout.ext2")  fd = open("/mnt/memorylayout-static", O_RDONLY)
   # comment
 
 Flags:
@@ -117,6 +122,7 @@ ${COMMON}
 
 Examples:
   i386mm run apps/demo/scenarios/slab-colouring.mm
+  i386mm run fork-cow                    a shipped process lab sheet
   echo 'x = kmalloc(33, GFP_KERNEL)' | i386mm run - --json
   i386mm run --mem 128M                  a REPL (prompt when stdin is a terminal)
   i386mm run --mem 128M -i               a REPL with its prompt, e.g. in a pty-less console`,
