@@ -17,6 +17,8 @@
 #  Q2. What is special about the zero page's page_count, and why is it never freed?
 #  Q3. Why is the instruction fetch from a PROT_READ page allowed here (no NX without PAE)?
 #  Q4. The text page fault is a minor fault. When would it be major?
+#  Q5. Why is the file page written in Step 5 copied at once (do_no_page's early COW), and why
+#      may the scenario close the descriptor right after mmap?
 
 p = exec("/bin/memorylayout-static")
 a = mmap(p, 0, 12288, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)
@@ -47,5 +49,15 @@ echo Step 4 - a text page of the program comes from the page cache (do_no_page)
 touch(p, 0x08049000, "x")
 touch(p, 0x08049000, "r")
 cat /proc/$p/status
+
+echo
+echo Step 5 - mmap of a file: its pages come from the page cache; a private write copies at once
+fd = open("/bin/memorylayout-static", O_RDONLY)
+m = mmap(p, 0, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE, fd, 4096)
+close(fd)
+touch(p, m, "r")
+touch(p, m + 4096, "w")
+echo ... and a write to the page mapped read-only above is an ordinary COW fault
+touch(p, m, "w")
 exit(p)
 check
