@@ -79,6 +79,23 @@ describe("i386mm exec against the real kernel", () => {
   });
 });
 
+describe("i386mm exec of a program that is not a memorylayout build", () => {
+  it("stops at its first instruction: entry, maps and status (ld.so, a PIE above 2 GiB)", async () => {
+    const r = await runCli(
+      ["exec", "fixtures/elf/rootfs/lib/ld-linux.so.2", "--mem", "64M"],
+      undefined,
+      ROOT,
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /^execve = 0: entry 0x8001b5c0, initial esp 0x[0-9a-f]{8}, load bias 0x80000000, no interpreter$/m,
+    );
+    expect(r.out).toMatch(/^80001000-80024000 r-xp 00001000 00:01 \d+ +\/ld-linux\.so\.2$/m);
+    // VmExe = PAGE_ALIGN(end_code) - (start_code & PAGE_MASK), unsigned: 0x80000000 .. 0x80024000 = 144 kB.
+    expect(r.out).toMatch(/^VmExe:\s+144 kB$/m);
+  });
+});
+
 describe("bad input: kernel-style errors, exit 1; bad usage, exit 2; never a stack trace", () => {
   beforeAll(() => {
     const err = inject("cliBuildError");
