@@ -102,7 +102,7 @@ const errnoOr = (r: number, kind: "addr" | "int"): TypedResult =>
   new TypedResult(r < 0 && r > -4096 ? num(r, "errno") : num(kind === "addr" ? r >>> 0 : r, kind));
 
 /** The /proc/PID files this model prints. */
-export const PROC_PID_FILES = ["maps", "status", "statm"] as const;
+export const PROC_PID_FILES = ["maps", "status", "statm", "auxv"] as const;
 
 /** Every process binding of this kernel (see the file comment). */
 export function processBindings(ctx: ProcessContext): Binding[] {
@@ -719,6 +719,8 @@ export const PROCESS_NOT_BOUND: Readonly<Record<string, string>> = {
   pgd_free: "mmdrop's step (exit)",
   proc_pid_maps: "cat /proc/PID/maps",
   proc_pid_maps_json: "cat /proc/PID/maps --json",
+  proc_pid_auxv: "cat /proc/PID/auxv (printed decoded, as LD_SHOW_AUXV=1 does: the file is binary)",
+  proc_pid_auxv_json: "cat /proc/PID/auxv --json",
   proc_pid_status: "cat /proc/PID/status",
   proc_pid_status_json: "cat /proc/PID/status --json",
   pte_alloc_map: "a fault's step (touch)",
@@ -992,6 +994,15 @@ export function procPidView(ctx: ProcessContext, name: string): { lines: string[
       return { lines: split(vma.proc_pid_maps(t)), json: { pid, maps: vma.proc_pid_maps_json(t) } };
     case "status":
       return { lines: split(vma.proc_pid_status(vm, t)), json: { pid, ...vma.proc_pid_status_json(vm, t) } };
+    case "auxv": {
+      // The file is binary (pairs of 32-bit words); printed decoded, as LD_SHOW_AUXV=1 does.
+      const pairs = vma.proc_pid_auxv_json(t);
+      const names = vma.AT_NAMES as Readonly<Record<number, string>>;
+      return {
+        lines: pairs.map(([k, v]) => `${`${names[k] ?? `AT_${k}`}:`.padEnd(18)}${hex(v >>> 0)}`),
+        json: { pid, auxv: pairs },
+      };
+    }
     case "statm": {
       if (t.mm === null) return { lines: ["0 0 0 0 0 0 0"], json: { pid } };
       const s = vma.task_statm(t.mm);
