@@ -5,9 +5,14 @@
  * The model copies a file into its RAM file system only when a scenario first uses it.
  */
 import { readFileSync, statSync } from "node:fs";
-import { resolve } from "node:path";
-import { fixturePath, REPO_ROOT } from "@i386mm/fixtures";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { HostFiles, Userland } from "./process-bindings.js";
+
+/** The repository's root (this file is apps/demo/src or apps/demo/dist). */
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+/** A file under the repository's fixtures/ folder (the shipped binaries live in fixtures/elf). */
+const fixturePath = (rel: string): string => resolve(REPO_ROOT, "fixtures", rel);
 
 /** Model path -> file under fixtures/elf (see fixtures/elf/README.md for how each was built). */
 export const SHIPPED_FILES: Readonly<Record<string, string>> = {
