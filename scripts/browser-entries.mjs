@@ -65,13 +65,14 @@ function codeOf(file) {
 }
 
 /** Node-only globals a browser does not have. */
-const NODE_GLOBALS_RE = /(?<![\w.$"'`])(Buffer|process|__dirname|__filename)\s*[.[(]/g;
+// (`process` is never called: `process (` and `process(` in a multi-line template's text are prose.)
+const NODE_GLOBALS_RE = /(?<![\w.$"'`])(?:(Buffer)(?=[.[(])|(process)(?=[.[])|(__dirname|__filename)(?![\w$]))/g;
 
 /** Uses of Node-only globals in one file: [{ name, line }] (string literals are not code). */
 function nodeGlobals(file) {
   const text = codeOf(file).replace(/(["'`])(?:\\.|(?!\1)[^\\\n])*\1/g, (c) => c.replace(/[^\n]/g, " "));
   return [...text.matchAll(NODE_GLOBALS_RE)].map((m) => ({
-    name: m[1],
+    name: m[1] ?? m[2] ?? m[3],
     line: text.slice(0, m.index).split("\n").length,
   }));
 }

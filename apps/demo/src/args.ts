@@ -1,19 +1,19 @@
 /*
  * args.ts — the command line: `i386mm <command> [flags] [script]`.
- * Commands: boot, run, cat, replay, tour, help (and no command = the guided tour). Flags take `--x v` or
+ * Commands: boot, run, cat, replay, exec, tour, help (and no command = the guided tour). Flags take `--x v` or
  * `--x=v`; `-h`/`--help` works on every command. Parsing never boots anything, so every usage
  * error (unknown command or flag, missing value, malformed size, CPU count out of 1..NR_CPUS)
  * is reported before the model runs, with exit code 2.
  */
 
-import { parseSize } from "./size.js";
+import { parseSize, parseSizeText } from "./size.js";
 import { UsageError } from "./usage-error.js";
 
 /** Largest CPU count the demo accepts (CONFIG_NR_CPUS of the 2.6.11 profile). */
 export const MAX_CPUS = 8;
 
 /** The commands. */
-export type Command = "boot" | "run" | "cat" | "replay" | "tour" | "help";
+export type Command = "boot" | "run" | "cat" | "replay" | "exec" | "tour" | "help";
 
 /** A parsed command line. */
 export interface Invocation {
@@ -46,6 +46,14 @@ export interface Invocation {
   readonly every?: number;
   /** replay `--svg FILE`: write the plot there. */
   readonly svg?: string;
+  /** exec `--layout`: vm.legacy_va_layout 1 (classic) or 0 (flexible, the default). */
+  readonly layout?: "classic" | "flexible";
+  /** exec `--stack-limit`: RLIMIT_STACK in bytes, or "unlimited" (default 8M). */
+  readonly stackLimit?: number | "unlimited";
+  /** exec `--image FILE`: the ext2 image the ELF path is inside. */
+  readonly image?: string;
+  /** exec `--compare`: both layouts side by side. */
+  readonly compare?: boolean;
 }
 
 /** The default machine: 1 GiB, like the oracle's 686-1024M boot. */
@@ -70,10 +78,22 @@ export const COMMAND_FLAGS: Readonly<Record<Command, readonly string[]>> = {
   ],
   cat: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json"],
   replay: ["--mem", "--pae", "--cpus", "--nodes", "--every", "--svg", "--json"],
+  exec: ["--mem", "--pae", "--cpus", "--layout", "--stack-limit", "--image", "--compare", "--json"],
   tour: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json", "--no-model-checks", "--boot-log"],
   help: [],
 };
-const VALUE_FLAGS = new Set(["--mem", "--e820", "--cpus", "--nodes", "--every", "--svg", "--boot-log"]);
+const VALUE_FLAGS = new Set([
+  "--mem",
+  "--e820",
+  "--cpus",
+  "--nodes",
+  "--every",
+  "--svg",
+  "--boot-log",
+  "--layout",
+  "--stack-limit",
+  "--image",
+]);
 
 /** Parse argv (without `node cli.js`). Throws UsageError on bad usage. */
 export function parseArgs(argv: readonly string[]): Invocation {
@@ -99,6 +119,10 @@ export function parseArgs(argv: readonly string[]): Invocation {
   let help = false;
   let every: number | undefined;
   let svg: string | undefined;
+  let layout: "classic" | "flexible" | undefined;
+  let stackLimit: number | "unlimited" | undefined;
+  let image: string | undefined;
+  let compare = false;
   const operands: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i] === "-i" ? "--interactive" : rest[i]!;
@@ -144,6 +168,20 @@ export function parseArgs(argv: readonly string[]): Invocation {
       case "--svg":
         svg = value!;
         break;
+      case "--layout":
+        if (value !== "classic" && value !== "flexible")
+          throw new UsageError(`--layout: '${value}' is not classic or flexible`);
+        layout = value;
+        break;
+      case "--stack-limit":
+        stackLimit = value === "unlimited" ? "unlimited" : parseStackLimit(value!);
+        break;
+      case "--image":
+        image = value!;
+        break;
+      case "--compare":
+        compare = true;
+        break;
       case "--json":
         json = true;
         break;
@@ -169,13 +207,19 @@ export function parseArgs(argv: readonly string[]): Invocation {
   // refuses more than the 36-bit physical space (64G).
   if (command === "replay" && !memGiven) memBytes = REPLAY_DEFAULT_MEM;
   const maxOperands =
-    command === "run" || command === "cat" || command === "replay" || command === "help" ? 1 : 0;
+    command === "run" || command === "cat" || command === "replay" || command === "exec" || command === "help"
+      ? 1
+      : 0;
   if (operands.length > maxOperands)
     throw new UsageError(`${command}: unexpected argument '${operands[maxOperands]}'`);
   if (command === "cat" && operands.length === 0 && !help)
     throw new UsageError("cat: which view? (e.g. i386mm cat /proc/buddyinfo)");
   if (command === "replay" && operands.length === 0 && !help)
     throw new UsageError("replay: which trace? (e.g. i386mm replay fixtures/traces/686-128M-A.trace.gz)");
+  if (command === "exec" && operands.length === 0 && !help)
+    throw new UsageError("exec: which program? (e.g. i386mm exec fixtures/elf/memorylayout-static)");
+  if (compare && layout !== undefined)
+    throw new UsageError("exec: --compare runs both layouts; leave out --layout");
   const inv: Invocation = {
     command,
     memBytes,
@@ -191,6 +235,10 @@ export function parseArgs(argv: readonly string[]): Invocation {
     ...(e820File === undefined ? {} : { e820File }),
     ...(every === undefined ? {} : { every }),
     ...(svg === undefined ? {} : { svg }),
+    ...(layout === undefined ? {} : { layout }),
+    ...(stackLimit === undefined ? {} : { stackLimit }),
+    ...(image === undefined ? {} : { image }),
+    ...(compare ? { compare } : {}),
   };
   return operands[0] === undefined ? inv : { ...inv, operand: operands[0] };
 }
@@ -199,5 +247,12 @@ function parseCount(text: string, flag: string, max: number): number {
   if (!/^\d+$/.test(text)) throw new UsageError(`${flag}: '${text}' is not a number`);
   const n = Number(text);
   if (n < 1 || n > max) throw new UsageError(`${flag}: ${n} is outside 1..${max}`);
+  return n;
+}
+
+/** `--stack-limit`: a size (8M, 8192K) or a bare number of KiB as `ulimit -s` takes it; below 4G. */
+function parseStackLimit(text: string): number {
+  const n = /^\d+$/.test(text) ? Number(text) * 1024 : parseSizeText(text, "--stack-limit");
+  if (n >= 2 ** 32) throw new UsageError(`--stack-limit: ${text} does not fit an i386 rlimit (below 4G)`);
   return n;
 }

@@ -25,6 +25,7 @@ Commands:
   run [SCRIPT]  run a scenario of kernel calls (a REPL when SCRIPT is absent)
   cat VIEW      boot, then print /proc/VIEW (buddyinfo, zoneinfo, meminfo, fraginfo, ...)
   replay TRACE  replay a real kernel's ftrace kmem events; fragmentation over time
+  exec ELF      exec an i386 program in a new process: its memory layout and /proc/PID/maps
   tour          the guided tour (what 'i386mm' alone runs)
   help [CMD]    this text, or a command's
 
@@ -38,6 +39,7 @@ Examples:
   i386mm run buddy-split-merge --strict  a shipped scenario by name
   i386mm cat /proc/buddyinfo --mem 128M --json
   i386mm replay fixtures/traces/686-128M-A.trace.gz --every 100000
+  i386mm exec fixtures/elf/memorylayout-static --compare
 
 Exit codes: 0 ok, 1 errors in a scenario, 2 bad usage.`;
 
@@ -101,6 +103,11 @@ Statements:
   assert p != NULL                        fail the line when false
   expect_error kmap(x)                    the statement must fail (shown, not counted)
   cpu 1                                   run the next statements on CPU 1
+  pid = exec("/bin/memorylayout-static", layout=classic, stack=8M)    a process
+  a = mmap(pid, 0, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)
+  touch(pid, a, "w")                      an access through the MMU: the fault path taken
+  child = fork(pid)   exit(pid)   find_vma(pid, a)   translate pid a   cat /proc/$pid/maps
+  mount("fixtures/elf/memorylayout.ext2")  fd = open("/mnt/memorylayout-static", O_RDONLY)
   # comment
 
 Flags:
@@ -115,6 +122,7 @@ ${COMMON}
 
 Examples:
   i386mm run apps/demo/scenarios/slab-colouring.mm
+  i386mm run fork-cow                    a shipped process lab sheet
   echo 'x = kmalloc(33, GFP_KERNEL)' | i386mm run - --json
   i386mm run --mem 128M                  a REPL (prompt when stdin is a terminal)
   i386mm run --mem 128M -i               a REPL with its prompt, e.g. in a pty-less console`,
@@ -157,9 +165,46 @@ Flags:
 Examples:
   i386mm replay fixtures/traces/686-128M-A.trace.gz
   i386mm replay fixtures/traces/686-128M-A.trace.gz --every 200000 --json --svg /tmp/replay.svg`,
+  exec: `Usage: i386mm exec ELF [--mem SIZE] [--pae] [--cpus N] [--layout classic|flexible] [--stack-limit SIZE|unlimited] [--image DISK.IMG] [--compare] [--json]
+
+Boot a machine, exec an i386 ELF program in a new process (fs/exec.c do_execve, binfmt_elf's
+load_elf_binary: the model maps its segments, the stack, the interpreter) and show the
+process's address space. ELF is a host file (copied into the model's RAM file system at
+/NAME), or with --image a path inside an ext2 image, which is attached as disk hda and mounted
+at /mnt through the page cache (its /lib serves the interpreter and libc). A dynamic host
+program gets glibc 2.36's ld.so and libc from fixtures/elf/rootfs.
+
+For a memorylayout build (fixtures/elf/memorylayout.c) the program then runs to the end of
+main() (its glibc start-up and system calls played against the model) and the output is what
+the real-kernel captures in fixtures/oracle hold: the memorylayout report (one name and address
+per line, then /proc/PID/maps as main saw it), followed by the seed's memory region layout
+table filled with this run's addresses. Any other program is stopped at its first instruction:
+entry point, initial stack pointer, load bias, /proc/PID/maps and /proc/PID/status.
+
+Flags:
+  --layout L          classic (vm.legacy_va_layout = 1: mmaps from 0x40000000 upwards) or
+                      flexible (0, the default: mmaps from below the stack downwards)
+  --stack-limit SIZE  RLIMIT_STACK, as ulimit -s: 8M (default), 8192K, 8192 (KiB), unlimited
+                      (an unlimited stack forces the classic layout, as in 2.6.11)
+  --image FILE        ELF is a path inside this ext2 image
+  --compare           run both layouts and print them side by side, with the seed's table
+  --mem SIZE          installed RAM (default 1G)
+  --pae               PAE (3-level) page tables
+  --cpus N            simulated CPUs, 1..8
+  --json              the runs as JSON (exec result, report values, maps, status, table)
+  -h, --help          this text
+
+Examples:
+  i386mm exec fixtures/elf/memorylayout-static
+  i386mm exec fixtures/elf/memorylayout-dynamic --layout classic
+  i386mm exec fixtures/elf/memorylayout-static --compare
+  i386mm exec /memorylayout-staticpie --image fixtures/elf/memorylayout.ext2 --stack-limit unlimited
+  i386mm exec fixtures/elf/memorylayout-static --json
+
+Exit codes: 0 ok, 1 the kernel refused the program or the image, 2 bad usage (unreadable file).`,
   help: `Usage: i386mm help [COMMAND]
 
-Print the overview, or the help of boot, run, cat, replay or tour.
+Print the overview, or the help of boot, run, cat, replay, exec or tour.
 
 Examples:
   i386mm help

@@ -9,7 +9,8 @@
  */
 
 import { cParamTypes, type ParamType, PROTOTYPES_2611 } from "./bindings.js";
-import type { Binding, ErrorReport, KernelApi } from "./kernel-api.js";
+import { type Binding, type ErrorReport, type KernelApi, TypedResult } from "./kernel-api.js";
+import { convertKwargs, KwargError } from "./kwargs.js";
 import { ScenarioSyntaxError } from "./lexer.js";
 import { type Expr, type LValue, parseLine, type Stmt } from "./parser.js";
 import {
@@ -156,7 +157,8 @@ export class Interpreter {
   }
 
   private report(e: unknown): ErrorReport {
-    if (e instanceof ScenarioError) return { kind: "error", type: "ScenarioError", message: e.message };
+    if (e instanceof ScenarioError || e instanceof KwargError)
+      return { kind: "error", type: "ScenarioError", message: e.message };
     return this.kernel.classifyError(e, this.lastCall);
   }
 
@@ -198,7 +200,12 @@ export class Interpreter {
         return;
       }
       case "cat": {
-        const name = stmt.path.slice("/proc/".length);
+        // /proc/$pid/maps: the pid comes from a variable.
+        const name = stmt.path
+          .replace(/\$\{?(\w+)\}?/, (_, v: string) =>
+            String(this.asNumber(this.eval({ k: "var", name: v, col: 0 }), "cat: the pid")),
+          )
+          .slice("/proc/".length);
         const view = this.kernel.view(name);
         if (!view)
           throw new ScenarioError(
@@ -221,11 +228,17 @@ export class Interpreter {
             "translate: the address must be a virtual address, not a struct page * (use page_address(page))",
           );
         const va = this.asNumber(v, "translate: the address");
-        const out = this.kernel.translate(va >>> 0, {
+        const access = {
           write: stmt.access.includes("write"),
-          user: stmt.access.includes("user"),
+          user: stmt.access.includes("user") || stmt.pid !== undefined,
           fetch: stmt.access.includes("fetch"),
-        });
+        };
+        let out: import("./kernel-api.js").ViewOutput;
+        if (stmt.pid !== undefined) {
+          const pid = this.asNumber(this.eval(stmt.pid), "translate: the pid");
+          if (!this.kernel.translateTask) throw new ScenarioError("translate: this build has no processes");
+          out = this.kernel.translateTask(pid, va >>> 0, access);
+        } else out = this.kernel.translate(va >>> 0, access);
         this.events.push({ t: "view", line: this.line, name: "translate", lines: out.lines, json: out.json });
         return;
       }
@@ -571,8 +584,9 @@ export class Interpreter {
       pteBits: this.kernel.pteBits ?? 64,
       warn: (text) => this.events.push({ t: "echo", line: this.line, text: `      ${text}` }),
     });
+    const kw = convertKwargs(e.name, b.kw, e.kwargs, (x) => this.eval(x));
     this.lastCall = e.name;
-    const r = b.call(args);
+    const r = e.kwargs ? b.call(args, kw) : b.call(args);
     return convertResult(b, r);
   }
 }
@@ -834,6 +848,7 @@ function hintPage(v: Value): string {
 
 /** Tag a layer's return value with the kernel type of the binding's signature. */
 export function convertResult(b: Binding, r: unknown): Value {
+  if (r instanceof TypedResult) return r.value;
   if (r === undefined) return VOID_VALUE;
   if (r === null) return NULL_VALUE;
   const ret = b.sig?.ret;
@@ -883,7 +898,7 @@ export function formatExpr(e: Expr): string {
     case "var":
       return e.name;
     case "call":
-      return `${e.name}(${e.args.map(formatExpr).join(", ")})`;
+      return `${e.name}(${[...e.args.map(formatExpr), ...(e.kwargs ?? []).map((a) => `${a.name}=${formatExpr(a.e)}`)].join(", ")})`;
     case "index":
       return `${formatExpr(e.target)}[${formatExpr(e.index)}]`;
     case "member":

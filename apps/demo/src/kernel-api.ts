@@ -8,7 +8,14 @@
  */
 
 import type { Signature } from "./bindings.js";
-import type { ErrnoNames, FormatContext, NumKind, PageInfo } from "./values.js";
+import type { KwParam } from "./kwargs.js";
+import type { Userland } from "./process-bindings.js";
+import type { ErrnoNames, FormatContext, NumKind, PageInfo, Value } from "./values.js";
+
+/** A binding's result already typed by the binding (an address or -errno, a process structure). */
+export class TypedResult {
+  constructor(readonly value: Value) {}
+}
 
 /** A callable kernel function: its C signature (null when picked up by name only) and the call. */
 export interface Binding {
@@ -16,8 +23,10 @@ export interface Binding {
   readonly sig: Signature | null;
   /** Which layer implements it: "hw-i386", "page-alloc", "slab", "kmap". */
   readonly layer: string;
-  /** Arguments already converted to the layer's types (pfn for a page, null for NULL). */
-  call(args: readonly unknown[]): unknown;
+  /** Keyword arguments it accepts (`layout=classic`); absent = none. */
+  readonly kw?: readonly KwParam[];
+  /** Arguments already converted to the layer's types (pfn for a page, null for NULL); `kw` the keywords given. */
+  call(args: readonly unknown[], kw?: Readonly<Record<string, number | string>>): unknown;
 }
 
 /** A /proc view rendered by the model. */
@@ -94,6 +103,12 @@ export interface KernelApi extends FormatContext {
   deref_pte(ptep: number): number;
   /** Walk the page tables for `va` on the current CPU (through its TLB). */
   translate(va: number, access: { write: boolean; user: boolean; fetch: boolean }): ViewOutput;
+  /** `translate pid addr`: the walk through that process's page tables (it runs on the current CPU). */
+  translateTask?(
+    pid: number,
+    va: number,
+    access: { write: boolean; user: boolean; fetch: boolean },
+  ): ViewOutput;
   /** Run every layer's check...Invariants; returns the broken ones (empty = all hold). */
   check(): { layers: readonly string[]; problems: readonly string[] };
   /** Width of a pte_t / pgprot_t: 32 on a 2-level build, 64 with PAE (argument conversion). */
@@ -105,4 +120,6 @@ export interface KernelApi extends FormatContext {
   /** Kernel messages (dmesg) printed since the last call. */
   drainMessages(): string[];
   classifyError(e: unknown, call?: string): ErrorReport;
+  /** Binaries the front end supplies for exec (the CLI: fixtures/elf); absent = none. */
+  readonly userland?: Userland;
 }

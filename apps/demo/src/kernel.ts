@@ -28,10 +28,12 @@ import type { PageAllocator, pg_data_t, Zone } from "@i386mm/page-alloc";
 import * as pageAlloc from "@i386mm/page-alloc";
 import * as pageAllocInternal from "@i386mm/page-alloc/internal";
 import type { PageCache } from "@i386mm/page-cache";
+import * as pageCachePkg from "@i386mm/page-cache";
 import type { kmem_cache_t, SlabAllocator, vm_struct } from "@i386mm/slab";
 import * as slabPkg from "@i386mm/slab";
 import * as slabInternal from "@i386mm/slab/internal";
 import type { VmSystem } from "@i386mm/vma";
+import * as vmaPkg from "@i386mm/vma";
 import { INTERNAL_FILES, isKernelName, SIGNATURE_BY_NAME } from "./bindings.js";
 import { bootJson, bootLines } from "./boot-log.js";
 import {
@@ -42,8 +44,17 @@ import {
   describeZone,
   type StructSlab,
 } from "./describe.js";
+import { fileBindings, fileView } from "./file-bindings.js";
 import { freeBindings, readPte } from "./free-bindings.js";
 import type { Binding, ErrorReport, KernelApi, ObjectFieldValue, ViewOutput } from "./kernel-api.js";
+import {
+  describeProcessObject,
+  type HostFiles,
+  processBindings,
+  procPidView,
+  translateInTask,
+  type Userland,
+} from "./process-bindings.js";
 import { translateView } from "./translate.js";
 import { formatValue, type NumKind, type PageInfo, type Value } from "./values.js";
 import { VIEW_NAMES, VIEW_NOTES, viewJson } from "./views.js";
@@ -60,6 +71,10 @@ export interface BootOptions {
   readonly modelChecks?: boolean;
   /** The boot log's formats (`--boot-log`): 2.6.11's (default) or 6.1's where they differ. */
   readonly bootLog?: "2.6.11" | "6.1";
+  /** Where exec finds binaries the model's file system lacks (the CLI: the shipped fixtures/elf). */
+  readonly userland?: Userland;
+  /** Host files mount("disk.img") may read (the CLI: relative to its directory). */
+  readonly host?: HostFiles;
 }
 
 /** Each layer's "/internal" entry: what the kernel keeps static. */
@@ -90,7 +105,10 @@ export class Kernel implements KernelApi {
   /** Processes: mm_struct, VMAs, page faults, exec (vma). */
   readonly vm: VmSystem;
   /** What was booted, defaults filled in. */
-  readonly opts: Required<Omit<BootOptions, "e820">> & Pick<BootOptions, "e820">;
+  readonly opts: Required<Omit<BootOptions, "e820" | "userland" | "host">> & Pick<BootOptions, "e820">;
+  /** The front end's binaries and host files (process-bindings.ts). */
+  readonly userland?: Userland;
+  readonly host?: HostFiles;
   /** Every callable kernel function by name (layer methods first, then free functions). */
   readonly bindings: Map<string, Binding>;
   /** Every constant by name: the layers' exports plus this machine's boot-time values. */
@@ -109,7 +127,10 @@ export class Kernel implements KernelApi {
   private dmesgSeen = 0;
 
   constructor(opts: BootOptions) {
-    this.opts = { pae: false, cpus: 1, nodes: 1, modelChecks: true, bootLog: "2.6.11", ...opts };
+    const { userland, host, ...machineOpts } = opts;
+    this.opts = { pae: false, cpus: 1, nodes: 1, modelChecks: true, bootLog: "2.6.11", ...machineOpts };
+    if (userland) this.userland = userland;
+    if (host) this.host = host;
     const k = boot({
       mem: this.opts.memBytes,
       pae: this.opts.pae,
@@ -173,6 +194,8 @@ export class Kernel implements KernelApi {
 
   private bind(): Map<string, Binding> {
     const out = new Map<string, Binding>();
+    // Processes and files first: their names (find_get_page, set_blocksize) take a pid or an fd.
+    for (const b of [...processBindings(this), ...fileBindings(this)]) out.set(b.name, b);
     const layers: [string, object][] = [
       // the page allocator's alloc/free functions through the record of direct callers, so that
       // `check` knows the scenario holds the pages it allocated
@@ -180,6 +203,7 @@ export class Kernel implements KernelApi {
       ["kmap", this.km],
       ["slab", this.slab],
       ["page-alloc", this.pa],
+      ["page-cache", this.pc],
     ];
     for (const [layer, obj] of layers) {
       for (const name of methodNames(obj)) {
@@ -220,6 +244,8 @@ export class Kernel implements KernelApi {
       slabInternal,
       kmapPkg,
       kmapInternal,
+      pageCachePkg,
+      vmaPkg,
     ];
     for (const ns of layers as Record<string, unknown>[]) {
       for (const [k, v] of Object.entries(ns)) {
@@ -292,7 +318,7 @@ export class Kernel implements KernelApi {
       case "pg_data_t":
         return describeNode(this.pa, o as pg_data_t);
       default:
-        return null;
+        return describeProcessObject(kind, o);
     }
   }
 
@@ -365,7 +391,7 @@ export class Kernel implements KernelApi {
         return { lines, json: { ...info, lines }, note: VIEW_NOTES.fraginfo };
       }
       default:
-        return null;
+        return procPidView(this, name) ?? fileView(this, name);
     }
     const lines = text.split("\n");
     if (lines.length && lines[lines.length - 1] === "") lines.pop();
@@ -379,6 +405,14 @@ export class Kernel implements KernelApi {
 
   translate(va: number, access: { write: boolean; user: boolean; fetch: boolean }): ViewOutput {
     return translateView(this, va, access);
+  }
+
+  translateTask(
+    pid: number,
+    va: number,
+    access: { write: boolean; user: boolean; fetch: boolean },
+  ): ViewOutput {
+    return translateInTask(this, pid, () => translateView(this, va, access));
   }
 
   check(): { layers: readonly string[]; problems: readonly string[] } {

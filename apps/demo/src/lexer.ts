@@ -2,7 +2,8 @@
  * lexer.ts — tokens of the scenario language: one C-like statement per line, as the book writes
  * kernel calls (`p = alloc_pages(GFP_KERNEL|__GFP_ZERO, 3)`).
  * Tokens: identifiers (kernel names keep their exact spelling, leading underscores included),
- * decimal and 0x-hex numbers (C suffixes U/L accepted and ignored), "strings" with C escapes,
+ * decimal and 0x-hex numbers (C suffixes U/L accepted and ignored; a K, M or G suffix multiplies by
+ * 2^10, 2^20 or 2^30 as the kernel's memparse does: `stack=8M`), "strings" with C escapes,
  * operators and punctuation. `#` outside a string starts a comment that runs to the end of line.
  * Invariant: every token records its 1-based column, so errors can point at it.
  */
@@ -31,7 +32,9 @@ export class ScenarioSyntaxError extends Error {
 }
 
 /** A decimal or 0x-hex number with C's U/L suffixes, read in place (sticky). */
-const NUMBER = /(0[xX][0-9a-fA-F]+|[0-9]+)([uUlL]*)/y;
+const NUMBER = /(0[xX][0-9a-fA-F]+|[0-9]+)([kKmMgG]|[uUlL]*)/y;
+/** memparse's size suffixes (lib/cmdline.c): K, M, G, either case. */
+const SIZE_SUFFIX: Readonly<Record<string, number>> = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 };
 /** The word a malformed number is part of, for the message. */
 const WORD = /[A-Za-z0-9_]+/y;
 
@@ -83,7 +86,8 @@ export function tokenize(line: string): Token[] {
         WORD.lastIndex = i;
         throw new ScenarioSyntaxError(`malformed number '${WORD.exec(src)![0].slice(0, 40)}'`, col);
       }
-      const value = Number(body.startsWith("0x") || body.startsWith("0X") ? body : body);
+      const scale = SIZE_SUFFIX[m[2]!.toLowerCase()] ?? 1;
+      const value = Number(body) * scale;
       if (!Number.isSafeInteger(value)) throw new ScenarioSyntaxError(`number ${body} is too large`, col);
       out.push({ kind: "num", text: m[0], value, col });
       i += m[0].length;

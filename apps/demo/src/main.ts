@@ -15,6 +15,7 @@ import { E820_RAM, type E820Entry, E820Error, validateE820 } from "@i386mm/hw-i3
 import { type Invocation, parseArgs } from "./args.js";
 import { MACROS, prototype, SIGNATURE_BY_NAME } from "./bindings.js";
 import { E820TextError, parseE820Text } from "./e820-text.js";
+import { type ExecInput, readExecInput, runExec } from "./exec-cmd.js";
 import { NOT_BOUND } from "./free-bindings.js";
 import { HELP, OVERVIEW } from "./help.js";
 import { Interpreter, type RunEvent } from "./interpreter.js";
@@ -24,6 +25,7 @@ import { formatError, scenarioFlags } from "./report.js";
 import { formatSize, MAX_MEM, MIN_MEM } from "./size.js";
 import { tourScript } from "./tour.js";
 import { EXIT_OK, EXIT_SCENARIO, EXIT_USAGE, UsageError } from "./usage-error.js";
+import { hostFiles, shippedUserland } from "./userland-node.js";
 import { num } from "./values.js";
 
 /** Where the CLI writes and reads. */
@@ -103,6 +105,19 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       throw e;
     }
   }
+  // And the program (or image) exec loads.
+  let execInput: ExecInput | undefined;
+  if (inv.command === "exec" && inv.operand !== undefined) {
+    try {
+      execInput = readExecInput(inv, io);
+    } catch (e) {
+      if (e instanceof UsageError) {
+        io.err(`i386mm: ${e.message}\n`);
+        return EXIT_USAGE;
+      }
+      throw e;
+    }
+  }
   // A scenario may name the machine it wants: `# i386mm: --mem 128M --cpus 2` in its opening
   // comment lines. Flags given on the command line come after, so they win.
   if (script) {
@@ -132,6 +147,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       modelChecks: !inv.noModelChecks,
       bootLog: inv.bootLog,
       ...(map ? { e820: map.entries } : {}),
+      userland: shippedUserland(),
+      host: hostFiles(io.cwd),
     });
   } catch (e) {
     if (e instanceof UsageError) {
@@ -179,6 +196,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return runText(kernel, inv, { name: "tour", text: tourScript(kernel) }, io, true);
     case "replay":
       return runReplay(kernel, inv, trace!, io);
+    case "exec":
+      return runExec(kernel, inv, execInput!, io);
     default:
       if (script) return runText(kernel, inv, script, io, false);
       return repl(kernel, inv, io);

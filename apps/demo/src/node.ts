@@ -3,6 +3,8 @@
  * (scenario files, the shipped lab sheets' folder, `--e820` files, standard input for the REPL).
  * Node only; the browser-safe scenario library is the main entry, "@i386mm/demo".
  */
+
+export { type ExecInput, readExecInput, runExec } from "./exec-cmd.js";
 export {
   completions,
   describeName,
@@ -13,3 +15,4 @@ export {
   SCENARIO_DIR,
   SCENARIO_EXT,
 } from "./main.js";
+export { hostFiles, SHIPPED_FILES, shippedUserland } from "./userland-node.js";

@@ -1,7 +1,8 @@
 /*
  * parser.ts — the scenario language's grammar: one statement per line, C expression syntax.
  *
- *   stmt   := 'cat' /proc/<view> | 'translate' expr [',' access]* | 'check' | 'echo' text
+ *   stmt   := 'cat' /proc/<view> | 'cat' /proc/<pid>/<file>
+ *           | 'translate' [pid] expr [',' access]* | 'check' | 'echo' text
  *           | 'assert' expr | 'cpu' expr | 'for' '(' i '=' expr ';' i '<' expr ';' i '++' ')' stmt
  *           | 'expect_error' stmt          (the statement must fail; its error is shown, not counted)
  *           | lvalue '=' expr | expr
@@ -9,6 +10,8 @@
  *   expr   := C precedence: || && | ^ & (== !=) (< <= > >=) (<< >>) (+ -) (* / %) unary postfix
  *   unary  := ('-' | '~' | '!' | '*') unary | postfix      ('*ptep' reads a page-table entry)
  *   postfix:= primary ( '(' args ')' | '[' expr ']' | '->' field )*
+ *   args   := [expr (',' expr)*] [(',')? name '=' expr (',' name '=' expr)*]
+ *             (keyword arguments after the positional ones: exec("/bin/x", layout=classic, stack=8M))
  *   primary:= number | "string" | NULL | name | '(' expr ')'
  *
  * Nesting (parentheses, call arguments, subscripts) is limited to MAX_NESTING levels, as a
@@ -29,11 +32,25 @@ export type Expr =
   | { readonly k: "str"; readonly v: string }
   | { readonly k: "null" }
   | { readonly k: "var"; readonly name: string; readonly col: number }
-  | { readonly k: "call"; readonly name: string; readonly args: readonly Expr[]; readonly col: number }
+  | {
+      readonly k: "call";
+      readonly name: string;
+      readonly args: readonly Expr[];
+      readonly col: number;
+      /** Keyword arguments (`layout=classic`), in the order written; absent when there are none. */
+      readonly kwargs?: readonly KwArg[];
+    }
   | { readonly k: "index"; readonly target: Expr; readonly index: Expr; readonly col: number }
   | { readonly k: "member"; readonly target: Expr; readonly field: string; readonly col: number }
   | { readonly k: "unary"; readonly op: string; readonly e: Expr }
   | { readonly k: "bin"; readonly op: string; readonly l: Expr; readonly r: Expr; readonly col: number };
+
+/** A keyword argument of a call: `name=expr`. */
+export interface KwArg {
+  readonly name: string;
+  readonly e: Expr;
+  readonly col: number;
+}
 
 /** An assignable place: a variable or one element of an array variable. */
 export interface LValue {
@@ -47,7 +64,13 @@ export type Stmt =
   | { readonly k: "assign"; readonly target: LValue; readonly e: Expr }
   | { readonly k: "expr"; readonly e: Expr }
   | { readonly k: "cat"; readonly path: string }
-  | { readonly k: "translate"; readonly e: Expr; readonly access: readonly string[] }
+  | {
+      readonly k: "translate";
+      readonly e: Expr;
+      readonly access: readonly string[];
+      /** `translate pid addr`: walk that process's page tables (absent: the current CPU's). */
+      readonly pid?: Expr;
+    }
   | { readonly k: "check" }
   | { readonly k: "echo"; readonly text: string }
   | { readonly k: "assert"; readonly e: Expr; readonly text?: string }
@@ -175,9 +198,19 @@ function parsePostfix(c: Cursor): Expr {
       c.next();
       c.enter(t);
       const args: Expr[] = [];
+      const kwargs: KwArg[] = [];
       if (!c.isOp(")")) {
         for (;;) {
-          args.push(parseExpr(c));
+          const k = c.peek();
+          if (k.kind === "ident" && c.peek(1).kind === "op" && c.peek(1).text === "=") {
+            c.next();
+            c.next();
+            if (kwargs.some((a) => a.name === k.text))
+              throw new ScenarioSyntaxError(`keyword argument '${k.text}' given twice`, k.col);
+            kwargs.push({ name: k.text, e: parseExpr(c), col: k.col });
+          } else if (kwargs.length)
+            throw new ScenarioSyntaxError("positional argument after a keyword argument", k.col);
+          else args.push(parseExpr(c));
           if (c.isOp(",")) {
             c.next();
             continue;
@@ -187,7 +220,9 @@ function parsePostfix(c: Cursor): Expr {
       }
       c.expectOp(")");
       c.leave();
-      e = { k: "call", name: e.name, args, col: e.col };
+      e = kwargs.length
+        ? { k: "call", name: e.name, args, col: e.col, kwargs }
+        : { k: "call", name: e.name, args, col: e.col };
     } else if (t.kind === "op" && t.text === "[") {
       c.next();
       c.enter(t);
@@ -218,6 +253,9 @@ function parsePrimary(c: Cursor): Expr {
   throw new ScenarioSyntaxError(`expected an expression ${found(t)}`, t.col);
 }
 
+/** `cat`'s operand: /proc/<view>, or /proc/<pid>/<file> with the pid a number, `self` or `$var`. */
+export const PROC_PATH = /^\/proc\/([A-Za-z0-9_]+|\$\{?\w+\}?)(\/[A-Za-z0-9_]+)?$/;
+
 const COMMANDS = new Set(["cat", "translate", "check", "echo", "assert", "cpu", "for", "expect_error"]);
 
 /** Words that start a command; a scenario cannot use them as variable names. */
@@ -235,8 +273,11 @@ function parseStmtTokens(c: Cursor, raw: string): Stmt {
     switch (t.text) {
       case "cat": {
         const path = raw.slice(t.col - 1 + 3).trim();
-        if (!/^\/proc\/[A-Za-z0-9_]+$/.test(path))
-          throw new ScenarioSyntaxError(`cat: expected /proc/<view>, found '${path}'`, t.col + 4);
+        if (!PROC_PATH.test(path))
+          throw new ScenarioSyntaxError(
+            `cat: expected /proc/<view> or /proc/<pid>/<file>, found '${path}'`,
+            t.col + 4,
+          );
         return { k: "cat", path };
       }
       case "echo":
@@ -262,7 +303,13 @@ function parseStmtTokens(c: Cursor, raw: string): Stmt {
         return { k: "expect_error", body };
       }
       case "translate": {
-        const e = parseExpr(c);
+        let e = parseExpr(c);
+        // `translate pid addr`: a second expression before the access kinds.
+        let pid: Expr | undefined;
+        if (c.peek().kind !== "eof" && !c.isOp(",")) {
+          pid = e;
+          e = parseExpr(c);
+        }
         const access: string[] = [];
         while (c.isOp(",")) {
           c.next();
@@ -275,7 +322,7 @@ function parseStmtTokens(c: Cursor, raw: string): Stmt {
           access.push(a.text);
         }
         c.expectEnd();
-        return { k: "translate", e, access };
+        return pid ? { k: "translate", e, access, pid } : { k: "translate", e, access };
       }
       default: {
         // for (i = A; i < B; i++) statement
@@ -342,6 +389,16 @@ export function parseLine(raw: string): Stmt {
   // echo keeps its text verbatim (a '#' inside it is text, not a comment).
   if (first && first[1] === "echo" && /^\s*echo(\s|$)/.test(raw)) {
     return { k: "echo", text: raw.replace(/^\s*echo ?/, "") };
+  }
+  // cat /proc/$pid/maps: a '$' is no token, so a /proc path with one is read before tokenizing.
+  const cat = /^(\s*cat\s+)(\/proc\/\S*\$\S*)\s*$/.exec(text);
+  if (cat) {
+    if (!PROC_PATH.test(cat[2]!))
+      throw new ScenarioSyntaxError(
+        `cat: expected /proc/<view> or /proc/<pid>/<file>, found '${cat[2]}'`,
+        cat[1]!.length + 1,
+      );
+    return { k: "cat", path: cat[2]! };
   }
   return parseStmtTokens(new Cursor(tokenize(text)), text);
 }

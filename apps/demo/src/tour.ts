@@ -1,7 +1,8 @@
 /*
  * tour.ts — the guided tour `i386mm` runs with no arguments: after the boot log, a scenario
  * that walks each layer the build has (hw-i386 paging and TLB, page-alloc's buddy system,
- * slab caches and kmalloc, vmalloc, kmap/kmap_atomic/fixmap) and ends with `check`.
+ * slab caches and kmalloc, vmalloc, kmap/kmap_atomic/fixmap, processes: exec in both layouts and
+ * a copy-on-write fault) and ends with `check`.
  * The tour is an ordinary scenario in the language (so it doubles as its showcase); a section
  * appears only if the kernel binds the functions it uses, so the tour follows the build.
  */
@@ -10,6 +11,8 @@ import type { KernelApi } from "./kernel-api.js";
 
 interface Section {
   readonly needs: readonly string[];
+  /** Needs the front end's binaries (exec("/bin/...")). */
+  readonly userland?: boolean;
   /** The section's statements; `highmem` says whether the machine has a ZONE_HIGHMEM. */
   readonly text: string | ((highmem: boolean) => string);
 }
@@ -91,6 +94,28 @@ kunmap_atomic(t, KM_USER0)
 __free_pages(h, 0)`,
   },
   {
+    needs: ["exec", "mmap", "touch", "fork", "exit"],
+    userland: true,
+    text: `
+echo
+echo === 6. Processes: exec in both layouts, demand paging, copy-on-write (vma) ===
+echo The shipped memorylayout binary, exec'd twice: text, data and stack are where the ELF file
+echo and the stack put them in both; mmap places regions top-down below the stack (flexible)
+echo or bottom-up from 0x40000000 (classic).
+f = exec("/bin/memorylayout-static", layout=flexible)
+c = exec("/bin/memorylayout-static", layout=classic)
+a = mmap(f, 0, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)
+b = mmap(c, 0, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)
+cat /proc/$f/maps
+echo The first write faults a zeroed page in; after fork the child's write copies it.
+touch(f, a, "w")
+k = fork(f)
+touch(k, a, "w")
+exit(k)
+exit(c)
+exit(f)`,
+  },
+  {
     needs: [],
     text: `
 echo
@@ -104,7 +129,7 @@ echo More: i386mm help run; the lab sheets in apps/demo/scenarios/.`,
 /** The tour scenario for the layers this kernel has. */
 export function tourScript(k: KernelApi): string {
   const highmem = (k.constants.get("highstart_pfn") ?? 0) < (k.constants.get("max_pfn") ?? 0);
-  return SECTIONS.filter((s) => s.needs.every((n) => k.bindings.has(n)))
+  return SECTIONS.filter((s) => s.needs.every((n) => k.bindings.has(n)) && (!s.userland || k.userland))
     .map((s) => (typeof s.text === "string" ? s.text : s.text(highmem)).replace(/^\n/, ""))
     .join("\n");
 }

@@ -10,14 +10,17 @@ import { resolve } from "node:path";
 import * as hw from "@i386mm/hw-i386";
 import * as kmapPkg from "@i386mm/kmap";
 import * as pageAlloc from "@i386mm/page-alloc";
+import * as pageCachePkg from "@i386mm/page-cache";
 import * as slabPkg from "@i386mm/slab";
+import * as vmaPkg from "@i386mm/vma";
 import { describe, expect, it } from "vitest";
 import { isKernelName } from "../src/bindings.js";
-import { NOT_BOUND } from "../src/free-bindings.js";
+import { NOT_BOUND as FREE_NOT_BOUND } from "../src/free-bindings.js";
 import { Interpreter, type RunEvent } from "../src/interpreter.js";
 import { checkDemoInvariants } from "../src/invariants.js";
 import { bootKernel } from "../src/kernel.js";
 import { SCENARIO_DIR } from "../src/main.js";
+import { PROCESS_NOT_BOUND } from "../src/process-bindings.js";
 import { VIEW_NAMES } from "../src/views.js";
 
 const PACKAGES: [string, Record<string, unknown>][] = [
@@ -25,7 +28,10 @@ const PACKAGES: [string, Record<string, unknown>][] = [
   ["page-alloc", pageAlloc],
   ["slab", slabPkg],
   ["kmap", kmapPkg],
+  ["page-cache", pageCachePkg],
+  ["vma", vmaPkg],
 ];
+const NOT_BOUND: Readonly<Record<string, string>> = { ...FREE_NOT_BOUND, ...PROCESS_NOT_BOUND };
 
 const isClass = (v: unknown): boolean =>
   typeof v === "function" && /^class[\s{]/.test(Function.prototype.toString.call(v));
@@ -72,7 +78,7 @@ describe("every public kernel function is bound by its kernel name", () => {
 
   it("kernel-named public methods of PageAllocator, SlabAllocator and Kmap", () => {
     const missing: string[] = [];
-    for (const obj of [kernel.pa, kernel.slab, kernel.km])
+    for (const obj of [kernel.pa, kernel.slab, kernel.km, kernel.pc])
       for (const name of methodNames(obj))
         if (
           isKernelName(name) &&
@@ -279,5 +285,59 @@ check`);
       /^kmem_cache_alloc: Unable to handle kernel NULL pointer dereference \(a NULL structure pointer/,
     );
     expect(evs.at(-1)).toMatchObject({ t: "result", text: expect.stringMatching(/all invariants hold/) });
+  });
+});
+
+describe("process and file bindings (#15)", () => {
+  const run = (text: string) => {
+    const k = bootKernel({ memBytes: 64 * 2 ** 20 });
+    const i = new Interpreter(k);
+    const ev = i.runScript(text);
+    return { i, ev, results: ev.filter((e) => e.t === "result").map((e) => (e as { text: string }).text) };
+  };
+  it("a NOT_BOUND reason names no export that is bound after all", () => {
+    const k = bootKernel({ memBytes: 64 * 2 ** 20 });
+    for (const n of Object.keys(PROCESS_NOT_BOUND)) expect(k.bindings.has(n), n).toBe(false);
+  });
+  it("without the front end's binaries, exec reports the missing file", () => {
+    const { i, ev } = run('exec("/bin/memorylayout-static")');
+    expect(i.errors).toBe(1);
+    expect(JSON.stringify(ev)).toMatch(/ENOENT: \/bin\/memorylayout-static: open_exec failed/);
+  });
+  it("keyword arguments are checked against the binding", () => {
+    const { i, ev } = run('exec("/x", layout=sideways)\nexec("/x", stack="big")\nbrk(1, 0, layout=classic)');
+    expect(i.errors).toBe(3);
+    const text = JSON.stringify(ev);
+    expect(text).toMatch(/layout= must be classic or flexible, not 'sideways'/);
+    expect(text).toMatch(/stack= must be a number or unlimited/);
+    expect(text).toMatch(/brk: takes no keyword arguments/);
+  });
+  it("the vma layer's kernel calls run in the named process (a file installed by the scenario's page cache)", () => {
+    const k = bootKernel({ memBytes: 64 * 2 ** 20 });
+    const i = new Interpreter(k);
+    // An ELF of the generator, as a host file would be: exec it, then the kernel-named calls.
+    const elf = vmaPkg.generateElf(5).bytes; // seed 5 execs (7, for one, is killed by padzero, as 2.6.11 would)
+    vmaPkg.install_file(k.pc, "/bin/gen", elf);
+    const ev = i.runScript(
+      [
+        'p = exec("/bin/gen")',
+        "a = sys_mmap2(p, 0, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)",
+        "handle_mm_fault(p, a, 1)",
+        "put_user(p, 0x1234, a)",
+        "get_user(p, a)",
+        "get_user(p, 0x10)",
+        "sys_mprotect(p, a, 4096, PROT_READ)",
+        "mmap_layout_name(p)",
+        "c = do_fork(p, 0)",
+        "do_exit(c, 0)",
+        "release_task(c)",
+        "check",
+      ].join("\n"),
+    );
+    expect(i.errors, JSON.stringify(ev.filter((e) => e.t === "error"))).toBe(0);
+    const texts = ev.filter((e) => e.t === "result").map((e) => (e as { text: string }).text);
+    expect(texts).toContain(`${0x1234} (0x1234)`);
+    expect(texts).toContain("-14 (-EFAULT)");
+    expect(texts).toContain('"flexible"');
   });
 });

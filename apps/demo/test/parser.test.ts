@@ -146,3 +146,43 @@ describe("parser", () => {
     );
   });
 });
+
+describe("process syntax (#15)", () => {
+  it("reads memparse size suffixes: 8M, 4k, 1G", () => {
+    expect(tokenize("8M")[0]).toMatchObject({ kind: "num", value: 8 * 2 ** 20 });
+    expect(tokenize("4k")[0]).toMatchObject({ kind: "num", value: 4096 });
+    expect(tokenize("0x1G")[0]).toMatchObject({ kind: "num", value: 2 ** 30 });
+    expect(() => tokenize("8MB")).toThrow(/malformed number '8MB'/);
+  });
+  it("parses keyword arguments after the positional ones", () => {
+    const s = parseLine('pid = exec("/bin/x", layout=classic, stack=8M)');
+    expect(s).toMatchObject({
+      k: "assign",
+      e: {
+        k: "call",
+        name: "exec",
+        args: [{ k: "str", v: "/bin/x" }],
+        kwargs: [
+          { name: "layout", e: { k: "var", name: "classic" } },
+          { name: "stack", e: { k: "num", v: 8 * 2 ** 20 } },
+        ],
+      },
+    });
+    // a comparison is not a keyword
+    expect(parseLine("f(a == 1)")).toMatchObject({ e: { args: [{ k: "bin", op: "==" }] } });
+    expect(() => parseLine("f(a=1, 2)")).toThrow(/positional argument after a keyword argument/);
+    expect(() => parseLine("f(a=1, a=2)")).toThrow(/keyword argument 'a' given twice/);
+  });
+  it("parses translate with a pid and cat of /proc/PID files", () => {
+    expect(parseLine("translate pid 0x08048000, write")).toMatchObject({
+      k: "translate",
+      pid: { k: "var", name: "pid" },
+      e: { k: "num", v: 0x08048000 },
+      access: ["write"],
+    });
+    expect(parseLine("translate 0xc0000000")).not.toHaveProperty("pid");
+    expect(parseLine("cat /proc/$pid/maps")).toEqual({ k: "cat", path: "/proc/$pid/maps" });
+    expect(parseLine("cat /proc/12/status")).toEqual({ k: "cat", path: "/proc/12/status" });
+    expect(() => parseLine("cat /proc/1/2/maps")).toThrow(/expected \/proc\/<view> or \/proc\/<pid>\/<file>/);
+  });
+});

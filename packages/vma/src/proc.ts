@@ -105,7 +105,7 @@ export interface task_mem_kb {
 export function task_mem_json(vm: VmSystem, mm: mm_struct): task_mem_kb {
   const data = mm.total_vm - mm.shared_vm - mm.stack_vm;
   const text = Math.floor(
-    (Math.ceil(mm.end_code / PAGE_SIZE) * PAGE_SIZE - (mm.start_code & ~(PAGE_SIZE - 1))) / 1024,
+    (Math.ceil(mm.end_code / PAGE_SIZE) * PAGE_SIZE - ((mm.start_code & ~(PAGE_SIZE - 1)) >>> 0)) / 1024,
   );
   const lib = mm.exec_vm * 4 - text;
   const p = vm.machine.paging;
@@ -210,7 +210,9 @@ export function task_statm(mm: mm_struct): {
     size: mm.total_vm,
     resident: mm.rss,
     shared: mm.rss - mm.anon_rss,
-    text: (Math.ceil(mm.end_code / PAGE_SIZE) * PAGE_SIZE - (mm.start_code & ~(PAGE_SIZE - 1))) / PAGE_SIZE,
+    text:
+      (Math.ceil(mm.end_code / PAGE_SIZE) * PAGE_SIZE - ((mm.start_code & ~(PAGE_SIZE - 1)) >>> 0)) /
+      PAGE_SIZE,
     data: mm.total_vm - mm.shared_vm,
   };
 }

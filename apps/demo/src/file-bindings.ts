@@ -1,0 +1,252 @@
+/*
+ * file-bindings.ts — files in the scenario language, over @i386mm/page-cache (the VFS, ramfs,
+ * ext2, block devices, buffer heads, the page cache):
+ *
+ *   mount("disk.img")                   the host file becomes disk hda (then hdb, ...) and its ext2
+ *                                       file system is mounted at /mnt (at="/mnt2" for another)
+ *   fd = open("/mnt/hello.txt", O_RDONLY)      read(fd, 100)      write(fd, "text")
+ *   lseek(fd, 0, SEEK_SET)   close(fd)   sync()   umount("/mnt")
+ *   set_blocksize(fd, 512)              the block size of an open block device (/dev/hda)
+ *   p = find_get_page(fd, 0)            the page-cache page of the open file at that index
+ *   page_buffer_list(p)                 its buffer heads, one line each
+ *
+ * The descriptors are the scenario's own (the shell's): mmap(pid, ..., fd, off) hands one to the
+ * process for the call, as if inherited. read returns the bytes as a string, the language having
+ * no buffers; every call returns what the system call returns (-errno on failure). mount is the
+ * exception: like mount(8) it fails the line when the kernel refuses the image.
+ */
+
+import { Errno } from "@i386mm/hw-i386";
+import * as pcPkg from "@i386mm/page-cache";
+import { ByteArrayBackend, IS_ERR, PTR_ERR } from "@i386mm/page-cache";
+import type { ParamType, Signature } from "./bindings.js";
+import { type Binding, TypedResult } from "./kernel-api.js";
+import type { KwParam } from "./kwargs.js";
+import { fdTables, type ProcessContext, ProcessError } from "./process-bindings.js";
+import { hex, num } from "./values.js";
+
+type File = pcPkg.file;
+
+const BH_NAMES: readonly (readonly [number, string])[] = [
+  [pcPkg.BH_Uptodate, "Uptodate"],
+  [pcPkg.BH_Dirty, "Dirty"],
+  [pcPkg.BH_Lock, "Lock"],
+  [pcPkg.BH_Req, "Req"],
+  [pcPkg.BH_Mapped, "Mapped"],
+  [pcPkg.BH_New, "New"],
+  [pcPkg.BH_Async_Read, "Async_Read"],
+  [pcPkg.BH_Async_Write, "Async_Write"],
+  [pcPkg.BH_Delay, "Delay"],
+  [pcPkg.BH_Boundary, "Boundary"],
+  [pcPkg.BH_Write_EIO, "Write_EIO"],
+];
+
+/** The disk names mount gives images, in order (IDE: hda .. hdd). */
+const DISKS = ["hda", "hdb", "hdc", "hdd"];
+
+const errno = (r: number): TypedResult => new TypedResult(num(r, "errno"));
+
+/** Every file binding of this kernel (see the file comment). */
+export function fileBindings(ctx: ProcessContext): Binding[] {
+  const { pc } = ctx;
+  let fds = fdTables.get(ctx);
+  if (!fds) {
+    fds = new Map();
+    fdTables.set(ctx, fds);
+  }
+  const table = fds;
+  const out: Binding[] = [];
+  const def = (
+    file: string,
+    ret: Signature["ret"],
+    name: string,
+    params: readonly (readonly [ParamType, string])[],
+    call: (a: readonly unknown[], kw: Readonly<Record<string, number | string>>) => unknown,
+    kw?: readonly KwParam[],
+  ): void => {
+    out.push({
+      name,
+      layer: "page-cache",
+      sig: { name, ret, params, file },
+      call: (a, k) => call(a, k ?? {}),
+      ...(kw ? { kw } : {}),
+    });
+  };
+  const n = (a: readonly unknown[], i: number): number => Number(a[i] ?? 0);
+  const fileOf = (a: readonly unknown[]): File | null =>
+    (table.get(n(a, 0))?.file as File | undefined) ?? null;
+
+  def(
+    "fs/namespace.c",
+    "errno",
+    "mount",
+    [["str", "image"]],
+    (a, kw) => {
+      const image = String(a[0] ?? "");
+      const at = String(kw.at ?? "/mnt");
+      const type = String(kw.type ?? "ext2");
+      if (!ctx.host) throw new ProcessError(`${image}: this front end reads no host files`);
+      const bytes = ctx.host.read(image);
+      if (typeof bytes === "string") throw new ProcessError(`${image}: ${bytes}`);
+      const disk = DISKS.find((d) => ![...pc.disks.values()].some((g) => g.disk_name === d));
+      if (disk === undefined) throw new ProcessError(`${image}: no free disk (${DISKS.join(", ")} in use)`);
+      const g = pc.add_disk(disk, new ByteArrayBackend(bytes));
+      if (IS_ERR(g)) throw new ProcessError(`${image}: add_disk ${disk}: ${errName(PTR_ERR(g))}`);
+      const mk = pc.sys_mkdir(at);
+      if (mk < 0 && mk !== -Errno.EEXIST) throw new ProcessError(`${at}: ${errName(mk)}`);
+      const r = pc.sys_mount(`/dev/${disk}`, at, type, 0);
+      if (r < 0)
+        throw new ProcessError(
+          `/dev/${disk} (${image}) on ${at}: ${errName(r)}${
+            r === -Errno.EINVAL ? `: wrong fs type or bad superblock (not ${type}?)` : ""
+          }`,
+        );
+      return 0;
+    },
+    [
+      { name: "at", type: "str", doc: "the mount point (default /mnt; made if missing)" },
+      { name: "type", type: "str", doc: "the file system type (default ext2)" },
+    ],
+  );
+  def("fs/namespace.c", "errno", "umount", [["str", "dir"]], (a) => pc.sys_umount(String(a[0] ?? "")));
+  def(
+    "fs/open.c",
+    "int",
+    "open",
+    [
+      ["str", "pathname"],
+      ["int", "flags"],
+    ],
+    (a, kw) => {
+      const path = String(a[0] ?? "");
+      const f = pc.filp_open(path, n(a, 1), kw.mode === undefined ? 0o644 : Number(kw.mode));
+      if (IS_ERR(f)) return errno(PTR_ERR(f));
+      let fd = 3;
+      while (table.has(fd)) fd++;
+      table.set(fd, { file: f, path });
+      return fd;
+    },
+    [{ name: "mode", type: "int", doc: "the new file's mode with O_CREAT (default 0644)" }],
+  );
+  def("fs/open.c", "errno", "close", [["int", "fd"]], (a) => {
+    const e = table.get(n(a, 0));
+    if (!e) return -Errno.EBADF;
+    table.delete(n(a, 0));
+    pc.fput(e.file as File);
+    return 0;
+  });
+  def(
+    "fs/read_write.c",
+    "int",
+    "read",
+    [
+      ["int", "fd"],
+      ["int", "count"],
+    ],
+    (a) => {
+      const f = fileOf(a);
+      if (!f) return errno(-Errno.EBADF);
+      const count = n(a, 1);
+      if (!Number.isInteger(count) || count < 0 || count > 1 << 20)
+        throw new ProcessError(`count ${count} is outside 0..1M (the scenario's buffer)`);
+      const buf = new Uint8Array(count);
+      const r = pc.sys_read(f, buf, count);
+      if (r < 0) return errno(r);
+      return new TypedResult({ t: "str", v: String.fromCharCode(...buf.subarray(0, r)) });
+    },
+  );
+  def(
+    "fs/read_write.c",
+    "int",
+    "write",
+    [
+      ["int", "fd"],
+      ["str", "data"],
+    ],
+    (a) => {
+      const f = fileOf(a);
+      if (!f) return errno(-Errno.EBADF);
+      const s = String(a[1] ?? "");
+      const buf = Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
+      const r = pc.sys_write(f, buf, buf.length);
+      return r < 0 ? errno(r) : r;
+    },
+  );
+  def(
+    "fs/read_write.c",
+    "int",
+    "lseek",
+    [
+      ["int", "fd"],
+      ["int", "offset"],
+      ["int", "whence"],
+    ],
+    (a) => {
+      const f = fileOf(a);
+      if (!f) return errno(-Errno.EBADF);
+      const r = pc.sys_lseek(f, n(a, 1), n(a, 2));
+      return r < 0 ? errno(r) : r;
+    },
+  );
+  def("fs/buffer.c", "errno", "sync", [], () => pc.sys_sync());
+  def(
+    "fs/block_dev.c",
+    "errno",
+    "set_blocksize",
+    [
+      ["int", "fd"],
+      ["int", "size"],
+    ],
+    (a) => {
+      const e = table.get(n(a, 0));
+      if (!e) return -Errno.EBADF;
+      const bdev = pc.lookup_bdev(e.path);
+      if (IS_ERR(bdev)) return -Errno.ENOTBLK;
+      // The BLKBSZSET ioctl claims the device first: a mounted one is busy.
+      if (bdev.bd_holder) return -Errno.EBUSY;
+      return pc.set_blocksize(bdev, n(a, 1));
+    },
+  );
+  def(
+    "mm/filemap.c",
+    "page",
+    "find_get_page",
+    [
+      ["int", "fd"],
+      ["int", "index"],
+    ],
+    (a) => {
+      const f = fileOf(a);
+      if (!f) throw new ProcessError(`fd ${n(a, 0)} is not open (-EBADF)`);
+      const p = pc.find_get_page(f.f_mapping, n(a, 1));
+      if (p === null) return null;
+      // The scenario holds no reference: the one find_get_page took is dropped (page_cache_release).
+      pc.page_cache_release(p);
+      return p as number;
+    },
+  );
+  def("fs/buffer.c", "struct", "page_buffer_list", [["page", "page"]], (a) => {
+    const page = n(a, 0) as pcPkg.buffer_head["b_page"];
+    if (!pc.PagePrivate(page)) throw new ProcessError(`pfn ${hex(page)} has no buffers (PG_private clear)`);
+    const list = pc.page_buffer_list(page);
+    const lines = list.map((bh, i) => {
+      const state = BH_NAMES.filter(([bit]) => (bh.b_state & (1 << bit)) !== 0).map(([, s]) => s);
+      const block = bh.b_blocknr >>> 0 === 0xffffffff ? "unmapped" : String(bh.b_blocknr);
+      return `bh[${i}] ${hex(bh.addr, 8)} b_blocknr ${block} b_size ${bh.b_size} b_count ${bh.b_count} data +${hex(i * bh.b_size)} ${state.join("|") || "-"}`;
+    });
+    return `${lines.join("\n")}\n${list.length} buffer(s) of ${list[0]?.b_size ?? 0} bytes on pfn ${hex(page)}\n`;
+  });
+  return out;
+}
+
+function errName(r: number): string {
+  const name = Object.entries(Errno).find(([, v]) => v === -r)?.[0];
+  return `${r}${name ? ` (-${name})` : ""}`;
+}
+
+/** `cat /proc/diskstats` (page-cache's block layer), or null for another name. */
+export function fileView(ctx: ProcessContext, name: string): { lines: string[]; json: unknown } | null {
+  if (name !== "diskstats") return null;
+  const lines = ctx.pc.diskstats().replace(/\n$/, "").split("\n").filter(Boolean);
+  return { lines, json: { lines } };
+}
