@@ -66,7 +66,8 @@ function codeOf(file) {
 
 /** Node-only globals a browser does not have. */
 // (`process` is never called: `process (` and `process(` in a multi-line template's text are prose.)
-const NODE_GLOBALS_RE = /(?<![\w.$"'`])(?:(Buffer)(?=[.[(])|(process)(?=[.[])|(__dirname|__filename)(?![\w$]))/g;
+const NODE_GLOBALS_RE =
+  /(?<![\w.$"'`])(?:(Buffer)(?=[.[(])|(process)(?=[.[])|(__dirname|__filename)(?![\w$]))/g;
 
 /** Uses of Node-only globals in one file: [{ name, line }] (string literals are not code). */
 function nodeGlobals(file) {
