@@ -19,7 +19,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
-import { main, SCENARIO_DIR } from "@i386mm/demo/node";
+import { main } from "@i386mm/demo/node";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -48,10 +48,6 @@ const TYPES: Record<string, string> = {
 };
 
 const haveChromium = existsSync(CHROMIUM);
-// The process lab sheets come with the demo's process statements (#15).
-const haveProcessSheets = existsSync(join(SCENARIO_DIR, "process-layouts.mm"));
-if (!haveProcessSheets)
-  console.warn("web e2e: process-sheet test SKIPPED — no process lab sheets in apps/demo yet");
 if (!haveChromium)
   console.warn(`web e2e: SKIPPED — no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does it)`);
 
@@ -337,39 +333,35 @@ describe.skipIf(!haveChromium)("the explorer in Chromium", () => {
     expect(await page.getAttribute('.editor .line[data-line="3"]', "class")).toMatch(/error/);
   }, 180_000);
 
-  it.skipIf(!haveProcessSheets)(
-    "steps through a process lab sheet: both layouts in the VMA view",
-    async () => {
-      await page.selectOption('[data-testid="sheets"]', "process-layouts");
-      await page.waitForFunction(
-        () => (window as unknown as { i386mm?: { filesReady: boolean } }).i386mm?.filesReady === true,
+  it("steps through a process lab sheet: both layouts in the VMA view", async () => {
+    await page.selectOption('[data-testid="sheets"]', "process-layouts");
+    await page.waitForFunction(
+      () => (window as unknown as { i386mm?: { filesReady: boolean } }).i386mm?.filesReady === true,
+    );
+    await ready();
+    await stepTo('f = run_memorylayout("/bin/memorylayout-static", layout=flexible)');
+    await page.waitForSelector('.task[data-layout="flexible"]');
+    expect(await page.$$eval(".task", (els) => els.length)).toBe(1);
+    // The new task's VMAs are marked as changed by the step.
+    expect(
+      await page.$$eval('.task[data-layout="flexible"] .vma.changed', (els) => els.length),
+    ).toBeGreaterThan(0);
+    await stepTo('c = run_memorylayout("/bin/memorylayout-static", layout=classic)');
+    const head = await page.textContent('.task[data-layout="classic"] h3');
+    expect(head).toContain("mmap_base 0x40000000");
+    for (const layout of ["flexible", "classic"]) {
+      const vmas = await page.$$eval(`.task[data-layout="${layout}"] .vma`, (els) =>
+        els.map((e) => `${e.getAttribute("data-start")} ${e.getAttribute("data-label")}`),
       );
-      await ready();
-      await stepTo('f = run_memorylayout("/bin/memorylayout-static", layout=flexible)');
-      await page.waitForSelector('.task[data-layout="flexible"]');
-      expect(await page.$$eval(".task", (els) => els.length)).toBe(1);
-      // The new task's VMAs are marked as changed by the step.
-      expect(
-        await page.$$eval('.task[data-layout="flexible"] .vma.changed', (els) => els.length),
-      ).toBeGreaterThan(0);
-      await stepTo('c = run_memorylayout("/bin/memorylayout-static", layout=classic)');
-      const head = await page.textContent('.task[data-layout="classic"] h3');
-      expect(head).toContain("mmap_base 0x40000000");
-      for (const layout of ["flexible", "classic"]) {
-        const vmas = await page.$$eval(`.task[data-layout="${layout}"] .vma`, (els) =>
-          els.map((e) => `${e.getAttribute("data-start")} ${e.getAttribute("data-label")}`),
-        );
-        expect(vmas).toContain("0x08048000 memorylayout-static");
-        expect(vmas.some((v) => v.endsWith("[heap]"))).toBe(true);
-        expect(vmas.some((v) => v.endsWith("[stack]"))).toBe(true);
-      }
-      expect(Number(await page.textContent('[data-legend="user"] small'))).toBeGreaterThan(0);
-      await shot("process-sheet");
-      await page.click('[data-action="run"]');
-      expect(await page.$$eval(".output .rec.error", (els) => els.length)).toBe(0);
-    },
-    180_000,
-  );
+      expect(vmas).toContain("0x08048000 memorylayout-static");
+      expect(vmas.some((v) => v.endsWith("[heap]"))).toBe(true);
+      expect(vmas.some((v) => v.endsWith("[stack]"))).toBe(true);
+    }
+    expect(Number(await page.textContent('[data-legend="user"] small'))).toBeGreaterThan(0);
+    await shot("process-sheet");
+    await page.click('[data-action="run"]');
+    expect(await page.$$eval(".output .rec.error", (els) => els.length)).toBe(0);
+  }, 180_000);
 
   it("runs a program in both layouts: the VMA view, a page walk, the TLB", async () => {
     await page.goto(`${base}index.html?mem=128M`);

@@ -4,7 +4,7 @@
  * edits) on a booted kernel — the same objects the page draws, checked against the kernel's own
  * views (/proc/buddyinfo) and structures.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs, scenarioFlags } from "@i386mm/demo";
 import * as demoNode from "@i386mm/demo/node";
@@ -259,12 +259,7 @@ describe("step controls", () => {
   });
 });
 
-// The process lab sheets come with the demo's process statements (#15).
-const haveProcessSheets = existsSync(join(SCENARIO_DIR, "process-layouts.mm"));
-if (!haveProcessSheets)
-  console.warn("web model: process-sheet test SKIPPED — no process lab sheets in apps/demo yet");
-
-describe.skipIf(!haveProcessSheets)("process sheets", () => {
+describe("process sheets", () => {
   it("the page ships exactly the CLI's binaries", () => {
     // SHIPPED_FILES is on @i386mm/demo/node's face once #15's last commits land.
     const shipped = (demoNode as Record<string, unknown>).SHIPPED_FILES;
