@@ -19,10 +19,14 @@
 import { Errno } from "@i386mm/hw-i386";
 import * as pcPkg from "@i386mm/page-cache";
 import { ByteArrayBackend, IS_ERR, PTR_ERR } from "@i386mm/page-cache";
-import type { ParamType, Signature } from "./bindings.js";
 import { type Binding, TypedResult } from "./kernel-api.js";
-import type { KwParam } from "./kwargs.js";
-import { fdTables, type ProcessContext, ProcessError } from "./process-bindings.js";
+import {
+  argNumber,
+  bindingDefiner,
+  fdTables,
+  type ProcessContext,
+  ProcessError,
+} from "./process-bindings.js";
 import { hex, num } from "./values.js";
 
 type File = pcPkg.file;
@@ -56,23 +60,8 @@ export function fileBindings(ctx: ProcessContext): Binding[] {
   }
   const table = fds;
   const out: Binding[] = [];
-  const def = (
-    file: string,
-    ret: Signature["ret"],
-    name: string,
-    params: readonly (readonly [ParamType, string])[],
-    call: (a: readonly unknown[], kw: Readonly<Record<string, number | string>>) => unknown,
-    kw?: readonly KwParam[],
-  ): void => {
-    out.push({
-      name,
-      layer: "page-cache",
-      sig: { name, ret, params, file },
-      call: (a, k) => call(a, k ?? {}),
-      ...(kw ? { kw } : {}),
-    });
-  };
-  const n = (a: readonly unknown[], i: number): number => Number(a[i] ?? 0);
+  const def = bindingDefiner(out, "page-cache");
+  const n = argNumber;
   const fileOf = (a: readonly unknown[]): File | null =>
     (table.get(n(a, 0))?.file as File | undefined) ?? null;
 

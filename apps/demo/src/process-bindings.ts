@@ -105,27 +105,38 @@ const errnoOr = (r: number, kind: "addr" | "int"): TypedResult =>
 export const PROC_PID_FILES = ["maps", "status", "statm", "auxv"] as const;
 
 /** Every process binding of this kernel (see the file comment). */
-export function processBindings(ctx: ProcessContext): Binding[] {
-  const { vm } = ctx;
-  const out: Binding[] = [];
-  const reports = new Map<number, string>();
-  const def = (
+/** A scenario binding's own call: positional arguments and the keyword arguments given. */
+type BindingCall = (a: readonly unknown[], kw: Readonly<Record<string, number | string>>) => unknown;
+
+/** `def(file, ret, name, params, call, kw?)`: adds one binding of `layer` to `out` (process and file bindings). */
+export function bindingDefiner(out: Binding[], layer: Binding["layer"]) {
+  return (
     file: string,
     ret: Signature["ret"],
     name: string,
     params: readonly (readonly [ParamType, string])[],
-    call: (a: readonly unknown[], kw: Readonly<Record<string, number | string>>) => unknown,
+    call: BindingCall,
     kw?: readonly KwParam[],
   ): void => {
     out.push({
       name,
-      layer: "vma",
+      layer,
       sig: { name, ret, params, file },
       call: (a, k) => call(a, k ?? {}),
       ...(kw ? { kw } : {}),
     });
   };
-  const n = (a: readonly unknown[], i: number): number => Number(a[i] ?? 0);
+}
+
+/** Argument `i` as a number (absent = 0), as the bindings read integers. */
+export const argNumber = (a: readonly unknown[], i: number): number => Number(a[i] ?? 0);
+
+export function processBindings(ctx: ProcessContext): Binding[] {
+  const { vm } = ctx;
+  const out: Binding[] = [];
+  const reports = new Map<number, string>();
+  const def = bindingDefiner(out, "vma");
+  const n = argNumber;
 
   /** The live task `pid`, switched to on this CPU (its page tables loaded): `current` for the call. */
   const enter = (call: string, pidArg: unknown): task_struct => {
