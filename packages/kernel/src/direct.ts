@@ -103,12 +103,12 @@ export class DirectPages {
     this.#dropped(page);
   }
   /** free_pages(addr, order). */
-  free_pages(addr: VirtAddr | number, order: number): void {
+  free_pages(addr: VirtAddr | 0, order: number): void {
     this.pa.free_pages(addr, order);
     if (addr !== 0) this.#dropped(this.#pageOf(addr));
   }
   /** free_page(addr). */
-  free_page(addr: VirtAddr | number): void {
+  free_page(addr: VirtAddr | 0): void {
     this.pa.free_page(addr);
     if (addr !== 0) this.#dropped(this.#pageOf(addr));
   }

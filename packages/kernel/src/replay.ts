@@ -19,7 +19,7 @@
  * fragmentation is sampled every `every` events (and, for plots, every `plotEvery`).
  * Invariant: the replay only calls public kernel functions and reads the layers' views.
  */
-import { KernelPanicError, PAGE_OFFSET } from "@i386mm/hw-i386";
+import { asVirt, KernelPanicError, PAGE_OFFSET } from "@i386mm/hw-i386";
 import {
   __GFP_COMP,
   __GFP_DMA,
@@ -248,7 +248,7 @@ export class Replay {
             if (h === 0) this.skip(i, WHY_MODEL_FAILED);
             else {
               if (kind[m] === 3 /* KIND_KMALLOC */) this.kmallocFreed(m, h);
-              slab.kfree(h);
+              slab.kfree(asVirt(h));
               handle[m] = 0;
               served[kind[i]]++;
             }
@@ -292,7 +292,7 @@ export class Replay {
 
   private kmallocFreed(m: number, h: number): void {
     const t = this.trace;
-    const got = this.k.slab.ksize(h);
+    const got = this.k.slab.ksize(asVirt(h));
     const row = this.modelRowFor(got, t.gfp[m])!;
     row.live--;
     row.live_bytes_req -= t.req[m];

@@ -2,7 +2,7 @@
  * The whole-machine check's cross-layer statements (machine-check.ts): a machine busy at every
  * layer passes and every owner is seen; each statement, broken on purpose, is reported in words.
  */
-import { _PAGE_PRESENT, _PAGE_RW, PAGE_SIZE, type Page, set_pte_at } from "@i386mm/hw-i386";
+import { _PAGE_PRESENT, _PAGE_RW, PAGE_SIZE, type Page, set_pte_at, type VirtAddr } from "@i386mm/hw-i386";
 import { KM_USER0 } from "@i386mm/kmap";
 import { GFP_HIGHUSER, GFP_KERNEL } from "@i386mm/page-alloc";
 import { ByteArrayBackend, O_CREAT, O_RDWR } from "@i386mm/page-cache";
@@ -131,7 +131,7 @@ describe("each cross-layer statement, broken, is named", () => {
 
   it("a reference no holder accounts for breaks the counts", () => {
     const { k, keep } = busy();
-    const vpage = k.slab.vmalloc_to_page(keep.vmalloc!)!;
+    const vpage = k.slab.vmalloc_to_page(keep.vmalloc as VirtAddr)!;
     k.pa.get_page(vpage);
     expect(problemsOf(k)).toMatch(/held by vmalloc: page_count 2, references held 1/);
     k.pa.put_page(vpage);

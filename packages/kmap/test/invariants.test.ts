@@ -3,7 +3,7 @@
  * kmap_atomic sequences across CPUs keep every invariant, the reference counts and the data
  * seen through each mapping (a stale TLB entry would show another page's tag).
  */
-import { InvariantError, irq_enter, irq_exit, PAGE_SIZE, type Page, pte_pfn } from "@i386mm/hw-i386";
+import { asVirt, InvariantError, irq_enter, irq_exit, PAGE_SIZE, type Page, pte_pfn } from "@i386mm/hw-i386";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { KmapError, KmapWouldSleepError } from "../src/errors.js";
@@ -21,7 +21,7 @@ describe("checkKmapInvariants reports corruption in plain language", () => {
     km.kmap(p);
     km.pkmap_count[40] = 3;
     machine.paging.writeEntry(machine.ram, km.pkmap.pkmap_page_table, 41, 0x1000 | 1);
-    pa.set_page_address(q, 0xff900000);
+    pa.set_page_address(q, asVirt(0xff900000));
     let err: unknown;
     try {
       checkKmapInvariants(km);

@@ -15,6 +15,7 @@ import {
   ModelCheckError,
   PAGE_OFFSET,
   PAGE_SIZE,
+  type Pfn,
   type PhysAddr,
   type VirtAddr,
 } from "@i386mm/hw-i386";
@@ -293,12 +294,12 @@ export class PageAllocator {
   // ---------------------------------------------------------------- struct page accessors
 
   /** pfn_to_page: the descriptor of frame `pfn` (no check, as the kernel macro). */
-  pfn_to_page(pfn: number): Page {
-    return pfn as Page;
+  pfn_to_page(pfn: Pfn): Page {
+    return pfn as number as Page;
   }
   /** page_to_pfn: the frame a descriptor describes. */
-  page_to_pfn(page: Page): number {
-    return page;
+  page_to_pfn(page: Page): Pfn {
+    return page as number as Pfn;
   }
   /** pfn_valid: pfn < max_mapnr. */
   pfn_valid(pfn: number): boolean {
@@ -398,7 +399,7 @@ export class PageAllocator {
     return v === null ? null : (v as VirtAddr);
   }
   /** set_page_address: record (virtual != null) or drop the kmap address of a highmem page (used by kmap). */
-  set_page_address(page: Page, virtual: VirtAddr | number | null): void {
+  set_page_address(page: Page, virtual: VirtAddr | null): void {
     this.#checkPage("set_page_address", page);
     if (!this.PageHighMem(page)) {
       throw new BadPageError(
@@ -439,8 +440,8 @@ export class PageAllocator {
     order: number,
     mark: number,
     classzone_idx: number,
-    can_try_harder: number | boolean,
-    gfp_high: number | boolean,
+    can_try_harder: boolean,
+    gfp_high: boolean,
   ): boolean {
     return zone_watermark_ok(z, order, mark, classzone_idx, can_try_harder, gfp_high);
   }
@@ -574,7 +575,7 @@ export class PageAllocator {
     // Pass 1.
     for (let i = 0; i < n; i++) {
       const z = zones[i];
-      if (!zone_watermark_ok(z, order, z.pages_low, classzone_idx, 0, 0)) continue;
+      if (!zone_watermark_ok(z, order, z.pages_low, classzone_idx, false, false)) continue;
       const page = this.#buffered_rmqueue(z, order, gfp_mask);
       if (page !== null) return page;
     }
@@ -586,7 +587,7 @@ export class PageAllocator {
     const wait = gfp_mask & __GFP_WAIT;
     const interrupt = this.in_interrupt();
     const can_try_harder = !wait;
-    const gfp_high = gfp_mask & __GFP_HIGH;
+    const gfp_high = (gfp_mask & __GFP_HIGH) !== 0;
     for (const z of zones) this.wakeup_kswapd(z, order);
     // Pass 2.
     let page = this.#passAt(zones, order, "min", classzone_idx, can_try_harder, gfp_high, gfp_mask);
@@ -618,7 +619,7 @@ export class PageAllocator {
         page = this.#passAt(zones, order, "min", classzone_idx, can_try_harder, gfp_high, gfp_mask);
         if (page !== null) return page;
       } else if (gfp_mask & __GFP_FS && !(gfp_mask & __GFP_NORETRY)) {
-        page = this.#passAt(zones, order, "high", classzone_idx, false, 0, gfp_mask);
+        page = this.#passAt(zones, order, "high", classzone_idx, false, false, gfp_mask);
         if (page !== null) return page;
         // out_of_memory kills a process (or panics when there is none), then `goto restart`:
         // pass 1 again (kswapd woken), then on down to reclaim. 2.6.11 never gives up here.
@@ -626,7 +627,7 @@ export class PageAllocator {
         if (++retries >= MAX_RECLAIM_RETRIES)
           this.#neverReturns(gfp_mask, order, "out_of_memory freed nothing");
         for (const z of zones) {
-          if (!zone_watermark_ok(z, order, z.pages_low, classzone_idx, 0, 0)) continue;
+          if (!zone_watermark_ok(z, order, z.pages_low, classzone_idx, false, false)) continue;
           const again = this.#buffered_rmqueue(z, order, gfp_mask);
           if (again !== null) return again;
         }
@@ -741,7 +742,7 @@ export class PageAllocator {
     which: "min" | "high",
     classzone_idx: number,
     can_try_harder: boolean,
-    gfp_high: number,
+    gfp_high: boolean,
     gfp_mask: number,
   ): Page | null {
     for (const z of zones) {
@@ -768,7 +769,7 @@ export class PageAllocator {
   wakeup_kswapd(zone: Zone, order: number): void {
     if (zone.present_pages === 0) return;
     const pgdat = zone.zone_pgdat;
-    if (zone_watermark_ok(zone, order, zone.pages_low, 0, 0, 0)) return;
+    if (zone_watermark_ok(zone, order, zone.pages_low, 0, false, false)) return;
     if (pgdat.kswapd_max_order < order) pgdat.kswapd_max_order = order;
     pgdat.kswapd_wakeups++;
     zone.kswapd_wakeups++;
@@ -1034,7 +1035,7 @@ export class PageAllocator {
    * __va() of a highmem pfn too (the address wraps past 4 GiB into a valid pfn), so such an
    * address frees the highmem page it names, as the kernel does.
    */
-  free_pages(addr: VirtAddr | number, order: number): void {
+  free_pages(addr: VirtAddr | 0, order: number): void {
     if (addr === 0) return;
     const a = addr >>> 0;
     if (!this.virt_addr_valid(a)) {
@@ -1051,7 +1052,7 @@ export class PageAllocator {
     this.__free_pages(page, 0);
   }
   /** free_page: free_pages(addr, 0). */
-  free_page(addr: VirtAddr | number): void {
+  free_page(addr: VirtAddr | 0): void {
     this.free_pages(addr, 0);
   }
   /** free_hot_page: an order-0 page whose last reference is dropped onto the hot list. */

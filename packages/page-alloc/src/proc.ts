@@ -348,7 +348,7 @@ export function zone_fragmentation(zone: Zone): ZoneFragmentation {
   for (let o = 0; o < MAX_ORDER; o++) {
     unusable.push(unusable_free_index(nr_free, o));
     extfrag.push(fragmentation_index(nr_free, o));
-    can_alloc.push(zone_watermark_ok(zone, o, zone.pages_min, zone.idx, 0, 0));
+    can_alloc.push(zone_watermark_ok(zone, o, zone.pages_min, zone.idx, false, false));
   }
   let pcp_pages = 0;
   for (const pset of zone.pageset) pcp_pages += pset.pcp[0].count + pset.pcp[1].count;
@@ -384,7 +384,7 @@ export function would_alloc(pgdat: pg_data_t, gfp_mask: number = GFP_KERNEL): bo
   const zones = pgdat.node_zonelists[gfp_mask & GFP_ZONEMASK]?.zones ?? [];
   const classzone_idx = zones[0]?.idx ?? 0;
   const can_try_harder = (gfp_mask & __GFP_WAIT) === 0;
-  const gfp_high = gfp_mask & __GFP_HIGH;
+  const gfp_high = (gfp_mask & __GFP_HIGH) !== 0;
   const out: boolean[] = [];
   for (let o = 0; o < MAX_ORDER; o++)
     out.push(

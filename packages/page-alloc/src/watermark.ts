@@ -33,8 +33,8 @@ export function zone_watermark_ok(
   order: number,
   mark: number,
   classzone_idx: number,
-  can_try_harder: number | boolean,
-  gfp_high: number | boolean,
+  can_try_harder: boolean,
+  gfp_high: boolean,
 ): boolean {
   let min = mark;
   let free_pages = z.free_pages - (1 << order) + 1;

@@ -4,7 +4,7 @@
 // of our own that the allocator must agree with: no frame handed out twice, every block in a zone
 // its GFP mask allows, aligned, zeroed when asked, compound when asked, and
 // totalram_pages == free pages + per-CPU pages + pages we hold.
-import { KernelBugError, Machine, ModelCheckError } from "@i386mm/hw-i386";
+import { asVirt, KernelBugError, Machine, ModelCheckError } from "@i386mm/hw-i386";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BadPageError } from "../src/bad-page.js";
@@ -259,7 +259,7 @@ class World {
       case 3: {
         // An address whose __pa is no pfn of mem_map (BUG_ON(!virt_addr_valid)).
         const addr = [0x08048000, (0xc0000000 + pa.max_mapnr * 4096) >>> 0, 0xffc00000, 0x00001000][b % 4];
-        this.expectRejected(BadPageError, () => pa.free_pages(addr, 0));
+        this.expectRejected(BadPageError, () => pa.free_pages(asVirt(addr), 0));
         return;
       }
       case 4: {

@@ -1,4 +1,4 @@
-import { InvariantError, KernelBugError, ModelCheckError } from "@i386mm/hw-i386";
+import { asVirt, InvariantError, KernelBugError, ModelCheckError } from "@i386mm/hw-i386";
 import { describe, expect, it } from "vitest";
 import { BadPageError } from "../src/bad-page.js";
 import { __GFP_DMA, __GFP_HIGHMEM, __GFP_ZERO, GFP_ATOMIC, GFP_KERNEL } from "../src/gfp.js";
@@ -101,7 +101,7 @@ describe("misuse", () => {
   });
   it("free_pages of an address outside lowmem", () => {
     for (const addr of [0x08048000, 0xf8800000, 0xff800000, pa.high_memory]) {
-      const e = expectBadPage(pa, "free_pages", () => pa.free_pages(addr, 0));
+      const e = expectBadPage(pa, "free_pages", () => pa.free_pages(asVirt(addr), 0));
       expect(e.addr).toBe(addr);
     }
   });

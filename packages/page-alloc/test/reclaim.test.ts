@@ -208,8 +208,8 @@ describe("kswapd wake-ups", () => {
     // wakeup_kswapd tests pages_low with classzone 0: DMA, kept above it by its lowmem_reserve
     // against Normal allocations, is not woken; Normal is.
     const [dma, normal] = pa.zones;
-    expect(pa.zone_watermark_ok(dma, 3, dma.pages_low, 0, 0, 0)).toBe(true);
-    expect(pa.zone_watermark_ok(normal, 3, normal.pages_low, 0, 0, 0)).toBe(false);
+    expect(pa.zone_watermark_ok(dma, 3, dma.pages_low, 0, false, false)).toBe(true);
+    expect(pa.zone_watermark_ok(normal, 3, normal.pages_low, 0, false, false)).toBe(false);
     pa.alloc_pages(GFP_ATOMIC | __GFP_NOWARN, 3);
     const last = pa.kswapd_events.slice(before);
     expect(last.map((e) => [e.nid, e.zone, e.order])).toEqual([[0, "Normal", 3]]);

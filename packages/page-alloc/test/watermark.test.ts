@@ -47,13 +47,13 @@ describe("min_free_kbytes and watermarks", () => {
       lowmem_reserve: [0, 0, 0],
       free_area: Array(11).fill({ nr_free: 0 }),
     } as unknown as Zone;
-    expect(zone_watermark_ok(z, 0, 939, 1, 1, 1)).toBe(true);
+    expect(zone_watermark_ok(z, 0, 939, 1, true, true)).toBe(true);
     (z as { free_pages: number }).free_pages = 353;
-    expect(zone_watermark_ok(z, 0, 939, 1, 1, 1)).toBe(false);
+    expect(zone_watermark_ok(z, 0, 939, 1, true, true)).toBe(false);
     (z as { free_pages: number }).free_pages = 940;
-    expect(zone_watermark_ok(z, 0, 939, 1, 0, 0)).toBe(true);
+    expect(zone_watermark_ok(z, 0, 939, 1, false, false)).toBe(true);
     (z as { free_pages: number }).free_pages = 939;
-    expect(zone_watermark_ok(z, 0, 939, 1, 0, 0)).toBe(false);
+    expect(zone_watermark_ok(z, 0, 939, 1, false, false)).toBe(false);
   });
 
   it("zone_watermark_ok adds lowmem_reserve[classzone] and discounts blocks below the order", () => {
@@ -63,11 +63,11 @@ describe("min_free_kbytes and watermarks", () => {
       lowmem_reserve: [0, 100, 150],
       free_area: area([100, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
     } as unknown as Zone;
-    expect(zone_watermark_ok(z, 0, 60, 1, 0, 0)).toBe(true); // 200 > 60 + 100
-    expect(zone_watermark_ok(z, 0, 60, 2, 0, 0)).toBe(false); // 200 <= 60 + 150
+    expect(zone_watermark_ok(z, 0, 60, 1, false, false)).toBe(true); // 200 > 60 + 100
+    expect(zone_watermark_ok(z, 0, 60, 2, false, false)).toBe(false); // 200 <= 60 + 150
     // order 2: free = 200-4+1 = 197; minus order-0 pages (100) → 97 > 30; minus order-1 pages (100) → -3 <= 15
-    expect(zone_watermark_ok(z, 2, 60, 0, 0, 0)).toBe(false);
-    expect(zone_watermark_ok(z, 1, 60, 0, 0, 0)).toBe(true);
+    expect(zone_watermark_ok(z, 2, 60, 0, false, false)).toBe(false);
+    expect(zone_watermark_ok(z, 1, 60, 0, false, false)).toBe(true);
   });
 
   it("re-runs the setup functions when the sysctls are written", () => {

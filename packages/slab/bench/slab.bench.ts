@@ -1,7 +1,7 @@
 // kmalloc/kfree, kmem_cache_alloc/free and vmalloc/vfree against the real Machine + PageAllocator,
 // side by side with @thi.ng/malloc's MemPool on the same kmalloc trace. Each bench call runs
 // PAIRS operations so the per-pair cost is (mean time) / PAIRS.
-import { Machine } from "@i386mm/hw-i386";
+import { asVirt, Machine } from "@i386mm/hw-i386";
 import { GFP_KERNEL, PageAllocator } from "@i386mm/page-alloc";
 import { MemPool } from "@thi.ng/malloc";
 import { bench, describe } from "vitest";
@@ -124,7 +124,7 @@ describe(`same mixed kmalloc trace (${trace.size.length} ops, 8..4096 B, up to 2
     () => {
       runTrace(
         (n) => slab.kmalloc(n, GFP_KERNEL)!,
-        (p) => slab.kfree(p),
+        (p) => slab.kfree(asVirt(p)),
       );
     },
     OPTS,

@@ -963,7 +963,7 @@ export class SlabAllocator {
   }
 
   /** kfree(objp): free a kmalloc'ed object (null is a no-op); SlabError on misuse. */
-  kfree(objp: VirtAddr | number | null): void {
+  kfree(objp: VirtAddr | null): void {
     if (!objp) return;
     const w = (objp - KERNEL_BASE) >>> 2;
     if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || !this.#isLive(w)) this.#badObject("kfree", objp);
@@ -1213,7 +1213,7 @@ export class SlabAllocator {
   }
 
   /** ksize(objp): usable size of a slab object (kmem_cache_size of its cache); 0 for null. */
-  ksize(objp: VirtAddr | number | null): number {
+  ksize(objp: VirtAddr | null): number {
     if (!objp) return 0;
     const w = (objp - KERNEL_BASE) >>> 2;
     if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || !this.#isLive(w)) this.#badObject("ksize", objp);
@@ -1302,7 +1302,7 @@ export class SlabAllocator {
     return this.vm.__vmalloc(size, gfp_mask, prot);
   }
   /** vfree(addr): unmap, flush every TLB, free the pages; an unknown address is a printk and WARN_ON (nothing freed). */
-  vfree(addr: VirtAddr | number | null): void {
+  vfree(addr: VirtAddr | null): void {
     this.vm.vfree(addr);
   }
   /** vmap(pages, count, flags, prot): map existing pages contiguously, or null. */
@@ -1310,11 +1310,11 @@ export class SlabAllocator {
     return this.vm.vmap(pages, count, flags, prot);
   }
   /** vmalloc_to_page(addr): the page a vmalloc/vmap/ioremap address maps, or null. */
-  vmalloc_to_page(addr: VirtAddr | number): Page | null {
+  vmalloc_to_page(addr: VirtAddr): Page | null {
     return this.vm.vmalloc_to_page(addr);
   }
   /** vunmap(addr): undo vmap (pages are not freed). */
-  vunmap(addr: VirtAddr | number | null): void {
+  vunmap(addr: VirtAddr | null): void {
     this.vm.vunmap(addr);
   }
   /** ioremap(phys, size): map device memory or reserved RAM; null for RAM in use. */
@@ -1326,7 +1326,7 @@ export class SlabAllocator {
     return this.vm.__ioremap(phys_addr, size, flags);
   }
   /** iounmap(addr): undo ioremap (direct-map addresses are ignored). */
-  iounmap(addr: VirtAddr | number): void {
+  iounmap(addr: VirtAddr): void {
     this.vm.iounmap(addr);
   }
   /** get_vm_area(size, flags): reserve [VMALLOC_START, VMALLOC_END) space, or null. */

@@ -122,7 +122,7 @@ export class VmallocState {
    * vmap and ioremap addresses; a direct-map address sits under a 4 MiB / 2 MiB page, which has
    * no pte (the kernel would misread the large entry as a table), so it gives null here too.
    */
-  vmalloc_to_page(addr: VirtAddr | number): Page | null {
+  vmalloc_to_page(addr: VirtAddr): Page | null {
     const l = lookupPte(this.#machine, this.#cr3, addr >>> 0);
     if (l === null || l.large || !pte_present(l.pte)) return null;
     return pte_pfn(l.pte) as number as Page;
@@ -274,22 +274,22 @@ export class VmallocState {
       // The kernel picks vfree vs kfree from nr_pages, which a failed __vmalloc has shrunk:
       // it would kfree a vmalloc'ed array. The model frees the array where it really lives.
       if (area.pagesAddr !== 0) {
-        if (this.#isVmallocAddr(area.pagesAddr)) this.vfree(area.pagesAddr);
-        else this.#s.kfree(area.pagesAddr);
+        if (this.#isVmallocAddr(area.pagesAddr)) this.vfree(asVirt(area.pagesAddr));
+        else this.#s.kfree(asVirt(area.pagesAddr));
       }
     }
     this.#s.kfree(area.desc);
   }
 
   /** vfree(addr): BUG in interrupt context; unmap, flush every TLB, free pages and array. */
-  vfree(addr: VirtAddr | number | null): void {
+  vfree(addr: VirtAddr | null): void {
     if (in_interrupt(this.#machine.cpus[this.#machine.current]))
       throw new VmallocError("vfree", addr === null ? undefined : addr >>> 0, "called in interrupt context");
     this.#__vunmap("vfree", addr, true);
   }
 
   /** vunmap(addr): BUG in interrupt context; unmap without freeing the pages. */
-  vunmap(addr: VirtAddr | number | null): void {
+  vunmap(addr: VirtAddr | null): void {
     if (in_interrupt(this.#machine.cpus[this.#machine.current]))
       throw new VmallocError("vunmap", addr === null ? undefined : addr >>> 0, "called in interrupt context");
     this.#__vunmap("vunmap", addr, false);

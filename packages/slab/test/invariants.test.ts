@@ -1,4 +1,4 @@
-import { InvariantError, ModelCheckError } from "@i386mm/hw-i386";
+import { asVirt, InvariantError, ModelCheckError } from "@i386mm/hw-i386";
 import { GFP_ATOMIC, GFP_DMA, GFP_KERNEL } from "@i386mm/page-alloc";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -79,7 +79,7 @@ describe("checkSlabInvariants under random workloads", () => {
             case "kfree":
               if (kobjs.length) {
                 const p = kobjs.splice(op.i % kobjs.length, 1)[0];
-                slab.kfree(p);
+                slab.kfree(asVirt(p));
                 freed.push(p);
               }
               break;
@@ -101,7 +101,7 @@ describe("checkSlabInvariants under random workloads", () => {
               break;
             }
             case "vfree":
-              if (vobjs.length) slab.vfree(vobjs.splice(op.i % vobjs.length, 1)[0]);
+              if (vobjs.length) slab.vfree(asVirt(vobjs.splice(op.i % vobjs.length, 1)[0]!));
               break;
             case "cpu":
               machine.setCurrentCpu(op.n);
@@ -116,20 +116,20 @@ describe("checkSlabInvariants under random workloads", () => {
             case "double_free":
               if (freed.length) {
                 const p = freed[op.i % freed.length];
-                if (!slab.isAllocated(p)) expect(() => slab.kfree(p)).toThrow(ModelCheckError);
+                if (!slab.isAllocated(p)) expect(() => slab.kfree(asVirt(p))).toThrow(ModelCheckError);
               }
               break;
           }
           checkSlabInvariants(slab);
         }
-        for (const p of kobjs) slab.kfree(p);
+        for (const p of kobjs) slab.kfree(asVirt(p));
         for (const [c, p] of cobjs) slab.kmem_cache_free(caches[c], p as never);
-        for (const v of vobjs) slab.vfree(v);
+        for (const v of vobjs) slab.vfree(asVirt(v));
         expect(slab.kmem_cache_destroy(caches[0])).toBe(0);
         expect(slab.kmem_cache_destroy(caches[1])).toBe(0);
         expect(slab.vm.vmlist.length).toBe(0);
         checkSlabInvariants(slab);
-        slab.vfree(0xd0000000); // a WARN, as 2.6.11's __vunmap
+        slab.vfree(asVirt(0xd0000000)); // a WARN, as 2.6.11's __vunmap
         expect(slab.machine.dmesg.at(-1)).toBe("Badness in __vunmap at mm/vmalloc.c:368");
       }),
       { seed: 42, numRuns: 25 },

@@ -1,4 +1,4 @@
-import { ModelCheckError } from "@i386mm/hw-i386";
+import { asVirt, ModelCheckError } from "@i386mm/hw-i386";
 import { __GFP_NORETRY, GFP_ATOMIC, GFP_DMA, GFP_KERNEL } from "@i386mm/page-alloc";
 import { describe, expect, it } from "vitest";
 import { SlabError } from "../src/errors.js";
@@ -73,11 +73,11 @@ describe("kmalloc / kfree / ksize / kcalloc", () => {
     const p = slab.kmalloc(100, GFP_KERNEL)!;
     const page = pa.alloc_page(GFP_KERNEL)!;
     const before = snapshot(slab);
-    expect(() => slab.kfree(0x1234)).toThrow(ModelCheckError); // user address
-    expect(() => slab.kfree(p + 4)).toThrow(/not the start of an object/);
+    expect(() => slab.kfree(asVirt(0x1234))).toThrow(ModelCheckError); // user address
+    expect(() => slab.kfree(asVirt(p + 4))).toThrow(/not the start of an object/);
     expect(() => slab.kfree(pa.page_address(page)!)).toThrow(/its page is not a slab page/);
     try {
-      slab.kfree(p + 8);
+      slab.kfree(asVirt(p + 8));
     } catch (e) {
       expect(e).toBeInstanceOf(ModelCheckError);
       expect(e).not.toBeInstanceOf(SlabError);
@@ -95,11 +95,11 @@ describe("kmalloc / kfree / ksize / kcalloc", () => {
     const { slab, machine } = boot({ cpus: 1 });
     machine.modelChecks = false;
     const p = slab.kmalloc(100, GFP_KERNEL)!;
-    slab.kfree(p + 4);
+    slab.kfree(asVirt(p + 4));
     expect(() => checkSlabInvariants(slab)).toThrow(/holds 0x[0-9a-f]+, which is not the start of an object/);
     expect(slab.kmalloc(100, GFP_KERNEL)).toBe(p + 4); // LIFO: the next allocation gets the misaligned pointer
     // Other misuse stays refused: the model cannot hold a double free's state.
-    expect(() => slab.kfree(0x1234)).toThrow(ModelCheckError);
+    expect(() => slab.kfree(asVirt(0x1234))).toThrow(ModelCheckError);
   });
 
   it("with CONFIG_DEBUG_SLAB the same frees are 2.6.11's own BUGs (kfree_debugcheck, cache_free_debugcheck)", () => {
@@ -109,8 +109,10 @@ describe("kmalloc / kfree / ksize / kcalloc", () => {
     const va = pa.page_address(page)!;
     expect(() => slab.kfree(va)).toThrow(SlabError);
     expect(() => slab.kfree(va)).toThrow(`kfree: kfree_debugcheck: bad ptr ${va.toString(16)}h.`);
-    expect(() => slab.kfree(0x1234)).toThrow(/kfree_debugcheck: out of range ptr 00001234h\./);
-    expect(() => slab.kfree(p + 4)).toThrow(/BUG_ON\(objp != slabp->s_mem \+ objnr\*cachep->objsize\)/);
+    expect(() => slab.kfree(asVirt(0x1234))).toThrow(/kfree_debugcheck: out of range ptr 00001234h\./);
+    expect(() => slab.kfree(asVirt(p + 4))).toThrow(
+      /BUG_ON\(objp != slabp->s_mem \+ objnr\*cachep->objsize\)/,
+    );
     pa.__free_page(page);
   });
 
@@ -158,7 +160,7 @@ describe("kmalloc / kfree / ksize / kcalloc", () => {
     }
     expect(atomic).toBeLessThan(100);
     checkSlabInvariants(slab);
-    for (const p of got) slab.kfree(p);
+    for (const p of got) slab.kfree(asVirt(p));
     checkSlabInvariants(slab);
     expect(pa.nr_free_pages()).toBeGreaterThan(0);
   });

@@ -1,6 +1,7 @@
 import {
   _PAGE_KERNEL,
   _PAGE_NX,
+  asVirt,
   KernelPanicError,
   lookupPte,
   Machine,
@@ -78,18 +79,18 @@ describe("vmalloc / vfree", () => {
     const { slab, machine } = boot();
     const a = slab.vmalloc(10000)!;
     const before = snapshot(slab);
-    slab.vfree(a + 4096);
+    slab.vfree(asVirt(a + 4096));
     expect(machine.dmesg.slice(-2)).toEqual([
       `Trying to vfree() nonexistent vm area (${(a + 4096).toString(16)})`,
       "Badness in __vunmap at mm/vmalloc.c:368",
     ]);
-    slab.vfree(a + 1);
+    slab.vfree(asVirt(a + 1));
     expect(machine.dmesg.slice(-2)).toEqual([
       `Trying to vfree() bad address (${(a + 1).toString(16)})`,
       "Badness in __vunmap at mm/vmalloc.c:360",
     ]);
     expect(machine.warnings.at(-1)).toBe("Badness in __vunmap at mm/vmalloc.c:360");
-    slab.vunmap(0xd0000000);
+    slab.vunmap(asVirt(0xd0000000));
     expect(machine.dmesg.at(-2)).toBe("Trying to vfree() nonexistent vm area (d0000000)");
     expect(snapshot(slab)).toBe(before);
     slab.vfree(null);
@@ -154,10 +155,10 @@ describe("vmalloc / vfree", () => {
     const v = slab.vmalloc(3 * 4096)!;
     const area = slab.vm.vmlist.find((a) => a.addr === v)!;
     for (let i = 0; i < 3; i++) {
-      expect(slab.vmalloc_to_page(v + i * 4096 + 123)).toBe(area.pages![i]);
+      expect(slab.vmalloc_to_page(asVirt(v + i * 4096 + 123))).toBe(area.pages![i]);
     }
-    expect(slab.vmalloc_to_page(v + 3 * 4096)).toBeNull(); // the guard page
-    expect(slab.vmalloc_to_page(0xc0100000)).toBeNull(); // direct map: a 4 MiB page, no pte
+    expect(slab.vmalloc_to_page(asVirt(v + 3 * 4096))).toBeNull(); // the guard page
+    expect(slab.vmalloc_to_page(asVirt(0xc0100000))).toBeNull(); // direct map: a 4 MiB page, no pte
     slab.vfree(v);
     expect(slab.vmalloc_to_page(v)).toBeNull(); // unmapped again
     checkSlabInvariants(slab);
@@ -338,7 +339,7 @@ describe("ioremap / iounmap", () => {
     slab.iounmap(v);
     expect(slab.vm.vmlist.length).toBe(0);
     expect("fault" in peek(machine, pa.swapper_pg_dir, v)).toBe(true);
-    slab.iounmap(0xd0000000);
+    slab.iounmap(asVirt(0xd0000000));
     expect(machine.dmesg.at(-1)).toBe("__iounmap: bad address d0000000");
     checkSlabInvariants(slab);
   });
