@@ -143,7 +143,7 @@ export class Cpu {
     const changed = (this._cr0 ^ nv) & X86_CR0_PG;
     const pdptes =
       changed !== 0 && (nv & X86_CR0_PG) !== 0 && this.paeMode
-        ? this.readPdptes(this._cr3, "write_cr0")
+        ? this.#readPdptes(this._cr3, "write_cr0")
         : null;
     this._cr0 = nv;
     if (pdptes !== null) for (let i = 0; i < 4; i++) this.pdpte[i] = pdptes[i]!;
@@ -182,7 +182,7 @@ export class Cpu {
     const changed = (this._cr4 ^ nv) & (X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE);
     const pdptes =
       changed !== 0 && (nv & X86_CR4_PAE) !== 0 && this.paging
-        ? this.readPdptes(this._cr3, "write_cr4")
+        ? this.#readPdptes(this._cr3, "write_cr4")
         : null;
     this._cr4 = nv;
     if (pdptes !== null) for (let i = 0; i < 4; i++) this.pdpte[i] = pdptes[i]!;
@@ -210,14 +210,14 @@ export class Cpu {
    */
   load_cr3(pa: PhysAddr | number): void {
     const v = pa >>> 0;
-    const pdptes = this.paeMode && this.paging ? this.readPdptes(v, "load_cr3") : null;
+    const pdptes = this.paeMode && this.paging ? this.#readPdptes(v, "load_cr3") : null;
     if (pdptes !== null) for (let i = 0; i < 4; i++) this.pdpte[i] = pdptes[i]!;
     this._cr3 = v;
     this.tlb.flushNonGlobal();
   }
 
   /** Read and check the 4 PDPTEs at `cr3` (no state change). */
-  private readPdptes(cr3: number, call: string): number[] {
+  #readPdptes(cr3: number, call: string): number[] {
     const base = (cr3 & ~0x1f) >>> 0;
     const loaded = [0, 0, 0, 0];
     for (let i = 0; i < 4; i++) {

@@ -148,15 +148,15 @@ export class Replay {
     const n = t.n;
     const chunk = Math.max(1, this.#opts.chunk ?? 65536);
     const t0 = performance.now();
-    this.sample(0);
+    this.#sample(0);
     let i = 0;
     let nextSample = this.every;
     let nextPlot = this.plotEvery || Number.POSITIVE_INFINITY;
     let nextProgress = chunk;
     while (i < n) {
       const stop = Math.min(n, nextSample, nextPlot, nextProgress);
-      i = this.replayRange(i, stop);
-      if (i === nextSample || i === nextPlot) this.sample(i);
+      i = this.#replayRange(i, stop);
+      if (i === nextSample || i === nextPlot) this.#sample(i);
       if (i === nextSample) nextSample += this.every;
       if (i === nextPlot) nextPlot += this.plotEvery;
       if (i === nextProgress) {
@@ -164,8 +164,8 @@ export class Replay {
         this.#opts.onProgress?.(i, n);
       }
     }
-    if (this.timeline.event.at(-1) !== n) this.sample(n);
-    this.tallyStatic();
+    if (this.timeline.event.at(-1) !== n) this.#sample(n);
+    this.#tallyStatic();
     this.elapsedMs = performance.now() - t0;
     this.#opts.onProgress?.(n, n);
     return this;
@@ -177,7 +177,7 @@ export class Replay {
   }
 
   /** The hot loop: events [from, to); returns `to`. Refused calls are recorded and the loop goes on. */
-  private replayRange(from: number, to: number): number {
+  #replayRange(from: number, to: number): number {
     const t = this.trace;
     const { op, kind, gfp, order, req, match, cache, cpu } = t;
     const handle = this.handle;
@@ -199,7 +199,7 @@ export class Replay {
         switch (o) {
           case OP_PAGE_ALLOC: {
             const page = pa.alloc_pages(gfp[i], order[i]);
-            if (page === null) this.fail(i, WHY_MODEL_NULL);
+            if (page === null) this.#fail(i, WHY_MODEL_NULL);
             else {
               handle[i] = page + 1;
               served[kind[i]]++;
@@ -209,7 +209,7 @@ export class Replay {
           case OP_PAGE_FREE: {
             const m = match[i];
             const h = handle[m];
-            if (h === 0) this.skip(i, WHY_MODEL_FAILED);
+            if (h === 0) this.#skip(i, WHY_MODEL_FAILED);
             else {
               pa.__free_pages((h - 1) as Page, order[i]);
               handle[m] = 0;
@@ -220,7 +220,7 @@ export class Replay {
           case OP_CACHE_ALLOC: {
             const g = gfp[i];
             const p = slab.kmem_cache_alloc(caches[cache[i]]!, g & slabMask);
-            if (p === null) this.fail(i, WHY_MODEL_NULL);
+            if (p === null) this.#fail(i, WHY_MODEL_NULL);
             else {
               if (g & __GFP_ZERO) machine.ram.fill(p - PAGE_OFFSET, req[i], 0);
               handle[i] = p;
@@ -231,7 +231,7 @@ export class Replay {
           case OP_CACHE_FREE: {
             const m = match[i];
             const h = handle[m];
-            if (h === 0) this.skip(i, WHY_MODEL_FAILED);
+            if (h === 0) this.#skip(i, WHY_MODEL_FAILED);
             else {
               slab.kmem_cache_free(caches[cache[i]]!, h as never);
               handle[m] = 0;
@@ -240,14 +240,14 @@ export class Replay {
             break;
           }
           case OP_KMALLOC:
-            this.kmalloc(i, slabMask | __GFP_DMA);
+            this.#kmalloc(i, slabMask | __GFP_DMA);
             break;
           case OP_KFREE: {
             const m = match[i];
             const h = handle[m];
-            if (h === 0) this.skip(i, WHY_MODEL_FAILED);
+            if (h === 0) this.#skip(i, WHY_MODEL_FAILED);
             else {
-              if (kind[m] === 3 /* KIND_KMALLOC */) this.kmallocFreed(m, h);
+              if (kind[m] === 3 /* KIND_KMALLOC */) this.#kmallocFreed(m, h);
               slab.kfree(asVirt(h));
               handle[m] = 0;
               served[kind[i]]++;
@@ -255,25 +255,25 @@ export class Replay {
             break;
           }
           case OP_FAIL:
-            this.fail(i, t.why[i]);
+            this.#fail(i, t.why[i]);
             break;
         }
       } catch (e) {
-        this.refused(i, e);
+        this.#refused(i, e);
       }
     }
     return i;
   }
 
-  private kmalloc(i: number, mask: number): void {
+  #kmalloc(i: number, mask: number): void {
     const t = this.trace;
     const slab = this.k.slab;
     const g = t.gfp[i];
     const size = t.req[i];
     const p = slab.kmalloc(size, g & mask);
     if (p === null) {
-      this.fail(i, WHY_MODEL_NULL);
-      const row = this.modelRow(size, g);
+      this.#fail(i, WHY_MODEL_NULL);
+      const row = this.#modelRow(size, g);
       if (row) row.failed++;
       return;
     }
@@ -281,7 +281,7 @@ export class Replay {
     this.handle[i] = p;
     this.served[t.kind[i]]++;
     const got = slab.ksize(p);
-    const row = this.modelRowFor(got, g)!;
+    const row = this.#modelRowFor(got, g)!;
     row.requests++;
     row.bytes_req += size;
     row.bytes_alloc += got;
@@ -290,22 +290,22 @@ export class Replay {
     row.live_bytes_alloc += got;
   }
 
-  private kmallocFreed(m: number, h: number): void {
+  #kmallocFreed(m: number, h: number): void {
     const t = this.trace;
     const got = this.k.slab.ksize(asVirt(h));
-    const row = this.modelRowFor(got, t.gfp[m])!;
+    const row = this.#modelRowFor(got, t.gfp[m])!;
     row.live--;
     row.live_bytes_req -= t.req[m];
     row.live_bytes_alloc -= got;
   }
 
   /** The model's class for a request of `size` (null above kmalloc's largest). */
-  private modelRow(size: number, gfp: number): ModelKmallocRow | null {
+  #modelRow(size: number, gfp: number): ModelKmallocRow | null {
     const cs = this.k.slab.malloc_sizes.find((c) => c.cs_size >= Math.max(size, 1));
-    return cs ? this.modelRowFor(cs.cs_size, gfp) : null;
+    return cs ? this.#modelRowFor(cs.cs_size, gfp) : null;
   }
 
-  private modelRowFor(size: number, gfp: number): ModelKmallocRow {
+  #modelRowFor(size: number, gfp: number): ModelKmallocRow {
     const name = gfp & __GFP_DMA ? `size-${size}(DMA)` : `size-${size}`;
     let row = this.modelKmalloc.get(name);
     if (row === undefined) {
@@ -315,17 +315,17 @@ export class Replay {
     return row;
   }
 
-  private fail(i: number, why: number): void {
+  #fail(i: number, why: number): void {
     this.failed[this.trace.kind[i]]++;
     this.failedWhy[this.trace.kind[i]][why]++;
   }
 
-  private skip(i: number, why: number): void {
+  #skip(i: number, why: number): void {
     this.skipped[this.trace.kind[i]][why]++;
   }
 
-  private refused(i: number, e: unknown): void {
-    this.fail(i, WHY_MODEL_REFUSED);
+  #refused(i: number, e: unknown): void {
+    this.#fail(i, WHY_MODEL_REFUSED);
     this.refusals++;
     if (this.errors.length < MAX_ERRORS_SHOWN)
       this.errors.push({
@@ -336,13 +336,13 @@ export class Replay {
   }
 
   /** Count the events skipped before the replay (decided while parsing). */
-  private tallyStatic(): void {
+  #tallyStatic(): void {
     const { op, kind, why, n } = this.trace;
     for (let i = 0; i < n; i++) if (op[i] === 0) this.skipped[kind[i]][why[i]]++;
   }
 
   /** Record every populated zone's free lists now, after `events` events. */
-  private sample(events: number): void {
+  #sample(events: number): void {
     const tl = this.timeline;
     const row: ZoneSample[] = [];
     for (const pgdat of this.k.pa.node_data)

@@ -151,8 +151,8 @@ export abstract class BlockDevices extends Vfs {
       commit_write: (_f, page, from, to) => this.block_commit_write(page, from, to),
     };
     this.def_blk_fops = {
-      open: (inode, filp) => this.blkdev_open(inode, filp),
-      release: (inode) => this.blkdev_close(inode),
+      open: (inode, filp) => this.#blkdev_open(inode, filp),
+      release: (inode) => this.#blkdev_close(inode),
       llseek: (f, off, origin) => this.generic_file_llseek(f, off, origin),
       read: (f, buf, count, ppos) => this.generic_file_read(f, buf, count, ppos),
       write: (f, buf, count, ppos) => this.generic_file_write(f, buf, count, ppos),
@@ -317,7 +317,7 @@ export abstract class BlockDevices extends Vfs {
    * anything else ("confused") falls back to block_read_full_page.
    */
   mpage_readpage(page: Page, get_block: get_block_t): number {
-    const done = this.do_mpage_readpage(page, get_block);
+    const done = this.#do_mpage_readpage(page, get_block);
     this.scratch_bh.b_state = 0;
     this.scratch_bh.b_bdev = null;
     if (done) return 0;
@@ -328,7 +328,7 @@ export abstract class BlockDevices extends Vfs {
   }
 
   /** do_mpage_readpage: true when the page was handled (read by one bio or zeroed), false when "confused". */
-  private do_mpage_readpage(page: Page, get_block: get_block_t): boolean {
+  #do_mpage_readpage(page: Page, get_block: get_block_t): boolean {
     const mapping = this.page_mapping(page);
     if (!mapping) throw this.bugPage("mpage_readpage", page, "page has no mapping");
     if (this.page_has_buffers(page)) return false;
@@ -448,7 +448,7 @@ export abstract class BlockDevices extends Vfs {
   }
 
   /** bd_set_size(bdev, size): i_size and the largest power-of-two block size (<= PAGE_SIZE) dividing it. */
-  private bd_set_size(bdev: block_device, size: number): void {
+  #bd_set_size(bdev: block_device, size: number): void {
     let bsize = this.bdev_hardsect_size(bdev);
     bdev.bd_inode.i_size = size;
     while (bsize < PAGE_SIZE) {
@@ -463,7 +463,7 @@ export abstract class BlockDevices extends Vfs {
   blkdev_get(bdev: block_device, mode: number): number {
     if (!this.disks.has(bdev.bd_dev)) return -Errno.ENXIO;
     if (mode & FMODE_WRITE && this.bdev_read_only(bdev)) return -Errno.EACCES;
-    if (bdev.bd_openers++ === 0) this.bd_set_size(bdev, bdev.bd_disk.capacity * 512);
+    if (bdev.bd_openers++ === 0) this.#bd_set_size(bdev, bdev.bd_disk.capacity * 512);
     return 0;
   }
 
@@ -478,7 +478,7 @@ export abstract class BlockDevices extends Vfs {
   }
 
   /** blkdev_open(inode, filp): f_op->open of /dev/<disk>. */
-  private blkdev_open(inode: inode, filp: file): number {
+  #blkdev_open(inode: inode, filp: file): number {
     filp.f_flags |= O_LARGEFILE;
     if (!this.get_gendisk(inode.i_rdev)) return -Errno.ENXIO;
     const bdev = this.bd_acquire(inode);
@@ -489,7 +489,7 @@ export abstract class BlockDevices extends Vfs {
     return 0;
   }
   /** blkdev_close: f_op->release. */
-  private blkdev_close(inode: inode): number {
+  #blkdev_close(inode: inode): number {
     return inode.i_bdev ? this.blkdev_put(inode.i_bdev) : 0;
   }
 

@@ -450,7 +450,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
   }
 
   /** lookup_bh_lru: this CPU's LRU hit moves to the front and takes a reference. */
-  private lookup_bh_lru(bdev: block_device, block: sector_t, size: number): buffer_head | null {
+  #lookup_bh_lru(bdev: block_device, block: sector_t, size: number): buffer_head | null {
     const lru = this.bh_lrus[this.machine.current];
     for (let i = 0; i < lru.length; i++) {
       const bh = lru[i];
@@ -468,7 +468,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
   }
 
   /** bh_lru_install: put bh at the front of this CPU's LRU (its reference), evicting the last. */
-  private bh_lru_install(bh: buffer_head): void {
+  #bh_lru_install(bh: buffer_head): void {
     const lru = this.bh_lrus[this.machine.current];
     if (lru[0] === bh) return;
     const i = lru.indexOf(bh);
@@ -489,10 +489,10 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
   /** __find_get_block(bdev, block, size): the cached buffer with a reference, through the per-CPU LRU; or null. */
   __find_get_block(bdev: block_device, block: sector_t, size: number): buffer_head | null {
     this.bh_stats.lookups++;
-    let bh = this.lookup_bh_lru(bdev, block, size);
+    let bh = this.#lookup_bh_lru(bdev, block, size);
     if (bh === null) {
       bh = this.__find_get_block_slow(bdev, block);
-      if (bh) this.bh_lru_install(bh);
+      if (bh) this.#bh_lru_install(bh);
     }
     if (bh) this.mark_page_accessed(bh.b_page);
     return bh;
@@ -514,7 +514,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
   // ---------------------------------------------------------------- invalidation
 
   /** discard_buffer(bh): forget its mapping and dirt. */
-  private discard_buffer(bh: buffer_head): void {
+  #discard_buffer(bh: buffer_head): void {
     this.lock_buffer(bh);
     bh.b_state =
       bh.b_state & ~((1 << BH_Dirty) | (1 << BH_Mapped) | (1 << BH_Req) | (1 << BH_New) | (1 << BH_Delay));
@@ -528,7 +528,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
     if (!this.page_has_buffers(page)) return 1;
     let curr_off = 0;
     for (const bh of this.page_buffer_list(page)) {
-      if (offset <= curr_off) this.discard_buffer(bh);
+      if (offset <= curr_off) this.#discard_buffer(bh);
       curr_off += bh.b_size;
     }
     return offset === 0 ? (this.try_to_release_page(page, 0) ? 1 : 0) : 1;
@@ -634,7 +634,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
   }
 
   /** __clear_page_buffers(page): PG_private off, page->private = 0, the buffers' page reference dropped. */
-  private __clear_page_buffers(page: Page): void {
+  #__clear_page_buffers(page: Page): void {
     this.ClearPagePrivate(page);
     this.mem_map.private[page] = 0;
     this.page_cache_release(page);
@@ -658,12 +658,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
    * create), mark the dirty ones async-write, set the page under writeback, unlock it, submit.
    * A get_block failure writes what is mapped, drops the rest's dirt and sets PG_error.
    */
-  private __block_write_full_page(
-    inode: inode,
-    page: Page,
-    get_block: get_block_t,
-    wbc: writeback_control,
-  ): number {
+  #__block_write_full_page(inode: inode, page: Page, get_block: get_block_t, wbc: writeback_control): number {
     const bbits = inode.i_blkbits;
     const last_block = Math.floor((inode.i_size - 1) / 2 ** bbits);
     if (!this.page_has_buffers(page)) {
@@ -696,7 +691,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
         this.get_bh(bh);
         if (buffer_mapped(bh) && buffer_dirty(bh)) {
           this.lock_buffer(bh);
-          this.mark_buffer_async_write(bh);
+          this.#mark_buffer_async_write(bh);
         } else bh.clear(BH_Dirty);
       }
       this.SetPageError(page);
@@ -710,7 +705,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
           wbc.pages_skipped++;
           continue;
         }
-        if (bh.clear(BH_Dirty)) this.mark_buffer_async_write(bh);
+        if (bh.clear(BH_Dirty)) this.#mark_buffer_async_write(bh);
         else this.unlock_buffer(bh);
       }
     }
@@ -737,7 +732,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
   }
 
   /** mark_buffer_async_write: completion through end_buffer_async_write. */
-  private mark_buffer_async_write(bh: buffer_head): void {
+  #mark_buffer_async_write(bh: buffer_head): void {
     bh.b_end_io = END_IO_ASYNC_WRITE;
     bh.set(BH_Async_Write);
   }
@@ -801,13 +796,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
    * touches are mapped (get_block with create) and, when only partly overwritten and not uptodate,
    * read first. New blocks are zeroed outside [from, to). 0 or -errno.
    */
-  private __block_prepare_write(
-    inode: inode,
-    page: Page,
-    from: number,
-    to: number,
-    get_block: get_block_t,
-  ): number {
+  #__block_prepare_write(inode: inode, page: Page, from: number, to: number, get_block: get_block_t): number {
     if (!this.PageLocked(page) || from > PAGE_CACHE_SIZE || to > PAGE_CACHE_SIZE || from > to)
       throw this.bugPage("__block_prepare_write", page, `bad range [${from}, ${to}) or page not locked`);
     const bbits = inode.i_blkbits;
@@ -875,7 +864,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
   }
 
   /** __block_commit_write(inode, page, from, to): the written buffers uptodate and dirty; the page uptodate when all are. */
-  private __block_commit_write(page: Page, from: number, to: number): number {
+  #__block_commit_write(page: Page, from: number, to: number): number {
     let block_start = 0;
     let partial = false;
     for (const bh of this.page_buffer_list(page)) {
@@ -895,14 +884,14 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
   /** block_prepare_write(page, from, to, get_block): a failure clears PG_uptodate. */
   block_prepare_write(page: Page, from: number, to: number, get_block: get_block_t): number {
     const inode = (this.page_mapping(page) as NonNullable<ReturnType<Filemap["page_mapping"]>>).host;
-    const err = this.__block_prepare_write(inode, page, from, to, get_block);
+    const err = this.#__block_prepare_write(inode, page, from, to, get_block);
     if (err) this.ClearPageUptodate(page);
     return err;
   }
 
   /** block_commit_write(page, from, to). */
   block_commit_write(page: Page, from: number, to: number): number {
-    return this.__block_commit_write(page, from, to);
+    return this.#__block_commit_write(page, from, to);
   }
 
   /** generic_commit_write(file, page, from, to): commit the buffers; i_size grows to cover the write (inode dirtied). */
@@ -911,7 +900,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
     if (!mapping) return -Errno.EINVAL;
     const inode = mapping.host;
     const pos = this.mem_map.index[page] * PAGE_CACHE_SIZE + to;
-    this.__block_commit_write(page, from, to);
+    this.#__block_commit_write(page, from, to);
     if (pos > inode.i_size) {
       inode.i_size = pos;
       this.mark_inode_dirty(inode);
@@ -929,7 +918,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
     const inode = mapping.host;
     const end_index = Math.floor(inode.i_size / PAGE_CACHE_SIZE);
     const index = this.mem_map.index[page];
-    if (index < end_index) return this.__block_write_full_page(inode, page, get_block, wbc);
+    if (index < end_index) return this.#__block_write_full_page(inode, page, get_block, wbc);
     const offset = inode.i_size % PAGE_CACHE_SIZE;
     if (index >= end_index + 1 || !offset) {
       this.do_invalidatepage(page, 0);
@@ -937,7 +926,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
       return 0;
     }
     this.zero_page_range(page, offset, PAGE_CACHE_SIZE - offset);
-    return this.__block_write_full_page(inode, page, get_block, wbc);
+    return this.#__block_write_full_page(inode, page, get_block, wbc);
   }
 
   // ---------------------------------------------------------------- raw buffer I/O
@@ -990,7 +979,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
   // ---------------------------------------------------------------- freeing buffers
 
   /** buffer_busy: referenced, dirty or locked. */
-  private buffer_busy(bh: buffer_head): boolean {
+  #buffer_busy(bh: buffer_head): boolean {
     return bh.b_count !== 0 || (bh.b_state & ((1 << BH_Dirty) | (1 << BH_Lock))) !== 0;
   }
 
@@ -1006,9 +995,9 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
     const bhs = this.page_buffer_list(page);
     for (const bh of bhs) {
       if (buffer_write_io_error(bh) && mapping) mapping.flags |= 1 << AS_EIO;
-      if (this.buffer_busy(bh)) return false;
+      if (this.#buffer_busy(bh)) return false;
     }
-    this.__clear_page_buffers(page);
+    this.#__clear_page_buffers(page);
     if (mapping) this.clear_page_dirty(page);
     for (const bh of bhs) this.free_buffer_head(bh);
     return true;
@@ -1017,13 +1006,13 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
   // ---------------------------------------------------------------- getblk / bread / brelse
 
   /** grow_dev_page(bdev, block, index, size): the bdev page at index, locked, with buffers of `size` mapped from `block`. */
-  private grow_dev_page(bdev: block_device, block: sector_t, index: number, size: number): Page | null {
+  #grow_dev_page(bdev: block_device, block: sector_t, index: number, size: number): Page | null {
     const mapping = bdev.bd_inode.i_mapping;
     const page = this.find_or_create_page(mapping, index, GFP_NOFS);
     if (page === null) return null;
     if (this.page_has_buffers(page)) {
       if (this.page_buffers(page).b_size === size) {
-        this.init_page_buffers(page, bdev, block, size);
+        this.#init_page_buffers(page, bdev, block, size);
         return page;
       }
       if (!this.try_to_free_buffers(page)) {
@@ -1043,12 +1032,12 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
     for (let b: buffer_head | null = head; b; b = b.b_this_page) tail = b;
     tail.b_this_page = head;
     this.attach_page_buffers(page, head);
-    this.init_page_buffers(page, bdev, block, size);
+    this.#init_page_buffers(page, bdev, block, size);
     return page;
   }
 
   /** init_page_buffers: each unmapped buffer mapped to consecutive blocks from `block`, uptodate if the page is. */
-  private init_page_buffers(page: Page, bdev: block_device, block: sector_t, _size: number): void {
+  #init_page_buffers(page: Page, bdev: block_device, block: sector_t, _size: number): void {
     const uptodate = this.PageUptodate(page);
     for (const bh of this.page_buffer_list(page)) {
       if (!buffer_mapped(bh)) {
@@ -1064,12 +1053,12 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
   }
 
   /** grow_buffers(bdev, block, size): 1 when the page holding `block` now has buffers, 0 without memory. */
-  private grow_buffers(bdev: block_device, block: sector_t, size: number): number {
+  #grow_buffers(bdev: block_device, block: sector_t, size: number): number {
     let sizebits = 0;
     while (size << sizebits < PAGE_SIZE) sizebits++;
     const index = Math.floor(block / 2 ** sizebits);
     const first = index * 2 ** sizebits;
-    const page = this.grow_dev_page(bdev, first, index, size);
+    const page = this.#grow_dev_page(bdev, first, index, size);
     if (page === null) return 0;
     this.unlock_page(page);
     this.page_cache_release(page);
@@ -1093,7 +1082,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
     for (;;) {
       const found = this.__find_get_block(bdev, block, size);
       if (found) return found;
-      if (this.grow_buffers(bdev, block, size) === 0) return null;
+      if (this.#grow_buffers(bdev, block, size) === 0) return null;
     }
   }
 

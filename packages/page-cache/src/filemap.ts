@@ -393,7 +393,7 @@ export abstract class Filemap extends PageCacheBase {
     data: D,
   ): Page | ErrPtr {
     for (;;) {
-      const page = this.__read_cache_page(mapping, index, filler, data);
+      const page = this.#__read_cache_page(mapping, index, filler, data);
       if (IS_ERR(page)) return page;
       this.mark_page_accessed(page);
       if (this.PageUptodate(page)) return page;
@@ -417,7 +417,7 @@ export abstract class Filemap extends PageCacheBase {
   }
 
   /** __read_cache_page: find the page or add a new one and run the filler on it. */
-  private __read_cache_page<D>(
+  #__read_cache_page<D>(
     mapping: address_space,
     index: pgoff_t,
     filler: (data: D, page: Page) => number,

@@ -546,7 +546,7 @@ export abstract class Vfs extends BufferCache {
     if (nd.dentry !== mnt.mnt_root || mnt === this.rootmnt) return -Errno.EINVAL;
     if (mnt.mnt_count > 1 || this.mounts.some((m) => m !== mnt && m.mnt_parent === mnt)) return -Errno.EBUSY;
     const sb = mnt.mnt_sb;
-    if (this.sb_has_open_files(sb)) return -Errno.EBUSY;
+    if (this.#sb_has_open_files(sb)) return -Errno.EBUSY;
     // detach_mnt + mntput -> deactivate_super -> kill_sb
     this.mounts.splice(this.mounts.indexOf(mnt), 1);
     mnt.mnt_mountpoint.d_mounted--;
@@ -559,7 +559,7 @@ export abstract class Vfs extends BufferCache {
 
   /** Open files (the kernel's sb->s_files list) per superblock. */
   readonly open_files = new Set<file>();
-  private sb_has_open_files(sb: super_block): boolean {
+  #sb_has_open_files(sb: super_block): boolean {
     for (const f of this.open_files) if (f.f_dentry.d_sb === sb) return true;
     return false;
   }
@@ -586,7 +586,7 @@ export abstract class Vfs extends BufferCache {
   }
 
   /** follow_dotdot: ".." — stays at the namespace root, crosses back out of a mount at its root. */
-  private follow_dotdot(nd: { mnt: vfsmount; dentry: dentry }): void {
+  #follow_dotdot(nd: { mnt: vfsmount; dentry: dentry }): void {
     for (;;) {
       const root = this.rootmnt as vfsmount;
       if (nd.dentry === root.mnt_root && nd.mnt === root) return;
@@ -602,7 +602,7 @@ export abstract class Vfs extends BufferCache {
   }
 
   /** real_lookup: ask the directory's i_op->lookup for a name not in the dcache. */
-  private real_lookup(parent: dentry, name: string, nd: nameidata | null): dentry | ErrPtr {
+  #real_lookup(parent: dentry, name: string, nd: nameidata | null): dentry | ErrPtr {
     const dir = parent.d_inode as inode;
     const lookup = dir.i_op.lookup;
     if (!lookup) return ERR_PTR(-Errno.ENOTDIR);
@@ -615,12 +615,12 @@ export abstract class Vfs extends BufferCache {
   }
 
   /** do_lookup: the dcache first, else real_lookup. */
-  private do_lookup(parent: dentry, name: string, nd: nameidata | null): dentry | ErrPtr {
-    return this.d_lookup(parent, name) ?? this.real_lookup(parent, name, nd);
+  #do_lookup(parent: dentry, name: string, nd: nameidata | null): dentry | ErrPtr {
+    return this.d_lookup(parent, name) ?? this.#real_lookup(parent, name, nd);
   }
 
   /** do_follow_link: follow the symlink `dentry` from nd (its directory), limited to 5 nested / 40 total. */
-  private do_follow_link(dentry: dentry, nd: nameidata): number {
+  #do_follow_link(dentry: dentry, nd: nameidata): number {
     if (nd.depth >= MAX_NESTED_LINKS || nd.total_link_count >= MAX_TOTAL_LINKS) return -Errno.ELOOP;
     const inode = dentry.d_inode as inode;
     const follow = inode.i_op.follow_link;
@@ -630,13 +630,13 @@ export abstract class Vfs extends BufferCache {
     const link = follow(dentry, nd);
     let err: number;
     if (IS_ERR(link)) err = PTR_ERR(link);
-    else err = this.__vfs_follow_link(nd, link);
+    else err = this.#__vfs_follow_link(nd, link);
     nd.depth--;
     return err;
   }
 
   /** __vfs_follow_link(nd, link): continue the walk along the link body (from the root when absolute). */
-  private __vfs_follow_link(nd: nameidata, link: string): number {
+  #__vfs_follow_link(nd: nameidata, link: string): number {
     if (link.startsWith("/")) {
       const root = this.rootmnt as vfsmount;
       nd.mnt = root;
@@ -678,17 +678,17 @@ export abstract class Vfs extends BufferCache {
           return 0;
         }
         if (comp === "..") {
-          this.follow_dotdot(nd);
+          this.#follow_dotdot(nd);
           return 0;
         }
         if (comp === ".") return 0;
-        const next = this.do_lookup(nd.dentry, comp, nd);
+        const next = this.#do_lookup(nd.dentry, comp, nd);
         if (IS_ERR(next)) return PTR_ERR(next);
         const p = { mnt: nd.mnt, dentry: next };
         this.follow_mount(p);
         let ino = p.dentry.d_inode;
         if (lookup_flags & LOOKUP_FOLLOW && ino?.i_op.follow_link) {
-          const e = this.do_follow_link(p.dentry, nd);
+          const e = this.#do_follow_link(p.dentry, nd);
           if (e) return e;
           ino = nd.dentry.d_inode;
         } else {
@@ -701,18 +701,18 @@ export abstract class Vfs extends BufferCache {
       }
       if (comp === ".") continue;
       if (comp === "..") {
-        this.follow_dotdot(nd);
+        this.#follow_dotdot(nd);
         inode = nd.dentry.d_inode as inode;
         continue;
       }
-      const next = this.do_lookup(nd.dentry, comp, nd);
+      const next = this.#do_lookup(nd.dentry, comp, nd);
       if (IS_ERR(next)) return PTR_ERR(next);
       const p = { mnt: nd.mnt, dentry: next };
       this.follow_mount(p);
       const ino = p.dentry.d_inode;
       if (!ino) return -Errno.ENOENT;
       if (ino.i_op.follow_link) {
-        const e = this.do_follow_link(p.dentry, nd);
+        const e = this.#do_follow_link(p.dentry, nd);
         if (e) return e;
         if (!nd.dentry.d_inode) return -Errno.ENOENT;
         inode = nd.dentry.d_inode;
@@ -751,11 +751,11 @@ export abstract class Vfs extends BufferCache {
     const dir = base.d_inode as inode;
     const err = this.permission(dir, MAY_EXEC);
     if (err) return ERR_PTR(err);
-    return this.do_lookup(base, name, null);
+    return this.#do_lookup(base, name, null);
   }
 
   /** may_create(dir, child): the name is free and the directory writable. */
-  private may_create(dir: inode, child: dentry): number {
+  #may_create(dir: inode, child: dentry): number {
     if (child.d_inode) return -Errno.EEXIST;
     if (dir.i_nlink === 0 && S_ISDIR(dir.i_mode)) return -Errno.ENOENT;
     return this.permission(dir, MAY_WRITE | MAY_EXEC);
@@ -763,28 +763,28 @@ export abstract class Vfs extends BufferCache {
 
   /** vfs_create(dir, dentry, mode, nd): a regular file through dir->i_op->create (-EACCES without one). */
   vfs_create(dir: inode, dentry: dentry, mode: number, nd: nameidata | null): number {
-    const error = this.may_create(dir, dentry);
+    const error = this.#may_create(dir, dentry);
     if (error) return error;
     if (!dir.i_op.create) return -Errno.EACCES;
     return dir.i_op.create(dir, dentry, (mode & S_IALLUGO) | S_IFREG, nd);
   }
   /** vfs_mkdir(dir, dentry, mode) (-EPERM without i_op->mkdir). */
   vfs_mkdir(dir: inode, dentry: dentry, mode: number): number {
-    const error = this.may_create(dir, dentry);
+    const error = this.#may_create(dir, dentry);
     if (error) return error;
     if (!dir.i_op.mkdir) return -Errno.EPERM;
     return dir.i_op.mkdir(dir, dentry, mode & (S_IRWXUGO | 0o1000));
   }
   /** vfs_mknod(dir, dentry, mode, dev) (-EPERM without i_op->mknod). */
   vfs_mknod(dir: inode, dentry: dentry, mode: number, dev: dev_t): number {
-    const error = this.may_create(dir, dentry);
+    const error = this.#may_create(dir, dentry);
     if (error) return error;
     if (!dir.i_op.mknod) return -Errno.EPERM;
     return dir.i_op.mknod(dir, dentry, mode, dev);
   }
   /** vfs_symlink(dir, dentry, oldname) (-EPERM without i_op->symlink). */
   vfs_symlink(dir: inode, dentry: dentry, oldname: string): number {
-    const error = this.may_create(dir, dentry);
+    const error = this.#may_create(dir, dentry);
     if (error) return error;
     if (!dir.i_op.symlink) return -Errno.EPERM;
     return dir.i_op.symlink(dir, dentry, oldname);
@@ -818,7 +818,7 @@ export abstract class Vfs extends BufferCache {
   }
 
   /** The parent walk of the sys_* calls that create or remove a name: (nd at the parent, the child dentry). */
-  private lookup_create(pathname: string, is_dir: boolean): { nd: nameidata; dentry: dentry } | ErrPtr {
+  #lookup_create(pathname: string, is_dir: boolean): { nd: nameidata; dentry: dentry } | ErrPtr {
     const nd = this.path_lookup(pathname, LOOKUP_PARENT);
     if (IS_ERR(nd)) return nd;
     if (nd.last === "" || nd.last === "." || nd.last === "..") return ERR_PTR(-Errno.EEXIST);
@@ -830,14 +830,14 @@ export abstract class Vfs extends BufferCache {
 
   /** sys_mkdir(pathname, mode): 0 or -errno. */
   sys_mkdir(pathname: string, mode = 0o755): number {
-    const r = this.lookup_create(pathname, true);
+    const r = this.#lookup_create(pathname, true);
     if (IS_ERR(r)) return PTR_ERR(r);
     return this.vfs_mkdir(r.nd.dentry.d_inode as inode, r.dentry, mode);
   }
   /** sys_mknod(pathname, mode, dev): a device node, FIFO or regular file; -EINVAL for a directory mode. */
   sys_mknod(pathname: string, mode: number, dev: dev_t = 0): number {
     if (S_ISDIR(mode)) return -Errno.EPERM;
-    const r = this.lookup_create(pathname, false);
+    const r = this.#lookup_create(pathname, false);
     if (IS_ERR(r)) return PTR_ERR(r);
     const dir = r.nd.dentry.d_inode as inode;
     switch (mode & S_IFMT) {
@@ -855,7 +855,7 @@ export abstract class Vfs extends BufferCache {
   }
   /** sys_symlink(oldname, newname): 0 or -errno. */
   sys_symlink(oldname: string, newname: string): number {
-    const r = this.lookup_create(newname, false);
+    const r = this.#lookup_create(newname, false);
     if (IS_ERR(r)) return PTR_ERR(r);
     return this.vfs_symlink(r.nd.dentry.d_inode as inode, r.dentry, oldname);
   }
@@ -893,7 +893,7 @@ export abstract class Vfs extends BufferCache {
       if (flag & O_DIRECTORY) lf |= LOOKUP_DIRECTORY;
       const nd = this.path_lookup(pathname, lf);
       if (IS_ERR(nd)) return nd;
-      const err = this.may_open(nd, acc_mode, flag);
+      const err = this.#may_open(nd, acc_mode, flag);
       return err ? ERR_PTR(err) : nd;
     }
     const nd = this.path_lookup(pathname, LOOKUP_PARENT);
@@ -909,7 +909,7 @@ export abstract class Vfs extends BufferCache {
         const error = this.vfs_create(dir.d_inode as inode, dentry, mode, nd);
         if (error) return ERR_PTR(error);
         nd.dentry = dentry;
-        const err = this.may_open(nd, 0, flag & ~O_TRUNC);
+        const err = this.#may_open(nd, 0, flag & ~O_TRUNC);
         return err ? ERR_PTR(err) : nd;
       }
       if (flag & O_EXCL) return ERR_PTR(-Errno.EEXIST);
@@ -921,7 +921,7 @@ export abstract class Vfs extends BufferCache {
         if (flag & O_NOFOLLOW) return ERR_PTR(-Errno.ELOOP);
         if (count++ === 32) return ERR_PTR(-Errno.ELOOP);
         nd.flags |= LOOKUP_PARENT;
-        const err = this.do_follow_link(p.dentry, nd);
+        const err = this.#do_follow_link(p.dentry, nd);
         if (err) return ERR_PTR(err);
         nd.flags &= ~LOOKUP_PARENT;
         if (nd.last === "" || nd.last === "." || nd.last === "..") return ERR_PTR(-Errno.EISDIR);
@@ -932,13 +932,13 @@ export abstract class Vfs extends BufferCache {
       nd.mnt = p.mnt;
       nd.dentry = p.dentry;
       if (S_ISDIR(inode.i_mode)) return ERR_PTR(-Errno.EISDIR);
-      const err = this.may_open(nd, acc_mode, flag);
+      const err = this.#may_open(nd, acc_mode, flag);
       return err ? ERR_PTR(err) : nd;
     }
   }
 
   /** may_open(nd, acc_mode, flag): the checks of fs/namei.c, then O_TRUNC (do_truncate to 0). */
-  private may_open(nd: nameidata, acc_mode: number, flag: number): number {
+  #may_open(nd: nameidata, acc_mode: number, flag: number): number {
     const dentry = nd.dentry;
     const inode = dentry.d_inode;
     if (!inode) return -Errno.ENOENT;
@@ -1115,7 +1115,7 @@ export abstract class Vfs extends BufferCache {
   // ================================================================ fs/read_write.c
 
   /** rw_verify_area: a negative position or one that would overflow loff_t is -EINVAL. */
-  private rw_verify_area(pos: loff_t, count: number): number {
+  #rw_verify_area(pos: loff_t, count: number): number {
     if (pos < 0 || count < 0 || pos + count > Number.MAX_SAFE_INTEGER) return -Errno.EINVAL;
     return 0;
   }
@@ -1124,7 +1124,7 @@ export abstract class Vfs extends BufferCache {
   vfs_read(file: file, buf: Uint8Array, count: number, pos: loff_ptr): number {
     if (!(file.f_mode & FMODE_READ)) return -Errno.EBADF;
     if (!file.f_op.read) return -Errno.EINVAL;
-    const err = this.rw_verify_area(pos.pos, count);
+    const err = this.#rw_verify_area(pos.pos, count);
     if (err) return err;
     if (count > buf.length) return -Errno.EFAULT;
     return file.f_op.read(file, buf, count, pos);
@@ -1134,7 +1134,7 @@ export abstract class Vfs extends BufferCache {
   vfs_write(file: file, buf: Uint8Array, count: number, pos: loff_ptr): number {
     if (!(file.f_mode & FMODE_WRITE)) return -Errno.EBADF;
     if (!file.f_op.write) return -Errno.EINVAL;
-    const err = this.rw_verify_area(pos.pos, count);
+    const err = this.#rw_verify_area(pos.pos, count);
     if (err) return err;
     if (count > buf.length) return -Errno.EFAULT;
     return file.f_op.write(file, buf, count, pos);
@@ -1214,14 +1214,14 @@ export abstract class Vfs extends BufferCache {
     // Dirtied again meanwhile (write_inode dirtying its buffer does not count: that is the bdev's)
     if (
       inode.i_state & (I_DIRTY_SYNC | I_DIRTY_DATASYNC | I_DIRTY_PAGES) ||
-      this.mapping_tagged_dirty(mapping)
+      this.#mapping_tagged_dirty(mapping)
     )
       inode.i_sb.s_dirty.add(inode);
     else inode.i_sb.s_dirty.delete(inode);
     return ret;
   }
 
-  private mapping_tagged_dirty(mapping: address_space): boolean {
+  #mapping_tagged_dirty(mapping: address_space): boolean {
     return (
       mapping.page_tree.rnode !== null &&
       (mapping.page_tree.rnode.tags[0] | mapping.page_tree.rnode.tags[1]) !== 0
