@@ -211,10 +211,12 @@ export class PageAllocator {
   readonly mem_map_virt: number;
   /** Per-node virtual address of node_mem_map. */
   readonly node_mem_map_virt: readonly number[];
-  /** Counters a user can read. */
-  readonly stats: PageAllocStats;
+  /** Counters a user can read (the allocator counts in #stats, the same object). */
+  readonly stats: Readonly<PageAllocStats>;
+  readonly #stats: PageAllocStats;
   /** The last KSWAPD_EVENT_LOG kswapd wake-ups, oldest first. */
-  readonly kswapd_events: KswapdWakeup[] = [];
+  readonly kswapd_events: readonly KswapdWakeup[];
+  readonly #kswapd_events: KswapdWakeup[] = [];
   /** The direct-reclaim stand-in (opts.reclaim). */
   readonly reclaim: ReclaimHook | undefined;
   /**
@@ -224,7 +226,8 @@ export class PageAllocator {
    */
   oom_killer: OomKiller | undefined;
   /** Per CPU: set while that CPU runs the reclaim hook (current->flags & PF_MEMALLOC). */
-  readonly pf_memalloc: boolean[];
+  readonly pf_memalloc: readonly boolean[];
+  readonly #pf_memalloc: boolean[];
   /** page_address_htable + page_address_pool. */
   readonly page_address_htable: PageAddressHash;
   /** The page cache's counters for /proc/meminfo (set_page_cache_counters), or null. */
@@ -246,7 +249,9 @@ export class PageAllocator {
     this.machine = machine;
     this.reclaim = opts.reclaim;
     this.oom_killer = opts.oom_killer;
-    this.pf_memalloc = new Array<boolean>(machine.cpus.length).fill(false);
+    this.#pf_memalloc = new Array<boolean>(machine.cpus.length).fill(false);
+    this.pf_memalloc = this.#pf_memalloc;
+    this.kswapd_events = this.#kswapd_events;
     this.mem_map = b.mem_map;
     this.node_data = b.node_data;
     this.pgdat_list = b.node_data[0];
@@ -273,7 +278,7 @@ export class PageAllocator {
     this.mem_map_virt = b.node_mem_map_virt[0];
     this.node_mem_map_virt = b.node_mem_map_virt;
     this.#min_free_kbytes = b.min_free_kbytes;
-    this.stats = {
+    this.#stats = {
       pgalloc: 0,
       pgfree: b.pgfree,
       kswapd_wakeups: 0,
@@ -282,6 +287,7 @@ export class PageAllocator {
       oom: 0,
       failures: 0,
     };
+    this.stats = this.#stats;
     this.page_address_htable = new PageAddressHash(machine.pae ? 512 : 1024);
     this.sized_requests = new SizedRequests(machine.cpus.length);
   }
@@ -604,16 +610,16 @@ export class PageAllocator {
     let retries = 0;
     for (;;) {
       // rebalance: direct reclaim with PF_MEMALLOC set.
-      this.stats.allocstall++;
+      this.#stats.allocstall++;
       let did_some_progress = 0;
       if (this.reclaim) {
-        this.pf_memalloc[cpu] = true;
+        this.#pf_memalloc[cpu] = true;
         try {
           did_some_progress = this.reclaim(zones, gfp_mask, order);
         } finally {
-          this.pf_memalloc[cpu] = false;
+          this.#pf_memalloc[cpu] = false;
         }
-        this.stats.reclaimed += Math.max(did_some_progress, 0);
+        this.#stats.reclaimed += Math.max(did_some_progress, 0);
       }
       if (did_some_progress > 0) {
         page = this.#passAt(zones, order, "min", classzone_idx, can_try_harder, gfp_high, gfp_mask);
@@ -672,7 +678,7 @@ export class PageAllocator {
    * layer runs processes) there is nothing to kill.
    */
   out_of_memory(gfp_mask: number): void {
-    this.stats.oom++;
+    this.#stats.oom++;
     const kill = this.oom_killer?.(gfp_mask) ?? null;
     if (kill === null) {
       this.show_free_areas();
@@ -755,7 +761,7 @@ export class PageAllocator {
   }
 
   #nopage(gfp_mask: number, order: number): null {
-    this.stats.failures++;
+    this.#stats.failures++;
     if (!(gfp_mask & __GFP_NOWARN)) {
       this.machine.warn(`swapper: page allocation failure. order:${order}, mode:0x${gfp_mask.toString(16)}`);
     }
@@ -773,9 +779,9 @@ export class PageAllocator {
     if (pgdat.kswapd_max_order < order) pgdat.kswapd_max_order = order;
     pgdat.kswapd_wakeups++;
     zone.kswapd_wakeups++;
-    this.stats.kswapd_wakeups++;
-    if (this.kswapd_events.length >= KSWAPD_EVENT_LOG) this.kswapd_events.shift();
-    this.kswapd_events.push({ nid: pgdat.node_id, zone: zone.name, order, free_pages: zone.free_pages });
+    this.#stats.kswapd_wakeups++;
+    if (this.kswapd_events.length >= KSWAPD_EVENT_LOG) this.#kswapd_events.shift();
+    this.#kswapd_events.push({ nid: pgdat.node_id, zone: zone.name, order, free_pages: zone.free_pages });
   }
 
   /**
@@ -793,7 +799,7 @@ export class PageAllocator {
     if (page < 0) page = __rmqueue(m, zone, order);
     if (page < 0) return null;
     zone.pgalloc += 1 << order;
-    this.stats.pgalloc += 1 << order;
+    this.#stats.pgalloc += 1 << order;
     this.#prep_new_page(page, order);
     if (gfp_mask & __GFP_ZERO) this.#prep_zero_page(page, order);
     if (order && gfp_mask & __GFP_COMP) this.#prep_compound_page(page, order);
@@ -867,7 +873,7 @@ export class PageAllocator {
     }
     this.#checkFreeBlock("__free_pages", page, order);
     if (this.sized_requests.liveCount !== 0) this.sized_requests.freed(page, order);
-    this.stats.pgfree += 1 << order;
+    this.#stats.pgfree += 1 << order;
     if (order === 0) this.#free_hot_cold_page(page, 0);
     else this.#__free_pages_ok(page, order);
   }
@@ -1079,7 +1085,7 @@ export class PageAllocator {
     }
     this.#checkFreeBlock(fn, page, 0);
     if (this.sized_requests.liveCount !== 0) this.sized_requests.freed(page, 0);
-    this.stats.pgfree++;
+    this.#stats.pgfree++;
     this.#free_hot_cold_page(page, cold);
   }
 

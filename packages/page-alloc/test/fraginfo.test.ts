@@ -146,7 +146,8 @@ describe("on a real machine", () => {
   it("an exhausted zone reads as 'no free pages'; freeing known blocks gives the hand-computed figures", () => {
     const pa = bootPA(64 * MiB);
     const normal = pa.zones[ZONE_NORMAL];
-    pa.pf_memalloc[0] = true; // pass 3: no watermarks, so everything can be taken
+    const memalloc = pa.pf_memalloc as boolean[]; // white-box: read-only to users
+    memalloc[0] = true; // pass 3: no watermarks, so everything can be taken
     const held: { page: number; order: number }[] = [];
     const gfp = GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN;
     for (let o = MAX_ORDER - 1; o >= 0; o--) {
@@ -156,7 +157,7 @@ describe("on a real machine", () => {
         held.push({ page: p, order: o });
       }
     }
-    pa.pf_memalloc[0] = false;
+    memalloc[0] = false;
     for (const z of [normal, pa.zones[ZONE_DMA]]) {
       const none = zone_fragmentation(z);
       expect(none.free_pages).toBe(0);
