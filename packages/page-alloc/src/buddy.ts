@@ -8,10 +8,21 @@
  * Lists are taken and filled at the head (list_add / free_list.next); free_pages_bulk drains
  * from the tail. Callers hold "zone->lock": in the simulation one path runs at a time.
  */
-import { LIST_POISON, list_add_tail, list_del, list_empty, type MemMap } from "./mem-map.js";
-import { MAX_ORDER, type Zone } from "./mmzone.js";
-import { NODEZONE_SHIFT, PG_private, PG_reserved } from "./page-flags.js";
+import type { MemMap } from "./mem-map.js";
+import * as memMapModule from "./mem-map.js";
+import type { Zone } from "./mmzone.js";
+import * as mmzoneModule from "./mmzone.js";
+import * as pageFlagsModule from "./page-flags.js";
 
+/*
+ * The constants and list helpers of the split and merge loops, as this module's own consts: V8
+ * folds a module's top-level consts into optimized code, but reads an imported binding through its
+ * module cell, with a TDZ check (and, for a function, a check of the callee), at every use
+ * (bench/README.md, "Performance work for issue #18").
+ */
+const { LIST_POISON, list_add_tail, list_del, list_empty } = memMapModule;
+const { MAX_ORDER } = mmzoneModule;
+const { NODEZONE_SHIFT, PG_private, PG_reserved } = pageFlagsModule;
 const PRIVATE = 1 << PG_private;
 const RESERVED = 1 << PG_reserved;
 

@@ -115,8 +115,14 @@ export function list_add_tail(m: MemMap, n: number, h: number): void {
   prev[h] = n;
 }
 
+/**
+ * The poison value as this module's own const: V8 folds a module's top-level consts into optimized
+ * code, but reads an exported or imported binding through its module cell, with a TDZ check, at
+ * every use (list_del runs on every allocation).
+ */
+const POISON = -1;
 /** LIST_POISON: what list_del leaves in an unlinked entry (the kernel writes poison pointers). */
-export const LIST_POISON = -1;
+export const LIST_POISON = POISON;
 
 /** list_del: unlink `n` from whatever list holds it and poison its links. */
 export function list_del(m: MemMap, n: number): void {
@@ -126,8 +132,8 @@ export function list_del(m: MemMap, n: number): void {
   const pv = prev[n];
   next[pv] = nx;
   prev[nx] = pv;
-  next[n] = LIST_POISON;
-  prev[n] = LIST_POISON;
+  next[n] = POISON;
+  prev[n] = POISON;
 }
 
 /** Count the entries of a list (views and invariant checks only: O(length)). */

@@ -6,9 +6,18 @@
  * `batch` pages from its tail to the buddy lists when count >= high before a free. Pages on these
  * lists are not counted in zone.free_pages (they look allocated to the buddy system).
  */
-import { free_pages_bulk, rmqueue_bulk } from "./buddy.js";
-import { list_add, list_del, type MemMap } from "./mem-map.js";
+import * as buddyModule from "./buddy.js";
+import type { MemMap } from "./mem-map.js";
+import * as memMapModule from "./mem-map.js";
 import type { per_cpu_pages, Zone } from "./mmzone.js";
+
+/*
+ * The buddy and list helpers as this module's own consts: V8 folds those into optimized code, but
+ * reads an imported binding through its module cell, with a TDZ check and a check of the callee,
+ * at every call (bench/README.md, "Performance work for issue #18").
+ */
+const { free_pages_bulk, rmqueue_bulk } = buddyModule;
+const { list_add, list_del } = memMapModule;
 
 /** Hot list index in per_cpu_pageset.pcp. */
 export const PCP_HOT = 0;
