@@ -102,10 +102,14 @@ function checkZone(pa: PageAllocator, zone: Zone, state: Uint8Array, problems: s
   if (free !== zone.free_pages)
     problems.push(`${where}: free_pages is ${zone.free_pages} but the lists hold ${free} pages`);
   // 2. The per-CPU lists: free order-0 pages that the buddy lists count as allocated.
+  if (zone.pcp_lists.length !== zone.pageset.length * 2)
+    problems.push(`${where}: pcp_lists holds ${zone.pcp_lists.length} lists for ${zone.pageset.length} CPUs`);
   for (let cpu = 0; cpu < zone.pageset.length; cpu++) {
     for (let t = 0; t < 2; t++) {
       const pcp = zone.pageset[cpu].pcp[t];
       const what = `${where} cpu ${cpu} ${t ? "cold" : "hot"} list`;
+      if (zone.pcp_lists[cpu * 2 + t] !== pcp)
+        problems.push(`${what}: pcp_lists[${cpu * 2 + t}] is another list`);
       const n = walk(m, pcp.list, zone.spanned_pages, problems, what, (p) => {
         if (p < base || p >= end || flags[p] >>> NZ_SHIFT !== nodezone)
           problems.push(`${what}: pfn ${p} does not belong to the zone`);

@@ -88,6 +88,12 @@ export class Zone {
   readonly lowmem_reserve: number[] = [0, 0, 0];
   /** Per-CPU hot/cold page lists, one pageset per simulated CPU. */
   readonly pageset: per_cpu_pageset[];
+  /**
+   * The same lists, flat (the model's index, not a kernel field): pcp_lists[cpu * 2 + t] is
+   * pageset[cpu].pcp[t]. The allocation and free paths reach a list through it in one array
+   * load instead of three dependent ones.
+   */
+  readonly pcp_lists: per_cpu_pages[];
   /** Buddy free lists, orders 0..MAX_ORDER-1. */
   readonly free_area: free_area[];
   /** Reset on every free (free_pages_bulk); reclaim bookkeeping. */
@@ -148,10 +154,12 @@ export class Zone {
     this.free_area = [];
     for (let o = 0; o < MAX_ORDER; o++) this.free_area.push({ free_list: nextHead(), nr_free: 0 });
     this.pageset = [];
+    this.pcp_lists = [];
     for (let cpu = 0; cpu < nrCpus; cpu++) {
       const hot = new per_cpu_pages(2 * batch, 6 * batch, batch, nextHead());
       const cold = new per_cpu_pages(0, 2 * batch, batch, nextHead());
       this.pageset.push({ pcp: [hot, cold] });
+      this.pcp_lists.push(hot, cold);
     }
   }
 }

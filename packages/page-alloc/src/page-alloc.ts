@@ -21,9 +21,42 @@ import {
 } from "@i386mm/hw-i386";
 import { BadPageError, bad_page_lines } from "./bad-page.js";
 import { type BootOptions, boot, type KernelImage } from "./boot.js";
-import { __free_pages_bulk, __rmqueue } from "./buddy.js";
+import * as buddyModule from "./buddy.js";
 import { get_order, SizedRequests } from "./get-order.js";
+import * as gfpModule from "./gfp.js";
+import { hash_ptr, PA_HASH_ORDER, PageAddressHash } from "./highmem.js";
+import type { KernelLayout } from "./layout.js";
+import { type MemMap, type Page, SIZEOF_STRUCT_PAGE } from "./mem-map.js";
+import type { pg_data_t, Zone, zonelist } from "./mmzone.js";
+import * as mmzoneModule from "./mmzone.js";
+import * as pageFlagsModule from "./page-flags.js";
+import * as pcpModule from "./pcp.js";
 import {
+  buddyinfo,
+  extfrag_index,
+  type MeminfoSources,
+  meminfo,
+  pagetypeinfo,
+  unusable_index,
+  zoneinfo,
+} from "./proc.js";
+import * as watermarkModule from "./watermark.js";
+import {
+  init_per_zone_pages_min,
+  nr_free_zone_pages,
+  setup_per_zone_lowmem_reserve,
+  setup_per_zone_pages_min,
+} from "./watermark.js";
+
+export type { KernelImage } from "./boot.js";
+
+/*
+ * The constants and functions the allocation and free paths use, as this module's own consts: V8
+ * folds a module's top-level consts into optimized code, but reads an imported binding through its
+ * module cell, with a TDZ check (and, for a function, a check of the callee), at every use, and
+ * these paths test a dozen of them on every call (bench/README.md, "Performance work for issue #18").
+ */
+const {
   __GFP_COLD,
   __GFP_COMP,
   __GFP_FS,
@@ -39,12 +72,9 @@ import {
   GFP_HIGHUSER,
   GFP_USER,
   GFP_ZONEMASK,
-} from "./gfp.js";
-import { hash_ptr, PA_HASH_ORDER, PageAddressHash } from "./highmem.js";
-import type { KernelLayout } from "./layout.js";
-import { type MemMap, type Page, SIZEOF_STRUCT_PAGE } from "./mem-map.js";
-import { MAX_ORDER, type pg_data_t, ZONE_HIGHMEM, type Zone, type zonelist } from "./mmzone.js";
-import {
+} = gfpModule;
+const { MAX_ORDER, ZONE_HIGHMEM } = mmzoneModule;
+const {
   BAD_PAGE_CLEAR,
   FREE_PAGES_CHECK_BAD,
   NODEZONE_MASK,
@@ -59,26 +89,10 @@ import {
   PG_slab,
   PREP_NEW_PAGE_BAD,
   PREP_NEW_PAGE_CLEAR,
-} from "./page-flags.js";
-import { drain_cpu_pages, PCP_COLD, PCP_HOT, pcp_free, pcp_rmqueue } from "./pcp.js";
-import {
-  buddyinfo,
-  extfrag_index,
-  type MeminfoSources,
-  meminfo,
-  pagetypeinfo,
-  unusable_index,
-  zoneinfo,
-} from "./proc.js";
-import {
-  init_per_zone_pages_min,
-  nr_free_zone_pages,
-  setup_per_zone_lowmem_reserve,
-  setup_per_zone_pages_min,
-  zone_watermark_ok,
-} from "./watermark.js";
-
-export type { KernelImage } from "./boot.js";
+} = pageFlagsModule;
+const { drain_cpu_pages, PCP_COLD, PCP_HOT, pcp_free, pcp_rmqueue } = pcpModule;
+const { __free_pages_bulk, __rmqueue } = buddyModule;
+const { zone_watermark_ok } = watermarkModule;
 
 /** Options of `new PageAllocator(machine, opts)`: the boot's (boot.ts) plus the reclaim stand-in. */
 export interface PageAllocatorOptions extends BootOptions {
@@ -140,6 +154,8 @@ const TAIL_FREE_CHECK_BAD = FREE_PAGES_CHECK_BAD | RESERVED | COMPOUND;
 const PREP_NEW_PAGE_KEEP = ~PREP_NEW_PAGE_CLEAR & ~PG_ALLOC_ORDER_MASK;
 const SLAB = 1 << PG_slab;
 const DIRTY = 1 << PG_dirty;
+/** The flags __free_pages_ok clears on every page of a block (PG_dirty, the compound and order marks). */
+const FREE_CLEAR = DIRTY | COMPOUND | PG_ALLOC_ORDER_MASK;
 /**
  * Rounds of reclaim (or OOM kills) the model lets an allocation 2.6.11 retries forever go through
  * before it stops the machine (machine.hang): the kernel itself never gives up.
@@ -237,6 +253,8 @@ export class PageAllocator {
   /** The reserve pool size in KiB (init_per_zone_pages_min; set_min_free_kbytes writes it). */
   #min_free_kbytes: number;
   readonly #lowmem_reserve_ratio: number[];
+  /** node_data[cpu_to_node[cpu]] by CPU (both fixed at boot): alloc_pages' node in one load. */
+  readonly #cpu_pgdat: readonly pg_data_t[];
   /** The layers built on this allocator, by name (attachLayer). */
   readonly #layers = new Map<string, object>();
 
@@ -258,6 +276,7 @@ export class PageAllocator {
     this.zone_table = b.zone_table;
     this.zones = b.zones;
     this.cpu_to_node = b.cpu_to_node;
+    this.#cpu_pgdat = b.cpu_to_node.map((nid) => b.node_data[nid]);
     this.swapper_pg_dir = b.swapper_pg_dir;
     this.empty_zero_page = b.empty_zero_page;
     this.high_memory = b.high_memory;
@@ -495,7 +514,7 @@ export class PageAllocator {
     const page = this.__alloc_pages(
       gfp_mask,
       order,
-      this.node_data[this.cpu_to_node[cpu]].node_zonelists[gfp_mask & GFP_ZONEMASK],
+      this.#cpu_pgdat[cpu].node_zonelists[gfp_mask & GFP_ZONEMASK],
     );
     if (this.sized_requests.pending) this.sized_requests.allocated(cpu, page ?? -1, order);
     return page;
@@ -793,7 +812,7 @@ export class PageAllocator {
     const m = this.mem_map;
     let page = -1;
     if (order === 0) {
-      const pcp = zone.pageset[this.machine.current].pcp[gfp_mask & __GFP_COLD ? PCP_COLD : PCP_HOT];
+      const pcp = zone.pcp_lists[this.machine.current * 2 + (gfp_mask & __GFP_COLD ? PCP_COLD : PCP_HOT)];
       page = pcp_rmqueue(m, zone, pcp);
     }
     if (page < 0) page = __rmqueue(m, zone, order);
@@ -814,10 +833,13 @@ export class PageAllocator {
 
   #prep_new_page(page: number, order: number): void {
     const m = this.mem_map;
-    const f = m.flags[page];
-    if (m.mapping[page] !== 0 || m._mapcount[page] >= 0 || f & PREP_NEW_PAGE_BAD)
+    const flags = m.flags;
+    let f = flags[page];
+    if (m.mapping[page] !== 0 || m._mapcount[page] >= 0 || f & PREP_NEW_PAGE_BAD) {
       this.#bad_page_fixup("prep_new_page", page);
-    m.flags[page] = (m.flags[page] & PREP_NEW_PAGE_KEEP) | ((order + 1) << PG_ALLOC_ORDER_SHIFT);
+      f = flags[page];
+    }
+    flags[page] = (f & PREP_NEW_PAGE_KEEP) | ((order + 1) << PG_ALLOC_ORDER_SHIFT);
     m.private[page] = 0;
     m._count[page] = 0;
   }
@@ -859,23 +881,24 @@ export class PageAllocator {
    */
   __free_pages(page: Page, order: number): void {
     const m = this.mem_map;
-    if (this.sized_requests.pending) this.sized_requests.drop(this.machine.current);
+    const sized = this.sized_requests;
+    if (sized.pending) sized.drop(this.machine.current);
     // #checkPage's test written out (its throw stays out of line: the hot path must stay small)
-    if (!(page >= 0 && page < m.nr_pages && Number.isInteger(page))) this.#checkPage("__free_pages", page);
+    if (!(page >= 0 && page < m.nr_pages && (page | 0) === page)) this.#checkPage("__free_pages", page);
     if (!(order >= 0 && order < MAX_ORDER && (order | 0) === order)) this.#badFreeOrder(page, order);
-    const f = m.flags[page];
-    if (f & RESERVED) return;
-    const c = m._count[page];
+    if (m.flags[page] & RESERVED) return;
+    const count = m._count;
+    const c = count[page];
     if (c !== 0) {
       if (c < 0) this.#badFreeCount(page);
-      m._count[page] = c - 1;
+      count[page] = c - 1;
       return;
     }
-    this.#checkFreeBlock("__free_pages", page, order);
-    if (this.sized_requests.liveCount !== 0) this.sized_requests.freed(page, order);
+    const zone = this.#checkFreeBlock("__free_pages", page, order);
+    if (sized.liveCount !== 0) sized.freed(page, order);
     this.#stats.pgfree += 1 << order;
-    if (order === 0) this.#free_hot_cold_page(page, 0);
-    else this.#__free_pages_ok(page, order);
+    if (order === 0) this.#free_hot_cold_page(zone, page, 0);
+    else this.#__free_pages_ok(zone, page, order);
   }
 
   /** __free_pages with an order outside 0..MAX_ORDER-1: the BadPageError (out of the hot path). */
@@ -903,36 +926,39 @@ export class PageAllocator {
    * bad_page on). The fast test: the order mark, alignment and zone, then one branch-free pass over
    * the pages (free_pages_check of each: unmapped, no mapping, tail counts 0, no bad flag); a block
    * that fails it, and every compound block, goes through #explainBadFreeBlock, which runs each
-   * check in turn and throws the error naming the first that fails.
+   * check in turn and throws the error naming the first that fails. Returns the block's zone.
+   * (A count or mapcount of -1 is the clean value: `~x` is 0 exactly then, with no overflow check.)
    */
-  #checkFreeBlock(fn: string, page: number, order: number): void {
+  #checkFreeBlock(fn: string, page: number, order: number): Zone {
     const m = this.mem_map;
     const flags = m.flags;
     const f = flags[page];
     const mark = f & PG_ALLOC_ORDER_MASK;
     const zone = this.zone_table[f >>> NODEZONE_SHIFT];
+    const start = zone.zone_start_pfn;
     const n = 1 << order;
     if (
       (mark !== 0 && mark !== (order + 1) << PG_ALLOC_ORDER_SHIFT) ||
-      (page - zone.zone_start_pfn) & (n - 1) ||
-      page + n > zone.zone_start_pfn + zone.spanned_pages ||
+      (page - start) & (n - 1) ||
+      page + n > start + zone.spanned_pages ||
       f & COMPOUND
     ) {
       this.#explainBadFreeBlock(fn, page, order);
-      return;
+      return zone;
     }
     const mapcount = m._mapcount;
     const mapping = m.mapping;
-    const count = m._count;
     // the head: PageAnon's mapping is cleared by free_hot_cold_page first (order 0 only)
     const head_mapping = mapping[page];
     let bad =
-      (mapcount[page] + 1) |
-      (order === 0 && head_mapping & 1 ? 0 : head_mapping) |
-      (f & FREE_PAGES_CHECK_BAD);
-    for (let p = page + 1, end = page + n; p < end; p++)
-      bad |= (mapcount[p] + 1) | mapping[p] | (count[p] + 1) | (flags[p] & TAIL_FREE_CHECK_BAD);
+      ~mapcount[page] | (order === 0 && head_mapping & 1 ? 0 : head_mapping) | (f & FREE_PAGES_CHECK_BAD);
+    if (order !== 0) {
+      const count = m._count;
+      for (let p = page + 1, end = page + n; p < end; p++)
+        bad |= ~mapcount[p] | mapping[p] | ~count[p] | (flags[p] & TAIL_FREE_CHECK_BAD);
+    }
     if (bad !== 0) this.#explainBadFreeBlock(fn, page, order);
+    return zone;
   }
 
   /** #checkFreeBlock's checks one by one: throws the BadPageError for the first that fails. */
@@ -1012,23 +1038,31 @@ export class PageAllocator {
     }
   }
 
-  /** free_hot_cold_page: an order-0 page (already checked) onto this CPU's hot (0) or cold (1) list. */
-  #free_hot_cold_page(page: number, cold: number): void {
+  /**
+   * free_hot_cold_page: an order-0 page (already checked, in `zone`) onto this CPU's hot (0) or
+   * cold (1) list.
+   */
+  #free_hot_cold_page(zone: Zone, page: number, cold: number): void {
     const m = this.mem_map;
-    const zone = this.zone_table[m.flags[page] >>> NODEZONE_SHIFT];
-    if (m.mapping[page] & 1) m.mapping[page] = 0;
+    const mapping = m.mapping;
+    if (mapping[page] & 1) mapping[page] = 0;
     m.flags[page] &= ~(DIRTY | PG_ALLOC_ORDER_MASK);
     m._count[page] = -1;
-    pcp_free(m, zone, zone.pageset[this.machine.current].pcp[cold], page);
+    pcp_free(m, zone, zone.pcp_lists[this.machine.current * 2 + cold], page);
   }
 
-  /** __free_pages_ok: a checked order>0 block straight to the buddy lists (destroy_compound_page first). */
-  #__free_pages_ok(page: number, order: number): void {
+  /**
+   * __free_pages_ok: a checked order>0 block of `zone` straight to the buddy lists
+   * (destroy_compound_page first). free_pages_check's ClearPageDirty, and the compound and order
+   * marks, on every page: written only where set (the tail descriptors stay clean in the cache).
+   */
+  #__free_pages_ok(zone: Zone, page: number, order: number): void {
     const m = this.mem_map;
     const flags = m.flags;
-    const zone = this.zone_table[flags[page] >>> NODEZONE_SHIFT];
-    for (let p = page, end = page + (1 << order); p < end; p++)
-      flags[p] &= ~(DIRTY | COMPOUND | PG_ALLOC_ORDER_MASK);
+    for (let p = page, end = page + (1 << order); p < end; p++) {
+      const f = flags[p];
+      if (f & FREE_CLEAR) flags[p] = f & ~FREE_CLEAR;
+    }
     m._count[page] = -1;
     zone.all_unreclaimable = 0;
     zone.pages_scanned = 0;
@@ -1083,10 +1117,10 @@ export class PageAllocator {
         this.#pageState(page),
       );
     }
-    this.#checkFreeBlock(fn, page, 0);
+    const zone = this.#checkFreeBlock(fn, page, 0);
     if (this.sized_requests.liveCount !== 0) this.sized_requests.freed(page, 0);
     this.#stats.pgfree++;
-    this.#free_hot_cold_page(page, cold);
+    this.#free_hot_cold_page(zone, page, cold);
   }
 
   /** drain_local_pages: spill the current CPU's hot and cold lists into the buddy lists. */
