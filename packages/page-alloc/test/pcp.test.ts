@@ -22,6 +22,29 @@ describe("per-CPU page lists", () => {
       expect([pset.pcp[0].low, pset.pcp[0].high, pset.pcp[0].batch]).toEqual([30, 90, 15]);
       expect([pset.pcp[1].low, pset.pcp[1].high, pset.pcp[1].batch]).toEqual([0, 30, 15]);
     }
+    // the model's flat index of the same lists (the hot paths use it), checked by the invariants too
+    expect(normal.pcp_lists).toEqual(normal.pageset.flatMap((pset) => pset.pcp));
+    expect(normal.pcp_lists[2 * 2 + 1]).toBe(normal.pageset[2].pcp[1]);
+    normal.pcp_lists[3] = normal.pageset[0].pcp[0];
+    expect(() => checkPageAllocInvariants(pa)).toThrow(/cpu 1 cold list: pcp_lists\[3\] is another list/);
+    normal.pcp_lists[3] = normal.pageset[1].pcp[1];
+    checkPageAllocInvariants(pa);
+  });
+
+  it("takes and gives order-0 pages through the current CPU's lists (pcp_lists[cpu * 2 + hot/cold])", () => {
+    const pa = bootPA(256 * MiB, { flat: true, cpus: 2 });
+    const normal = pa.zones[1];
+    const counts = () => normal.pageset.flatMap((pset) => pset.pcp.map((l) => l.count));
+    const before = counts();
+    pa.machine.setCurrentCpu(1);
+    const p = pa.alloc_pages(GFP_KERNEL | __GFP_COLD, 0)!;
+    // CPU 1's cold list was refilled (a batch of 15) and gave one; no other list moved
+    expect(counts()).toEqual([before[0], before[1], before[2], before[3] + 14]);
+    pa.machine.setCurrentCpu(0);
+    pa.__free_pages(p, 0);
+    expect(counts()).toEqual([before[0] + 1, before[1], before[2], before[3] + 14]);
+    expect(list_entries(pa.mem_map, normal.pageset[0].pcp[0].list)[0]).toBe(p);
+    checkPageAllocInvariants(pa);
   });
 
   it("refills `batch` pages at the tail when count <= low and hands out the head; frees go to the head", () => {
