@@ -1,6 +1,6 @@
 /*
  * args.ts — the command line: `i386mm <command> [flags] [script]`.
- * Commands: boot, run, cat, replay, exec, tour, help (and no command = the guided tour). Flags take `--x v` or
+ * Commands: boot, run, cat, replay, exec, tour, check, help (and no command = the guided tour). Flags take `--x v` or
  * `--x=v`; `-h`/`--help` works on every command. Parsing never boots anything, so every usage
  * error (unknown command or flag, missing value, malformed size, CPU count out of 1..NR_CPUS)
  * is reported before the model runs, with exit code 2.
@@ -13,7 +13,7 @@ import { UsageError } from "./usage-error.js";
 export const MAX_CPUS = 8;
 
 /** The commands. */
-export type Command = "boot" | "run" | "cat" | "replay" | "exec" | "tour" | "help";
+export type Command = "boot" | "run" | "cat" | "replay" | "exec" | "tour" | "check" | "help";
 
 /** A parsed command line. */
 export interface Invocation {
@@ -38,6 +38,8 @@ export interface Invocation {
    */
   readonly bootLog: "2.6.11" | "6.1";
   readonly help: boolean;
+  /** check `--hash`: print the hash of the whole machine state. */
+  readonly hash: boolean;
   /** `--e820 FILE`: boot from the BIOS map in FILE instead of QEMU's map for --mem. */
   readonly e820File?: string;
   /** run: the script path (absent = REPL); cat: the view; replay: the trace; help: the command asked about. */
@@ -80,6 +82,7 @@ export const COMMAND_FLAGS: Readonly<Record<Command, readonly string[]>> = {
   replay: ["--mem", "--pae", "--cpus", "--nodes", "--every", "--svg", "--json"],
   exec: ["--mem", "--pae", "--cpus", "--layout", "--stack-limit", "--image", "--compare", "--json"],
   tour: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json", "--no-model-checks", "--boot-log"],
+  check: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json", "--hash"],
   help: [],
 };
 const VALUE_FLAGS = new Set([
@@ -117,6 +120,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
   let noModelChecks = false;
   let bootLog: "2.6.11" | "6.1" = "2.6.11";
   let help = false;
+  let hash = false;
   let every: number | undefined;
   let svg: string | undefined;
   let layout: "classic" | "flexible" | undefined;
@@ -199,6 +203,9 @@ export function parseArgs(argv: readonly string[]): Invocation {
           throw new UsageError(`--boot-log: '${value}' is not a format (2.6.11 or 6.1)`);
         bootLog = value;
         break;
+      case "--hash":
+        hash = true;
+        break;
     }
   }
   if (memGiven && e820File !== undefined)
@@ -207,7 +214,12 @@ export function parseArgs(argv: readonly string[]): Invocation {
   // refuses more than the 36-bit physical space (64G).
   if (command === "replay" && !memGiven) memBytes = REPLAY_DEFAULT_MEM;
   const maxOperands =
-    command === "run" || command === "cat" || command === "replay" || command === "exec" || command === "help"
+    command === "run" ||
+    command === "cat" ||
+    command === "replay" ||
+    command === "exec" ||
+    command === "check" ||
+    command === "help"
       ? 1
       : 0;
   if (operands.length > maxOperands)
@@ -232,6 +244,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
     noModelChecks,
     bootLog,
     help,
+    hash,
     ...(e820File === undefined ? {} : { e820File }),
     ...(every === undefined ? {} : { every }),
     ...(svg === undefined ? {} : { svg }),

@@ -27,6 +27,7 @@ Commands:
   replay TRACE  replay a real kernel's ftrace kmem events; fragmentation over time
   exec ELF      exec an i386 program in a new process: its memory layout and /proc/PID/maps
   tour          the guided tour (what 'i386mm' alone runs)
+  check         the whole-machine check (after a SCRIPT); --hash: the state's hash
   help [CMD]    this text, or a command's
 
 Flags:
@@ -40,6 +41,7 @@ Examples:
   i386mm cat /proc/buddyinfo --mem 128M --json
   i386mm replay fixtures/traces/686-128M-A.trace.gz --every 100000
   i386mm exec fixtures/elf/memorylayout-static --compare
+  i386mm check --mem 128M --hash         whole-machine check and state hash
 
 Exit codes: 0 ok, 1 errors in a scenario, 2 bad usage.`;
 
@@ -202,9 +204,27 @@ Examples:
   i386mm exec fixtures/elf/memorylayout-static --json
 
 Exit codes: 0 ok, 1 the kernel refused the program or the image, 2 bad usage (unreadable file).`,
+  check: `Usage: i386mm check [SCRIPT] [--hash] [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--json]
+
+Boot, run SCRIPT quietly when given, then the whole-machine check: every layer's own
+checker and the model's cross-layer ones (every allocated frame has exactly one owner, counts
+agree with the references, every present pte agrees with its frame's descriptor, free + owned
+pages = present pages, /proc/meminfo agrees with mem_map). Exit status 0 when all hold and the
+script ran without errors, 1 otherwise.
+
+Flags:
+${COMMON}
+  --hash        also print the hash of the whole machine state (RAM, mem_map, zones, slab,
+                kmap, page cache, processes): the same options and script give the same hash
+                on every run and every machine
+
+Examples:
+  i386mm check --mem 128M --hash
+  i386mm check apps/demo/scenarios/buddy-split-merge.mm --hash
+  i386mm check slab-colouring --json`,
   help: `Usage: i386mm help [COMMAND]
 
-Print the overview, or the help of boot, run, cat, replay, exec or tour.
+Print the overview, or the help of boot, run, cat, replay, exec, tour or check.
 
 Examples:
   i386mm help

@@ -20,6 +20,7 @@ import {
   fraginfo,
   fraginfoText,
   kernelProblems,
+  machineHash,
 } from "@i386mm/kernel";
 import type { Kmap } from "@i386mm/kmap";
 import * as kmapPkg from "@i386mm/kmap";
@@ -423,6 +424,12 @@ export class Kernel implements KernelApi {
   get pteBits(): 32 | 64 {
     return this.opts.pae ? 64 : 32;
   }
+
+  /** The hash of the whole machine state (@i386mm/kernel's machineHash): `i386mm check --hash`. */
+  hash(): string {
+    return machineHash(this.booted);
+  }
+
   get nr_cpus(): number {
     return this.machine.cpus.length;
   }

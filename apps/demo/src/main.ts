@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { E820_RAM, type E820Entry, E820Error, validateE820 } from "@i386mm/hw-i386";
 import { type Invocation, parseArgs } from "./args.js";
 import { MACROS, prototype, SIGNATURE_BY_NAME } from "./bindings.js";
+import { runCheck } from "./check-cmd.js";
 import { E820TextError, parseE820Text } from "./e820-text.js";
 import { type ExecInput, readExecInput, runExec } from "./exec-cmd.js";
 import { NOT_BOUND } from "./free-bindings.js";
@@ -81,7 +82,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   // Read the script before booting: an unreadable file is a usage error.
   let script: { name: string; text: string } | undefined;
-  if (inv.command === "run" && inv.operand !== undefined) {
+  if ((inv.command === "run" || inv.command === "check") && inv.operand !== undefined) {
     try {
       script = await readScript(inv.operand, io);
     } catch (e) {
@@ -124,7 +125,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const flags = scenarioFlags(script.text);
     if (flags.length) {
       try {
-        inv = parseArgs(["run", ...flags, ...argv.slice(1)]);
+        inv = parseArgs([inv.command, ...flags, ...argv.slice(1)]);
       } catch (e) {
         if (e instanceof UsageError) {
           io.err(`i386mm: ${script.name}: ${e.message}\n`);
@@ -198,6 +199,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return runReplay(kernel, inv, trace!, io);
     case "exec":
       return runExec(kernel, inv, execInput!, io);
+    case "check":
+      return runCheck(kernel, inv, script, io);
     default:
       if (script) return runText(kernel, inv, script, io, false);
       return repl(kernel, inv, io);
