@@ -97,6 +97,8 @@ const CAP = {
   procs: 5,
 };
 const MiB = 2 ** 20;
+/** A run's RAM: 72 MiB of lowmem (highmem= keeps at least 64 MiB) and 8 MiB of high memory. */
+const DEFAULT_MEM = 80 * MiB;
 
 // ------------------------------------------------------------------------------------ operations
 
@@ -392,7 +394,7 @@ function bytesOf(len: number, seed: number): Uint8Array {
 export interface FuzzMachineOptions {
   /** An ext2 image holding a 96 KiB file "e" (mounted from a copy on /mnt); without it "/mnt/e" lives on ramfs. */
   readonly ext2Image?: Uint8Array;
-  /** RAM (default 32 MiB, 8 MiB of it high memory). */
+  /** RAM (default 80 MiB, 8 MiB of it high memory: highmem= leaves lowmem at least 64 MiB). */
   readonly mem?: number;
   /** Called after every step, before the check (the fuzzer's own tests plant a bug here). */
   readonly afterStep?: (m: FuzzMachine) => void;
@@ -415,6 +417,8 @@ export class FuzzMachine {
   readonly procs: RefProc[] = [];
   readonly ext2: ByteArrayBackend | null;
   readonly raw: ByteArrayBackend;
+  /** Bytes of high memory the machine was booted with (highmem=). */
+  readonly highmem: number;
   /** Cells of the mapped file's pages (byte 0 of each page). */
   readonly fileCells: FileCell[] = [];
   cur = 0;
@@ -423,8 +427,15 @@ export class FuzzMachine {
 
   constructor(config: FuzzConfig, opts: FuzzMachineOptions = {}) {
     this.config = config;
-    const mem = opts.mem ?? 32 * MiB;
-    this.k = boot({ mem, pae: config.pae, cpus: config.cpus, pageAlloc: { highmem: mem / 4 } });
+    const mem = opts.mem ?? DEFAULT_MEM;
+    const highmem = mem >= 80 * MiB ? 8 * MiB : undefined; // below, highmem= would be ignored
+    this.k = boot({
+      mem,
+      pae: config.pae,
+      cpus: config.cpus,
+      ...(highmem === undefined ? {} : { pageAlloc: { highmem } }),
+    });
+    this.highmem = highmem ?? 0;
     const { pc } = this.k;
     this.raw = new ByteArrayBackend(bytesOf(RAW_SIZE, 99));
     this.#ok(!IS_ERR(pc.add_disk("hdb", this.raw)), "add_disk hdb");
@@ -1175,7 +1186,8 @@ export function fuzzScenario(
 ): string {
   const head = [
     "# A whole-machine fuzz failure, shrunk (packages/kernel/src/fuzz.ts).",
-    `# i386mm: --mem ${(opts.mem ?? 32 * MiB) / MiB}M --highmem ${(opts.mem ?? 32 * MiB) / 4 / MiB}M${config.pae ? " --pae" : ""} --cpus ${config.cpus}`,
+    `# i386mm: --mem ${(opts.mem ?? DEFAULT_MEM) / MiB}M${config.pae ? " --pae" : ""} --cpus ${config.cpus}`,
+    "# (the fuzzer boots with highmem=8M, 8M of high memory; the demo has no such flag yet)",
     ...message.split("\n").map((l) => `# ${l}`),
     "# Operations the scenario language has no call for yet are comments naming the call.",
     `# The operations as JSON: ${JSON.stringify(ops)}`,

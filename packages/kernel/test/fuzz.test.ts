@@ -52,6 +52,7 @@ describe("the whole-machine fuzzer", () => {
       { k: "exit" },
     ];
     const m = runOps({ pae: true, cpus: 2 }, ops, { ext2Image });
+    expect(m.k.pa.zones.some((z) => z.name === "HighMem" && z.present_pages > 0)).toBe(true);
     expect(m.lines.length).toBeGreaterThan(ops.length);
     expect(m.k.direct.blocks).toBe(0);
   });
