@@ -342,15 +342,20 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
     this.put_bh(bh);
   }
 
-  /** end_buffer_write_sync(bh, uptodate): a failed write marks BH_Write_EIO and prints "lost page write". */
+  /**
+   * end_buffer_write_sync(bh, uptodate): a failed write marks BH_Write_EIO and prints "lost page
+   * write". The model's durability rule (issue #20), not 2.6.11's: the buffer keeps BH_Uptodate
+   * and is dirtied again, so its bytes are neither dropped nor re-read stale from the disk and
+   * the next writeback retries them (2.6.11 cleared BH_Uptodate: the data was lost).
+   */
   end_buffer_write_sync(bh: buffer_head, uptodate: boolean): void {
     if (uptodate) bh.set(BH_Uptodate);
     else {
       this.machine.printk(`lost page write due to I/O error on ${bh.b_bdev?.bd_disk.disk_name ?? "?"}`);
       bh.set(BH_Write_EIO);
-      bh.clear(BH_Uptodate);
     }
     this.unlock_buffer(bh);
+    if (!uptodate) this.mark_buffer_dirty(bh);
     this.put_bh(bh);
   }
 
@@ -381,7 +386,13 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
     this.unlock_page(page);
   }
 
-  /** end_buffer_async_write(bh, uptodate): the last buffer of the page ends its writeback; errors set AS_EIO. */
+  /**
+   * end_buffer_async_write(bh, uptodate): the last buffer of the page ends its writeback; errors
+   * set AS_EIO (fsync reports -EIO). The model's durability rule (issue #20), not 2.6.11's: a
+   * failed buffer keeps BH_Uptodate and is dirtied again (BH_Write_EIO marks it), so the page
+   * stays dirty and readable and the next writeback retries it; 2.6.11 cleared BH_Uptodate and
+   * set PG_error, leaving a clean page whose bytes the disk never got.
+   */
   end_buffer_async_write(bh: buffer_head, uptodate: boolean): void {
     const page = bh.b_page;
     if (uptodate) bh.set(BH_Uptodate);
@@ -389,11 +400,11 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
       this.machine.printk(`lost page write due to I/O error on ${bh.b_bdev?.bd_disk.disk_name ?? "?"}`);
       const mapping = this.page_mapping(page);
       if (mapping) mapping.flags |= 1 << AS_EIO;
-      bh.clear(BH_Uptodate);
-      this.SetPageError(page);
+      bh.set(BH_Write_EIO);
     }
     bh.clear(BH_Async_Write);
     this.unlock_buffer(bh);
+    if (!uptodate) this.mark_buffer_dirty(bh);
     for (let tmp = bh.b_this_page as buffer_head; tmp !== bh; tmp = tmp.b_this_page as buffer_head)
       if (buffer_async_write(tmp)) return; // still busy
     this.end_page_writeback(page);
@@ -969,7 +980,8 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
       bh.b_end_io = END_IO_WRITE_SYNC;
       let ret = this.submit_bh(WRITE, bh);
       this.wait_on_buffer(bh);
-      if (!ret && !buffer_uptodate(bh)) ret = -Errno.EIO;
+      // the failed write left the bytes uptodate and dirty (the model's durability rule): BH_Write_EIO says so
+      if (!ret && (!buffer_uptodate(bh) || buffer_write_io_error(bh))) ret = -Errno.EIO;
       return ret;
     }
     this.unlock_buffer(bh);
