@@ -22,7 +22,15 @@
  *  5. /proc/meminfo: each figure equals the sum computed from mem_map and the owners above.
  * Read-only; O(frames + page-table entries) per call.
  */
-import { _PAGE_PRESENT, _PAGE_PSE, type Machine, PAGE_OFFSET, PAGE_SIZE, type Page } from "@i386mm/hw-i386";
+import {
+  _PAGE_PRESENT,
+  _PAGE_PROTNONE,
+  _PAGE_PSE,
+  type Machine,
+  PAGE_OFFSET,
+  PAGE_SIZE,
+  type Page,
+} from "@i386mm/hw-i386";
 import { MAX_ORDER, PG_highmem, PG_reserved, PG_slab } from "@i386mm/page-alloc";
 import { radix_tree_gang_lookup } from "@i386mm/page-cache";
 import { VM_ALLOC, VM_IOREMAP, VM_MAP } from "@i386mm/slab";
@@ -132,6 +140,15 @@ class Checker {
   low(w: Uint32Array, i: number): number {
     const lo = this.pae ? w[2 * i]! : w[i]!;
     return lo & _PAGE_PRESENT ? lo : 0;
+  }
+
+  /**
+   * pte_present for a user pte (include/asm-i386/pgtable.h): _PAGE_PRESENT or _PAGE_PROTNONE (a
+   * PROT_NONE mapping keeps its page, mapped, with the present bit clear).
+   */
+  userPresent(w: Uint32Array, i: number): boolean {
+    const lo = this.pae ? w[2 * i]! : w[i]!;
+    return (lo & (_PAGE_PRESENT | _PAGE_PROTNONE)) !== 0;
   }
 
   /** The frame number entry `i` of a table's words points at. */
@@ -414,7 +431,7 @@ class Checker {
           this.claim(table, 1, Owner.UserPageTable, `${name}: page table for ${hex(base)}`);
           const ptes = this.table(table * PAGE_SIZE);
           for (let i = 0; i < p.PTRS_PER_PTE; i++) {
-            if (!this.low(ptes, i)) continue;
+            if (!this.userPresent(ptes, i)) continue;
             const pfn = this.pfnOf(ptes, i);
             if (pfn >= this.n) continue; // I/O memory (VM_IO)
             this.ptes[pfn]++;

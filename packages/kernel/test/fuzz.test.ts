@@ -57,6 +57,15 @@ describe("the whole-machine fuzzer", () => {
     expect(m.k.direct.blocks).toBe(0);
   });
 
+  it("regression (pnpm fuzz seed 3008): a page under PROT_NONE is still mapped (pte_present: _PAGE_PROTNONE)", () => {
+    const ops: FuzzOp[] = [
+      { k: "mmap", page: 48, npages: 12, prot: 7, shared: true, fixed: true },
+      { k: "touch", page: 632, mapped: true, write: false, value: 164 },
+      { k: "mprotect", page: 54, npages: 6, prot: 0 },
+    ];
+    expect(() => runOps({ pae: false, cpus: 1 }, ops)).not.toThrow();
+  });
+
   it("a holder's data scribbled by someone else is caught at the next free", () => {
     const m = new FuzzMachine({ pae: false, cpus: 1 });
     m.step({ k: "alloc_pages", gfp: "GFP_KERNEL", order: 0 });
