@@ -20,6 +20,7 @@ import { PageCache, type PageCacheOptions } from "@i386mm/page-cache";
 import { SlabAllocator, type SlabAllocatorOptions } from "@i386mm/slab";
 import { VmSystem, type VmSystemOptions } from "@i386mm/vma";
 import { DirectPages } from "./direct.js";
+import { install_oom_killer } from "./oom.js";
 import { parseMemSize } from "./size.js";
 
 /** The layers of a Kernel, bottom first (the package names without the scope). */
@@ -101,5 +102,7 @@ export function boot(opts: KernelOptions): Kernel {
   const vm = new VmSystem(slab, km, opts.vma); // start_kernel: the mm caches come before vfs_caches_init
   const pc = new PageCache(slab, km, opts.pageCache);
   vm.attach_page_cache(pc);
+  // out_of_memory's select_bad_process and TIF_MEMDIE over the tasks (unless the caller gave a hook)
+  if (pa.oom_killer === undefined) install_oom_killer(pa, vm);
   return Object.freeze({ machine, pa, slab, km, pc, vm, direct: new DirectPages(pa), layers: LAYERS });
 }

@@ -241,6 +241,12 @@ export class PageAllocator {
    * processes (opts.oom_killer, or later); absent, there is nothing to kill.
    */
   oom_killer: OomKiller | undefined;
+  /**
+   * test_thread_flag(TIF_MEMDIE): whether the current task is an OOM-killer victim, which may take
+   * pages without watermarks (pass 3) so that it can exit, and gets NULL rather than another
+   * out_of_memory when even that fails. Set by the layer that runs processes, with oom_killer.
+   */
+  tif_memdie: (() => boolean) | undefined;
   /** Per CPU: set while that CPU runs the reclaim hook (current->flags & PF_MEMALLOC). */
   readonly pf_memalloc: readonly boolean[];
   readonly #pf_memalloc: boolean[];
@@ -270,6 +276,7 @@ export class PageAllocator {
     this.#pf_memalloc = new Array<boolean>(machine.cpus.length).fill(false);
     this.pf_memalloc = this.#pf_memalloc;
     this.kswapd_events = this.#kswapd_events;
+    this.tif_memdie = undefined;
     this.mem_map = b.mem_map;
     this.node_data = b.node_data;
     this.pgdat_list = b.node_data[0];
@@ -617,14 +624,9 @@ export class PageAllocator {
     // Pass 2.
     let page = this.#passAt(zones, order, "min", classzone_idx, can_try_harder, gfp_high, gfp_mask);
     if (page !== null) return page;
-    // Pass 3: PF_MEMALLOC (we are the reclaimer) ignores the watermarks.
-    if (this.pf_memalloc[cpu] && !interrupt) {
-      for (const z of zones) {
-        page = this.#buffered_rmqueue(z, order, gfp_mask);
-        if (page !== null) return page;
-      }
-      return this.#nopage(gfp_mask, order);
-    }
+    // Pass 3: PF_MEMALLOC (we are the reclaimer) or TIF_MEMDIE (an OOM victim) ignores the watermarks.
+    if ((this.pf_memalloc[cpu] || this.tif_memdie?.()) && !interrupt)
+      return this.#noWatermarks(zones, order, gfp_mask);
     if (!wait) return this.#nopage(gfp_mask, order);
     let retries = 0;
     for (;;) {
@@ -659,6 +661,8 @@ export class PageAllocator {
         for (const z of zones) this.wakeup_kswapd(z, order);
         page = this.#passAt(zones, order, "min", classzone_idx, can_try_harder, gfp_high, gfp_mask);
         if (page !== null) return page;
+        // pass 3 again: the victim out_of_memory chose may be this task (TIF_MEMDIE)
+        if (this.tif_memdie?.() && !interrupt) return this.#noWatermarks(zones, order, gfp_mask);
         continue;
       }
       let do_retry = false;
@@ -675,6 +679,15 @@ export class PageAllocator {
           did_some_progress > 0 ? "reclaim frees pages but never enough" : "nothing left to reclaim",
         );
     }
+  }
+
+  /** Pass 3 of __alloc_pages: every zone without watermarks, then `nopage` (NULL). */
+  #noWatermarks(zones: Zone[], order: number, gfp_mask: number): Page | null {
+    for (const z of zones) {
+      const page = this.#buffered_rmqueue(z, order, gfp_mask);
+      if (page !== null) return page;
+    }
+    return this.#nopage(gfp_mask, order);
   }
 
   /**

@@ -175,6 +175,31 @@ describe("direct reclaim hook", () => {
     checkPageAllocInvariants(pa);
   });
 
+  it("a victim that is the allocating task (TIF_MEMDIE) takes pages below the watermarks, then gets NULL, never a second out_of_memory", () => {
+    let memdie = false;
+    let kills = 0;
+    const pa = bootPA(32 * MiB, {
+      flat: true,
+      oom_killer: () => () => {
+        kills++;
+        memdie = true; // oom_kill_task chose current: SIGKILL pending, TIF_MEMDIE set
+      },
+    });
+    pa.tif_memdie = () => memdie;
+    exhaust(pa, GFP_KERNEL);
+    let below = 0;
+    for (;;) {
+      const p = pa.alloc_pages(GFP_KERNEL | __GFP_NOWARN, 0);
+      if (p === null) break;
+      below++;
+    }
+    expect(kills).toBe(1);
+    expect(below).toBeGreaterThan(0); // pass 3 ignored pages_min
+    for (const z of pa.zones) if (z.present_pages) expect(z.free_pages).toBeLessThan(z.pages_min);
+    expect(pa.machine.halted).toBeNull();
+    checkPageAllocInvariants(pa);
+  });
+
   it("never runs for atomic requests (they cannot sleep)", () => {
     let calls = 0;
     const pa = bootPA(32 * MiB, {
