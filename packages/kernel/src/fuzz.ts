@@ -810,7 +810,7 @@ export class FuzzMachine {
         return ["# evict clean page-cache pages of every file (invalidate_mapping_pages)"];
       }
       default:
-        return this.#process(op);
+        return this.#processOp(op);
     }
   }
 
@@ -844,7 +844,7 @@ export class FuzzMachine {
         );
   }
 
-  #process(op: FuzzOp): string[] {
+  #processOp(op: FuzzOp): string[] {
     const vm = this.k.vm;
     const p = this.p;
     const c = (s: string) => [`# ${s}  (pid ${p.task.pid}; no process calls in the scenario language yet)`];
