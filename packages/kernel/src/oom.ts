@@ -127,7 +127,8 @@ export function install_oom_killer(pa: PageAllocator, vm: VmSystem): void {
     if (p === null) return null;
     return () => {
       const victims: task_struct[] = [];
-      if (tif_memdie(p)) victims.push(p); // chosen before and still alive: let it exit
+      if (tif_memdie(p))
+        victims.push(p); // chosen before and still alive: let it exit
       else {
         // oom_kill_process: a child with its own mm first
         let killed = false;

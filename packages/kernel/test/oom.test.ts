@@ -13,7 +13,14 @@
  */
 import { KernelPanicError, PAGE_KERNEL, PAGE_SIZE, type Page } from "@i386mm/hw-i386";
 import { KM_TYPE_NR, KmapWouldSleepError, type km_type } from "@i386mm/kmap";
-import { __GFP_HIGHMEM, __GFP_NORETRY, GFP_ATOMIC, GFP_DMA, GFP_HIGHUSER, GFP_KERNEL } from "@i386mm/page-alloc";
+import {
+  __GFP_HIGHMEM,
+  __GFP_NORETRY,
+  GFP_ATOMIC,
+  GFP_DMA,
+  GFP_HIGHUSER,
+  GFP_KERNEL,
+} from "@i386mm/page-alloc";
 import { IS_ERR, O_CREAT, O_RDWR } from "@i386mm/page-cache";
 import {
   create_task,
@@ -104,7 +111,9 @@ describe("out of memory, layer by layer, and a full recovery", () => {
     exhaust(k, GFP_ATOMIC);
     expect(() => call(k)).toThrow(KernelPanicError);
     expect(k.machine.halted).toMatchObject({ kind: "panic", call: "out_of_memory" });
-    expect(k.machine.dmesg).toContain("Kernel panic - not syncing: Out of memory and no killable processes...");
+    expect(k.machine.dmesg).toContain(
+      "Kernel panic - not syncing: Out of memory and no killable processes...",
+    );
     expect(k.machine.dmesg.some((l) => l.startsWith("Free pages:"))).toBe(true); // show_free_areas first
     // a panicked kernel runs nothing more: there is no recovery to measure
   });
@@ -164,7 +173,9 @@ describe("out of memory, layer by layer, and a full recovery", () => {
     // pages: take all but a few, then ask for more than is left
     const held = exhaust(k, GFP_HIGHUSER | __GFP_NORETRY);
     for (const p of held.splice(0, 8)) k.direct.__free_pages(p, 0);
-    expect(k.slab.__vmalloc(64 * PAGE_SIZE, GFP_KERNEL | __GFP_HIGHMEM | __GFP_NORETRY, PAGE_KERNEL)).toBeNull();
+    expect(
+      k.slab.__vmalloc(64 * PAGE_SIZE, GFP_KERNEL | __GFP_HIGHMEM | __GFP_NORETRY, PAGE_KERNEL),
+    ).toBeNull();
     expect(k.pa.stats.oom).toBe(0);
     checkKernelInvariants(k); // the pages it took before failing went back
     for (const p of held) k.direct.__free_pages(p, 0);
@@ -280,7 +291,9 @@ describe("out of memory, layer by layer, and a full recovery", () => {
     // each mapping passes the overcommit heuristic on its own; together they outgrow RAM
     const maps = [0, 1].map(() => sys_mmap2(k.vm, 0, 40 * MiB, prot, flags, -1, 0));
     for (const a of maps) expect(a).toBeGreaterThan(0);
-    const pages = maps.flatMap((a) => Array.from({ length: (40 * MiB) / PAGE_SIZE }, (_, i) => a + i * PAGE_SIZE));
+    const pages = maps.flatMap((a) =>
+      Array.from({ length: (40 * MiB) / PAGE_SIZE }, (_, i) => a + i * PAGE_SIZE),
+    );
     let touched = 0;
     while (!tif_memdie(t)) expect(user_write(k.vm, pages[touched++]!, [1])).toBeNull();
     // out_of_memory chose the only process, the faulting one: SIGKILL pending, TIF_MEMDIE, and
