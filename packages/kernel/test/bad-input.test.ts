@@ -8,7 +8,7 @@
  * The cases run one after another on one machine; KNOWN lists the ones that still fail, each
  * with its reason, so the table says exactly what is left to fix.
  */
-import { PAGE_OFFSET } from "@i386mm/hw-i386";
+import { PAGE_OFFSET, type VirtAddr } from "@i386mm/hw-i386";
 import { KM_USER0, type km_type } from "@i386mm/kmap";
 import { GFP_HIGHUSER, GFP_KERNEL, type Page } from "@i386mm/page-alloc";
 import { IS_ERR, O_RDWR } from "@i386mm/page-cache";
@@ -85,7 +85,8 @@ describe("bad input at every layer's entry points", () => {
     const f = k.pc.filp_open("/", O_RDWR);
     const cases: [string, () => unknown][] = [];
     const add = (name: string, run: () => unknown) => cases.push([name, run]);
-    const n = (v: unknown) => v as number;
+    // the value as whatever the parameter's type is (a plain number, a Page, a VirtAddr): unchecked on purpose
+    const n = (v: unknown) => v as never;
     for (const [vn, v] of NUMS) {
       add(`alloc_pages(GFP_KERNEL, ${vn})`, () => k.direct.alloc_pages(GFP_KERNEL, n(v)));
       add(`alloc_pages(${vn}, 0)`, () => k.pa.alloc_pages(n(v), 0));
@@ -123,12 +124,12 @@ describe("bad input at every layer's entry points", () => {
       k.slab.kfree(x);
       return k.slab.kfree(x);
     });
-    add("kfree(unaligned inside an object)", () => k.slab.kfree(obj + 3));
-    add("kfree(a page-allocator page)", () => k.slab.kfree(PAGE_OFFSET + held * 4096));
+    add("kfree(unaligned inside an object)", () => k.slab.kfree((obj + 3) as VirtAddr));
+    add("kfree(a page-allocator page)", () => k.slab.kfree((PAGE_OFFSET + held * 4096) as VirtAddr));
     const foreign = k.slab.kmalloc(64, GFP_KERNEL)!;
     add("kmem_cache_free(cache, an object of another cache)", () => k.slab.kmem_cache_free(cache, foreign));
     add("vfree(a kmalloc address)", () => k.slab.vfree(obj));
-    add("vfree(a user address)", () => k.slab.vfree(0x08048000));
+    add("vfree(a user address)", () => k.slab.vfree(0x08048000 as VirtAddr));
     add("kunmap(a page never kmapped)", () => k.km.kunmap(k.direct.alloc_page(GFP_HIGHUSER)!));
     add("kunmap_atomic(a user address)", () => k.km.kunmap_atomic(0x08048000, KM_USER0));
     add("munmap(a kernel address)", () => sys_munmap(k.vm, PAGE_OFFSET, 4096));

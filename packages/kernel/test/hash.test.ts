@@ -4,6 +4,7 @@
  * developer machine agree; a pinned golden was tried and dropped: every layer change moves it);
  * any change of state changes it; a refused call leaves it as it was.
  */
+import type { VirtAddr } from "@i386mm/hw-i386";
 import { GFP_KERNEL } from "@i386mm/page-alloc";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -44,7 +45,7 @@ describe("machineHash", () => {
     const h = machineHash(k, { printk: false });
     expect(k.slab.kmalloc(1 << 30, GFP_KERNEL)).toBeNull();
     expect(k.direct.alloc_pages(GFP_KERNEL, 11)).toBeNull();
-    expect(() => k.slab.kfree(0xc0001234)).toThrow();
+    expect(() => k.slab.kfree(0xc0001234 as VirtAddr)).toThrow();
     expect(machineHash(k, { printk: false })).toBe(h);
   });
 });
