@@ -61,7 +61,7 @@ export function readPte(ctx: BindingContext, ptep: number): number {
 export function freeBindings(ctx: BindingContext): Binding[] {
   const { machine: m, pa, slab } = ctx;
   const cpu = (): hw.Cpu => m.cpus[m.current]!;
-  const swapper = (): number => pa.swapper_pg_dir;
+  const swapper = (): hw.PhysAddr => pa.swapper_pg_dir;
   const n = (a: readonly unknown[], i: number): number => Number(a[i] ?? 0);
   const out: Binding[] = [];
   const def = (
@@ -121,7 +121,7 @@ export function freeBindings(ctx: BindingContext): Binding[] {
     hw.clear_in_cr4(cpu(), n(a, 0)),
   );
   hwFn("include/asm-i386/processor.h", "void", "write_cr3", [["phys", "pgdir"]], (a) =>
-    hw.write_cr3(cpu(), n(a, 0)),
+    hw.write_cr3(cpu(), hw.asPhys(n(a, 0))),
   );
   hwFn("include/asm-i386/processor.h", "phys", "read_cr3", [], () => hw.read_cr3(cpu()));
 

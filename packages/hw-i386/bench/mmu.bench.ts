@@ -6,10 +6,10 @@ import { Machine } from "../src/machine.js";
 import { PF_WRITE, translate, translate_raw } from "../src/mmu.js";
 import { set_pte_at } from "../src/pagetable.js";
 import { PAGE_KERNEL_EXEC, pfn_pte } from "../src/paging.js";
-import type { PhysAddr } from "../src/types.js";
+import { asPhys, type PhysAddr } from "../src/types.js";
 
 const BATCH = 1024;
-const CR3 = 0x9000;
+const CR3 = asPhys(0x9000);
 
 function setup(pae: boolean) {
   const m = new Machine({ memBytes: 256 << 20, pae });

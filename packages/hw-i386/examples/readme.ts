@@ -1,9 +1,9 @@
 import {
   __flush_tlb_one,
+  asPhys,
   Machine,
   mk_pte,
   PAGE_SHARED,
-  type PhysAddr,
   set_pte_at,
   translate,
   write_cr3,
@@ -19,8 +19,8 @@ export function example(): string[] {
 
   // Page tables live in simulated RAM: pgd at 0x9000, tables handed out from 1 MiB up.
   let next = 0x100000;
-  const allocTable = () => ((next += 4096) - 4096) as PhysAddr;
-  const cr3 = 0x9000;
+  const allocTable = () => asPhys((next += 4096) - 4096);
+  const cr3 = asPhys(0x9000);
   set_pte_at(m, cr3, 0x08048000, mk_pte(0x2345, PAGE_SHARED), allocTable);
   const cpu = m.cpus[0]!;
   write_cr3(cpu, cr3);

@@ -151,11 +151,11 @@ export class Cpu {
   }
 
   /** CR3 (page-directory base); a write is write_cr3: see {@link Cpu.load_cr3}. */
-  get cr3(): number {
-    return this._cr3;
+  get cr3(): PhysAddr {
+    return this._cr3 as PhysAddr;
   }
-  set cr3(pa: number) {
-    this.load_cr3(pa as PhysAddr);
+  set cr3(pa: PhysAddr) {
+    this.load_cr3(pa);
   }
 
   /**
@@ -208,7 +208,7 @@ export class Cpu {
    * (#GP, nothing changed, if a present one has reserved bits set: 1-2, 5-8, 36-63), then flush
    * the non-global TLB entries.
    */
-  load_cr3(pa: PhysAddr | number): void {
+  load_cr3(pa: PhysAddr): void {
     const v = pa >>> 0;
     const pdptes = this.paeMode && this.paging ? this.#readPdptes(v, "load_cr3") : null;
     if (pdptes !== null) for (let i = 0; i < 4; i++) this.pdpte[i] = pdptes[i]!;
@@ -233,12 +233,12 @@ export class Cpu {
 }
 
 /** write_cr3 (include/asm-i386/processor.h): load CR3, flushing non-global TLB entries. */
-export function write_cr3(cpu: Cpu, pa: PhysAddr | number): void {
+export function write_cr3(cpu: Cpu, pa: PhysAddr): void {
   cpu.load_cr3(pa);
 }
 /** read_cr3. */
 export function read_cr3(cpu: Cpu): PhysAddr {
-  return cpu.cr3 as PhysAddr;
+  return cpu.cr3;
 }
 /** set_in_cr4: OR bits into CR4 (mmu_cr4_features). */
 export function set_in_cr4(cpu: Cpu, mask: number): void {

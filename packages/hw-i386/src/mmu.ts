@@ -281,12 +281,7 @@ export function translate(machine: Machine, cpu: Cpu, linear: number, access?: A
  * Translate without side effects, for views: no TLB lookup or fill, no A/D bits, no CR2. Uses
  * the machine's paging mode, the current CPU's CR0.WP/CR4.PSE/NXE and the PDPTEs in RAM.
  */
-export function peek(
-  machine: Machine,
-  cr3: PhysAddr | number,
-  linear: number,
-  access?: Access,
-): TranslateResult {
+export function peek(machine: Machine, cr3: PhysAddr, linear: number, access?: Access): TranslateResult {
   const cpu = machine.cpus[machine.current]!;
   // the kernel's paging mode decides the format; large pages always honoured under PAE
   const mode = (modeOf(cpu) & ~W_PAE) | W_PDPTE_RAM | (machine.pae ? W_PAE | W_PSE : 0);

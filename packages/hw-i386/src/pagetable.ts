@@ -14,7 +14,7 @@ import { Errno, KernelBugError } from "./errors.js";
 import type { Machine } from "./machine.js";
 import { PAGE_SIZE } from "./page.js";
 import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_PSE, _PAGE_RW, _PAGE_TABLE, pte_phys } from "./paging.js";
-import type { PhysAddr } from "./types.js";
+import type { Pfn, PhysAddr } from "./types.js";
 
 /** Gives a fresh 4 KiB frame for a page table, or null when memory is exhausted. */
 export type AllocTable = () => PhysAddr | null;
@@ -62,7 +62,7 @@ function takeTable(machine: Machine, allocTable: AllocTable): number | null {
   const pa = allocTable();
   if (pa === null) return null;
   if (pa % PAGE_SIZE !== 0) throw new KernelBugError("pte_alloc", pa, "page-table frame is not page aligned");
-  machine.ram.zeroFrame(pa / PAGE_SIZE);
+  machine.ram.zeroFrame((pa / PAGE_SIZE) as Pfn);
   return pa;
 }
 
@@ -70,7 +70,7 @@ function takeTable(machine: Machine, allocTable: AllocTable): number | null {
  * lookup_address: the leaf entry mapping `va` under the pgd at `cr3` — a pte, or a large
  * pgd/pmd entry — or null when a pgd/pmd entry on the way is not present.
  */
-export function lookupPte(machine: Machine, cr3: PhysAddr | number, va: number): PteLookup | null {
+export function lookupPte(machine: Machine, cr3: PhysAddr, va: number): PteLookup | null {
   const m = machine.paging;
   const ram = machine.ram;
   va >>>= 0;
@@ -138,7 +138,7 @@ function ptePage(
  */
 export function set_pte_at(
   machine: Machine,
-  cr3: PhysAddr | number,
+  cr3: PhysAddr,
   va: number,
   pte: number,
   allocTable?: AllocTable,
@@ -151,7 +151,7 @@ export function set_pte_at(
 }
 
 /** pte_clear (ptep_get_and_clear): zero the pte mapping `va`; returns the old value (0 if no table). */
-export function pte_clear(machine: Machine, cr3: PhysAddr | number, va: number): number {
+export function pte_clear(machine: Machine, cr3: PhysAddr, va: number): number {
   const found = lookupPte(machine, cr3, va);
   if (found === null) return 0;
   if (found.large) throw new KernelBugError("pte_clear", va >>> 0, "address is mapped by a large page");
@@ -165,7 +165,7 @@ export function pte_clear(machine: Machine, cr3: PhysAddr | number, va: number):
  */
 export function set_pmd(
   machine: Machine,
-  cr3: PhysAddr | number,
+  cr3: PhysAddr,
   va: number,
   pmd: number,
   allocTable?: AllocTable,
@@ -190,7 +190,7 @@ export function set_pmd(
  */
 export function set_pmd_large(
   machine: Machine,
-  cr3: PhysAddr | number,
+  cr3: PhysAddr,
   va: number,
   pfn: number,
   prot: number,
@@ -208,7 +208,7 @@ export function set_pmd_large(
 }
 
 /** Every level the hardware would visit for `va` (stops at a non-present or large entry). */
-export function walk(machine: Machine, cr3: PhysAddr | number, va: number): WalkLevel[] {
+export function walk(machine: Machine, cr3: PhysAddr, va: number): WalkLevel[] {
   const m = machine.paging;
   const ram = machine.ram;
   va >>>= 0;
@@ -241,7 +241,7 @@ export function walk(machine: Machine, cr3: PhysAddr | number, va: number): Walk
 /** Read-modify-write the pte mapping `va`: returns the old value, or null without a pte table. */
 function updatePte(
   machine: Machine,
-  cr3: number,
+  cr3: PhysAddr,
   va: number,
   call: string,
   f: (pte: number) => number,
@@ -255,12 +255,12 @@ function updatePte(
 }
 
 /** ptep_test_and_clear_young: clear A in the pte for `va`; 1 if it was set, else 0. No TLB flush. */
-export function ptep_test_and_clear_young(machine: Machine, cr3: PhysAddr | number, va: number): number {
+export function ptep_test_and_clear_young(machine: Machine, cr3: PhysAddr, va: number): number {
   const old = updatePte(machine, cr3, va, "ptep_test_and_clear_young", (p) => p - (p & _PAGE_ACCESSED));
   return old !== null && (old & _PAGE_ACCESSED) !== 0 ? 1 : 0;
 }
 
 /** ptep_set_wrprotect: clear RW in the pte for `va` (COW setup in fork). No TLB flush. */
-export function ptep_set_wrprotect(machine: Machine, cr3: PhysAddr | number, va: number): void {
+export function ptep_set_wrprotect(machine: Machine, cr3: PhysAddr, va: number): void {
   updatePte(machine, cr3, va, "ptep_set_wrprotect", (p) => p - (p & _PAGE_RW));
 }

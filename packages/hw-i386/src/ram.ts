@@ -251,12 +251,12 @@ export class PhysicalMemory {
     }
   }
   /** clear_page: zero one frame (drops its host backing). */
-  zeroFrame(pfn: Pfn | number): void {
+  zeroFrame(pfn: Pfn): void {
     this.check("zeroFrame", pfn * FRAME_SIZE, FRAME_SIZE);
     this.release(pfn);
   }
   /** copy_page: copy frame `src` to frame `dst`. */
-  copyFrame(dst: Pfn | number, src: Pfn | number): void {
+  copyFrame(dst: Pfn, src: Pfn): void {
     this.check("copyFrame", src * FRAME_SIZE, FRAME_SIZE);
     this.check("copyFrame", dst * FRAME_SIZE, FRAME_SIZE);
     const s = this.frame8(src);
@@ -270,11 +270,11 @@ export class PhysicalMemory {
     return n;
   }
   /** True when the frame has host backing (has been written and not zeroed since). */
-  isBacked(pfn: Pfn | number): boolean {
+  isBacked(pfn: Pfn): boolean {
     return this.frame8(pfn) !== undefined;
   }
   /** Physical address of a byte: `pfn * 4096 + off`, for callers holding a pfn. */
-  static frameAddr(pfn: Pfn | number, off = 0): PhysAddr {
+  static frameAddr(pfn: Pfn, off = 0): PhysAddr {
     return (pfn * FRAME_SIZE + off) as PhysAddr;
   }
   private release(pfn: number): void {

@@ -5,7 +5,7 @@ import { MachineCheckError } from "../src/errors.js";
 import { Machine } from "../src/machine.js";
 import { set_pte_at } from "../src/pagetable.js";
 import { mk_pte, PAGE_KERNEL_EXEC, PAGE_READONLY } from "../src/paging.js";
-import type { PhysAddr } from "../src/types.js";
+import { asPfn, asPhys, type PhysAddr } from "../src/types.js";
 
 describe.each([false, true])("loads and stores through the MMU (pae=%s)", (pae) => {
   const setup = () => {
@@ -13,11 +13,11 @@ describe.each([false, true])("loads and stores through the MMU (pae=%s)", (pae) 
     let next = 0x100000;
     const alloc = () => ((next += 4096) - 4096) as PhysAddr;
     // two virtually adjacent pages on physically distant frames, then a read-only user page
-    set_pte_at(m, 0x9000, 0xc0800000, mk_pte(0x500, PAGE_KERNEL_EXEC), alloc);
-    set_pte_at(m, 0x9000, 0xc0801000, mk_pte(0x300, PAGE_KERNEL_EXEC), alloc);
-    set_pte_at(m, 0x9000, 0x08048000, mk_pte(0x400, PAGE_READONLY - 2 ** 52), alloc);
+    set_pte_at(m, asPhys(0x9000), 0xc0800000, mk_pte(0x500, PAGE_KERNEL_EXEC), alloc);
+    set_pte_at(m, asPhys(0x9000), 0xc0801000, mk_pte(0x300, PAGE_KERNEL_EXEC), alloc);
+    set_pte_at(m, asPhys(0x9000), 0x08048000, mk_pte(0x400, PAGE_READONLY - 2 ** 52), alloc);
     const cpu = m.cpus[0]!;
-    write_cr3(cpu, 0x9000);
+    write_cr3(cpu, asPhys(0x9000));
     return { m, cpu };
   };
   it("splits a range across pages and frames", () => {
@@ -43,11 +43,11 @@ describe.each([false, true])("loads and stores through the MMU (pae=%s)", (pae) 
   });
   it("machine-checks a store whose second page maps a hole, writing nothing to the first", () => {
     const { m, cpu } = setup();
-    set_pte_at(m, 0x9000, 0xc0802000, mk_pte(0x600, PAGE_KERNEL_EXEC));
-    set_pte_at(m, 0x9000, 0xc0803000, mk_pte(0xb8, PAGE_KERNEL_EXEC)); // frame in the VGA hole
+    set_pte_at(m, asPhys(0x9000), 0xc0802000, mk_pte(0x600, PAGE_KERNEL_EXEC));
+    set_pte_at(m, asPhys(0x9000), 0xc0803000, mk_pte(0xb8, PAGE_KERNEL_EXEC)); // frame in the VGA hole
     expect(() => virt_write(m, cpu, 0xc0802ffe, new Uint8Array([5, 6, 7, 8]))).toThrow(MachineCheckError);
     expect(m.ram.read16(0x600ffe)).toBe(0);
-    expect(m.ram.isBacked(0x600)).toBe(false);
+    expect(m.ram.isBacked(asPfn(0x600))).toBe(false);
     expect(() => virt_read(m, cpu, 0xc0803000, 4)).toThrow(MachineCheckError);
   });
 });

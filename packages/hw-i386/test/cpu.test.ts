@@ -20,6 +20,7 @@ import {
 import { GeneralProtectionError, InvariantError, KernelBugError } from "../src/errors.js";
 import { checkMachineInvariants, Machine, smp_processor_id } from "../src/machine.js";
 import { translate } from "../src/mmu.js";
+import { asPhys } from "../src/types.js";
 
 describe("Cpu registers and preempt_count", () => {
   it("starts as head.S leaves it", () => {
@@ -61,7 +62,7 @@ describe("Cpu registers and preempt_count", () => {
       m.ram.write32(0x5000, 0x6003);
       m.ram.write32(0x6000, 0x10003);
       m.ram.write32(0x6004, 0x11003);
-      write_cr3(c, 0x5000);
+      write_cr3(c, asPhys(0x5000));
       translate(m, c, 0);
       translate(m, c, 0x1000);
       __flush_tlb_one(c, 0);

@@ -11,6 +11,7 @@ import {
 import { GeneralProtectionError, MachineCheckError } from "../src/errors.js";
 import { Machine } from "../src/machine.js";
 import { PF_INSTR, PF_PROT, PF_RSVD, PF_USER, PF_WRITE, peek, translate } from "../src/mmu.js";
+import { asPhys } from "../src/types.js";
 
 // Hand-computed walks from the Intel SDM formats (vol. 3 §4.3 figure 4-2/4-3, §4.4 figure 4-5..4-7).
 // Tables are written word by word, not through the package's own helpers.
@@ -24,7 +25,7 @@ describe("32-bit (2-level) paging, hand-computed", () => {
     m.ram.write32(0x5080, 0x00006007);
     m.ram.write32(0x6124, 0x12345005);
     const cpu = m.cpus[0]!;
-    write_cr3(cpu, 0x5000);
+    write_cr3(cpu, asPhys(0x5000));
     return { m, cpu };
   };
   it("translates a user read and sets A in the PDE and the PTE", () => {
@@ -77,8 +78,8 @@ describe("32-bit (2-level) paging, hand-computed", () => {
   });
   it("peek translates without touching A/D, the TLB or CR2", () => {
     const { m, cpu } = setup();
-    expect(peek(m, 0x5000, 0x08049a7c, { user: true })).toEqual({ phys: 0x12345a7c });
-    expect(peek(m, 0x5000, 0x0804a000)).toEqual({ fault: { cr2: 0x0804a000, error_code: 0 } });
+    expect(peek(m, asPhys(0x5000), 0x08049a7c, { user: true })).toEqual({ phys: 0x12345a7c });
+    expect(peek(m, asPhys(0x5000), 0x0804a000)).toEqual({ fault: { cr2: 0x0804a000, error_code: 0 } });
     expect(m.ram.read32(0x6124)).toBe(0x12345005);
     expect(cpu.tlb.hits + cpu.tlb.misses).toBe(0);
     expect(cpu.cr2).toBe(0);
@@ -96,7 +97,7 @@ describe("PAE paging, hand-computed", () => {
     m.ram.write32(0x9ff0, 0x00abc067);
     m.ram.write32(0x9ff4, 0x00000001);
     const cpu = m.cpus[0]!;
-    write_cr3(cpu, 0x7000);
+    write_cr3(cpu, asPhys(0x7000));
     return { m, cpu };
   };
   it("walks three levels to a frame above 4 GiB", () => {
@@ -172,7 +173,7 @@ describe("PAE paging, hand-computed", () => {
     const { m, cpu } = setup();
     m.ram.write32(0x7010, 0); // pgd entry 2 cleared in RAM
     expect(translate(m, cpu, 0xbfffe123)).toEqual({ phys: 0x100abc123 }); // cached PDPTE still used (TLB miss)
-    write_cr3(cpu, 0x7000);
+    write_cr3(cpu, asPhys(0x7000));
     expect(translate(m, cpu, 0xbfffe123)).toEqual({ fault: { cr2: 0xbfffe123, error_code: 0 } });
   });
   it("reloads the PDPTEs on flush_tlb_all (CR4.PGE toggle) and on turning paging on", () => {
@@ -193,7 +194,7 @@ describe("PAE paging, hand-computed", () => {
   it("raises #GP when a present PDPTE has reserved bits (RW here) at CR3 load", () => {
     const { m, cpu } = setup();
     m.ram.write32(0x7010, 0x00008003);
-    expect(() => write_cr3(cpu, 0x7000)).toThrow(GeneralProtectionError);
+    expect(() => write_cr3(cpu, asPhys(0x7000))).toThrow(GeneralProtectionError);
     expect(cpu.cr3).toBe(0x7000);
     expect(cpu.pdpte[2]).toBe(0x8001);
   });
@@ -205,11 +206,11 @@ describe("global pages and CR4.PGE", () => {
     const cpu = m.cpus[0]!;
     m.ram.write32(0x5c00, 0x00006003);
     m.ram.write32(0x6000, 0x00100103); // G|P|RW at linear 0xc0000000
-    write_cr3(cpu, 0x5000);
+    write_cr3(cpu, asPhys(0x5000));
     set_in_cr4(cpu, X86_CR4_PGE);
     translate(m, cpu, 0xc0000000);
     m.ram.write32(0x6000, 0x00200103); // remap without a flush
-    write_cr3(cpu, 0x5000);
+    write_cr3(cpu, asPhys(0x5000));
     expect(translate(m, cpu, 0xc0000000)).toEqual({ phys: 0x100000 }); // global: kept
     cpu.cr4 = 0; // clearing PGE flushes everything
     expect(translate(m, cpu, 0xc0000000)).toEqual({ phys: 0x200000 });
@@ -220,7 +221,7 @@ describe("tables above 2 GiB", () => {
   it.each([false, true])("walks a pgd and tables at physical 0xa0000000+ (pae=%s)", (pae) => {
     const m = new Machine({ memBytes: 3 * 2 ** 30, pae });
     const cpu = m.cpus[0]!;
-    const cr3 = 0xa0000000;
+    const cr3 = asPhys(0xa0000000);
     if (pae) {
       m.ram.write32(cr3 + 8, 0xa0001001); // pgd 1 → pmd table at 0xa0001000
       m.ram.write32(0xa0001000, 0xa0002067); // pmd 0 → pte table at 0xa0002000
@@ -248,13 +249,13 @@ describe("walks that touch memory that does not exist", () => {
       m.ram.write32(0x5000, 0x000b8067);
       m.ram.write32(0x5004, 0x40000067);
     }
-    write_cr3(cpu, 0x5000);
+    write_cr3(cpu, asPhys(0x5000));
     const before = [m.ram.readBytes(0x5000, 4096), m.ram.readBytes(0x6000, 4096)];
     expect(() => translate(m, cpu, 0x00000123)).toThrow(MachineCheckError);
     // nothing changed: no A bit set in the entry that led there, no TLB count, no CR2
     expect([m.ram.readBytes(0x5000, 4096), m.ram.readBytes(0x6000, 4096)]).toEqual(before);
     expect([cpu.tlb.misses, cpu.tlb.size(), cpu.cr2]).toEqual([0, 0, 0]);
     expect(() => translate(m, cpu, pae ? 0x00200123 : 0x00400123)).toThrow(/at 0x40000/);
-    expect(() => peek(m, 0x5000, 0x00000123)).toThrow(MachineCheckError);
+    expect(() => peek(m, asPhys(0x5000), 0x00000123)).toThrow(MachineCheckError);
   });
 });

@@ -30,7 +30,7 @@ import {
   pte_write,
   pte_young,
 } from "../src/paging.js";
-import type { PhysAddr } from "../src/types.js";
+import { asPhys, type PhysAddr } from "../src/types.js";
 
 describe("constants (reference/01-paging.md)", () => {
   it("match the 2.6.11 headers", () => {
@@ -112,11 +112,11 @@ describe.each([false, true])("pte updates in RAM (pae=%s)", (pae) => {
     const m = new Machine({ memBytes: 16 << 20, pae });
     let next = 0x100000;
     const alloc = () => ((next += 4096) - 4096) as PhysAddr;
-    set_pte_at(m, 0x9000, 0x1000, mk_pte(0x77, PAGE_SHARED), alloc);
-    expect(ptep_test_and_clear_young(m, 0x9000, 0x1000)).toBe(1);
-    expect(ptep_test_and_clear_young(m, 0x9000, 0x1000)).toBe(0);
-    ptep_set_wrprotect(m, 0x9000, 0x1000);
-    expect(lookupPte(m, 0x9000, 0x1000)!.pte).toBe(mk_pte(0x77, 0x005));
-    expect(ptep_test_and_clear_young(m, 0x9000, 0x40000000)).toBe(0); // no table
+    set_pte_at(m, asPhys(0x9000), 0x1000, mk_pte(0x77, PAGE_SHARED), alloc);
+    expect(ptep_test_and_clear_young(m, asPhys(0x9000), 0x1000)).toBe(1);
+    expect(ptep_test_and_clear_young(m, asPhys(0x9000), 0x1000)).toBe(0);
+    ptep_set_wrprotect(m, asPhys(0x9000), 0x1000);
+    expect(lookupPte(m, asPhys(0x9000), 0x1000)!.pte).toBe(mk_pte(0x77, 0x005));
+    expect(ptep_test_and_clear_young(m, asPhys(0x9000), 0x40000000)).toBe(0); // no table
   });
 });

@@ -13,10 +13,10 @@ import {
   _PAGE_USER,
   pfn_pte,
 } from "../src/paging.js";
-import type { PhysAddr } from "../src/types.js";
+import { asPhys, type PhysAddr } from "../src/types.js";
 
 const MEM = 64 << 20;
-const CR3 = 0x9000;
+const CR3 = asPhys(0x9000);
 
 function bump(start = 0x100000) {
   let next = start;

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MachineCheckError } from "../src/errors.js";
 import { Machine } from "../src/machine.js";
+import { asPfn } from "../src/types.js";
 
 describe("PhysicalMemory", () => {
   it("reads zeros from never-written frames without backing them", () => {
@@ -27,11 +28,11 @@ describe("PhysicalMemory", () => {
     expect([...ram.readBytes(0x4ffe, 4)]).toEqual([15, 16, 17, 18]);
     ram.fill(0x6000, 4096, 0xaa);
     expect(ram.read32(0x6ffc)).toBe(0xaaaaaaaa);
-    ram.copyFrame(7, 6);
+    ram.copyFrame(asPfn(7), asPfn(6));
     expect(ram.read8(0x7123)).toBe(0xaa);
-    ram.zeroFrame(6);
+    ram.zeroFrame(asPfn(6));
     expect(ram.read32(0x6000)).toBe(0);
-    expect(ram.isBacked(6)).toBe(false);
+    expect(ram.isBacked(asPfn(6))).toBe(false);
   });
   it("raises a machine check beyond RAM and in holes, leaving nothing written", () => {
     const { ram } = new Machine({ memBytes: 16 << 20 });

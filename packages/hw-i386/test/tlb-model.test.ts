@@ -5,7 +5,7 @@ import { checkMachineInvariants, Machine } from "../src/machine.js";
 import { flush_tlb_all, translate } from "../src/mmu.js";
 import { pte_clear, set_pte_at } from "../src/pagetable.js";
 import { _PAGE_GLOBAL, mk_pte, PAGE_KERNEL_EXEC } from "../src/paging.js";
-import type { PhysAddr } from "../src/types.js";
+import { asPhys, type PhysAddr } from "../src/types.js";
 
 // A reference TLB that remembers every translation until it is flushed, checked against the
 // model over random sequences of pte writes (never flushed by themselves), reads, invlpg, CR3
@@ -33,19 +33,19 @@ describe.each([false, true])("TLB against a reference model (pae=%s)", (pae) => 
         const m = new Machine({ memBytes: 16 << 20, pae });
         let next = 0x100000;
         const alloc = () => ((next += 4096) - 4096) as PhysAddr;
-        set_pte_at(m, 0x9000, BASE, 0, alloc); // build the tables once
+        set_pte_at(m, asPhys(0x9000), BASE, 0, alloc); // build the tables once
         const cpu = m.cpus[0]!;
         if (pge) set_in_cr4(cpu, X86_CR4_PGE);
-        write_cr3(cpu, 0x9000);
+        write_cr3(cpu, asPhys(0x9000));
         const ptes = new Map<number, { pfn: number; g: boolean }>();
         const cache = new Map<number, { pfn: number; g: boolean }>();
         for (const o of ops) {
           const va = BASE + ("page" in o ? o.page : 0) * 4096;
           if (o.k === "set") {
-            set_pte_at(m, 0x9000, va, mk_pte(o.pfn, PAGE_KERNEL_EXEC + (o.g ? _PAGE_GLOBAL : 0)));
+            set_pte_at(m, asPhys(0x9000), va, mk_pte(o.pfn, PAGE_KERNEL_EXEC + (o.g ? _PAGE_GLOBAL : 0)));
             ptes.set(o.page, { pfn: o.pfn, g: o.g });
           } else if (o.k === "clear") {
-            pte_clear(m, 0x9000, va);
+            pte_clear(m, asPhys(0x9000), va);
             ptes.delete(o.page);
           } else if (o.k === "read") {
             const hit = cache.get(o.page);
@@ -60,7 +60,7 @@ describe.each([false, true])("TLB against a reference model (pae=%s)", (pae) => 
             __flush_tlb_one(cpu, va);
             cache.delete(o.page);
           } else if (o.k === "cr3") {
-            write_cr3(cpu, 0x9000);
+            write_cr3(cpu, asPhys(0x9000));
             for (const [p, e] of cache) if (!e.g) cache.delete(p);
           } else {
             flush_tlb_all(m);

@@ -10,7 +10,7 @@ import {
   PAGE_KERNEL_LARGE_EXEC,
   PAGE_SHARED,
 } from "../src/paging.js";
-import type { PhysAddr } from "../src/types.js";
+import { asPhys, type PhysAddr } from "../src/types.js";
 
 function bump(start = 0x100000) {
   let next = start;
@@ -22,7 +22,7 @@ function bump(start = 0x100000) {
 }
 
 describe.each([false, true])("TLB (pae=%s)", (pae) => {
-  const CR3 = 0x9000;
+  const CR3 = asPhys(0x9000);
   const setup = (cpus = 1) => {
     const m = new Machine({ memBytes: 64 << 20, pae, cpus });
     const alloc = bump();

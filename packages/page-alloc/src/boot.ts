@@ -45,6 +45,7 @@ import {
   type Machine,
   PAGE_OFFSET,
   PAGE_SIZE,
+  type Pfn,
   type PhysAddr,
   PhysicalMemory,
   PKMAP_BASE,
@@ -123,7 +124,7 @@ export interface KernelImage {
   /** End of the image (virtual, page aligned). */
   readonly _end: number;
   /** Physical address of swapper_pg_dir (first bss page). */
-  readonly swapper_pg_dir: number;
+  readonly swapper_pg_dir: PhysAddr;
   /** Physical address of empty_zero_page (second bss page). */
   readonly empty_zero_page: number;
   /** Physical address of head.S's first boot page table (pg0 = _end). */
@@ -152,7 +153,7 @@ export function layoutKernelImage(sizes: KernelImageSizes): KernelImage {
     __init_begin,
     __init_end,
     _end,
-    swapper_pg_dir: __init_end - PAGE_OFFSET,
+    swapper_pg_dir: (__init_end - PAGE_OFFSET) as PhysAddr,
     empty_zero_page: __init_end - PAGE_OFFSET + PAGE_SIZE,
     pg0,
     init_pg_tables_end: pg0 + tables * PAGE_SIZE,
@@ -216,7 +217,7 @@ export class BootStage {
   /** Bootmem allocations [physical address, bytes], zeroed (memset) at commit, in allocation order. */
   readonly zeroed: [number, number][] = [];
   /** Frames (pfns) written in the scratch RAM, copied to the machine's at commit. */
-  readonly frames = new Set<number>();
+  readonly frames = new Set<Pfn>();
 
   constructor(machine: Machine) {
     this.machine = machine;
@@ -228,7 +229,7 @@ export class BootStage {
   }
   /** A frame of the machine's RAM the boot will change in place: its contents into the scratch RAM. */
   open(pa: number): void {
-    const pfn = Math.floor(pa / PAGE_SIZE);
+    const pfn = Math.floor(pa / PAGE_SIZE) as Pfn;
     if (this.frames.has(pfn)) return;
     const ram = this.machine.ram;
     if (ram.isBacked(pfn)) this.ram.writeBytes(pfn * PAGE_SIZE, ram.readBytes(pfn * PAGE_SIZE, PAGE_SIZE));
@@ -256,7 +257,7 @@ function alloc_bootmem(
 /** alloc_bootmem_low_pages(PAGE_SIZE): one zeroed frame, which the caller then writes (a page table). */
 function alloc_bootmem_low_pages(stage: BootStage, bdata: bootmem_data_t): number {
   const p = alloc_bootmem(stage, bdata, PAGE_SIZE, PAGE_SIZE, 0);
-  stage.frames.add(p / PAGE_SIZE);
+  stage.frames.add((p / PAGE_SIZE) as Pfn);
   return p;
 }
 
@@ -267,7 +268,7 @@ function zeroRange(machine: Machine, pa: number, size: number): void {
   while (p < end) {
     const frameEnd = (Math.floor(p / PAGE_SIZE) + 1) * PAGE_SIZE;
     const stop = Math.min(frameEnd, end);
-    if (p % PAGE_SIZE === 0 && stop === frameEnd) machine.ram.zeroFrame(p / PAGE_SIZE);
+    if (p % PAGE_SIZE === 0 && stop === frameEnd) machine.ram.zeroFrame((p / PAGE_SIZE) as Pfn);
     else machine.ram.fill(p, stop - p, 0);
     p = stop;
   }
@@ -949,7 +950,7 @@ export function boot(machine: Machine, opts: BootOptions = {}): BootedMemory {
     node_mem_map_virt: z.node_mem_map_virt,
     ...m,
     kernel: img,
-    swapper_pg_dir: img.swapper_pg_dir as PhysAddr,
+    swapper_pg_dir: img.swapper_pg_dir,
     empty_zero_page: img.empty_zero_page as PhysAddr,
     cpu_to_node,
     layout,

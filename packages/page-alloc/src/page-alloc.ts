@@ -841,7 +841,7 @@ export class PageAllocator {
   /** prep_zero_page: zero the 2^order frames of a block handed out for __GFP_ZERO. */
   #prep_zero_page(page: number, order: number): void {
     const ram = this.machine.ram;
-    for (let i = 0; i < 1 << order; i++) ram.zeroFrame(page + i);
+    for (let i = 0; i < 1 << order; i++) ram.zeroFrame((page + i) as Pfn);
   }
 
   #prep_new_page(page: number, order: number): void {

@@ -3,7 +3,7 @@
  * writing only into its BootStage; commitBoot alone changes the Machine, so a boot that throws
  * at any step leaves the Machine exactly as it was.
  */
-import { __pa, E820_RAM, E820_RESERVED, Machine, PAGE_OFFSET, pte_phys } from "@i386mm/hw-i386";
+import { __pa, asPfn, E820_RAM, E820_RESERVED, Machine, PAGE_OFFSET, pte_phys } from "@i386mm/hw-i386";
 import { describe, expect, it } from "vitest";
 import {
   BootStage,
@@ -78,7 +78,7 @@ describe("boot steps, each alone", () => {
     const first = paging.readEntry(stage.ram, pgd, paging.pgd_index(PAGE_OFFSET));
     expect(pte_phys(first)).toBe(img.pg0);
     const pt = pte_phys(paging.readEntry(stage.ram, pgd, paging.pgd_index(PAGE_OFFSET + 8 * MiB)));
-    expect(stage.frames.has(pt / 4096)).toBe(true);
+    expect(stage.frames.has(asPfn(pt / 4096))).toBe(true);
     expect(paging.readEntry(m.ram, pgd, paging.pgd_index(PAGE_OFFSET))).toBe(0);
     // zone_sizes_init, build_all_zonelists and mem_init alone, then the commit.
     const z = zone_sizes_init(stage, mem, 1);

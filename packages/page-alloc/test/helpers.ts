@@ -1,4 +1,4 @@
-import { type E820Entry, Machine } from "@i386mm/hw-i386";
+import { asPfn, type E820Entry, Machine } from "@i386mm/hw-i386";
 import { PageAllocator, type PageAllocatorOptions } from "../src/page-alloc.js";
 
 export const MiB = 1024 * 1024;
@@ -87,7 +87,7 @@ export function machineSnapshot(machine: Machine): string {
   const ram = machine.ram;
   const frames: string[] = [];
   for (let pfn = 0; pfn * 4096 < ram.limit; pfn++) {
-    if (!ram.isBacked(pfn)) continue;
+    if (!ram.isBacked(asPfn(pfn))) continue;
     frames.push(`${pfn}:${Buffer.from(ram.readBytes(pfn * 4096, 4096)).toString("base64")}`);
   }
   const cpus = machine.cpus.map((c) => {

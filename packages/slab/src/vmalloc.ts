@@ -112,7 +112,7 @@ export class VmallocState {
     return this.#s.machine;
   }
 
-  get #cr3(): number {
+  get #cr3(): PhysAddr {
     return this.#s.pa.swapper_pg_dir;
   }
 

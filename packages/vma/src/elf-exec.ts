@@ -49,7 +49,7 @@ export function copy_strings(vm: VmSystem, strings: readonly string[], bprm: bin
         page = vm.pa.alloc_pages(GFP_HIGHUSER, 0);
         if (page === null) return -Errno.ENOMEM;
         bprm.page[index] = page;
-        vm.machine.ram.zeroFrame(page); /* memset before and after the string */
+        vm.machine.ram.zeroFrame(vm.pa.page_to_pfn(page)); /* memset before and after the string */
       }
       vm.machine.ram.writeBytes(page * PAGE_SIZE + offset, str.subarray(done, done + n));
       done += n;

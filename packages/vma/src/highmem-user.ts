@@ -7,18 +7,18 @@
  * copied in RAM in one go.
  */
 
-import { KernelBugError, type Page, PF_WRITE, translate_raw, type VirtAddr } from "@i386mm/hw-i386";
+import { KernelBugError, type Page, PF_WRITE, type Pfn, translate_raw, type VirtAddr } from "@i386mm/hw-i386";
 import { KM_USER0, KM_USER1 } from "@i386mm/kmap";
 import { GFP_HIGHUSER } from "@i386mm/page-alloc";
 import type { vm_area_struct } from "./mm-types.js";
 import type { VmSystem } from "./vm.js";
 
 /** The frame a kernel address reaches on the current CPU, as a load or store through the MMU would. */
-function kernelFrame(vm: VmSystem, kaddr: VirtAddr, write: boolean, call: string): number {
+function kernelFrame(vm: VmSystem, kaddr: VirtAddr, write: boolean, call: string): Pfn {
   const m = vm.machine;
   const phys = translate_raw(m, m.cpus[m.current]!, kaddr, write ? PF_WRITE : 0);
   if (phys < 0) throw new KernelBugError(call, kaddr, "Unable to handle kernel paging request");
-  return Math.floor(phys / 4096);
+  return Math.floor(phys / 4096) as Pfn;
 }
 
 /** clear_user_highpage(page, vaddr): zero a user page through KM_USER0. */

@@ -10,6 +10,7 @@
 
 import type { Kernel } from "@i386mm/demo";
 import {
+  __pa,
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
   _PAGE_GLOBAL,
@@ -104,7 +105,7 @@ export function residentFrames(
 ): number[] {
   const mm = t.mm;
   if (!mm) return [];
-  const cr3 = mm.pgd - PAGE_OFFSET;
+  const cr3 = __pa(mm.pgd);
   const mode = k.machine.paging;
   const out: number[] = [];
   for (let va = start; va < end; ) {
@@ -197,7 +198,7 @@ export interface WalkResult {
 export function walkAddress(k: Kernel, vm: VmSystem | null, t: task_struct | null, va: number): WalkResult {
   const mach = k.machine;
   const pae = mach.paging.pae;
-  const cr3 = t?.mm ? t.mm.pgd - PAGE_OFFSET : k.pa.swapper_pg_dir;
+  const cr3 = t?.mm ? __pa(t.mm.pgd) : k.pa.swapper_pg_dir;
   const who = t ? `pid ${t.pid} (${t.comm})` : "the kernel (swapper_pg_dir)";
   const levels = walk(mach, cr3, va >>> 0);
   const steps: WalkStep[] = levels.map((l) => ({
