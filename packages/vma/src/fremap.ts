@@ -12,6 +12,7 @@ import { update_mem_hiwater, zap_page_range } from "./memory.js";
 import type { mm_struct, vm_area_struct } from "./mm-types.js";
 import { entry_get, mk_user_pte, pmd_offset, pte_alloc_map } from "./pgtable.js";
 import { page_add_file_rmap } from "./rmap.js";
+import { ulongs } from "./syscall-args.js";
 import type { VmSystem } from "./vm.js";
 import { find_vma } from "./vma.js";
 
@@ -54,6 +55,7 @@ export function sys_remap_file_pages(
   pgoff: number,
   flags: number,
 ): number {
+  if (!ulongs(start, size, prot, pgoff, flags)) return -Errno.EINVAL; // the model's check (syscall-args.ts)
   const mm = vm.current.mm!;
   if (prot !== 0) return -Errno.EINVAL;
   start = (start & PAGE_MASK) >>> 0;

@@ -74,6 +74,7 @@ import type { mm_struct, vm_area_struct, vm_file } from "./mm-types.js";
 import { rb_erase } from "./rbtree.js";
 import { anon_vma_prepare } from "./rmap.js";
 import { shmem_zero_setup } from "./shmem.js";
+import { is_ulong, ulongs } from "./syscall-args.js";
 import { CAP_IPC_LOCK, CAP_SYS_ADMIN, capable, type task_struct } from "./task.js";
 import type { VmSystem } from "./vm.js";
 import {
@@ -165,6 +166,7 @@ export function security_vm_enough_memory(vm: VmSystem, pages: number): number {
 export function sys_brk(vm: VmSystem, brk: number): number {
   const tsk = vm.current;
   const mm = tsk.mm!;
+  if (!is_ulong(brk)) return mm.brk; // the model's check: refused as sys_brk refuses, the old break
   brk >>>= 0;
   if (brk < mm.end_code) return mm.brk;
   const newbrk = Math.ceil(brk / PAGE_SIZE) * PAGE_SIZE;
@@ -205,6 +207,7 @@ export function do_mmap_pgoff(
   flags: number,
   pgoff: number,
 ): number {
+  if (!ulongs(addr, len, prot, flags, pgoff)) return -Errno.EINVAL; // the model's check (syscall-args.ts)
   const tsk = vm.current;
   const mm = tsk.mm!;
   let accountable = true;
@@ -366,6 +369,7 @@ export function do_mmap(
   flag: number,
   offset: number,
 ): number {
+  if (!ulongs(addr, len, prot, flag, offset)) return -Errno.EINVAL; // the model's check
   if (offset + Math.ceil(len / PAGE_SIZE) * PAGE_SIZE > 0xffffffff) return -Errno.EINVAL;
   if (offset & ~PAGE_MASK) return -Errno.EINVAL;
   return do_mmap_pgoff(vm, file, addr, len, prot, flag, offset / PAGE_SIZE);
@@ -416,7 +420,7 @@ export function arch_get_unmapped_area(
 ): number {
   if (len > TASK_SIZE) return -Errno.ENOMEM;
   if (addr !== 0) {
-    addr = Math.ceil(addr / PAGE_SIZE) * PAGE_SIZE;
+    addr = (Math.ceil(addr / PAGE_SIZE) * PAGE_SIZE) >>> 0; // PAGE_ALIGN wraps past 4G, as in C
     const vma = find_vma(mm, addr);
     if (TASK_SIZE - len >= addr && (vma === null || addr + len <= vma.vm_start)) return addr;
   }
@@ -467,7 +471,7 @@ export function arch_get_unmapped_area_topdown(
   if (len > TASK_SIZE) return -Errno.ENOMEM;
   if (mm.free_area_cache > base) mm.free_area_cache = base;
   if (addr !== 0) {
-    addr = Math.ceil(addr / PAGE_SIZE) * PAGE_SIZE;
+    addr = (Math.ceil(addr / PAGE_SIZE) * PAGE_SIZE) >>> 0; // PAGE_ALIGN wraps past 4G, as in C
     const vma = find_vma(mm, addr);
     if (TASK_SIZE - len >= addr && (vma === null || addr + len <= vma.vm_start)) return addr;
   }
@@ -519,6 +523,7 @@ export function get_unmapped_area(
   pgoff: number,
   flags: number,
 ): number {
+  if (!ulongs(addr, len, pgoff, flags)) return -Errno.EINVAL; // the model's check
   addr >>>= 0;
   if (flags & MAP_FIXED) {
     if (addr > TASK_SIZE - len) return -Errno.ENOMEM;
@@ -695,6 +700,7 @@ function rb_erase_vma(mm: mm_struct, vma: vm_area_struct): void {
  * Unmapping holes is fine.
  */
 export function do_munmap(vm: VmSystem, mm: mm_struct, start: number, len: number): number {
+  if (!ulongs(start, len)) return -Errno.EINVAL; // the model's check
   start >>>= 0;
   if (start & ~PAGE_MASK || start > TASK_SIZE || len > TASK_SIZE - start) return -Errno.EINVAL;
   len = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
@@ -737,6 +743,7 @@ export function sys_munmap(vm: VmSystem, addr: number, len: number): number {
  * sys_brk), merged with the VMA below when possible. Returns addr or -errno.
  */
 export function do_brk(vm: VmSystem, addr: number, len: number): number {
+  if (!ulongs(addr, len)) return -Errno.EINVAL; // the model's check
   const tsk = vm.current;
   const mm = tsk.mm!;
   addr >>>= 0;

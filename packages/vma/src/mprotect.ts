@@ -37,6 +37,7 @@ import {
 import type { vm_area_struct } from "./mm-types.js";
 import { security_vm_enough_memory, vm_unacct_memory } from "./mmap.js";
 import { entry_get, entry_set, pmd_offset, pte_offset_map } from "./pgtable.js";
+import { ulongs } from "./syscall-args.js";
 import { flush_tlb_range } from "./tlbflush.js";
 import type { VmSystem } from "./vm.js";
 import { __vm_stat_account, find_vma_prev, split_vma, vm_get_page_prot, vma_merge } from "./vma.js";
@@ -137,6 +138,7 @@ function mprotect_fixup(
  * hole in the range); -EACCES (a protection the VMA may not take: VM_MAY* missing, hugetlb).
  */
 export function sys_mprotect(vm: VmSystem, start: number, len: number, prot: number): number {
+  if (!ulongs(start, len, prot)) return -Errno.EINVAL; // the model's check (syscall-args.ts)
   const tsk = vm.current;
   const mm = tsk.mm!;
   const grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);

@@ -9,6 +9,7 @@ import { Errno, PAGE_MASK } from "@i386mm/hw-i386";
 import { MAP_ANONYMOUS, MAP_DENYWRITE, MAP_EXECUTABLE } from "./constants.js";
 import type { vm_file } from "./mm-types.js";
 import { do_mmap_pgoff } from "./mmap.js";
+import { is_int, is_ulong, ulongs } from "./syscall-args.js";
 import { copy_from_user } from "./uaccess.js";
 import type { VmSystem } from "./vm.js";
 
@@ -41,6 +42,7 @@ export function sys_mmap2(
   fd: number,
   pgoff: number,
 ): number {
+  if (!ulongs(addr, len, prot, flags, pgoff) || !is_int(fd)) return -Errno.EINVAL; // the model's check
   return do_mmap2(vm, addr, len, prot, flags, fd, pgoff);
 }
 
@@ -49,6 +51,7 @@ export const SIZEOF_MMAP_ARG_STRUCT = 24;
 
 /** old_mmap(arg): the old mmap, its arguments in user memory at `arg`. */
 export function old_mmap(vm: VmSystem, arg: number): number {
+  if (!is_ulong(arg)) return -Errno.EFAULT; // the model's check: no pointer to read
   const r = copy_from_user(vm, arg, SIZEOF_MMAP_ARG_STRUCT);
   if (r.left !== 0) return -Errno.EFAULT;
   const v = new DataView(r.bytes.buffer);
