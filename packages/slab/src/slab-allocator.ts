@@ -943,7 +943,8 @@ export class SlabAllocator {
    */
   kmem_cache_free(cachep: kmem_cache_t, objp: VirtAddr): void {
     const w = (objp - KERNEL_BASE) >>> 2;
-    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || !this.#isLive(w))
+    // (objp & 3): a pointer inside an object's first word shares its word's "handed out" bit
+    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || objp & 3 || !this.#isLive(w))
       this.#badObject("kmem_cache_free", objp);
     const owner = this.#lruNext[w >>> 10];
     if (owner !== cachep.id) {
@@ -966,7 +967,8 @@ export class SlabAllocator {
   kfree(objp: VirtAddr | null): void {
     if (!objp) return;
     const w = (objp - KERNEL_BASE) >>> 2;
-    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || !this.#isLive(w)) this.#badObject("kfree", objp);
+    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || objp & 3 || !this.#isLive(w))
+      this.#badObject("kfree", objp);
     // GET_PAGE_CACHE(virt_to_page(objp)); pfn = w >> 10
     this.#__cache_free(this.cacheById[this.#lruNext[w >>> 10]]!, objp, w);
   }
@@ -1216,7 +1218,8 @@ export class SlabAllocator {
   ksize(objp: VirtAddr | null): number {
     if (!objp) return 0;
     const w = (objp - KERNEL_BASE) >>> 2;
-    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || !this.#isLive(w)) this.#badObject("ksize", objp);
+    if (!(objp >= KERNEL_BASE && objp < this.#lowmemEnd) || objp & 3 || !this.#isLive(w))
+      this.#badObject("ksize", objp);
     return this.kmem_cache_size(this.cacheById[this.#lruNext[w >>> 10]]!);
   }
 

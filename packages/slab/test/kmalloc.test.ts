@@ -75,6 +75,9 @@ describe("kmalloc / kfree / ksize / kcalloc", () => {
     const before = snapshot(slab);
     expect(() => slab.kfree(asVirt(0x1234))).toThrow(ModelCheckError); // user address
     expect(() => slab.kfree(asVirt(p + 4))).toThrow(/not the start of an object/);
+    // inside the object's first word (which carries its "handed out" bit): refused the same way
+    for (const d of [1, 2, 3]) expect(() => slab.kfree(asVirt(p + d))).toThrow(/not the start of an object/);
+    expect(() => slab.ksize(asVirt(p + 1))).toThrow(ModelCheckError);
     expect(() => slab.kfree(pa.page_address(page)!)).toThrow(/its page is not a slab page/);
     try {
       slab.kfree(asVirt(p + 8));
