@@ -8,6 +8,8 @@
  * up to 2^20, one slot per page number, so it never overflows.
  * Invariants: an entry is 0 or has TLB_VALID; every valid entry's page number is on the live
  * list; listed[vpn] is 1 exactly for the page numbers on the list, each of which is on it once;
+ * `held` counts the non-zero entries and `marks` the listed marks, both kept by every write
+ * here, so that the check visits only the live list (O(pages cached), never the 2^20 table);
  * an entry is only ever filled by a completed walk, so it may be stale but never invented. Capacity is unbounded: like a real TLB
  * that happens never to evict, it keeps a stale translation until a flush.
  *
@@ -56,6 +58,10 @@ export class Tlb {
   /** listed[vpn] = 1 while vpn is on the live list (allocated with `entries`). */
   private listed: Uint8Array = NO_LISTED;
   private liveCount = 0;
+  /** Non-zero entries (kept by fill, drop, invlpg and flush). */
+  private held = 0;
+  /** listed[] bytes set (kept by track and flush). */
+  private marks = 0;
 
   constructor(largeShift = 22) {
     this.largeShift = largeShift;
@@ -68,13 +74,15 @@ export class Tlb {
       this.listed = new Uint8Array(1 << 20);
     }
     if (this.listed[vpn] === 0) this.track(vpn);
+    if (this.entries[vpn] === 0) this.held++;
     this.entries[vpn] = (pfn << 8) | flags | TLB_VALID;
     if ((flags & TLB_LARGE) !== 0) this.mayHoldLarge = true;
   }
 
   /** Drop one cached entry by virtual page number (its page number stays listed until a flush). */
   drop(vpn: number): void {
-    this.entries[vpn] = 0;
+    if ((this.entries[vpn] ?? 0) !== 0) this.held--;
+    if (this.entries.length !== 0) this.entries[vpn] = 0;
   }
 
   /**
@@ -83,12 +91,16 @@ export class Tlb {
    */
   invlpg(va: number): void {
     const vpn = va >>> 12;
-    this.entries[vpn] = 0;
+    this.drop(vpn);
     if (!this.mayHoldLarge) return;
     const n = 1 << (this.largeShift - 12);
     const base = vpn & ~(n - 1);
     const e = this.entries;
-    for (let i = base; i < base + n; i++) if ((e[i]! & TLB_LARGE) !== 0) e[i] = 0;
+    for (let i = base; i < base + n; i++)
+      if ((e[i]! & TLB_LARGE) !== 0) {
+        e[i] = 0;
+        this.held--;
+      }
   }
 
   /** What a CR3 load does: drop every entry except global ones. */
@@ -132,8 +144,10 @@ export class Tlb {
         live[kept++] = vpn;
         continue;
       }
+      if (v !== 0) this.held--;
       e[vpn] = 0;
       listed[vpn] = 0;
+      this.marks--;
     }
     this.liveCount = kept;
   }
@@ -146,39 +160,44 @@ export class Tlb {
   /**
    * Plain-language problems with this TLB's bookkeeping (empty when sound): every valid entry is
    * on the live list, no entry is global while CR4.PGE is clear, no large piece while large pages
-   * are off.
+   * are off. It visits the live list only: the entries off the list are known to be 0 because the
+   * non-zero entries counted on the list must be all of them (`held`), and the listed marks on
+   * the list all of the marks (`marks`). A write to `entries` that bypasses these methods (there
+   * is none in the model) would show as a count that disagrees only when it touches a listed page.
    */
   problems(cpuId: number, pge: boolean, largeOn: boolean): string[] {
     const out: string[] = [];
     const e = this.entries;
-    const listed = new Set<number>();
+    const listed = this.listed;
+    const seen = new Set<number>();
+    let held = 0;
     for (let i = 0; i < this.liveCount; i++) {
       const vpn = this.live[i]!;
-      if (listed.has(vpn))
-        out.push(`CPU ${cpuId}: page 0x${((vpn << 12) >>> 0).toString(16)} is on the TLB's live list twice`);
-      if (this.listed[vpn] !== 1)
-        out.push(
-          `CPU ${cpuId}: page 0x${((vpn << 12) >>> 0).toString(16)} is on the TLB's live list without its listed mark`,
-        );
-      listed.add(vpn);
-    }
-    let marks = 0;
-    for (let vpn = 0; vpn < e.length; vpn++) {
-      marks += this.listed[vpn]!;
+      const page = `0x${((vpn << 12) >>> 0).toString(16)}`;
+      if (seen.has(vpn)) {
+        out.push(`CPU ${cpuId}: page ${page} is on the TLB's live list twice`);
+        continue;
+      }
+      seen.add(vpn);
+      if (listed[vpn] !== 1)
+        out.push(`CPU ${cpuId}: page ${page} is on the TLB's live list without its listed mark`);
       const v = e[vpn]!;
       if (v === 0) continue;
-      const va = `0x${((vpn << 12) >>> 0).toString(16)}`;
-      if ((v & TLB_VALID) === 0) out.push(`CPU ${cpuId}: TLB entry for ${va} is neither empty nor valid`);
-      if (!listed.has(vpn)) out.push(`CPU ${cpuId}: TLB entry for ${va} is missing from the live list`);
+      held++;
+      if ((v & TLB_VALID) === 0) out.push(`CPU ${cpuId}: TLB entry for ${page} is neither empty nor valid`);
       if (!pge && (v & TLB_GLOBAL) !== 0)
-        out.push(`CPU ${cpuId}: global TLB entry for ${va} while CR4.PGE is clear`);
+        out.push(`CPU ${cpuId}: global TLB entry for ${page} while CR4.PGE is clear`);
       if (!largeOn && (v & TLB_LARGE) !== 0)
-        out.push(`CPU ${cpuId}: large-page TLB entry for ${va} while large pages are off`);
+        out.push(`CPU ${cpuId}: large-page TLB entry for ${page} while large pages are off`);
       if ((v & TLB_LARGE) !== 0 && !this.mayHoldLarge)
-        out.push(`CPU ${cpuId}: large entry for ${va} not tracked`);
+        out.push(`CPU ${cpuId}: large entry for ${page} not tracked`);
     }
-    if (marks !== listed.size)
-      out.push(`CPU ${cpuId}: ${marks} TLB pages marked listed, ${listed.size} on the live list`);
+    if (held !== this.held)
+      out.push(
+        `CPU ${cpuId}: ${this.held} TLB entries held, ${held} of them on the live list (the rest are missing from it)`,
+      );
+    if (this.marks !== seen.size)
+      out.push(`CPU ${cpuId}: ${this.marks} TLB pages marked listed, ${seen.size} on the live list`);
     return out;
   }
 
@@ -191,5 +210,6 @@ export class Tlb {
     }
     this.live[this.liveCount++] = vpn;
     this.listed[vpn] = 1;
+    this.marks++;
   }
 }

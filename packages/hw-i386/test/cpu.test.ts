@@ -108,7 +108,8 @@ describe("Machine", () => {
   it("checkMachineInvariants names each broken invariant", () => {
     const m = new Machine({ memBytes: 16 << 20 });
     m.cpus[0]!.tlb.fill(1, 1, 0); // the table exists once something was cached
-    m.cpus[0]!.tlb.entries[5] = 2; // not empty and not valid
+    m.cpus[0]!.tlb.fill(5, 1, 0);
+    m.cpus[0]!.tlb.entries[5] = 2; // not empty and not valid (written past the Tlb's methods)
     m.cpus[0]!.preempt_count = -1;
     try {
       checkMachineInvariants(m);

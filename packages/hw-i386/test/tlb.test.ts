@@ -182,3 +182,34 @@ describe.each([false, true])("TLB (pae=%s)", (pae) => {
     checkMachineInvariants(m);
   });
 });
+
+describe("the TLB's bookkeeping check visits the live list only", () => {
+  it("counts held entries and listed marks through fill, invlpg, drop and flushes, and names a disagreement", () => {
+    const m = new Machine({ memBytes: 16 << 20 });
+    const tlb = m.cpus[0]!.tlb;
+    for (let vpn = 0x100; vpn < 0x140; vpn++) tlb.fill(vpn, vpn, vpn & 1 ? 32 : 0); // odd pages global
+    tlb.invlpg(0x101 << 12);
+    tlb.drop(0x102);
+    tlb.fill(0x101, 7, 0); // refilled: listed once
+    expect(tlb.problems(0, true, false)).toEqual([]);
+    tlb.flushNonGlobal();
+    expect(tlb.problems(0, true, false)).toEqual([]);
+    expect(tlb.size()).toBe(31); // the global ones, 0x101 no longer global
+    tlb.flushAll();
+    expect([tlb.size(), tlb.liveLength]).toEqual([0, 0]);
+    expect(tlb.problems(0, false, false)).toEqual([]);
+    // corruption past the methods, on a listed page: the counts disagree
+    tlb.fill(0x200, 1, 0);
+    tlb.fill(0x201, 1, 0);
+    tlb.entries[0x201] = 0;
+    expect(tlb.problems(0, false, false)).toEqual([
+      "CPU 0: 2 TLB entries held, 1 of them on the live list (the rest are missing from it)",
+    ]);
+    tlb.entries[0x201] = 0x101;
+    tlb.entries[0x200] = 0x100 | 32; // global while CR4.PGE is clear, and not valid
+    expect(tlb.problems(0, false, false)).toEqual([
+      "CPU 0: TLB entry for 0x200000 is neither empty nor valid",
+      "CPU 0: global TLB entry for 0x200000 while CR4.PGE is clear",
+    ]);
+  });
+});
