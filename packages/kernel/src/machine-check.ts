@@ -104,7 +104,7 @@ class Checker {
   /** User ptes mapping each frame (counted while walking every mm). */
   readonly ptes: Int32Array;
   /** Frames a vmap area or a kmap slot maps: they must be allocated (by anyone). */
-  readonly mustBeAllocated: [number, string][] = [];
+  readonly mustBeAllocated: [number, () => string][] = [];
   /** Frames a user pte maps that are not anonymous: owned later by the page cache, shmem or a direct caller. */
   readonly userMapped: [number, () => string][] = [];
   free = 0;
@@ -245,7 +245,7 @@ class Checker {
         for (let h = t.next[head]!; h !== head && guard++ < 1 << 22; h = t.next[h]!) {
           const addr = t.s_mem[h]! - t.colouroff[h]!;
           const pfn = (addr - PAGE_OFFSET) / PAGE_SIZE;
-          this.claim(pfn, 1 << c.gfporder, Owner.Slab, `slab ${h} of cache ${c.name}`);
+          this.claim(pfn, 1 << c.gfporder, Owner.Slab, () => `slab ${h} of cache ${c.name}`);
         }
       }
     }
@@ -257,7 +257,7 @@ class Checker {
       for (let i = 0; i < area.nr_pages; i++) {
         const page = area.pages[i];
         if (page === null || page === undefined) continue;
-        this.claim(page, 1, Owner.Vmalloc, `vmalloc area ${hex(area.addr)} page ${i}`);
+        this.claim(page, 1, Owner.Vmalloc, () => `vmalloc area ${hex(area.addr)} page ${i}`);
       }
     }
   }
@@ -267,9 +267,10 @@ class Checker {
     const bdevMappings = new Set(pc.all_bdevs.map((b) => b.bd_inode.i_mapping));
     for (const mapping of pc.mappings.values()) {
       const who = bdevMappings.has(mapping) ? Owner.Buffers : Owner.PageCache;
-      const what = `${who === Owner.Buffers ? "block device" : "file"} inode ${mapping.host.i_ino} of ${mapping.host.i_sb.s_id}`;
+      const what = () =>
+        `${who === Owner.Buffers ? "block device" : "file"} inode ${mapping.host.i_ino} of ${mapping.host.i_sb.s_id}, page cache`;
       for (const page of radix_tree_gang_lookup(mapping.page_tree, 0, mapping.nrpages + 1))
-        this.claim(page, 1, who, `${what}, page cache`);
+        this.claim(page, 1, who, what);
     }
   }
 
@@ -279,15 +280,22 @@ class Checker {
       for (let v = mm.mmap; v !== null; v = v.vm_next)
         if (v.vm_file instanceof shmem_file && !seen.has(v.vm_file)) {
           seen.add(v.vm_file);
-          for (const [idx, page] of v.vm_file.pages)
-            this.claim(page, 1, Owner.Shmem, `shmem object ino ${v.vm_file.ino} page ${idx}`);
+          for (const [idx, page] of v.vm_file.pages) {
+            const ino = v.vm_file.ino;
+            this.claim(page, 1, Owner.Shmem, () => `shmem object ino ${ino} page ${idx}`);
+          }
         }
   }
 
   direct(): void {
     const d = this.k.direct;
     for (const [pfn, order] of d.heldBlocks())
-      this.claim(pfn, 1 << order, Owner.Direct, `direct caller's order-${order} block at pfn ${hex(pfn)}`);
+      this.claim(
+        pfn,
+        1 << order,
+        Owner.Direct,
+        () => `direct caller's order-${order} block at pfn ${hex(pfn)}`,
+      );
   }
 
   // ------------------------------------------------------------------------------ page tables
@@ -340,7 +348,7 @@ class Checker {
           continue;
         }
         if (this.allocated(target))
-          this.claim(target, 1, Owner.KernelPageTable, `kernel page table for ${hex(base)}`);
+          this.claim(target, 1, Owner.KernelPageTable, () => `kernel page table for ${hex(base)}`);
         else if (target < this.n && this.state[target] !== S_RESERVED)
           this.problem(`kernel page table for ${hex(base)} is pfn ${hex(target)}, which is free`);
         const ptes = this.table(target * PAGE_SIZE);
@@ -353,13 +361,13 @@ class Checker {
               this.problem(`kernel pte for ${hex(va)} (pfn ${hex(pfn)}): the direct map maps another frame`);
             continue;
           }
-          const at = `kernel pte for ${hex(va)} (pfn ${hex(pfn)})`;
+          const at = () => `kernel pte for ${hex(va)} (pfn ${hex(pfn)})`;
           if (va >= l.VMALLOC_START && va < pkmap.PKMAP_BASE) this.vmallocPte(vmlist, va, pfn, at);
           else if (va >= pkmap.PKMAP_BASE && va < pkmapEnd) {
             const nr = pkmap.PKMAP_NR(va);
             const count = pkmap.pkmap_count[nr]!;
-            if (count === 0) this.problem(`${at}: pkmap slot ${nr} is unused but mapped`);
-            else if (count >= 2) this.mustBeAllocated.push([pfn, `${at}: pkmap slot ${nr} in use`]);
+            if (count === 0) this.problem(`${at()}: pkmap slot ${nr} is unused but mapped`);
+            else if (count >= 2) this.mustBeAllocated.push([pfn, () => `${at()}: pkmap slot ${nr} in use`]);
           }
         }
       }
@@ -368,7 +376,7 @@ class Checker {
     const atomic = k.km.atomic;
     for (let idx = 0; idx < atomic.km_slot_page.length; idx++) {
       const inUse = atomic.km_slot_page[idx]!;
-      if (inUse !== 0) this.mustBeAllocated.push([inUse - 1, `kmap_atomic slot ${idx} in use`]);
+      if (inUse !== 0) this.mustBeAllocated.push([inUse - 1, () => `kmap_atomic slot ${idx} in use`]);
     }
   }
 
@@ -382,23 +390,26 @@ class Checker {
     }[],
     va: number,
     pfn: number,
-    at: string,
+    at: () => string,
   ): void {
     const area = vmlist.find((a) => va >= a.addr && va < a.addr + a.size);
     if (area === undefined) {
-      this.problem(`${at}: in the vmalloc range but in no vm_struct`);
+      this.problem(`${at()}: in the vmalloc range but in no vm_struct`);
       return;
     }
     const i = (va - area.addr) / PAGE_SIZE;
     if (va >= area.addr + area.size - PAGE_SIZE)
-      this.problem(`${at}: maps the guard page of ${hex(area.addr)}`);
+      this.problem(`${at()}: maps the guard page of ${hex(area.addr)}`);
     else if (area.flags & VM_ALLOC) {
-      if (area.pages?.[i] !== pfn) this.problem(`${at}: the area's page ${i} is ${area.pages?.[i]}`);
-    } else if (area.flags & VM_MAP) this.mustBeAllocated.push([pfn, `${at}: a vmap of ${hex(area.addr)}`]);
+      if (area.pages?.[i] !== pfn) this.problem(`${at()}: the area's page ${i} is ${area.pages?.[i]}`);
+    } else if (area.flags & VM_MAP)
+      this.mustBeAllocated.push([pfn, () => `${at()}: a vmap of ${hex(area.addr)}`]);
     else if (area.flags & VM_IOREMAP) {
       if (pfn * PAGE_SIZE !== area.phys_addr - (area.phys_addr % PAGE_SIZE) + i * PAGE_SIZE)
-        this.problem(`${at}: ioremap area ${hex(area.addr)} of ${hex(area.phys_addr)} maps another address`);
-      else if (this.allocated(pfn)) this.problem(`${at}: ioremap maps an allocated RAM page`);
+        this.problem(
+          `${at()}: ioremap area ${hex(area.addr)} of ${hex(area.phys_addr)} maps another address`,
+        );
+      else if (this.allocated(pfn)) this.problem(`${at()}: ioremap maps an allocated RAM page`);
     }
   }
 
@@ -428,7 +439,7 @@ class Checker {
           if (!this.low(pmds, j)) continue;
           const base = t.base + j * p.PMD_SIZE;
           const table = this.pfnOf(pmds, j);
-          this.claim(table, 1, Owner.UserPageTable, `${name}: page table for ${hex(base)}`);
+          this.claim(table, 1, Owner.UserPageTable, () => `${name}: page table for ${hex(base)}`);
           const ptes = this.table(table * PAGE_SIZE);
           for (let i = 0; i < p.PTRS_PER_PTE; i++) {
             if (!this.userPresent(ptes, i)) continue;
@@ -452,7 +463,7 @@ class Checker {
   mappedFrames(): void {
     for (const [pfn, at] of this.mustBeAllocated)
       if (!this.allocated(pfn) || this.owner[pfn] === Owner.None)
-        this.problem(`${at}: maps pfn ${hex(pfn)}, which no one holds`);
+        this.problem(`${at()}: maps pfn ${hex(pfn)}, which no one holds`);
     for (const [pfn, at] of this.userMapped) {
       const o = this.owner[pfn];
       if (o !== Owner.PageCache && o !== Owner.Shmem && o !== Owner.Direct && o !== Owner.Buffers)

@@ -22,6 +22,16 @@ import { type array_cache, OFF_SLAB } from "./kmem-cache.js";
 import type { SlabAllocator } from "./slab-allocator.js";
 import { VM_ALLOC } from "./vmalloc.js";
 
+// Where each object of a cache is (0 = nowhere yet): indexed by slab handle * num + index, with
+// the places numbered (PLACE_CHAIN, then PLACE_ARRAY + cpu, the shared array last) so the pass
+// stays in typed arrays: O(objects), no map of addresses. Scratch kept between calls (all zero
+// between them: each cache's marks are cleared after it).
+let place = new Uint16Array(0);
+let stamp = new Uint32Array(0);
+let stampNow = 0;
+const PLACE_CHAIN = 1;
+const PLACE_ARRAY = 2;
+
 /** Throws InvariantError listing every broken slab/vmalloc invariant; returns when all hold. */
 export function checkSlabInvariants(s: SlabAllocator): void {
   const p: string[] = [];
@@ -30,12 +40,27 @@ export function checkSlabInvariants(s: SlabAllocator): void {
   let totalSlabPages = 0;
   for (const c of s.cache_chain) {
     const l3 = c.lists;
-    const where = new Map<number, string>(); // object address -> place
-    const put = (obj: number, place: string) => {
-      const prev = where.get(obj);
-      if (prev !== undefined)
-        p.push(`${c.name}: object 0x${obj.toString(16)} is both in ${prev} and in ${place}`);
-      else where.set(obj, place);
+    if (place.length < t.next.length * c.num) place = new Uint16Array(t.next.length * c.num * 2);
+    if (stamp.length < c.num) stamp = new Uint32Array(c.num * 2);
+    const placeName = (v: number, h: number): string =>
+      v === PLACE_CHAIN
+        ? `the free chain of slab ${h}`
+        : v - PLACE_ARRAY < c.array.length
+          ? `cpu ${v - PLACE_ARRAY}'s array`
+          : "the shared array";
+    const touched: number[] = [];
+    /** Object `obj` of slab `h` (index k) is in place `v`. */
+    const put = (obj: number, h: number, k: number, v: number) => {
+      const at = h * c.num + k;
+      const prev = place[at]!;
+      if (prev !== 0)
+        p.push(
+          `${c.name}: object 0x${obj.toString(16)} is both in ${placeName(prev, h)} and in ${placeName(v, h)}`,
+        );
+      else {
+        place[at] = v;
+        touched.push(at);
+      }
     };
     let freeSum = 0;
     const lists: [number, string][] = [
@@ -76,20 +101,22 @@ export function checkSlabInvariants(s: SlabAllocator): void {
         )
           p.push(`${c.name}: struct slab of slab ${h} in RAM does not match its descriptor`);
         // bufctl chain
-        const seen = new Set<number>();
+        stampNow++;
+        let seen = 0;
         let i = t.free[h];
         while (i !== BUFCTL_END) {
-          if (i >= c.num || seen.has(i)) {
+          if (i >= c.num || stamp[i] === stampNow) {
             p.push(`${c.name}: slab ${h} free chain is corrupt (index ${i})`);
             break;
           }
-          seen.add(i);
-          put(t.s_mem[h] + i * c.objsize, `the free chain of slab ${h}`);
+          stamp[i] = stampNow;
+          seen++;
+          put(t.s_mem[h] + i * c.objsize, h, i, PLACE_CHAIN);
           i = t.bufctl(h, i);
         }
-        if (seen.size !== c.num - inuse)
+        if (seen !== c.num - inuse)
           p.push(
-            `${c.name}: slab ${h} free chain has ${seen.size} objects, expected num - inuse = ${c.num - inuse}`,
+            `${c.name}: slab ${h} free chain has ${seen} objects, expected num - inuse = ${c.num - inuse}`,
           );
         // pages
         const start = t.s_mem[h] - t.colouroff[h];
@@ -122,20 +149,23 @@ export function checkSlabInvariants(s: SlabAllocator): void {
       p.push(`${c.name}: free_objects is ${l3.free_objects} but the slabs hold ${freeSum} free objects`);
     if (c.colour_next >= Math.max(c.colour, 1))
       p.push(`${c.name}: colour_next ${c.colour_next} >= colour ${c.colour}`);
-    const arrays: [array_cache | null, string][] = c.array.map((ac, cpu) => [ac, `cpu ${cpu}'s array`]);
-    arrays.push([l3.shared, "the shared array"]);
-    for (const [ac, name] of arrays) {
+    const arrays: [array_cache | null, number][] = c.array.map((ac, cpu) => [ac, PLACE_ARRAY + cpu]);
+    arrays.push([l3.shared, PLACE_ARRAY + c.array.length]);
+    for (const [ac, where] of arrays) {
       if (ac === null) continue;
+      const name = placeName(where, 0);
       if (ac.avail < 0 || ac.avail > ac.limit)
         p.push(`${c.name}: ${name} has avail ${ac.avail} outside 0..${ac.limit}`);
       for (let k = 0; k < ac.avail; k++) {
         const obj = ac.entry[k];
         const pfn = (obj - PAGE_OFFSET) >>> PAGE_SHIFT;
+        const h = mm.lru_prev[pfn]!;
+        const off = obj - t.s_mem[h]!;
         if (mm.lru_next[pfn] !== c.id)
           p.push(`${c.name}: ${name} holds 0x${obj.toString(16)} of another cache`);
-        else if ((obj - t.s_mem[mm.lru_prev[pfn]]) % c.objsize !== 0)
+        else if (off % c.objsize !== 0 || off < 0 || off / c.objsize >= c.num)
           p.push(`${c.name}: ${name} holds 0x${obj.toString(16)}, which is not the start of an object`);
-        put(obj, name);
+        else put(obj, h, off / c.objsize, where);
       }
     }
     // every object of every slab: exactly one place
@@ -143,13 +173,14 @@ export function checkSlabInvariants(s: SlabAllocator): void {
       for (let k = 0; k < c.num; k++) {
         const obj = t.s_mem[h] + k * c.objsize;
         const live = s.isAllocated(obj + c.dbghead);
-        const place = where.get(obj);
-        if (live && place !== undefined)
-          p.push(`${c.name}: allocated object 0x${obj.toString(16)} is also in ${place}`);
-        if (!live && place === undefined)
+        const v = place[h * c.num + k]!;
+        if (live && v !== 0)
+          p.push(`${c.name}: allocated object 0x${obj.toString(16)} is also in ${placeName(v, h)}`);
+        if (!live && v === 0)
           p.push(`${c.name}: object 0x${obj.toString(16)} is neither free, cached nor allocated (leaked)`);
       }
     }
+    for (const at of touched) place[at] = 0;
     for (const ac of c.array)
       if (ac !== null && ac.limit !== c.limit)
         p.push(`${c.name}: a per-CPU array limit differs from cachep->limit`);
