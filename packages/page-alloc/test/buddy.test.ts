@@ -1,9 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { __free_pages_bulk, __rmqueue, expand, page_is_buddy } from "../src/buddy.js";
+import {
+  __free_pages_bulk,
+  __rmqueue,
+  bad_range,
+  expand,
+  page_is_buddy,
+  rmqueue_bulk,
+  rmv_page_order,
+  set_page_order,
+} from "../src/buddy.js";
 import { GFP_KERNEL } from "../src/gfp.js";
 import { checkPageAllocInvariants } from "../src/invariants.js";
 import { list_entries, MemMap } from "../src/mem-map.js";
 import { MAX_ORDER, pg_data_t, Zone } from "../src/mmzone.js";
+import { NODEZONE_SHIFT, PG_lru, PG_private, PG_reserved } from "../src/page-flags.js";
 import { bootPA, MiB } from "./helpers.js";
 
 /** A lone zone of `pages` frames starting at pfn `start`, all allocated (count 1). */
@@ -95,5 +105,98 @@ describe("buddy system", () => {
     pa.__free_pages(p, 10);
     expect(nr(normal)).toEqual(before);
     checkPageAllocInvariants(pa);
+  });
+});
+
+/** A zone of `pages` frames at pfn `start` inside a mem_map of `total` frames, every frame of this zone's NODEZONE. */
+function zoneInLargerMap(start: number, pages: number, total: number) {
+  const m = new MemMap(total, MAX_ORDER + 2);
+  let h = total;
+  const zone = new Zone(new pg_data_t(0, 0), 1, start, pages, 1, 1, () => h++);
+  m.flags.fill(zone.nodezone << NODEZONE_SHIFT);
+  m._count.fill(-1);
+  m._mapcount.fill(-1);
+  return { m, zone };
+}
+/** Make `pfn` look like the head of a free order-`order` block to page_is_buddy. */
+function looksFree(m: MemMap, pfn: number, order: number) {
+  m.flags[pfn] |= 1 << PG_private;
+  m.private[pfn] = order;
+  m._count[pfn] = -1;
+}
+const OTHER_ZONE = 2 << NODEZONE_SHIFT; // node 0, ZONE_HIGHMEM
+
+describe("buddy system edges (bad_range, page_is_buddy, page order marks)", () => {
+  it("bad_range: a pfn outside [zone_start_pfn, zone_start_pfn + spanned_pages) or of another zone", () => {
+    const { m, zone } = zoneInLargerMap(64, 32, 128);
+    expect([63, 64, 95, 96, 127].map((pfn) => bad_range(m, zone, pfn))).toEqual([true, false, false, true, true]);
+    m.flags[70] = OTHER_ZONE;
+    expect(bad_range(m, zone, 70)).toBe(true);
+    expect(bad_range(m, zone, 71)).toBe(false);
+  });
+
+  it("set_page_order and rmv_page_order change PG_private and private only", () => {
+    const { m, zone } = zoneInLargerMap(0, 16, 16);
+    const flags = (zone.nodezone << NODEZONE_SHIFT) | (1 << PG_lru);
+    m.flags[3] = flags;
+    set_page_order(m, 3, 5);
+    expect([m.flags[3], m.private[3]]).toEqual([(flags | (1 << PG_private)) >>> 0, 5]);
+    rmv_page_order(m, 3);
+    expect([m.flags[3], m.private[3]]).toEqual([flags >>> 0, 0]);
+  });
+
+  it("page_is_buddy wants all of PG_private, private == order, no PG_reserved and a zero count", () => {
+    const { m } = zoneInLargerMap(0, 16, 16);
+    looksFree(m, 8, 3);
+    expect(page_is_buddy(m, 8, 3)).toBe(true);
+    expect(page_is_buddy(m, 8, 2)).toBe(false); // a free block of another order
+    m._count[8] = 0; // allocated (page_count 1), e.g. a page with buffers: PG_private, private = a pointer
+    expect(page_is_buddy(m, 8, 3)).toBe(false);
+    m._count[8] = -1;
+    m.flags[8] |= 1 << PG_reserved;
+    expect(page_is_buddy(m, 8, 3)).toBe(false);
+    m.flags[8] &= ~(1 << PG_reserved);
+    m.flags[8] &= ~(1 << PG_private);
+    expect(page_is_buddy(m, 8, 3)).toBe(false); // private == order by chance, but no PG_private
+  });
+
+  it("__free_pages_bulk never merges across the zone end, even with a free-looking page there", () => {
+    // mem_map runs on past the zone with frames of the same NODEZONE: only bad_range's bound stops the merge
+    const { m, zone } = zoneInLargerMap(0, 16, 64);
+    looksFree(m, 16, 4);
+    __free_pages_bulk(m, 0, zone, 4);
+    expect(list_entries(m, zone.free_area[4].free_list)).toEqual([0]);
+    expect(nr(zone)[5]).toBe(0);
+    expect(page_is_buddy(m, 16, 4)).toBe(true); // left alone
+    expect(zone.free_pages).toBe(16);
+  });
+
+  it("__free_pages_bulk never merges with a frame of another zone inside the span", () => {
+    const { m, zone } = zoneInLargerMap(0, 32, 32);
+    for (let pfn = 16; pfn < 32; pfn++) m.flags[pfn] = OTHER_ZONE;
+    looksFree(m, 16, 4);
+    __free_pages_bulk(m, 0, zone, 4);
+    expect(list_entries(m, zone.free_area[4].free_list)).toEqual([0]);
+    expect(nr(zone)[5]).toBe(0);
+  });
+
+  it("__free_pages_bulk: an allocated PG_private page whose private equals the order is no buddy", () => {
+    const { m, zone } = standaloneZone(16);
+    looksFree(m, 4, 2);
+    m._count[4] = 0; // in use: buffer heads' PG_private, page->private happening to read 2
+    __free_pages_bulk(m, 0, zone, 2);
+    expect(list_entries(m, zone.free_area[2].free_list)).toEqual([0]);
+    expect(nr(zone)[3]).toBe(0);
+    expect(m._count[4]).toBe(0);
+  });
+
+  it("rmqueue_bulk hands out pfn 0 like any other frame", () => {
+    const { m, zone } = standaloneZone(4);
+    __free_pages_bulk(m, 0, zone, 2);
+    const list = zone.pageset[0].pcp[0].list;
+    expect(rmqueue_bulk(m, zone, 0, 4, list)).toBe(4);
+    expect(list_entries(m, list)).toEqual([0, 1, 2, 3]);
+    expect(rmqueue_bulk(m, zone, 0, 1, list)).toBe(0);
+    expect(zone.free_pages).toBe(0);
   });
 });
