@@ -129,7 +129,13 @@ const OTHER_ZONE = 2 << NODEZONE_SHIFT; // node 0, ZONE_HIGHMEM
 describe("buddy system edges (bad_range, page_is_buddy, page order marks)", () => {
   it("bad_range: a pfn outside [zone_start_pfn, zone_start_pfn + spanned_pages) or of another zone", () => {
     const { m, zone } = zoneInLargerMap(64, 32, 128);
-    expect([63, 64, 95, 96, 127].map((pfn) => bad_range(m, zone, pfn))).toEqual([true, false, false, true, true]);
+    expect([63, 64, 95, 96, 127].map((pfn) => bad_range(m, zone, pfn))).toEqual([
+      true,
+      false,
+      false,
+      true,
+      true,
+    ]);
     m.flags[70] = OTHER_ZONE;
     expect(bad_range(m, zone, 70)).toBe(true);
     expect(bad_range(m, zone, 71)).toBe(false);
