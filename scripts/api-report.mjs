@@ -1,7 +1,7 @@
 // API report: every export of a package's public face (src/index.ts) with its signature, as the
 // TypeScript checker sees it: functions and their parameter and return types, constants and their
 // types, classes with their public members, interfaces with their members, type aliases. The
-// reports are checked in (packages/<name>/api.txt) and compared in the test run
+// reports are checked in (packages/<name>/api.txt, apps/demo/api.txt) and compared in the test run
 // (scripts/test/api-report.test.ts, a golden file like every other), so a change to a package's
 // face shows in review. `pnpm test:update` rewrites them after a deliberate change.
 // Run as a script (`node scripts/api-report.mjs [name...]`) to print reports.
@@ -15,18 +15,30 @@ const FLAGS =
   ts.TypeFormatFlags.UseSingleQuotesForStringLiteralType |
   ts.TypeFormatFlags.WriteArrayAsGenericType;
 
-/** Packages with a public face: packages/<name>/src/index.ts. */
+/** Apps whose library entry (apps/<name>/src/index.ts) is a face too: the demo's scenario library. */
+const FACE_APPS = ["demo"];
+
+/** Packages with a public face: packages/<name>/src/index.ts, then the apps of FACE_APPS. */
 export function facePackages(root) {
   const dir = path.join(root, "packages");
-  return fs
+  const packages = fs
     .readdirSync(dir)
     .filter((n) => fs.existsSync(path.join(dir, n, "src", "index.ts")))
     .sort();
+  return [
+    ...packages,
+    ...FACE_APPS.filter((n) => fs.existsSync(path.join(root, "apps", n, "src", "index.ts"))),
+  ];
+}
+
+/** The folder of a face: packages/<name>, or apps/<name> for an app of FACE_APPS. */
+export function faceDir(root, name) {
+  return path.join(root, FACE_APPS.includes(name) ? "apps" : "packages", name);
 }
 
 /** One program over every face (workspace packages resolve to their TypeScript sources). */
 function program(root, names) {
-  const files = names.map((n) => path.join(root, "packages", n, "src", "index.ts"));
+  const files = names.map((n) => path.join(faceDir(root, n), "src", "index.ts"));
   return ts.createProgram(files, {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.NodeNext,
@@ -47,7 +59,7 @@ export function apiReports(root, names = facePackages(root)) {
   const checker = prog.getTypeChecker();
   const out = {};
   for (const name of names) {
-    const sf = prog.getSourceFile(path.join(root, "packages", name, "src", "index.ts"));
+    const sf = prog.getSourceFile(path.join(faceDir(root, name), "src", "index.ts"));
     const mod = checker.getSymbolAtLocation(sf);
     const lines = [
       `# @i386mm/${name}: public API (src/index.ts)`,
