@@ -32,35 +32,35 @@ export class PhysicalMemory {
   readonly limit: number;
   /** Frames that currently have host backing (written at least once). */
   framesBacked = 0;
-  private readonly starts: number[];
-  private readonly ends: number[];
-  private readonly chunkState: Uint8Array;
+  readonly #starts: number[];
+  readonly #ends: number[];
+  readonly #chunkState: Uint8Array;
   // Chunk directory: dir[chunk] = 1-based index into the dense, push-only chunk lists (0 = no
   // frame of the chunk was ever written). A typed directory costs 4 bytes a chunk at creation and
   // keeps lookups fast however sparse the written chunks are.
-  private readonly dir: Int32Array;
-  private readonly w32: (Uint32Array | undefined)[][] = [[]];
-  private readonly b8: (Uint8Array | undefined)[][] = [[]];
-  private readonly zeroWords = new Uint32Array(FRAME_SIZE / 4);
+  readonly #dir: Int32Array;
+  readonly #w32: (Uint32Array | undefined)[][] = [[]];
+  readonly #b8: (Uint8Array | undefined)[][] = [[]];
+  readonly #zeroWords = new Uint32Array(FRAME_SIZE / 4);
 
   /** `size` = installed RAM; `map` = the ranges that exist on the bus (every e820 entry). */
   constructor(size: number, map: E820Map) {
     this.size = size;
-    this.starts = map.map.map((e) => e.addr);
-    this.ends = map.map.map((e) => e.addr + e.size);
-    this.limit = Math.max(0, ...this.ends);
+    this.#starts = map.map.map((e) => e.addr);
+    this.#ends = map.map.map((e) => e.addr + e.size);
+    this.limit = Math.max(0, ...this.#ends);
     const nChunks = Math.ceil(this.limit / CHUNK_BYTES);
-    this.chunkState = new Uint8Array(nChunks);
-    this.dir = new Int32Array(nChunks);
-    for (let i = 0; i < this.starts.length; i++) {
-      const s = this.starts[i]!;
-      const e = this.ends[i]!;
+    this.#chunkState = new Uint8Array(nChunks);
+    this.#dir = new Int32Array(nChunks);
+    for (let i = 0; i < this.#starts.length; i++) {
+      const s = this.#starts[i]!;
+      const e = this.#ends[i]!;
       const c0 = Math.floor(s / CHUNK_BYTES);
       const c1 = Math.ceil(e / CHUNK_BYTES);
       for (let c = c0; c < c1; c++) {
         const cs = c * CHUNK_BYTES;
         const full = s <= cs && e >= cs + CHUNK_BYTES;
-        this.chunkState[c] = full && this.chunkState[c] !== CHUNK_PARTIAL ? CHUNK_FULL : CHUNK_PARTIAL;
+        this.#chunkState[c] = full && this.#chunkState[c] !== CHUNK_PARTIAL ? CHUNK_FULL : CHUNK_PARTIAL;
       }
     }
     // A chunk fully covered by two adjacent ranges is still exact with the slow check.
@@ -71,17 +71,17 @@ export class PhysicalMemory {
     if (pa < 0 || len < 0 || pa + len > this.limit || !Number.isSafeInteger(pa)) return false;
     if (len === 0) return true;
     const c = Math.floor(pa / CHUNK_BYTES);
-    if (this.chunkState[c] === CHUNK_FULL && Math.floor((pa + len - 1) / CHUNK_BYTES) === c) return true;
+    if (this.#chunkState[c] === CHUNK_FULL && Math.floor((pa + len - 1) / CHUNK_BYTES) === c) return true;
     // Walk the (few, sorted) ranges, allowing an access to span adjacent ones.
     let cur = pa;
     const end = pa + len;
-    for (let i = 0; i < this.starts.length && cur < end; i++) {
-      if (this.starts[i]! <= cur && this.ends[i]! > cur) cur = this.ends[i]!;
+    for (let i = 0; i < this.#starts.length && cur < end; i++) {
+      if (this.#starts[i]! <= cur && this.#ends[i]! > cur) cur = this.#ends[i]!;
     }
     return cur >= end;
   }
 
-  private check(call: string, pa: number, len: number): void {
+  #check(call: string, pa: number, len: number): void {
     if (!this.exists(pa, len))
       throw new MachineCheckError(
         `PhysicalMemory.${call}`,
@@ -91,26 +91,26 @@ export class PhysicalMemory {
   }
 
   /** The frame's words, or undefined when never written. */
-  private frame32(pfn: number): Uint32Array | undefined {
-    const ci = this.dir[pfn >>> CHUNK_FRAMES_SHIFT]!;
-    return ci === 0 ? undefined : this.w32[ci]![pfn & (CHUNK_FRAMES - 1)];
+  #frame32(pfn: number): Uint32Array | undefined {
+    const ci = this.#dir[pfn >>> CHUNK_FRAMES_SHIFT]!;
+    return ci === 0 ? undefined : this.#w32[ci]![pfn & (CHUNK_FRAMES - 1)];
   }
-  private frame8(pfn: number): Uint8Array | undefined {
-    const ci = this.dir[pfn >>> CHUNK_FRAMES_SHIFT]!;
-    return ci === 0 ? undefined : this.b8[ci]![pfn & (CHUNK_FRAMES - 1)];
+  #frame8(pfn: number): Uint8Array | undefined {
+    const ci = this.#dir[pfn >>> CHUNK_FRAMES_SHIFT]!;
+    return ci === 0 ? undefined : this.#b8[ci]![pfn & (CHUNK_FRAMES - 1)];
   }
   /** Back a frame on first write. */
-  private back(pfn: number): Uint8Array {
+  #back(pfn: number): Uint8Array {
     const c = pfn >>> CHUNK_FRAMES_SHIFT;
-    let ci = this.dir[c]!;
+    let ci = this.#dir[c]!;
     if (ci === 0) {
-      ci = this.b8.length;
-      this.b8.push(new Array<Uint8Array | undefined>(CHUNK_FRAMES).fill(undefined));
-      this.w32.push(new Array<Uint32Array | undefined>(CHUNK_FRAMES).fill(undefined));
-      this.dir[c] = ci;
+      ci = this.#b8.length;
+      this.#b8.push(new Array<Uint8Array | undefined>(CHUNK_FRAMES).fill(undefined));
+      this.#w32.push(new Array<Uint32Array | undefined>(CHUNK_FRAMES).fill(undefined));
+      this.#dir[c] = ci;
     }
-    const chunk8 = this.b8[ci]!;
-    const chunk32 = this.w32[ci]!;
+    const chunk8 = this.#b8[ci]!;
+    const chunk32 = this.#w32[ci]!;
     const i = pfn & (CHUNK_FRAMES - 1);
     let f = chunk8[i];
     if (f === undefined) {
@@ -125,9 +125,9 @@ export class PhysicalMemory {
 
   /** Read one byte. */
   read8(pa: number): number {
-    this.check("read8", pa, 1);
+    this.#check("read8", pa, 1);
     const pfn = Math.floor(pa / FRAME_SIZE);
-    const f = this.frame8(pfn);
+    const f = this.#frame8(pfn);
     return f === undefined ? 0 : f[pa - pfn * FRAME_SIZE]!;
   }
   /** Read a little-endian 16-bit value (may be unaligned). */
@@ -139,13 +139,13 @@ export class PhysicalMemory {
     if ((pa & 3) === 0 && pa >= 0) {
       const pfn = Math.floor(pa / FRAME_SIZE);
       const c = pfn >>> CHUNK_FRAMES_SHIFT;
-      if (this.chunkState[c] !== CHUNK_FULL) this.check("read32", pa, 4);
-      const ci = this.dir[c]!;
+      if (this.#chunkState[c] !== CHUNK_FULL) this.#check("read32", pa, 4);
+      const ci = this.#dir[c]!;
       if (ci === 0) return 0;
-      const f = this.w32[ci]![pfn & (CHUNK_FRAMES - 1)];
+      const f = this.#w32[ci]![pfn & (CHUNK_FRAMES - 1)];
       return f === undefined ? 0 : f[(pa - pfn * FRAME_SIZE) >>> 2]!;
     }
-    this.check("read32", pa, 4);
+    this.#check("read32", pa, 4);
     return (
       (this.read8(pa) |
         (this.read8(pa + 1) << 8) |
@@ -161,25 +161,25 @@ export class PhysicalMemory {
    */
   frameWords(pa: number): Uint32Array {
     const pfn = Math.floor(pa / FRAME_SIZE);
-    if (this.chunkState[pfn >>> CHUNK_FRAMES_SHIFT] !== CHUNK_FULL) this.check("read", pa, 8);
-    const ci = this.dir[pfn >>> CHUNK_FRAMES_SHIFT]!;
-    if (ci === 0) return this.zeroWords;
-    return this.w32[ci]![pfn & (CHUNK_FRAMES - 1)] ?? this.zeroWords;
+    if (this.#chunkState[pfn >>> CHUNK_FRAMES_SHIFT] !== CHUNK_FULL) this.#check("read", pa, 8);
+    const ci = this.#dir[pfn >>> CHUNK_FRAMES_SHIFT]!;
+    if (ci === 0) return this.#zeroWords;
+    return this.#w32[ci]![pfn & (CHUNK_FRAMES - 1)] ?? this.#zeroWords;
   }
   /** Read a little-endian 64-bit value. */
   read64(pa: number): bigint {
-    this.check("read64", pa, 8);
+    this.#check("read64", pa, 8);
     return (BigInt(this.read32(pa + 4)) << 32n) | BigInt(this.read32(pa));
   }
   /** Write one byte (value truncated to 8 bits). */
   write8(pa: number, v: number): void {
-    this.check("write8", pa, 1);
+    this.#check("write8", pa, 1);
     const pfn = Math.floor(pa / FRAME_SIZE);
-    this.back(pfn)[pa - pfn * FRAME_SIZE] = v;
+    this.#back(pfn)[pa - pfn * FRAME_SIZE] = v;
   }
   /** Write a little-endian 16-bit value. */
   write16(pa: number, v: number): void {
-    this.check("write16", pa, 2);
+    this.#check("write16", pa, 2);
     this.write8(pa, v & 0xff);
     this.write8(pa + 1, (v >>> 8) & 0xff);
   }
@@ -188,28 +188,28 @@ export class PhysicalMemory {
     if ((pa & 3) === 0 && pa >= 0) {
       const pfn = Math.floor(pa / FRAME_SIZE);
       const c = pfn >>> CHUNK_FRAMES_SHIFT;
-      if (this.chunkState[c] !== CHUNK_FULL) this.check("write32", pa, 4);
-      let f = this.frame32(pfn);
+      if (this.#chunkState[c] !== CHUNK_FULL) this.#check("write32", pa, 4);
+      let f = this.#frame32(pfn);
       if (f === undefined) {
-        this.back(pfn);
-        f = this.frame32(pfn)!;
+        this.#back(pfn);
+        f = this.#frame32(pfn)!;
       }
       f[(pa - pfn * FRAME_SIZE) >>> 2] = v;
       return;
     }
-    this.check("write32", pa, 4);
+    this.#check("write32", pa, 4);
     for (let i = 0; i < 4; i++) this.write8(pa + i, (v >>> (8 * i)) & 0xff);
   }
   /** Write a little-endian 64-bit value. */
   write64(pa: number, v: bigint): void {
-    this.check("write64", pa, 8);
+    this.#check("write64", pa, 8);
     const u = BigInt.asUintN(64, v);
     this.write32(pa, Number(u & 0xffffffffn));
     this.write32(pa + 4, Number(u >> 32n));
   }
   /** Copy `len` bytes out of RAM. */
   readBytes(pa: number, len: number): Uint8Array {
-    this.check("readBytes", pa, len);
+    this.#check("readBytes", pa, len);
     const out = new Uint8Array(len);
     let done = 0;
     while (done < len) {
@@ -217,7 +217,7 @@ export class PhysicalMemory {
       const pfn = Math.floor(a / FRAME_SIZE);
       const off = a - pfn * FRAME_SIZE;
       const n = Math.min(FRAME_SIZE - off, len - done);
-      const f = this.frame8(pfn);
+      const f = this.#frame8(pfn);
       if (f !== undefined) out.set(f.subarray(off, off + n), done);
       done += n;
     }
@@ -225,65 +225,66 @@ export class PhysicalMemory {
   }
   /** Copy bytes into RAM. */
   writeBytes(pa: number, bytes: Uint8Array): void {
-    this.check("writeBytes", pa, bytes.length);
+    this.#check("writeBytes", pa, bytes.length);
     let done = 0;
     while (done < bytes.length) {
       const a = pa + done;
       const pfn = Math.floor(a / FRAME_SIZE);
       const off = a - pfn * FRAME_SIZE;
       const n = Math.min(FRAME_SIZE - off, bytes.length - done);
-      this.back(pfn).set(bytes.subarray(done, done + n), off);
+      this.#back(pfn).set(bytes.subarray(done, done + n), off);
       done += n;
     }
   }
   /** memset: `len` bytes at `pa` set to `byte`. Filling whole unbacked frames with 0 allocates nothing. */
   fill(pa: number, len: number, byte: number): void {
-    this.check("fill", pa, len);
+    this.#check("fill", pa, len);
     let done = 0;
     while (done < len) {
       const a = pa + done;
       const pfn = Math.floor(a / FRAME_SIZE);
       const off = a - pfn * FRAME_SIZE;
       const n = Math.min(FRAME_SIZE - off, len - done);
-      if ((byte & 0xff) === 0 && n === FRAME_SIZE) this.release(pfn);
-      else if ((byte & 0xff) !== 0 || this.frame8(pfn) !== undefined) this.back(pfn).fill(byte, off, off + n);
+      if ((byte & 0xff) === 0 && n === FRAME_SIZE) this.#release(pfn);
+      else if ((byte & 0xff) !== 0 || this.#frame8(pfn) !== undefined)
+        this.#back(pfn).fill(byte, off, off + n);
       done += n;
     }
   }
   /** clear_page: zero one frame (drops its host backing). */
   zeroFrame(pfn: Pfn): void {
-    this.check("zeroFrame", pfn * FRAME_SIZE, FRAME_SIZE);
-    this.release(pfn);
+    this.#check("zeroFrame", pfn * FRAME_SIZE, FRAME_SIZE);
+    this.#release(pfn);
   }
   /** copy_page: copy frame `src` to frame `dst`. */
   copyFrame(dst: Pfn, src: Pfn): void {
-    this.check("copyFrame", src * FRAME_SIZE, FRAME_SIZE);
-    this.check("copyFrame", dst * FRAME_SIZE, FRAME_SIZE);
-    const s = this.frame8(src);
-    if (s === undefined) this.release(dst);
-    else if (dst !== src) this.back(dst).set(s);
+    this.#check("copyFrame", src * FRAME_SIZE, FRAME_SIZE);
+    this.#check("copyFrame", dst * FRAME_SIZE, FRAME_SIZE);
+    const s = this.#frame8(src);
+    if (s === undefined) this.#release(dst);
+    else if (dst !== src) this.#back(dst).set(s);
   }
   /** Count backed frames by scanning the frame table (for invariant checks). */
   countBackedFrames(): number {
     let n = 0;
-    for (const chunk of this.b8) for (const f of chunk) if (f !== undefined) n++;
+    for (const chunk of this.#b8) for (const f of chunk) if (f !== undefined) n++;
     return n;
   }
   /** True when the frame has host backing (has been written and not zeroed since). */
   isBacked(pfn: Pfn): boolean {
-    return this.frame8(pfn) !== undefined;
+    return this.#frame8(pfn) !== undefined;
   }
   /** Physical address of a byte: `pfn * 4096 + off`, for callers holding a pfn. */
   static frameAddr(pfn: Pfn, off = 0): PhysAddr {
     return (pfn * FRAME_SIZE + off) as PhysAddr;
   }
-  private release(pfn: number): void {
+  #release(pfn: number): void {
     const c = pfn >>> CHUNK_FRAMES_SHIFT;
     const i = pfn & (CHUNK_FRAMES - 1);
-    const ci = this.dir[c]!;
-    if (ci === 0 || this.b8[ci]![i] === undefined) return;
-    this.b8[ci]![i] = undefined;
-    this.w32[ci]![i] = undefined;
+    const ci = this.#dir[c]!;
+    if (ci === 0 || this.#b8[ci]![i] === undefined) return;
+    this.#b8[ci]![i] = undefined;
+    this.#w32[ci]![i] = undefined;
     this.framesBacked--;
   }
 }

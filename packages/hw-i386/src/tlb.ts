@@ -53,15 +53,15 @@ export class Tlb {
   /** Page size of a large entry: 2^22 (2-level) or 2^21 (PAE). */
   largeShift: number;
   /** Large-page pieces may be cached (cleared only by a full flush): invlpg must look around. */
-  private mayHoldLarge = false;
-  private live: Int32Array = NO_ENTRIES;
+  #mayHoldLarge = false;
+  #live: Int32Array = NO_ENTRIES;
   /** listed[vpn] = 1 while vpn is on the live list (allocated with `entries`). */
-  private listed: Uint8Array = NO_LISTED;
-  private liveCount = 0;
+  #listed: Uint8Array = NO_LISTED;
+  #liveCount = 0;
   /** Non-zero entries (kept by fill, drop, invlpg and flush). */
-  private held = 0;
+  #held = 0;
   /** listed[] bytes set (kept by track and flush). */
-  private marks = 0;
+  #marks = 0;
 
   constructor(largeShift = 22) {
     this.largeShift = largeShift;
@@ -71,17 +71,17 @@ export class Tlb {
   fill(vpn: number, pfn: number, flags: number): void {
     if (this.entries.length === 0) {
       this.entries = new Int32Array(1 << 20);
-      this.listed = new Uint8Array(1 << 20);
+      this.#listed = new Uint8Array(1 << 20);
     }
-    if (this.listed[vpn] === 0) this.track(vpn);
-    if (this.entries[vpn] === 0) this.held++;
+    if (this.#listed[vpn] === 0) this.#track(vpn);
+    if (this.entries[vpn] === 0) this.#held++;
     this.entries[vpn] = (pfn << 8) | flags | TLB_VALID;
-    if ((flags & TLB_LARGE) !== 0) this.mayHoldLarge = true;
+    if ((flags & TLB_LARGE) !== 0) this.#mayHoldLarge = true;
   }
 
   /** Drop one cached entry by virtual page number (its page number stays listed until a flush). */
   drop(vpn: number): void {
-    if ((this.entries[vpn] ?? 0) !== 0) this.held--;
+    if ((this.entries[vpn] ?? 0) !== 0) this.#held--;
     if (this.entries.length !== 0) this.entries[vpn] = 0;
   }
 
@@ -92,25 +92,25 @@ export class Tlb {
   invlpg(va: number): void {
     const vpn = va >>> 12;
     this.drop(vpn);
-    if (!this.mayHoldLarge) return;
+    if (!this.#mayHoldLarge) return;
     const n = 1 << (this.largeShift - 12);
     const base = vpn & ~(n - 1);
     const e = this.entries;
     for (let i = base; i < base + n; i++)
       if ((e[i]! & TLB_LARGE) !== 0) {
         e[i] = 0;
-        this.held--;
+        this.#held--;
       }
   }
 
   /** What a CR3 load does: drop every entry except global ones. */
   flushNonGlobal(): void {
-    this.flush(true);
+    this.#flush(true);
   }
 
   /** Drop everything, global entries included (CR4.PGE toggle). */
   flushAll(): void {
-    this.flush(false);
+    this.#flush(false);
   }
 
   /** Number of valid entries (for views and tests). */
@@ -125,36 +125,36 @@ export class Tlb {
   /** Visit each valid entry: `(va, pfn, flags)`. */
   forEach(fn: (va: number, pfn: number, flags: number) => void): void {
     const e = this.entries;
-    for (let i = 0; i < this.liveCount; i++) {
-      const vpn = this.live[i]!;
+    for (let i = 0; i < this.#liveCount; i++) {
+      const vpn = this.#live[i]!;
       if (e[vpn] !== 0) fn((vpn << 12) >>> 0, e[vpn]! >>> 8, e[vpn]! & 0xff);
     }
   }
 
-  private flush(keepGlobal: boolean): void {
+  #flush(keepGlobal: boolean): void {
     const e = this.entries;
-    const listed = this.listed;
-    if (!keepGlobal) this.mayHoldLarge = false;
+    const listed = this.#listed;
+    if (!keepGlobal) this.#mayHoldLarge = false;
     let kept = 0;
-    const live = this.live;
-    for (let i = 0; i < this.liveCount; i++) {
+    const live = this.#live;
+    for (let i = 0; i < this.#liveCount; i++) {
       const vpn = live[i]!;
       const v = e[vpn]!;
       if (keepGlobal && (v & TLB_GLOBAL) !== 0) {
         live[kept++] = vpn;
         continue;
       }
-      if (v !== 0) this.held--;
+      if (v !== 0) this.#held--;
       e[vpn] = 0;
       listed[vpn] = 0;
-      this.marks--;
+      this.#marks--;
     }
-    this.liveCount = kept;
+    this.#liveCount = kept;
   }
 
   /** Page numbers on the live list (each once): what a flush visits. */
   get liveLength(): number {
-    return this.liveCount;
+    return this.#liveCount;
   }
 
   /**
@@ -168,11 +168,11 @@ export class Tlb {
   problems(cpuId: number, pge: boolean, largeOn: boolean): string[] {
     const out: string[] = [];
     const e = this.entries;
-    const listed = this.listed;
+    const listed = this.#listed;
     const seen = new Set<number>();
     let held = 0;
-    for (let i = 0; i < this.liveCount; i++) {
-      const vpn = this.live[i]!;
+    for (let i = 0; i < this.#liveCount; i++) {
+      const vpn = this.#live[i]!;
       const page = `0x${((vpn << 12) >>> 0).toString(16)}`;
       if (seen.has(vpn)) {
         out.push(`CPU ${cpuId}: page ${page} is on the TLB's live list twice`);
@@ -189,27 +189,27 @@ export class Tlb {
         out.push(`CPU ${cpuId}: global TLB entry for ${page} while CR4.PGE is clear`);
       if (!largeOn && (v & TLB_LARGE) !== 0)
         out.push(`CPU ${cpuId}: large-page TLB entry for ${page} while large pages are off`);
-      if ((v & TLB_LARGE) !== 0 && !this.mayHoldLarge)
+      if ((v & TLB_LARGE) !== 0 && !this.#mayHoldLarge)
         out.push(`CPU ${cpuId}: large entry for ${page} not tracked`);
     }
-    if (held !== this.held)
+    if (held !== this.#held)
       out.push(
-        `CPU ${cpuId}: ${this.held} TLB entries held, ${held} of them on the live list (the rest are missing from it)`,
+        `CPU ${cpuId}: ${this.#held} TLB entries held, ${held} of them on the live list (the rest are missing from it)`,
       );
-    if (this.marks !== seen.size)
-      out.push(`CPU ${cpuId}: ${this.marks} TLB pages marked listed, ${seen.size} on the live list`);
+    if (this.#marks !== seen.size)
+      out.push(`CPU ${cpuId}: ${this.#marks} TLB pages marked listed, ${seen.size} on the live list`);
     return out;
   }
 
-  private track(vpn: number): void {
-    if (this.liveCount === this.live.length) {
+  #track(vpn: number): void {
+    if (this.#liveCount === this.#live.length) {
       // full: double (never past 2^20, as each page number is listed at most once)
-      const bigger = new Int32Array(Math.max(LIVE_INITIAL, this.live.length * 2));
-      bigger.set(this.live);
-      this.live = bigger;
+      const bigger = new Int32Array(Math.max(LIVE_INITIAL, this.#live.length * 2));
+      bigger.set(this.#live);
+      this.#live = bigger;
     }
-    this.live[this.liveCount++] = vpn;
-    this.listed[vpn] = 1;
-    this.marks++;
+    this.#live[this.#liveCount++] = vpn;
+    this.#listed[vpn] = 1;
+    this.#marks++;
   }
 }
