@@ -41,6 +41,18 @@ const PRIVATE = 1 << PG_private;
 const WRITEBACK = 1 << PG_writeback;
 const MAPPEDTODISK = 1 << PG_mappedtodisk;
 
+/*
+ * Keys of the steps one class of the page cache calls on another. The page cache is one kernel
+ * subsystem split over a class chain (PageCacheBase <- Filemap <- BufferCache <- Vfs <-
+ * BlockDevices <- PageCache), so these cannot be #private; symbol keys keep them out of every
+ * walk of the prototype by name (the demo binds a layer's public methods by their names), as
+ * #private does for the steps a class keeps to itself. The description is the kernel's name.
+ */
+export const INIT_MOUNT_TREE: unique symbol = Symbol("init_mount_tree");
+export const SYNC_SB_BLOCKDEV: unique symbol = Symbol("sync_sb_blockdev");
+export const FLUSH_DISKS: unique symbol = Symbol("flush_disks");
+export const B_END_IO_CALL: unique symbol = Symbol("b_end_io_call");
+
 /** BUG() in the page cache or VFS: misuse the kernel would crash on (state unchanged). */
 export class PageCacheError extends KernelBugError {}
 

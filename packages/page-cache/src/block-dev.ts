@@ -15,7 +15,14 @@
 import { Errno, PAGE_SIZE, type Page, type VirtAddr } from "@i386mm/hw-i386";
 import { GFP_KERNEL, GFP_USER } from "@i386mm/page-alloc";
 import type { kmem_cache_t } from "@i386mm/slab";
-import { BlockBackendError, PAGE_CACHE_SIZE, PageCacheError } from "./base.js";
+import {
+  B_END_IO_CALL,
+  BlockBackendError,
+  FLUSH_DISKS,
+  PAGE_CACHE_SIZE,
+  PageCacheError,
+  SYNC_SB_BLOCKDEV,
+} from "./base.js";
 import {
   BH_Mapped,
   BH_Req,
@@ -114,7 +121,7 @@ export abstract class BlockDevices extends Vfs {
   readonly def_blk_fops: file_operations;
   /** mpage's on-stack buffer_head (a slab object reserved at boot; see mpage_readpage). */
   readonly scratch_bh: buffer_head;
-  private next_ide_minor = 0;
+  #next_ide_minor = 0;
 
   constructor(...args: ConstructorParameters<typeof Vfs>) {
     super(...args);
@@ -170,7 +177,7 @@ export abstract class BlockDevices extends Vfs {
    */
   add_disk(name: string, backend: BlockBackend, opts: AddDiskOptions = {}): gendisk | ErrPtr {
     const major = opts.major ?? IDE0_MAJOR;
-    const first_minor = opts.first_minor ?? (opts.major === undefined ? this.next_ide_minor : 0);
+    const first_minor = opts.first_minor ?? (opts.major === undefined ? this.#next_ide_minor : 0);
     const dev = MKDEV(major, first_minor);
     if (this.disks.has(dev) || [...this.disks.values()].some((d) => d.disk_name === name))
       return ERR_PTR(-Errno.EEXIST);
@@ -188,7 +195,7 @@ export abstract class BlockDevices extends Vfs {
     };
     this.disks.set(dev, disk);
     if (opts.major === undefined)
-      this.next_ide_minor = Math.max(this.next_ide_minor, first_minor + IDE_MINORS);
+      this.#next_ide_minor = Math.max(this.#next_ide_minor, first_minor + IDE_MINORS);
     if (opts.mknod ?? true) {
       const st = this.stat("/dev");
       if (IS_ERR(st)) this.sys_mkdir("/dev", 0o755);
@@ -244,7 +251,7 @@ export abstract class BlockDevices extends Vfs {
     if (bh.set(BH_Req) && rw === WRITE) bh.clear(BH_Write_EIO);
     const bdev = bh.b_bdev as block_device;
     const size = bh.b_size;
-    const ok = this.disk_transfer(
+    const ok = this.#disk_transfer(
       bdev,
       rw,
       bh.b_blocknr * (size / 512),
@@ -252,7 +259,7 @@ export abstract class BlockDevices extends Vfs {
       bh.b_page,
       bh_offset(bh),
     );
-    this.b_end_io_call(bh, ok);
+    this[B_END_IO_CALL](bh, ok);
     return 0;
   }
 
@@ -261,7 +268,7 @@ export abstract class BlockDevices extends Vfs {
    * `nr` sectors from `sector` to or from the page at `offset`. False (nothing moved) past the
    * end of the device, for a write to a read-only disk, or when the medium fails.
    */
-  protected disk_transfer(
+  #disk_transfer(
     bdev: block_device,
     rw: number,
     sector: sector_t,
@@ -301,8 +308,8 @@ export abstract class BlockDevices extends Vfs {
    * A one-page read bio (mpage_bio_submit's): `len` bytes from `sector` into the page at 0; the
    * completion (mpage_end_io_read) sets the page uptodate or PG_error and unlocks it.
    */
-  protected mpage_read_bio(bdev: block_device, page: Page, sector: sector_t, len: number): void {
-    const ok = this.disk_transfer(bdev, READ, sector, len / 512, page, 0);
+  #mpage_read_bio(bdev: block_device, page: Page, sector: sector_t, len: number): void {
+    const ok = this.#disk_transfer(bdev, READ, sector, len / 512, page, 0);
     if (ok) this.SetPageUptodate(page);
     else {
       this.ClearPageUptodate(page);
@@ -362,7 +369,7 @@ export abstract class BlockDevices extends Vfs {
         return true;
       }
     } else this.SetPageMappedToDisk(page);
-    this.mpage_read_bio(bdev as block_device, page, blocks[0] << (blkbits - 9), first_hole << blkbits);
+    this.#mpage_read_bio(bdev as block_device, page, blocks[0] << (blkbits - 9), first_hole << blkbits);
     return true;
   }
 
@@ -558,12 +565,12 @@ export abstract class BlockDevices extends Vfs {
     return n;
   }
 
-  protected sync_sb_blockdev(sb: super_block): number {
+  protected [SYNC_SB_BLOCKDEV](sb: super_block): number {
     if (sb === this.blockdev_superblock) return 0;
     return this.sync_blockdev(sb.s_bdev);
   }
 
-  protected flush_disks(): void {
+  protected [FLUSH_DISKS](): void {
     for (const d of this.disks.values()) {
       try {
         d.backend.flush();

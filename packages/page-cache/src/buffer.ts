@@ -28,7 +28,7 @@ import {
 } from "@i386mm/hw-i386";
 import { GFP_NOFS } from "@i386mm/page-alloc";
 import type { kmem_cache_t } from "@i386mm/slab";
-import { PAGE_CACHE_SIZE, PageCacheError, PageCacheWouldSleepError } from "./base.js";
+import { B_END_IO_CALL, PAGE_CACHE_SIZE, PageCacheError, PageCacheWouldSleepError } from "./base.js";
 import { Filemap } from "./filemap.js";
 import {
   AS_EIO,
@@ -106,93 +106,96 @@ export interface BufferHeadResolver {
 export class buffer_head {
   /** Kernel address of the slab object. */
   readonly addr: VirtAddr;
-  private readonly p: number;
-  private readonly r: BufferHeadResolver;
+  readonly #p: number;
+  readonly #r: BufferHeadResolver;
   constructor(addr: VirtAddr, r: BufferHeadResolver) {
     this.addr = addr;
-    this.p = addr - PAGE_OFFSET;
-    this.r = r;
+    this.#p = addr - PAGE_OFFSET;
+    this.#r = r;
   }
   /** b_state: BH_* bits. */
   get b_state(): number {
-    return this.r.ram.read32(this.p + O_STATE);
+    return this.#r.ram.read32(this.#p + O_STATE);
   }
   set b_state(v: number) {
-    this.r.ram.write32(this.p + O_STATE, v >>> 0);
+    this.#r.ram.write32(this.#p + O_STATE, v >>> 0);
   }
   /** b_this_page: next buffer of the page (circular); null before linking. */
   get b_this_page(): buffer_head | null {
-    return this.r.bhByAddr(this.r.ram.read32(this.p + O_THIS_PAGE));
+    return this.#r.bhByAddr(this.#r.ram.read32(this.#p + O_THIS_PAGE));
   }
   set b_this_page(bh: buffer_head | null) {
-    this.r.ram.write32(this.p + O_THIS_PAGE, bh ? bh.addr : 0);
+    this.#r.ram.write32(this.#p + O_THIS_PAGE, bh ? bh.addr : 0);
   }
   /** b_page: the page holding the data (stored as the struct page address). */
   get b_page(): Page {
-    return this.r.pageOfDescriptor(this.r.ram.read32(this.p + O_PAGE));
+    return this.#r.pageOfDescriptor(this.#r.ram.read32(this.#p + O_PAGE));
   }
   set b_page(page: Page) {
-    this.r.ram.write32(this.p + O_PAGE, this.r.pageDescriptor(page));
+    this.#r.ram.write32(this.#p + O_PAGE, this.#r.pageDescriptor(page));
   }
   /** b_count: users of the buffer. */
   get b_count(): number {
-    return this.r.ram.read32(this.p + O_COUNT) | 0;
+    return this.#r.ram.read32(this.#p + O_COUNT) | 0;
   }
   set b_count(v: number) {
-    this.r.ram.write32(this.p + O_COUNT, v >>> 0);
+    this.#r.ram.write32(this.#p + O_COUNT, v >>> 0);
   }
   /** b_size: block size in bytes. */
   get b_size(): number {
-    return this.r.ram.read32(this.p + O_SIZE);
+    return this.#r.ram.read32(this.#p + O_SIZE);
   }
   set b_size(v: number) {
-    this.r.ram.write32(this.p + O_SIZE, v);
+    this.#r.ram.write32(this.#p + O_SIZE, v);
   }
   /** b_blocknr: block number on b_bdev, in b_size units (-1 = unmapped: 0xffffffff). */
   get b_blocknr(): sector_t {
-    return this.r.ram.read32(this.p + O_BLOCKNR);
+    return this.#r.ram.read32(this.#p + O_BLOCKNR);
   }
   set b_blocknr(v: sector_t) {
-    this.r.ram.write32(this.p + O_BLOCKNR, v >>> 0);
+    this.#r.ram.write32(this.#p + O_BLOCKNR, v >>> 0);
   }
   /** b_data: page_address(b_page) + offset, or just the offset for a highmem page. */
   get b_data(): number {
-    return this.r.ram.read32(this.p + O_DATA);
+    return this.#r.ram.read32(this.#p + O_DATA);
   }
   set b_data(v: number) {
-    this.r.ram.write32(this.p + O_DATA, v >>> 0);
+    this.#r.ram.write32(this.#p + O_DATA, v >>> 0);
   }
   /** b_bdev. */
   get b_bdev(): block_device | null {
-    return this.r.bdevByAddr(this.r.ram.read32(this.p + O_BDEV));
+    return this.#r.bdevByAddr(this.#r.ram.read32(this.#p + O_BDEV));
   }
   set b_bdev(b: block_device | null) {
-    this.r.ram.write32(this.p + O_BDEV, b ? b.addr : 0);
+    this.#r.ram.write32(this.#p + O_BDEV, b ? b.addr : 0);
   }
   /** b_end_io: the model's handler number (END_IO_*). */
   get b_end_io(): number {
-    return this.r.ram.read32(this.p + O_END_IO);
+    return this.#r.ram.read32(this.#p + O_END_IO);
   }
   set b_end_io(v: number) {
-    this.r.ram.write32(this.p + O_END_IO, v);
+    this.#r.ram.write32(this.#p + O_END_IO, v);
   }
   /** b_private. */
   get b_private(): number {
-    return this.r.ram.read32(this.p + O_PRIVATE);
+    return this.#r.ram.read32(this.#p + O_PRIVATE);
   }
   set b_private(v: number) {
-    this.r.ram.write32(this.p + O_PRIVATE, v >>> 0);
+    this.#r.ram.write32(this.#p + O_PRIVATE, v >>> 0);
   }
   /** Address of b_assoc_buffers (a list_head; empty = points at itself). */
   get b_assoc_buffers(): { next: number; prev: number } {
-    return { next: this.r.ram.read32(this.p + O_ASSOC_NEXT), prev: this.r.ram.read32(this.p + O_ASSOC_PREV) };
+    return {
+      next: this.#r.ram.read32(this.#p + O_ASSOC_NEXT),
+      prev: this.#r.ram.read32(this.#p + O_ASSOC_PREV),
+    };
   }
   /** init_buffer_head (the slab constructor): all zero, b_assoc_buffers an empty list. */
   init(): void {
-    for (let o = 0; o < SIZEOF_BUFFER_HEAD; o += 4) this.r.ram.write32(this.p + o, 0);
+    for (let o = 0; o < SIZEOF_BUFFER_HEAD; o += 4) this.#r.ram.write32(this.#p + o, 0);
     const head = (this.addr + O_ASSOC_NEXT) >>> 0;
-    this.r.ram.write32(this.p + O_ASSOC_NEXT, head);
-    this.r.ram.write32(this.p + O_ASSOC_PREV, head);
+    this.#r.ram.write32(this.#p + O_ASSOC_NEXT, head);
+    this.#r.ram.write32(this.#p + O_ASSOC_PREV, head);
   }
   /** Test a BH_* bit. */
   test(bit: number): boolean {
@@ -411,7 +414,7 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
   }
 
   /** Run a buffer's b_end_io. */
-  protected b_end_io_call(bh: buffer_head, uptodate: boolean): void {
+  protected [B_END_IO_CALL](bh: buffer_head, uptodate: boolean): void {
     switch (bh.b_end_io) {
       case END_IO_READ_SYNC:
         this.end_buffer_read_sync(bh, uptodate);

@@ -105,7 +105,7 @@ export abstract class Filemap extends PageCacheBase {
    * lock_page on a page the caller holds references to: when it would sleep, those references
    * (`refs`, the page's own first) are dropped before the error propagates, so nothing leaks.
    */
-  protected lock_page_holding(page: Page, refs: readonly Page[] = [page]): void {
+  #lock_page_holding(page: Page, refs: readonly Page[] = [page]): void {
     try {
       this.lock_page(page);
     } catch (e) {
@@ -397,7 +397,7 @@ export abstract class Filemap extends PageCacheBase {
       if (IS_ERR(page)) return page;
       this.mark_page_accessed(page);
       if (this.PageUptodate(page)) return page;
-      this.lock_page_holding(page);
+      this.#lock_page_holding(page);
       if (this.mem_map.mapping[page] === 0) {
         this.unlock_page(page);
         this.page_cache_release(page);
@@ -533,7 +533,7 @@ export abstract class Filemap extends PageCacheBase {
         if (!this.PageUptodate(page)) {
           // page_not_up_to_date: lock it (a new page is already locked by add_to_page_cache)
           if (!fresh) {
-            this.lock_page_holding(page, cached === null ? [page] : [page, cached]);
+            this.#lock_page_holding(page, cached === null ? [page] : [page, cached]);
             if (this.mem_map.mapping[page] === 0) {
               this.unlock_page(page);
               this.page_cache_release(page);
@@ -636,7 +636,7 @@ export abstract class Filemap extends PageCacheBase {
       }
       // page_not_uptodate: lock and read again (the kernel tries twice)
       if (fault) fault.major = true;
-      this.lock_page_holding(page);
+      this.#lock_page_holding(page);
       if (this.mem_map.mapping[page] === 0) {
         this.unlock_page(page);
         this.page_cache_release(page);
@@ -769,7 +769,7 @@ export abstract class Filemap extends PageCacheBase {
         if (pages.length === 0) break;
         for (const page of pages) {
           if (done) break;
-          this.lock_page_holding(page, pages);
+          this.#lock_page_holding(page, pages);
           if (this.page_mapping(page) !== mapping) {
             this.unlock_page(page);
             continue;
@@ -899,7 +899,7 @@ export abstract class Filemap extends PageCacheBase {
       if (pages.length === 0) break;
       for (const page of pages) {
         next = this.mem_map.index[page] + 1;
-        this.lock_page_holding(page, pages);
+        this.#lock_page_holding(page, pages);
         this.wait_on_page_writeback(page);
         this.truncate_complete_page(mapping, page);
         this.unlock_page(page);

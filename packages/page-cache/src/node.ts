@@ -18,14 +18,14 @@ export class FileBackend implements BlockBackend {
   readonly path: string;
   readonly size: number;
   readonly readOnly: boolean;
-  private fd: number;
+  #fd: number;
 
   /** Open `path` (read-write unless opts.readOnly). */
   constructor(path: string, opts: FileBackendOptions = {}) {
     this.path = path;
     this.readOnly = opts.readOnly ?? false;
-    this.fd = openSync(path, this.readOnly ? "r" : "r+");
-    const st = fstatSync(this.fd);
+    this.#fd = openSync(path, this.readOnly ? "r" : "r+");
+    const st = fstatSync(this.#fd);
     this.size = st.size - (st.size % 512);
   }
 
@@ -33,7 +33,7 @@ export class FileBackend implements BlockBackend {
   read(pos: number, dst: Uint8Array): void {
     let done = 0;
     while (done < dst.length) {
-      const n = readSync(this.fd, dst, done, dst.length - done, pos + done);
+      const n = readSync(this.#fd, dst, done, dst.length - done, pos + done);
       if (n <= 0) throw new BlockBackendError(`${this.path}: short read at ${pos + done}`);
       done += n;
     }
@@ -43,17 +43,17 @@ export class FileBackend implements BlockBackend {
   write(pos: number, src: Uint8Array): void {
     if (this.readOnly) throw new BlockBackendError(`${this.path}: opened read-only`);
     let done = 0;
-    while (done < src.length) done += writeSync(this.fd, src, done, src.length - done, pos + done);
+    while (done < src.length) done += writeSync(this.#fd, src, done, src.length - done, pos + done);
   }
 
   /** fsync. */
   flush(): void {
-    if (!this.readOnly) fsyncSync(this.fd);
+    if (!this.readOnly) fsyncSync(this.#fd);
   }
 
   /** Close the file (the disk must not be used afterwards). */
   close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
+    if (this.#fd >= 0) closeSync(this.#fd);
+    this.#fd = -1;
   }
 }

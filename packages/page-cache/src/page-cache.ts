@@ -10,6 +10,7 @@
 import type { Kmap } from "@i386mm/kmap";
 import type { SlabAllocator } from "@i386mm/slab";
 import type { PageCacheOptions } from "./base.js";
+import { INIT_MOUNT_TREE } from "./base.js";
 import { BlockDevices } from "./block-dev.js";
 import { Ext2Fs } from "./ext2/index.js";
 import { ramfsOperations } from "./ramfs.js";
@@ -27,7 +28,7 @@ export class PageCache extends BlockDevices {
     this.register_filesystem(ramfs.ramfs_fs_type);
     this.ext2 = new Ext2Fs(this);
     this.register_filesystem(this.ext2.ext2_fs_type);
-    this.init_mount_tree();
+    this[INIT_MOUNT_TREE]();
     this.pa.set_page_cache_counters({
       nr_blockdev_pages: () => this.nr_blockdev_pages(),
       get_page_cache_size: () => this.nr_pagecache,

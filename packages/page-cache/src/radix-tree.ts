@@ -68,13 +68,13 @@ export class RadixTreeNodes {
   readonly preloads: VirtAddr[][];
   /** Nodes currently allocated (live in some tree). */
   nr_nodes = 0;
-  private readonly slab: SlabAllocator;
-  private readonly machine: Machine;
+  readonly #slab: SlabAllocator;
+  readonly #machine: Machine;
 
   /** radix_tree_init: create the node cache (SLAB_PANIC in the kernel: failure throws). */
   constructor(slab: SlabAllocator) {
-    this.slab = slab;
-    this.machine = slab.machine;
+    this.#slab = slab;
+    this.#machine = slab.machine;
     const c = slab.kmem_cache_create("radix_tree_node", SIZEOF_RADIX_TREE_NODE, 0, 0, null);
     if (!c)
       throw new KernelBugError(
@@ -83,14 +83,14 @@ export class RadixTreeNodes {
         "kmem_cache_create(radix_tree_node) failed (SLAB_PANIC)",
       );
     this.cachep = c;
-    this.preloads = this.machine.cpus.map(() => []);
+    this.preloads = this.#machine.cpus.map(() => []);
   }
 
   /** radix_tree_node_alloc: a node from the cache with the root's gfp mask, else (atomic roots) from this CPU's preload pool. */
   alloc<T>(root: radix_tree_root<T>): radix_tree_node<T> | null {
-    let addr = this.slab.kmem_cache_alloc(this.cachep, root.gfp_mask);
+    let addr = this.#slab.kmem_cache_alloc(this.cachep, root.gfp_mask);
     if (addr === null && !(root.gfp_mask & __GFP_WAIT)) {
-      const pool = this.preloads[this.machine.current];
+      const pool = this.preloads[this.#machine.current];
       addr = pool.pop() ?? null;
     }
     if (addr === null) return null;
@@ -101,7 +101,7 @@ export class RadixTreeNodes {
   /** radix_tree_node_free: the node's object back to the cache. */
   free<T>(node: radix_tree_node<T>): void {
     this.nr_nodes--;
-    this.slab.kmem_cache_free(this.cachep, node.addr);
+    this.#slab.kmem_cache_free(this.cachep, node.addr);
   }
 
   /**
@@ -110,12 +110,12 @@ export class RadixTreeNodes {
    * radix_tree_preload_end), or -ENOMEM with preemption enabled.
    */
   radix_tree_preload(gfp_mask: number): number {
-    const cpu = this.machine.cpus[this.machine.current];
+    const cpu = this.#machine.cpus[this.#machine.current];
     preempt_disable(cpu);
-    const pool = this.preloads[this.machine.current];
+    const pool = this.preloads[this.#machine.current];
     while (pool.length < RADIX_TREE_MAX_PATH) {
       preempt_enable(cpu);
-      const node = this.slab.kmem_cache_alloc(this.cachep, gfp_mask);
+      const node = this.#slab.kmem_cache_alloc(this.cachep, gfp_mask);
       if (node === null) return -Errno.ENOMEM;
       preempt_disable(cpu);
       pool.push(node);
@@ -125,7 +125,7 @@ export class RadixTreeNodes {
 
   /** radix_tree_preload_end: preemption back on. */
   radix_tree_preload_end(): void {
-    preempt_enable(this.machine.cpus[this.machine.current]);
+    preempt_enable(this.#machine.cpus[this.#machine.current]);
   }
 }
 

@@ -15,7 +15,7 @@
 import { Errno, PAGE_SIZE, type VirtAddr } from "@i386mm/hw-i386";
 import { GFP_ATOMIC, GFP_HIGHUSER, GFP_KERNEL } from "@i386mm/page-alloc";
 import type { kmem_cache_t } from "@i386mm/slab";
-import { PageCacheError } from "./base.js";
+import { FLUSH_DISKS, INIT_MOUNT_TREE, PageCacheError, SYNC_SB_BLOCKDEV } from "./base.js";
 import { BufferCache } from "./buffer.js";
 import { ERR_PTR, type ErrPtr, IS_ERR, PTR_ERR } from "./err.js";
 import {
@@ -117,7 +117,7 @@ export abstract class Vfs extends BufferCache {
   /** last_ino: inode numbers for new_inode (fs/inode.c). */
   last_ino = 0;
   /** Anonymous device numbers handed to superblocks without a block device (set_anon_super). */
-  private unnamed_dev = 0;
+  #unnamed_dev = 0;
 
   constructor(...args: ConstructorParameters<typeof BufferCache>) {
     super(...args);
@@ -417,7 +417,7 @@ export abstract class Vfs extends BufferCache {
 
   /** set_anon_super: an unnamed device number (major 0). */
   set_anon_super(sb: super_block): void {
-    sb.s_dev = ++this.unnamed_dev;
+    sb.s_dev = ++this.#unnamed_dev;
   }
 
   /**
@@ -506,7 +506,7 @@ export abstract class Vfs extends BufferCache {
   }
 
   /** init_mount_tree: mount rootfs as the namespace root. */
-  protected init_mount_tree(): void {
+  protected [INIT_MOUNT_TREE](): void {
     const mnt = this.do_kern_mount("rootfs", 0, "rootfs", null);
     if (IS_ERR(mnt))
       throw new PageCacheError("init_mount_tree", undefined, `can't create rootfs (${PTR_ERR(mnt)})`);
@@ -800,7 +800,7 @@ export abstract class Vfs extends BufferCache {
     const err = dir.i_op.unlink(dir, dentry);
     if (!err) {
       this.d_drop(dentry);
-      this.dentry_iput_if_unused(dentry);
+      this.#dentry_iput_if_unused(dentry);
     }
     return err;
   }
@@ -809,7 +809,7 @@ export abstract class Vfs extends BufferCache {
    * d_delete's inode release: an unhashed dentry's inode reference is dropped once no open file
    * uses the dentry any more (then an unlinked inode is deleted by iput).
    */
-  protected dentry_iput_if_unused(dentry: dentry): void {
+  #dentry_iput_if_unused(dentry: dentry): void {
     const inode = dentry.d_inode;
     if (!inode || this.d_lookup(dentry.d_parent, dentry.d_name) === dentry) return;
     for (const f of this.open_files) if (f.f_dentry === dentry) return;
@@ -1075,7 +1075,7 @@ export abstract class Vfs extends BufferCache {
     this.open_files.delete(file);
     file.f_vfsmnt.mnt_count--;
     this.dput(file.f_dentry);
-    this.dentry_iput_if_unused(file.f_dentry);
+    this.#dentry_iput_if_unused(file.f_dentry);
   }
 
   /** get_file(file): another reference (fork, mmap's vm_file). */
@@ -1244,13 +1244,13 @@ export abstract class Vfs extends BufferCache {
     if (sb.s_dirt && sb.s_op.write_super) sb.s_op.write_super(sb);
     sb.s_op.sync_fs?.(sb, true);
     this.sync_sb_inodes(sb, true);
-    return this.sync_sb_blockdev(sb);
+    return this[SYNC_SB_BLOCKDEV](sb);
   }
 
   /** sync_blockdev of the superblock's device (none for ramfs); supplied by the block layer. */
-  protected abstract sync_sb_blockdev(sb: super_block): number;
+  protected abstract [SYNC_SB_BLOCKDEV](sb: super_block): number;
   /** The final flush of every disk's write cache at the end of sys_sync (fsync of the image files). */
-  protected abstract flush_disks(): void;
+  protected abstract [FLUSH_DISKS](): void;
 
   /**
    * sys_sync (do_sync): sync_inodes(0), sync_supers, sync_filesystems, sync_inodes(1) with each
@@ -1260,16 +1260,16 @@ export abstract class Vfs extends BufferCache {
   sys_sync(): number {
     for (const sb of [...this.super_blocks]) {
       this.sync_sb_inodes(sb, false);
-      this.sync_sb_blockdev(sb);
+      this[SYNC_SB_BLOCKDEV](sb);
     }
     for (const sb of [...this.super_blocks])
       if (sb.s_dirt && sb.s_op.write_super && !(sb.s_flags & MS_RDONLY)) sb.s_op.write_super(sb);
     for (const sb of [...this.super_blocks]) sb.s_op.sync_fs?.(sb, true);
     for (const sb of [...this.super_blocks]) {
       this.sync_sb_inodes(sb, true);
-      this.sync_sb_blockdev(sb);
+      this[SYNC_SB_BLOCKDEV](sb);
     }
-    this.flush_disks();
+    this[FLUSH_DISKS]();
     return 0;
   }
 
