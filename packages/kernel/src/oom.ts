@@ -121,8 +121,7 @@ function oom_kill_task(vm: VmSystem, p: task_struct, victims: task_struct[]): bo
  * the current task.
  */
 export function install_oom_killer(pa: PageAllocator, vm: VmSystem): void {
-  pa.tif_memdie = () => tif_memdie(vm.current);
-  pa.oom_killer = () => {
+  const oom_killer = () => {
     const p = select_bad_process(vm);
     if (p === null) return null;
     return () => {
@@ -142,4 +141,5 @@ export function install_oom_killer(pa: PageAllocator, vm: VmSystem): void {
       for (const v of victims) if (v !== vm.current && v.exit_state === 0) run_exit(vm, v);
     };
   };
+  pa.set_oom_killer(oom_killer, () => tif_memdie(vm.current));
 }

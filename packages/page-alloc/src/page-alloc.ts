@@ -100,6 +100,8 @@ export interface PageAllocatorOptions extends BootOptions {
   reclaim?: ReclaimHook;
   /** select_bad_process / oom_kill_process for out_of_memory (see PageAllocator.oom_killer). */
   oom_killer?: OomKiller;
+  /** test_thread_flag(TIF_MEMDIE) of the current task (see PageAllocator.tif_memdie). */
+  tif_memdie?: () => boolean;
 }
 
 /**
@@ -238,15 +240,21 @@ export class PageAllocator {
   /**
    * select_bad_process + oom_kill_process for out_of_memory: returns how to kill the chosen
    * process, or null when none can be killed (then the kernel panics). Set by the layer that runs
-   * processes (opts.oom_killer, or later); absent, there is nothing to kill.
+   * processes (opts.oom_killer, or once later with set_oom_killer); absent, there is nothing to kill.
    */
-  oom_killer: OomKiller | undefined;
+  get oom_killer(): OomKiller | undefined {
+    return this.#oom_killer;
+  }
+  #oom_killer: OomKiller | undefined;
   /**
    * test_thread_flag(TIF_MEMDIE): whether the current task is an OOM-killer victim, which may take
    * pages without watermarks (pass 3) so that it can exit, and gets NULL rather than another
    * out_of_memory when even that fails. Set by the layer that runs processes, with oom_killer.
    */
-  tif_memdie: (() => boolean) | undefined;
+  get tif_memdie(): (() => boolean) | undefined {
+    return this.#tif_memdie;
+  }
+  #tif_memdie: (() => boolean) | undefined;
   /** Per CPU: set while that CPU runs the reclaim hook (current->flags & PF_MEMALLOC). */
   readonly pf_memalloc: readonly boolean[];
   readonly #pf_memalloc: boolean[];
@@ -272,11 +280,11 @@ export class PageAllocator {
     const b = boot(machine, opts);
     this.machine = machine;
     this.reclaim = opts.reclaim;
-    this.oom_killer = opts.oom_killer;
+    this.#oom_killer = opts.oom_killer;
+    this.#tif_memdie = opts.tif_memdie;
     this.#pf_memalloc = new Array<boolean>(machine.cpus.length).fill(false);
     this.pf_memalloc = this.#pf_memalloc;
     this.kswapd_events = this.#kswapd_events;
-    this.tif_memdie = undefined;
     this.mem_map = b.mem_map;
     this.node_data = b.node_data;
     this.pgdat_list = b.node_data[0];
@@ -1163,6 +1171,21 @@ export class PageAllocator {
         "a page cache is already set up on this allocator",
       );
     this.#page_cache_counters = counters;
+  }
+  /**
+   * Install the OOM killer of the layer that runs processes (the kernel's boot does this once):
+   * `oom_killer` (select_bad_process + oom_kill_process) and `tif_memdie` (the current task's
+   * TIF_MEMDIE). A second install, or one over opts.oom_killer, is refused with a ConfigError
+   * (one process layer per kernel, like attachLayer), with nothing changed.
+   */
+  set_oom_killer(oom_killer: OomKiller, tif_memdie: () => boolean): void {
+    if (this.#oom_killer !== undefined || this.#tif_memdie !== undefined)
+      throw new ConfigError(
+        "set_oom_killer",
+        "this PageAllocator already has an OOM killer (one process layer per kernel); use that one",
+      );
+    this.#oom_killer = oom_killer;
+    this.#tif_memdie = tif_memdie;
   }
   /** The registered page-cache counters, or null before a page cache exists. */
   get page_cache_counters(): PageCacheCounters | null {

@@ -1,4 +1,4 @@
-import { irq_enter, irq_exit, KernelHangError, KernelPanicError } from "@i386mm/hw-i386";
+import { ConfigError, irq_enter, irq_exit, KernelHangError, KernelPanicError } from "@i386mm/hw-i386";
 import { describe, expect, it } from "vitest";
 import {
   __GFP_NOFAIL,
@@ -175,6 +175,29 @@ describe("direct reclaim hook", () => {
     checkPageAllocInvariants(pa);
   });
 
+  it("set_oom_killer installs the process layer's hooks once; a second install is a ConfigError and changes nothing", () => {
+    const pa = bootPA(32 * MiB, { flat: true });
+    expect([pa.oom_killer, pa.tif_memdie]).toEqual([undefined, undefined]);
+    const first = () => null;
+    const memdie = () => false;
+    pa.set_oom_killer(first, memdie);
+    expect([pa.oom_killer, pa.tif_memdie]).toEqual([first, memdie]);
+    expect(() =>
+      pa.set_oom_killer(
+        () => null,
+        () => true,
+      ),
+    ).toThrow(ConfigError);
+    expect([pa.oom_killer, pa.tif_memdie]).toEqual([first, memdie]);
+    const withOpts = bootPA(32 * MiB, { flat: true, oom_killer: first });
+    expect(() => withOpts.set_oom_killer(first, memdie)).toThrow(/already has an OOM killer/);
+    expect(() => {
+      // @ts-expect-error the hooks are read-only: set_oom_killer is the one way in
+      pa.oom_killer = () => null;
+    }).toThrow(TypeError); // a getter without a setter, in strict mode
+    expect(pa.oom_killer).toBe(first);
+  });
+
   it("a victim that is the allocating task (TIF_MEMDIE) takes pages below the watermarks, then gets NULL, never a second out_of_memory", () => {
     let memdie = false;
     let kills = 0;
@@ -184,8 +207,8 @@ describe("direct reclaim hook", () => {
         kills++;
         memdie = true; // oom_kill_task chose current: SIGKILL pending, TIF_MEMDIE set
       },
+      tif_memdie: () => memdie,
     });
-    pa.tif_memdie = () => memdie;
     exhaust(pa, GFP_KERNEL);
     let below = 0;
     for (;;) {
