@@ -19,6 +19,8 @@
  */
 
 import { Errno, PAGE_SIZE, TASK_SIZE } from "@i386mm/hw-i386";
+// include/linux/limits.h: the longest PT_INTERP path load_elf_binary accepts (with its NUL).
+import { PATH_MAX } from "@i386mm/page-cache";
 import { EXSTACK_DEFAULT, EXSTACK_DISABLE_X, EXSTACK_ENABLE_X } from "./exec.js";
 
 export { EXSTACK_DEFAULT, EXSTACK_DISABLE_X, EXSTACK_ENABLE_X };
@@ -124,8 +126,6 @@ export const ELF32_DYN_SIZE = 8;
 
 /** include/linux/binfmts.h: bytes of the file prepare_binprm reads into bprm->buf. */
 export const BINPRM_BUF_SIZE = 128;
-/** include/linux/limits.h: longest PT_INTERP path load_elf_binary accepts (with its NUL). */
-export const PATH_MAX = 4096;
 /** ELF_EXEC_PAGESIZE = ELF_MIN_ALIGN on i386. */
 export const ELF_MIN_ALIGN = PAGE_SIZE;
 /** include/asm-i386/elf.h: where the first segment of an ET_DYN executable is placed (TASK_SIZE / 3 * 2). */

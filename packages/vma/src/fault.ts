@@ -17,7 +17,15 @@
  * handler did. Signals are queued on the task (force_sig_info); OOM kills call do_exit.
  */
 
-import { _PAGE_PRESENT, in_atomic, KernelBugError, PF_INSTR, pte_phys, TASK_SIZE } from "@i386mm/hw-i386";
+import {
+  _PAGE_PRESENT,
+  in_atomic,
+  KernelBugError,
+  PAGE_SIZE,
+  PF_INSTR,
+  pte_phys,
+  TASK_SIZE,
+} from "@i386mm/hw-i386";
 import {
   BUS_ADRERR,
   SEGV_ACCERR,
@@ -120,7 +128,7 @@ function no_context(vm: VmSystem, regs: pt_regs, error_code: number, address: nu
   if (m.pae && error_code & PF_INSTR)
     lines.push("kernel tried to execute NX-protected page - exploit attempt? (uid: 0)");
   lines.push(
-    `${address < 4096 ? "Unable to handle kernel NULL pointer dereference" : "Unable to handle kernel paging request"} at virtual address ${hex8(address)}`,
+    `${address < PAGE_SIZE ? "Unable to handle kernel NULL pointer dereference" : "Unable to handle kernel paging request"} at virtual address ${hex8(address)}`,
   );
   lines.push(" printing eip:");
   lines.push(hex8(regs.eip));

@@ -7,7 +7,15 @@
  * copied in RAM in one go.
  */
 
-import { KernelBugError, type Page, PF_WRITE, type Pfn, translate_raw, type VirtAddr } from "@i386mm/hw-i386";
+import {
+  KernelBugError,
+  PAGE_SIZE,
+  type Page,
+  PF_WRITE,
+  type Pfn,
+  translate_raw,
+  type VirtAddr,
+} from "@i386mm/hw-i386";
 import { KM_USER0, KM_USER1 } from "@i386mm/kmap";
 import { GFP_HIGHUSER } from "@i386mm/page-alloc";
 import type { vm_area_struct } from "./mm-types.js";
@@ -18,7 +26,7 @@ function kernelFrame(vm: VmSystem, kaddr: VirtAddr, write: boolean, call: string
   const m = vm.machine;
   const phys = translate_raw(m, m.cpus[m.current]!, kaddr, write ? PF_WRITE : 0);
   if (phys < 0) throw new KernelBugError(call, kaddr, "Unable to handle kernel paging request");
-  return Math.floor(phys / 4096) as Pfn;
+  return Math.floor(phys / PAGE_SIZE) as Pfn;
 }
 
 /** clear_user_highpage(page, vaddr): zero a user page through KM_USER0. */

@@ -9,7 +9,7 @@
  * change these fields; views read them.
  */
 
-import type { Page, VirtAddr } from "@i386mm/hw-i386";
+import { PAGE_SIZE, type Page, type VirtAddr } from "@i386mm/hw-i386";
 import { type ErrPtr, type file, NOPAGE_OOM, NOPAGE_SIGBUS } from "@i386mm/page-cache";
 import { RB_ROOT, rb_node, type rb_root } from "./rbtree.js";
 import type { shmem_file } from "./shmem.js";
@@ -110,7 +110,7 @@ export class vm_area_struct {
 
 /** vma_pages: the VMA's length in pages. */
 export function vma_pages(vma: vm_area_struct): number {
-  return (vma.vm_end - vma.vm_start) / 4096;
+  return (vma.vm_end - vma.vm_start) / PAGE_SIZE;
 }
 
 /** struct mm_struct: one process address space. */

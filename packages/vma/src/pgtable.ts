@@ -56,7 +56,7 @@ export function mk_user_pte(vm: VmSystem, page: Page | number, prot: number): nu
  * losing the high part to 32-bit operators.
  */
 export function pte_bits(pte: number, set: number, clear: number): number {
-  const low = pte % 4096;
+  const low = pte % PAGE_SIZE; // the low 12 bits: flags
   return pte - low + ((low | set) & ~clear);
 }
 

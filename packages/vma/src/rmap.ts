@@ -9,7 +9,7 @@
  * Reserved pages (the zero page) are never counted. Only the fault, fork and unmap paths call in.
  */
 
-import { KernelBugError, type Page } from "@i386mm/hw-i386";
+import { Errno, KernelBugError, PAGE_SIZE, type Page } from "@i386mm/hw-i386";
 import { GFP_KERNEL, PG_reserved } from "@i386mm/page-alloc";
 import { SLAB_DESTROY_BY_RCU, SLAB_PANIC } from "@i386mm/slab";
 import { PAGE_MAPPING_ANON, SIZEOF_ANON_VMA } from "./constants.js";
@@ -56,7 +56,7 @@ export function anon_vma_prepare(vm: VmSystem, vma: vm_area_struct): number {
   let av = find_mergeable_anon_vma(vma);
   if (av === null) {
     av = anon_vma_alloc(vm);
-    if (av === null) return -12;
+    if (av === null) return -Errno.ENOMEM;
   }
   vma.anon_vma = av;
   av.head.add(vma);
@@ -105,7 +105,7 @@ export function page_add_anon_rmap(
   if (av === null) throw new KernelBugError("page_add_anon_rmap", address, "kernel BUG: BUG_ON(!anon_vma)");
   vma.vm_mm.anon_rss++;
   if (++m._mapcount[page]! === 0) {
-    m.index[page] = (address - vma.vm_start) / 4096 + vma.vm_pgoff;
+    m.index[page] = (address - vma.vm_start) / PAGE_SIZE + vma.vm_pgoff;
     m.mapping[page] = av.addr + PAGE_MAPPING_ANON;
     vm.page_state.nr_mapped++;
   }
