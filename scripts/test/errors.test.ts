@@ -15,7 +15,10 @@ it("no layer throws a bare Error, RangeError or TypeError", () => {
   for (const pkg of fs.readdirSync(path.join(root, "packages"))) {
     const src = path.join(root, "packages", pkg, "src");
     if (!fs.existsSync(src)) continue;
-    for (const f of fs.readdirSync(src).filter((n) => n.endsWith(".ts"))) {
+    // every source file, in subfolders too (page-cache/src/ext2)
+    const files = (fs.readdirSync(src, { recursive: true }) as string[]).filter((n) => n.endsWith(".ts"));
+    expect(files.length, pkg).toBeGreaterThan(0);
+    for (const f of files) {
       const n = [
         ...fs.readFileSync(path.join(src, f), "utf8").matchAll(/throw new (Error|RangeError|TypeError)\(/g),
       ].length;
