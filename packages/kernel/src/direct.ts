@@ -3,14 +3,16 @@
  * allocator (a driver, a scenario, the trace replay, the fuzzer: whoever calls alloc_pages and
  * keeps the block), so that the whole-machine check can give every allocated frame an owner.
  * The kernel keeps no such record (CONFIG_PAGE_OWNER, 2.6.24, is the nearest thing); this one is
- * the model's, and cheap: two typed arrays indexed by pfn and a set of block heads, written on
- * every call that goes through it, O(1) each.
+ * the model's, and cheap: two maps keyed by pfn (held block heads to their order, frames to the
+ * references held on them), written on every call that goes through it, O(1) each, and costing
+ * nothing per frame of RAM (dense arrays cost 5 host bytes per frame at boot, issue #18's budget).
  * Each method is page-alloc's function of the same name (mm/page_alloc.c, include/linux/gfp.h,
  * include/linux/mm.h): it calls the page allocator, then records what changed. A call the page
  * allocator refuses (a BadPageError, a NULL) records nothing.
- * Invariants: order[pfn] = 1 + k exactly for the heads of the order-k blocks a direct caller
- * allocated and still holds; refs[pfn] = the references direct callers hold on that frame (1 for
- * a block they allocated, +1 per get_page, -1 per put_page / free). Pages taken from `k.pa`
+ * Invariants: orderOf(pfn) = k exactly for the heads of the order-k blocks a direct caller
+ * allocated and still holds (-1 elsewhere); refsOf(pfn) = the references direct callers hold on
+ * that frame (1 for a block they allocated, +1 per get_page, -1 per put_page / free); no map keeps
+ * a zero entry. Pages taken from `k.pa`
  * itself, outside this record, are owned by nobody the check knows.
  */
 import { PAGE_OFFSET, type VirtAddr } from "@i386mm/hw-i386";
@@ -20,34 +22,44 @@ import type { Page, PageAllocator } from "@i386mm/page-alloc";
 export class DirectPages {
   /** The page allocator the calls go to. */
   readonly pa: PageAllocator;
-  /** 1 + order at the head of each block a direct caller allocated and holds; 0 elsewhere. */
-  readonly order: Uint8Array;
-  /** References direct callers hold on each frame. */
-  readonly refs: Int32Array;
-  /** The heads of the blocks held (the non-zero entries of `order`). */
-  readonly #heads = new Set<number>();
+  /** Order of each block a direct caller allocated and holds, by head pfn. */
+  readonly #order = new Map<number, number>();
+  /** References direct callers hold, by pfn (no zero entries). */
+  readonly #refs = new Map<number, number>();
 
   constructor(pa: PageAllocator) {
     this.pa = pa;
-    this.order = new Uint8Array(pa.mem_map.nr_pages);
-    this.refs = new Int32Array(pa.mem_map.nr_pages);
   }
 
   /** Blocks held. */
   get blocks(): number {
-    return this.#heads.size;
+    return this.#order.size;
   }
 
   /** The blocks held, as [head pfn, order] pairs in pfn order. */
   heldBlocks(): [number, number][] {
-    return [...this.#heads].sort((a, b) => a - b).map((pfn) => [pfn, this.order[pfn]! - 1]);
+    return [...this.#order].sort((a, b) => a[0] - b[0]);
+  }
+
+  /** The frames direct callers hold references on, as [pfn, references] pairs (any order). */
+  heldRefs(): IterableIterator<[number, number]> {
+    return this.#refs.entries();
+  }
+
+  /** The references direct callers hold on frame `pfn` (0 for none). */
+  refsOf(pfn: number): number {
+    return this.#refs.get(pfn) ?? 0;
+  }
+
+  /** The order of the block headed by `pfn` that a direct caller holds, or -1. */
+  orderOf(pfn: number): number {
+    return this.#order.get(pfn) ?? -1;
   }
 
   #took(page: Page | null, order: number): Page | null {
     if (page !== null) {
-      this.#heads.add(page);
-      this.order[page] = order + 1;
-      this.refs[page]++;
+      this.#order.set(page, order);
+      this.#refs.set(page, this.refsOf(page) + 1);
     }
     return page;
   }
@@ -59,12 +71,13 @@ export class DirectPages {
 
   /** One reference dropped on `page` (its block given back when the page allocator freed it). */
   #dropped(page: Page): void {
-    if (!(page >= 0 && page < this.refs.length) || this.refs[page] === 0) return;
-    this.refs[page]--;
-    if (this.order[page] !== 0 && (this.refs[page] === 0 || this.pa.page_count(page) === 0)) {
-      this.order[page] = 0;
-      this.refs[page] = 0;
-      this.#heads.delete(page);
+    const refs = this.refsOf(page);
+    if (refs === 0) return;
+    if (refs > 1) this.#refs.set(page, refs - 1);
+    else this.#refs.delete(page);
+    if (this.#order.has(page) && (refs === 1 || this.pa.page_count(page) === 0)) {
+      this.#order.delete(page);
+      this.#refs.delete(page);
     }
   }
 
@@ -125,7 +138,7 @@ export class DirectPages {
   /** get_page(page): one more reference, held by the caller. */
   get_page(page: Page): void {
     this.pa.get_page(page);
-    this.refs[page]++;
+    this.#refs.set(page, this.refsOf(page) + 1);
   }
   /** put_page(page): the caller drops one reference. */
   put_page(page: Page): void {

@@ -22,7 +22,7 @@ const LAYER_CHECKS: readonly (readonly [LayerName, (k: Kernel) => void])[] = [
   ["slab", (k) => checkSlabInvariants(k.slab)],
   ["kmap", (k) => checkKmapInvariants(k.km)],
   // references direct callers took on page-cache pages (get_page) are the "extra" ones
-  ["page-cache", (k) => checkPageCacheInvariants(k.pc, { extraRefs: (page) => k.direct.refs[page] ?? 0 })],
+  ["page-cache", (k) => checkPageCacheInvariants(k.pc, { extraRefs: (page) => k.direct.refsOf(page) })],
   ["vma", (k) => checkVmaInvariants(k.vm)],
 ];
 

@@ -482,7 +482,9 @@ class Checker {
     const pa = k.pa;
     const mem = pa.mem_map;
     const { flags, _count, _mapcount } = mem;
-    const refs = k.direct.refs;
+    // the direct callers' references as a column for this pass (DirectPages keeps them sparse)
+    const refs = new Int32Array(mem.nr_pages);
+    for (const [p, r] of k.direct.heldRefs()) refs[p] = r;
     const SLAB = 1 << PG_slab;
     const HIGH = 1 << PG_highmem;
     let unowned = 0;
