@@ -502,12 +502,13 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
 
   /** __find_get_block(bdev, block, size): the cached buffer with a reference, through the per-CPU LRU; or null. */
   __find_get_block(bdev: block_device, block: sector_t, size: number): buffer_head | null {
-    this.bh_stats.lookups++;
     let bh = this.#lookup_bh_lru(bdev, block, size);
     if (bh === null) {
       bh = this.__find_get_block_slow(bdev, block);
       if (bh) this.#bh_lru_install(bh);
     }
+    // counted once the lookup went through (a NULL bdev oopses above and changes nothing)
+    this.bh_stats.lookups++;
     if (bh) this.mark_page_accessed(bh.b_page);
     return bh;
   }
