@@ -425,9 +425,12 @@ export class Kernel implements KernelApi {
     return this.opts.pae ? 64 : 32;
   }
 
-  /** The hash of the whole machine state (@i386mm/kernel's machineHash): `i386mm check --hash`. */
-  hash(): string {
-    return machineHash(this.booted);
+  /**
+   * The hash of the whole machine state (@i386mm/kernel's machineHash): `i386mm check --hash`;
+   * `{ printk: false }` leaves the kernel log out (a refused call may print but change nothing).
+   */
+  hash(opts: { readonly printk?: boolean } = {}): string {
+    return machineHash(this.booted, opts);
   }
 
   get nr_cpus(): number {
@@ -483,6 +486,17 @@ export class Kernel implements KernelApi {
         kind: "BUG",
         type: "Oops",
         message: `${call}: Unable to handle kernel NULL pointer dereference (a NULL structure pointer was passed and followed)`,
+        ...(file ? { file } : {}),
+      };
+    }
+    // The same for a number or a string where a structure goes (an untyped binding passes what the
+    // scenario gave): the layer fails on its first use of it; in C that is a wild pointer followed.
+    if (e instanceof TypeError && /is not (a function|iterable)\b|\.\w+ is not/.test(e.message) && call) {
+      const file = fileOf(call);
+      return {
+        kind: "BUG",
+        type: "Oops",
+        message: `${call}: Unable to handle kernel paging request (an argument that is no such structure was followed)`,
         ...(file ? { file } : {}),
       };
     }
