@@ -10,6 +10,7 @@ import { oracleBootLines, oracleSection } from "@i386mm/fixtures";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { SCENARIO_DIR } from "../src/main.js";
 import { GOLDEN_DIR, transcript } from "./golden.js";
+import { runCli } from "./helpers.js";
 
 const ROOT = resolve(SCENARIO_DIR, "../../..");
 const CLI = join(ROOT, "apps/demo/dist/cli.js");
@@ -133,5 +134,25 @@ describe("the built CLI", () => {
     expect(run.statements[1].results[0].data.rows).toHaveLength(3);
     const view = JSON.parse(cli(["cat", "/proc/meminfo", "--json"]).out);
     expect(view.fields.MemTotal).toBeGreaterThan(0);
+  });
+
+  it("gives the same state hash in another process, another time zone and locale, as in this one (#20 point 5)", async () => {
+    const script =
+      "x = kmalloc(100, GFP_KERNEL)\np = alloc_pages(GFP_KERNEL, 2)\nv = vmalloc(3 * PAGE_SIZE)\n";
+    const argv = ["check", "-", "--mem", "32M", "--cpus", "2", "--hash"];
+    const here = await runCli(argv, script);
+    const hash = (out: string) => /^hash: ([0-9a-f]{16})$/m.exec(out)?.[1];
+    expect(hash(here.out)).toBeDefined();
+    for (const env of [{}, { TZ: "Pacific/Chatham", LANG: "tr_TR.UTF-8", LC_ALL: "tr_TR.UTF-8" }]) {
+      const r = spawnSync(process.execPath, [CLI, ...argv], {
+        cwd: ROOT,
+        input: script,
+        encoding: "utf8",
+        timeout: 60_000,
+        env: { ...process.env, ...env },
+      });
+      expect(r.status).toBe(0);
+      expect(hash(r.stdout)).toBe(hash(here.out));
+    }
   });
 });
