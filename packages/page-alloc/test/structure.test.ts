@@ -94,8 +94,9 @@ describe("the allocation paths create no JS objects", () => {
       run(); // warm up: optimized code, lists filled
       const a = await allocationsDuring(run);
       // One small object per operation would be >= 16 bytes per operation (1.6 MB here). What the
-      // profiler sees besides is the JIT's and the test runner's own odd object: far under 1 byte per operation.
-      expect(a.bytes / N, JSON.stringify(a.stacks, null, 1)).toBeLessThan(0.25);
+      // profiler sees besides is the JIT's and the test runner's own odd object: under 1 byte per
+      // operation (up to ~0.3 on a loaded machine, where V8 re-optimizes the loop more often).
+      expect(a.bytes / N, JSON.stringify(a.stacks, null, 1)).toBeLessThan(1);
     });
   }
 });
