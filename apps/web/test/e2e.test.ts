@@ -20,6 +20,7 @@ import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "@i386mm/demo/node";
+import { missingTool } from "@i386mm/fixtures";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -48,8 +49,7 @@ const TYPES: Record<string, string> = {
 };
 
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(`web e2e: SKIPPED — no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does it)`);
+if (!haveChromium) missingTool(`web e2e: Chromium at ${CHROMIUM}`, "apt-get install chromium");
 
 let server: Server;
 let browser: Browser;

@@ -7,6 +7,7 @@
  */
 
 import { readFileSync } from "node:fs";
+import { missingTool } from "@i386mm/fixtures";
 import { Machine } from "@i386mm/hw-i386";
 import { Kmap } from "@i386mm/kmap";
 import { PageAllocator } from "@i386mm/page-alloc";
@@ -19,7 +20,7 @@ import { findTool, mkImage } from "../test/fixtures/make-image.mjs";
 
 const MiB = 1024 * 1024;
 const haveMkfs = findTool("mke2fs") !== null;
-if (!haveMkfs) console.warn("mke2fs not found: the ext2 benchmarks are skipped (apt-get install e2fsprogs)");
+if (!haveMkfs) missingTool("mke2fs (e2fsprogs)", "apt-get install e2fsprogs");
 
 function setup(image: Uint8Array) {
   const machine = new Machine({ memBytes: 1024 * MiB });

@@ -1,11 +1,12 @@
 /*
  * Writes to ext2 and their write-back: images built with Debian's mke2fs at test time (1 KiB and
  * 4 KiB blocks), overwritten through the page cache, synced, then checked by e2fsck -fn and
- * debugfs -R "cat". Without e2fsprogs these tests are skipped with a notice; the committed image's
+ * debugfs -R "cat". Without e2fsprogs these tests are skipped with a notice (under .ci/run, which installs it, they fail instead); the committed image's
  * write test below still runs (read back by a fresh mount instead of debugfs).
  */
 import { readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
+import { missingTool } from "@i386mm/fixtures";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { IS_ERR } from "../src/err.js";
@@ -18,10 +19,7 @@ import { entryBytes, type ImageEntry, lcg } from "./fixtures/image-spec.mjs";
 import { mkImage } from "./fixtures/make-image.mjs";
 
 const have = tools.mke2fs !== null && tools.e2fsck !== null && tools.debugfs !== null;
-if (!have)
-  console.warn(
-    "e2fsprogs not installed: the mke2fs/e2fsck/debugfs write-back tests are skipped (apt-get install e2fsprogs)",
-  );
+if (!have) missingTool("e2fsprogs (mke2fs, e2fsck, debugfs)", "apt-get install e2fsprogs");
 
 function spec(seed: number): ImageEntry[] {
   return [
