@@ -14,6 +14,7 @@ import {
   __flush_tlb_one,
   asPfn,
   asVirt,
+  type Cpu,
   FIX_KMAP_BEGIN,
   FIX_KMAP_END,
   FIXADDR_START,
@@ -124,14 +125,7 @@ export class KmapAtomic {
     checkType("kmap_atomic", type);
     const cpuId = smp_processor_id(this.#machine);
     const cpu = this.#machine.cpus[cpuId];
-    if (!this.#pa.PageHighMem(page)) {
-      const vaddr = this.#pa.page_address(page);
-      if (vaddr === null)
-        throw new KmapError("kmap_atomic", undefined, `lowmem pfn 0x${page.toString(16)} has no address`);
-      preempt_disable(cpu);
-      this.km_depth[cpuId]++;
-      return vaddr;
-    }
+    if (!this.#pa.PageHighMem(page)) return this.#kmap_atomic_lowmem(page, cpu, cpuId);
     const idx = type + KM_TYPE_NR * cpuId;
     const vaddr = asVirt(__fix_to_virt(FIX_KMAP_BEGIN + idx));
     if (this.debug_highmem && !pte_none(this.slot_pte(idx))) {
@@ -148,17 +142,7 @@ export class KmapAtomic {
         `slot ${km_type_names[type]} of CPU ${cpuId} is held by a one-argument kmap_atomic(page) (its stack reached slot ${type}); the two forms share the slots`,
       );
     }
-    /* even !CONFIG_PREEMPT needs this, for in_atomic in do_page_fault */
-    preempt_disable(cpu);
-    this.km_depth[cpuId]++;
-    this.#machine.paging.writeEntry(
-      this.#machine.ram,
-      this.kmap_pte_table,
-      this.kmap_pte - idx,
-      mk_pte(page, this.#kmap_prot),
-    );
-    __flush_tlb_one(cpu, vaddr);
-    this.km_slot_page[idx] = page + 1;
+    this.#kmap_atomic_slot(page, cpu, cpuId, idx, vaddr);
     return vaddr;
   }
 
@@ -213,18 +197,36 @@ export class KmapAtomic {
    *   CPU 0: kmap_atomic(a) -> slot 0, kmap_atomic(b) -> slot 1, kunmap_atomic(b's), kunmap_atomic(a's)
    */
 
+  /** Both forms, a lowmem page: its permanent address, with preemption (page faults) disabled. */
+  #kmap_atomic_lowmem(page: Page, cpu: Cpu, cpuId: number): VirtAddr {
+    const vaddr = this.#pa.page_address(page);
+    if (vaddr === null)
+      throw new KmapError("kmap_atomic", undefined, `lowmem pfn 0x${page.toString(16)} has no address`);
+    preempt_disable(cpu);
+    this.km_depth[cpuId]++;
+    return vaddr;
+  }
+
+  /** Both forms, a highmem page: map it at fixmap slot `idx` and flush that address's TLB entry. */
+  #kmap_atomic_slot(page: Page, cpu: Cpu, cpuId: number, idx: number, vaddr: VirtAddr): void {
+    /* even !CONFIG_PREEMPT needs this, for in_atomic in do_page_fault */
+    preempt_disable(cpu);
+    this.km_depth[cpuId]++;
+    this.#machine.paging.writeEntry(
+      this.#machine.ram,
+      this.kmap_pte_table,
+      this.kmap_pte - idx,
+      mk_pte(page, this.#kmap_prot),
+    );
+    __flush_tlb_one(cpu, vaddr);
+    this.km_slot_page[idx] = page + 1;
+  }
+
   /** kmap_atomic(page): map at the next slot of this CPU's stack (later kernels' form). */
   #kmap_atomic_push(page: Page): VirtAddr {
     const cpuId = smp_processor_id(this.#machine);
     const cpu = this.#machine.cpus[cpuId];
-    if (!this.#pa.PageHighMem(page)) {
-      const vaddr = this.#pa.page_address(page);
-      if (vaddr === null)
-        throw new KmapError("kmap_atomic", undefined, `lowmem pfn 0x${page.toString(16)} has no address`);
-      preempt_disable(cpu); // pagefault_disable()
-      this.km_depth[cpuId]++;
-      return vaddr;
-    }
+    if (!this.#pa.PageHighMem(page)) return this.#kmap_atomic_lowmem(page, cpu, cpuId);
     const type = this.km_stack[cpuId];
     if (type >= KM_TYPE_NR) {
       throw new KmapError(
@@ -242,16 +244,7 @@ export class KmapAtomic {
         `the stack's next slot (${type}) of CPU ${cpuId} is held by kmap_atomic(page, ${km_type_names[type]}); the two forms share the slots`,
       );
     }
-    preempt_disable(cpu);
-    this.km_depth[cpuId]++;
-    this.#machine.paging.writeEntry(
-      this.#machine.ram,
-      this.kmap_pte_table,
-      this.kmap_pte - idx,
-      mk_pte(page, this.#kmap_prot),
-    );
-    __flush_tlb_one(cpu, vaddr);
-    this.km_slot_page[idx] = page + 1;
+    this.#kmap_atomic_slot(page, cpu, cpuId, idx, vaddr);
     this.km_stack_slot[idx] = 1;
     this.km_stack[cpuId]++;
     return vaddr;
