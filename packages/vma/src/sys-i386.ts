@@ -5,7 +5,7 @@
  * a user-space struct mmap_arg_struct; -EFAULT if unreadable, -EINVAL for an unaligned offset).
  */
 
-import { Errno, PAGE_MASK } from "@i386mm/hw-i386";
+import { Errno, PAGE_MASK, PAGE_SHIFT } from "@i386mm/hw-i386";
 import { MAP_ANONYMOUS, MAP_DENYWRITE, MAP_EXECUTABLE } from "./constants.js";
 import type { vm_file } from "./mm-types.js";
 import { do_mmap_pgoff } from "./mmap.js";
@@ -58,5 +58,5 @@ export function old_mmap(vm: VmSystem, arg: number): number {
   const a = (i: number) => v.getUint32(i * 4, true);
   const offset = a(5);
   if (offset & ~PAGE_MASK) return -Errno.EINVAL;
-  return do_mmap2(vm, a(0), a(1), a(2), a(3), a(4), offset / 4096);
+  return do_mmap2(vm, a(0), a(1), a(2), a(3), a(4), offset >>> PAGE_SHIFT);
 }
