@@ -10,7 +10,7 @@
 // free paths, vma's lookup/merge/unmapped-area code); the markers are searched for on every run,
 // so the ranges follow the code as it changes. Each run writes reports/mutation/<target>.json and
 // .html and the summary table at the end gives mutants, killed, survived, no coverage and the
-// score per target. The run is niced (10) and holds reports/mutate.lock: never two at once.
+// score per target. The run is niced (15) and holds reports/mutate.lock: never two at once.
 // Stryker works in place (stryker.config.mjs): it rewrites the mutated file while it runs and
 // restores it at the end; this script checks that it did, and puts the file back if not.
 import { spawnSync } from "node:child_process";
@@ -134,7 +134,7 @@ if (args.includes("--list")) {
 }
 const targets = pick(args);
 lock();
-if (os.getPriority() < 10) os.setPriority(10); // every Stryker and vitest process inherits it
+if (os.getPriority() < 15) os.setPriority(15); // every Stryker and vitest process inherits it
 const stryker = path.join(root, "node_modules", ".bin", "stryker");
 const results = [];
 for (const t of targets) {
