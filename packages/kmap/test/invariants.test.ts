@@ -11,7 +11,7 @@ import { checkKmapInvariants } from "../src/invariants.js";
 import { readVirt } from "../src/kaccess.js";
 import type { Kmap } from "../src/kmap.js";
 import { KM_IRQ0, KM_TYPE_NR, type km_type } from "../src/kmap-types.js";
-import { boot, highPages, MiB } from "./helpers.js";
+import { boot, highPages } from "./helpers.js";
 
 describe("checkKmapInvariants reports corruption in plain language", () => {
   it("passes on a fresh machine and lists each broken statement", () => {
@@ -137,8 +137,8 @@ const seen = { wouldSleep: 0, slept: 0, woken: 0, flushes: 0, bugs: 0 };
  * machine with `npages` high pages to map: PAE (512 slots, 700 pages) or not (1024, 1400).
  */
 async function run(pae: boolean, prefill: number, ops: Op[]): Promise<void> {
-  /* 912 MiB: 16 MiB of high memory is plenty for 1400 pages and keeps the boot short */
-  const { machine, pa, km } = boot({ memBytes: 912 * MiB, pae, cpus: CPUS, debug_highmem: true });
+  /* boot()'s small machine: 16 MiB of high memory is plenty for 1400 pages and keeps the boot short */
+  const { machine, pa, km } = boot({ pae, cpus: CPUS, debug_highmem: true });
   const NPAGES = pae ? 700 : 1400;
   const pages = highPages(pa, NPAGES);
   const pageOf = (i: number): Page => pages[i % NPAGES];
