@@ -1,4 +1,6 @@
 import {
+  _PAGE_PRESENT,
+  _PAGE_PSE,
   irq_enter,
   irq_exit,
   local_bh_disable,
@@ -6,13 +8,15 @@ import {
   type Page,
   pte_none,
   pte_pfn,
+  type VirtAddr,
 } from "@i386mm/hw-i386";
 import { describe, expect, it } from "vitest";
 import { KmapError, KmapWouldSleepError } from "../src/errors.js";
 import { checkKmapInvariants } from "../src/invariants.js";
 import { readVirt, writeVirt } from "../src/kaccess.js";
 import type { Kmap } from "../src/kmap.js";
-import { boot, highPages, lowPage, MiB } from "./helpers.js";
+import { Pkmap } from "../src/pkmap.js";
+import { boot, highPages, lowPage } from "./helpers.js";
 
 /** Everything kunmap/kmap must leave alone when they refuse. */
 function snapshot(km: Kmap): unknown {
@@ -31,7 +35,7 @@ function snapshot(km: Kmap): unknown {
 
 describe("pkmap constants as the kernel derives them", () => {
   it("non-PAE: 1024 slots from 0xff800000", () => {
-    const { km } = boot({ memBytes: 1024 * MiB });
+    const { km } = boot();
     expect(km.LAST_PKMAP).toBe(1024);
     expect(km.PKMAP_BASE).toBe(0xff800000);
     expect(km.pkmap.PKMAP_ADDR(1023)).toBe(0xffbff000);
@@ -39,7 +43,7 @@ describe("pkmap constants as the kernel derives them", () => {
   });
 
   it("PAE: 512 slots from 0xffc00000", () => {
-    const { km } = boot({ memBytes: 1024 * MiB, pae: true });
+    const { km } = boot({ pae: true });
     expect(km.LAST_PKMAP).toBe(512);
     expect(km.PKMAP_BASE).toBe(0xffc00000);
   });
@@ -307,5 +311,191 @@ describe("exhaustion, waiting and wake-up", () => {
     expect(await km.kmapWait(p)).toBe(0xff801000);
     expect(await km.kmapWait(low)).toBe(pa.page_address(low));
     expect(km.pkmap_count[1]).toBe(2);
+  });
+});
+
+describe("map_new_virtual's search, step by step (mm/highmem.c)", () => {
+  /* Every slot in use: slots 1 .. LAST_PKMAP-1 first, then slot 0 after the first wrap-around. */
+  function fillAll(km: Kmap, pages: Page[]): void {
+    for (let i = 0; i < km.LAST_PKMAP; i++) km.kmap(pages[i]);
+    expect(km.last_pkmap_nr).toBe(0);
+    expect(km.pkmap.flushes).toBe(1);
+  }
+
+  it("a slot left at count 1 is taken only after the next flush, almost two circles later", () => {
+    const { pa, km } = boot({ pae: true });
+    const pages = highPages(pa, km.LAST_PKMAP + 1);
+    fillAll(km, pages);
+    /* the page in the last slot goes stale: count 1, still mapped, unusable until a flush */
+    const stale = pages[km.LAST_PKMAP - 2];
+    const staleVa = pa.page_address(stale)!;
+    expect(staleVa).toBe(km.pkmap.PKMAP_ADDR(km.LAST_PKMAP - 1));
+    km.kunmap(stale);
+    expect(km.pkmap.wouldSleep()).toBe(false);
+    /* the search passes it (1 .. LAST-1), flushes at 0 and restarts its count, passes 0 .. LAST-2 again */
+    const extra = pages[km.LAST_PKMAP];
+    expect(km.kmap(extra)).toBe(staleVa);
+    expect(km.last_pkmap_nr).toBe(km.LAST_PKMAP - 1);
+    expect(km.pkmap.flushes).toBe(2);
+    expect(pa.page_address(stale)).toBeNull();
+    expect(km.pkmap_count[km.LAST_PKMAP - 1]).toBe(2);
+    checkKmapInvariants(km);
+  });
+
+  it("the sleeping variant finds the same slot without the dry run", async () => {
+    const { pa, km } = boot({ pae: true });
+    const pages = highPages(pa, km.LAST_PKMAP + 1);
+    fillAll(km, pages);
+    const stale = pages[km.LAST_PKMAP - 2];
+    const staleVa = pa.page_address(stale)!;
+    km.kunmap(stale);
+    expect(await km.kmapWait(pages[km.LAST_PKMAP])).toBe(staleVa);
+    expect(km.pkmap.pkmap_map_wait.length).toBe(0);
+    expect(km.pkmap.flushes).toBe(2);
+    checkKmapInvariants(km);
+  });
+
+  it("a stale slot met before the wrap-around is usable after it, in the same search", () => {
+    const { pa, km } = boot({ pae: true });
+    const pages = highPages(pa, km.LAST_PKMAP + 1);
+    fillAll(km, pages);
+    /* slot 5 stale; the search from slot 1 passes it, flushes at 0, and takes it on the second pass */
+    km.kunmap(pages[4]);
+    expect(km.kmap(pages[km.LAST_PKMAP])).toBe(km.pkmap.PKMAP_ADDR(5));
+    expect(km.last_pkmap_nr).toBe(5);
+    expect(km.pkmap.flushes).toBe(2);
+    checkKmapInvariants(km);
+  });
+
+  it("a full pool: the dry run says sleep, and a sleeper stops after one flush at the last slot", () => {
+    const { pa, km } = boot({ pae: true });
+    const pages = highPages(pa, km.LAST_PKMAP + 1);
+    fillAll(km, pages);
+    expect(km.pkmap.wouldSleep()).toBe(true);
+    void km.kmapWait(pages[km.LAST_PKMAP]);
+    /* LAST-1 slots up to the wrap, a flush, then LAST slots counted down to 0: it stops at LAST-1 */
+    expect(km.pkmap.pkmap_map_wait.length).toBe(1);
+    expect(km.last_pkmap_nr).toBe(km.LAST_PKMAP - 1);
+    expect(km.pkmap.flushes).toBe(2);
+    /* the dry run leaves everything as it was: a second look gives the same answer */
+    const before = snapshot(km);
+    expect(km.pkmap.wouldSleep()).toBe(true);
+    expect(snapshot(km)).toEqual(before);
+    checkKmapInvariants(km);
+  });
+
+  it("the dry run resumes after last_pkmap_nr: a free slot just past it is found, one before it too", () => {
+    const { pa, km } = boot({ pae: true });
+    const pages = highPages(pa, 3);
+    km.kmap(pages[0]); // slot 1
+    km.kmap(pages[1]); // slot 2
+    expect(km.pkmap.wouldSleep()).toBe(false);
+    expect(km.kmap(pages[2])).toBe(km.pkmap.PKMAP_ADDR(3));
+    expect(km.pkmap.flushes).toBe(0);
+  });
+
+  it("a kmapWait of a page already mapped in a full pool takes another reference at once", async () => {
+    const { pa, km } = boot({ pae: true });
+    const pages = highPages(pa, km.LAST_PKMAP);
+    fillAll(km, pages);
+    const va = pa.page_address(pages[9])!;
+    const nr = km.pkmap.PKMAP_NR(va);
+    const flushes = km.pkmap.flushes;
+    expect(await km.kmapWait(pages[9])).toBe(va);
+    expect(km.pkmap_count[nr]).toBe(3);
+    expect(km.pkmap.outstanding).toBe(km.LAST_PKMAP + 1);
+    expect(km.pkmap.pkmap_map_wait.length).toBe(0);
+    expect(km.pkmap.flushes).toBe(flushes);
+    expect(km.last_pkmap_nr).toBe(0);
+    checkKmapInvariants(km);
+  });
+
+  it("counts each kmap and kunmap in outstanding", () => {
+    const { pa, km } = boot();
+    const [p, q] = highPages(pa, 2);
+    km.kmap(p);
+    km.kmap(p);
+    km.kmap(q);
+    expect(km.pkmap.outstanding).toBe(3);
+    km.kunmap(p);
+    expect(km.pkmap.outstanding).toBe(2);
+    km.kunmap(q);
+    km.kunmap(p);
+    expect(km.pkmap.outstanding).toBe(0);
+    checkKmapInvariants(km);
+  });
+});
+
+describe("a page whose recorded address is not a usable pkmap slot (page->virtual corrupted)", () => {
+  it("kmap_high BUGs when the slot's count would stay below 2 (a free slot), changing nothing", () => {
+    const { pa, km } = boot();
+    const [p] = highPages(pa, 1);
+    pa.set_page_address(p, km.pkmap.PKMAP_ADDR(5));
+    const before = snapshot(km);
+    expect(() => km.kmap(p)).toThrow(
+      /kmap_high: pkmap_count\[5\] would be below 2 after the increment .*0xff805000/,
+    );
+    expect(snapshot(km)).toEqual(before);
+  });
+
+  it("an address just past the window, or below it, is refused by kmap_high and kunmap_high", () => {
+    const { pa, km } = boot();
+    const [p, q] = highPages(pa, 2);
+    /* PKMAP_ADDR(LAST_PKMAP): the first page after the window */
+    pa.set_page_address(p, km.pkmap.PKMAP_ADDR(km.LAST_PKMAP));
+    pa.set_page_address(q, (km.PKMAP_BASE - 0x1000) as VirtAddr);
+    const before = snapshot(km);
+    expect(() => km.kmap(p)).toThrow(/kmap_high: pkmap_count\[1024\] would be below 2/);
+    expect(() => km.kunmap(p)).toThrow(/kunmap_high: page_address is not a pkmap address .*0xffc00000/);
+    expect(() => km.kmap(q)).toThrow(KmapError);
+    expect(() => km.kunmap(q)).toThrow(/kunmap_high: page_address is not a pkmap address .*0xff7ff000/);
+    expect(snapshot(km)).toEqual(before);
+  });
+
+  it("the last slot of the window is a pkmap address like any other", () => {
+    const { pa, km } = boot();
+    const pages = highPages(pa, km.LAST_PKMAP);
+    for (const p of pages.slice(0, km.LAST_PKMAP - 1)) km.kmap(p);
+    const last = pages[km.LAST_PKMAP - 2];
+    expect(pa.page_address(last)).toBe(km.pkmap.PKMAP_ADDR(km.LAST_PKMAP - 1));
+    expect(km.kmap(last)).toBe(0xffbff000);
+    km.kunmap(last);
+    km.kunmap(last);
+    expect(km.pkmap_count[km.LAST_PKMAP - 1]).toBe(1);
+    checkKmapInvariants(km);
+  });
+});
+
+describe("permanent_kmaps_init", () => {
+  it("finds the page table boot built for PKMAP_BASE", () => {
+    const { machine, pa, km } = boot();
+    const pde = machine.paging.readEntry(machine.ram, pa.swapper_pg_dir, km.PKMAP_BASE >>> 22);
+    expect(km.pkmap.pkmap_page_table).toBe(pde & ~0xfff);
+    const again = new Pkmap(pa, km.kmap_prot);
+    expect(again.pkmap_page_table).toBe(km.pkmap.pkmap_page_table);
+    expect([again.LAST_PKMAP, again.LAST_PKMAP_MASK, again.PKMAP_BASE]).toEqual([1024, 1023, 0xff800000]);
+    expect(again.last_pkmap_nr).toBe(0);
+    expect(Array.from(again.pkmap_count).every((c) => c === 0)).toBe(true);
+  });
+
+  it("PAE: 512 slots, mask 511", () => {
+    const { pa, km } = boot({ pae: true });
+    const again = new Pkmap(pa, km.kmap_prot);
+    expect([again.LAST_PKMAP, again.LAST_PKMAP_MASK, again.PKMAP_BASE]).toEqual([512, 511, 0xffc00000]);
+    expect(again.pkmap_count.length).toBe(512);
+  });
+
+  it("refuses a swapper_pg_dir without a page table at PKMAP_BASE (absent, or a 4 MiB page)", () => {
+    const { machine, pa, km } = boot();
+    const idx = km.PKMAP_BASE >>> 22;
+    const pde = machine.paging.readEntry(machine.ram, pa.swapper_pg_dir, idx);
+    machine.paging.writeEntry(machine.ram, pa.swapper_pg_dir, idx, 0);
+    expect(() => new Pkmap(pa, km.kmap_prot)).toThrow(
+      /permanent_kmaps_init: swapper_pg_dir has no page table starting at PKMAP_BASE .*0xff800000/,
+    );
+    machine.paging.writeEntry(machine.ram, pa.swapper_pg_dir, idx, 0x80000000 | _PAGE_PSE | _PAGE_PRESENT);
+    expect(() => new Pkmap(pa, km.kmap_prot)).toThrow(KmapError);
+    machine.paging.writeEntry(machine.ram, pa.swapper_pg_dir, idx, pde);
+    expect(new Pkmap(pa, km.kmap_prot).pkmap_page_table).toBe(km.pkmap.pkmap_page_table);
   });
 });
