@@ -8,13 +8,17 @@ import { defineConfig } from "vitest/config";
 // heap, and Stryker's instrumented code allocates (its mutant switch and coverage counters).
 // biome-ignore lint/suspicious/noUndeclaredEnvVars: set by scripts/mutate.mjs (mutation runs are no turbo task)
 const names = (process.env.MUTATE_PROJECTS ?? "page-alloc,slab,kmap,vma").split(",").filter(Boolean);
+// MUTATE_SKIP_TESTS (scripts/mutate.mjs, from a target's `skipTests`): more test files to leave
+// out (globs under the package), those that do not exercise the mutated code beyond the others.
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by scripts/mutate.mjs
+const skip = (process.env.MUTATE_SKIP_TESTS ?? "").split(",").filter(Boolean);
 
 export default defineConfig({
   test: {
     projects: names.map((name) => ({
       extends: `packages/${name}/vitest.config.ts`,
       root: `packages/${name}`,
-      test: { exclude: ["**/node_modules/**", "test/structure.test.ts"] },
+      test: { exclude: ["**/node_modules/**", "test/structure.test.ts", ...skip] },
     })),
     // as in vitest.config.ts: a missing or different golden file fails, nothing writes one
     update: "none",
