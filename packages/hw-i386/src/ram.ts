@@ -5,9 +5,11 @@
  * MachineCheckError instead of returning a value. Little-endian, like the CPU.
  * Invariants: a frame that was never written (or was zeroFrame'd) has no host backing and
  * reads as zeros; host memory grows only with frames written. The frame table is two-level
- * (2 MiB chunks of 512 frames) so a 64 GiB machine costs a 32 K-entry directory at creation.
+ * (2 MiB chunks of 512 frames); its directory reaches only as far as the highest chunk ever
+ * written (grown by doubling), so it costs nothing per installed frame: a fresh 64 GiB machine
+ * has an empty one. What exists is kept as the few maximal spans of adjacent e820 ranges.
  *
- *   pa ─► pfn = pa / 4096 ─► dir[pfn >>> 9] (Int32Array, 0 = never written) ─► chunk[pfn & 511] ─► frame | zeros
+ *   pa ─► pfn = pa / 4096 ─► dir[pfn >>> 9] (Int32Array, 0 or past its end = never written) ─► chunk[pfn & 511] ─► frame | zeros
  */
 
 import type { E820Map } from "./e820.js";
@@ -20,9 +22,8 @@ const CHUNK_FRAMES_SHIFT = 9;
 const CHUNK_FRAMES = 1 << CHUNK_FRAMES_SHIFT;
 const CHUNK_BYTES = CHUNK_FRAMES * FRAME_SIZE;
 
-/** Chunk classification: 0 = no byte of it exists, FULL = every byte exists, PARTIAL = check the ranges. */
-const CHUNK_FULL = 1;
-const CHUNK_PARTIAL = 2;
+/** Entries of a chunk directory's first allocation (grown by doubling from there). */
+const DIR_INITIAL = 64;
 
 /** The physical memory bus of one Machine. */
 export class PhysicalMemory {
@@ -32,13 +33,19 @@ export class PhysicalMemory {
   readonly limit: number;
   /** Frames that currently have host backing (written at least once). */
   framesBacked = 0;
-  readonly #starts: number[];
-  readonly #ends: number[];
-  readonly #chunkState: Uint8Array;
+  // The bus as maximal spans of adjacent or overlapping e820 ranges, sorted: [spanStart[i], spanEnd[i]).
+  readonly #spanStart: number[];
+  readonly #spanEnd: number[];
+  // The span the last check found: the fast paths test this one first (accesses cluster in a span).
+  #hitStart = 0;
+  #hitEnd = 0;
+  /** Number of 2 MiB chunks up to `limit` (the most the directory can grow to). */
+  readonly #nChunks: number;
   // Chunk directory: dir[chunk] = 1-based index into the dense, push-only chunk lists (0 = no
-  // frame of the chunk was ever written). A typed directory costs 4 bytes a chunk at creation and
-  // keeps lookups fast however sparse the written chunks are.
-  readonly #dir: Int32Array;
+  // frame of the chunk was ever written; so is every chunk past its end). Grown by doubling up to
+  // the highest chunk written, so its host cost follows the memory written, not the memory
+  // installed; a typed directory keeps lookups fast however sparse the written chunks are.
+  #dir = new Int32Array(0);
   readonly #w32: (Uint32Array | undefined)[][] = [[]];
   readonly #b8: (Uint8Array | undefined)[][] = [[]];
   readonly #zeroWords = new Uint32Array(FRAME_SIZE / 4);
@@ -46,39 +53,41 @@ export class PhysicalMemory {
   /** `size` = installed RAM; `map` = the ranges that exist on the bus (every e820 entry). */
   constructor(size: number, map: E820Map) {
     this.size = size;
-    this.#starts = map.map.map((e) => e.addr);
-    this.#ends = map.map.map((e) => e.addr + e.size);
-    this.limit = Math.max(0, ...this.#ends);
-    const nChunks = Math.ceil(this.limit / CHUNK_BYTES);
-    this.#chunkState = new Uint8Array(nChunks);
-    this.#dir = new Int32Array(nChunks);
-    for (let i = 0; i < this.#starts.length; i++) {
-      const s = this.#starts[i]!;
-      const e = this.#ends[i]!;
-      const c0 = Math.floor(s / CHUNK_BYTES);
-      const c1 = Math.ceil(e / CHUNK_BYTES);
-      for (let c = c0; c < c1; c++) {
-        const cs = c * CHUNK_BYTES;
-        const full = s <= cs && e >= cs + CHUNK_BYTES;
-        this.#chunkState[c] = full && this.#chunkState[c] !== CHUNK_PARTIAL ? CHUNK_FULL : CHUNK_PARTIAL;
+    const ranges = map.map
+      .filter((e) => e.size > 0)
+      .map((e) => [e.addr, e.addr + e.size] as const)
+      .sort((a, b) => a[0] - b[0]);
+    this.#spanStart = [];
+    this.#spanEnd = [];
+    for (const [s, e] of ranges) {
+      const last = this.#spanEnd.length - 1;
+      if (last >= 0 && s <= this.#spanEnd[last]!) this.#spanEnd[last] = Math.max(this.#spanEnd[last]!, e);
+      else {
+        this.#spanStart.push(s);
+        this.#spanEnd.push(e);
       }
     }
-    // A chunk fully covered by two adjacent ranges is still exact with the slow check.
+    this.limit = Math.max(0, ...this.#spanEnd);
+    this.#nChunks = Math.ceil(this.limit / CHUNK_BYTES);
   }
 
   /** True when every byte of [pa, pa+len) exists on the bus. */
   exists(pa: number, len = 1): boolean {
     if (pa < 0 || len < 0 || pa + len > this.limit || !Number.isSafeInteger(pa)) return false;
     if (len === 0) return true;
-    const c = Math.floor(pa / CHUNK_BYTES);
-    if (this.#chunkState[c] === CHUNK_FULL && Math.floor((pa + len - 1) / CHUNK_BYTES) === c) return true;
-    // Walk the (few, sorted) ranges, allowing an access to span adjacent ones.
-    let cur = pa;
     const end = pa + len;
-    for (let i = 0; i < this.#starts.length && cur < end; i++) {
-      if (this.#starts[i]! <= cur && this.#ends[i]! > cur) cur = this.#ends[i]!;
+    if (pa >= this.#hitStart && end <= this.#hitEnd) return true;
+    // The (few, sorted) spans: an access may cross adjacent e820 ranges, never a hole.
+    for (let i = 0; i < this.#spanStart.length; i++) {
+      const s = this.#spanStart[i]!;
+      const e = this.#spanEnd[i]!;
+      if (s <= pa && end <= e) {
+        this.#hitStart = s;
+        this.#hitEnd = e;
+        return true;
+      }
     }
-    return cur >= end;
+    return false;
   }
 
   #check(call: string, pa: number, len: number): void {
@@ -91,19 +100,29 @@ export class PhysicalMemory {
   }
 
   /** The frame's words, or undefined when never written. */
+  /** The chunk's index in the chunk lists, 0 when no frame of it was ever written. */
+  #chunkIndex(c: number): number {
+    const dir = this.#dir;
+    return c < dir.length ? dir[c]! : 0;
+  }
   #frame32(pfn: number): Uint32Array | undefined {
-    const ci = this.#dir[pfn >>> CHUNK_FRAMES_SHIFT]!;
+    const ci = this.#chunkIndex(pfn >>> CHUNK_FRAMES_SHIFT);
     return ci === 0 ? undefined : this.#w32[ci]![pfn & (CHUNK_FRAMES - 1)];
   }
   #frame8(pfn: number): Uint8Array | undefined {
-    const ci = this.#dir[pfn >>> CHUNK_FRAMES_SHIFT]!;
+    const ci = this.#chunkIndex(pfn >>> CHUNK_FRAMES_SHIFT);
     return ci === 0 ? undefined : this.#b8[ci]![pfn & (CHUNK_FRAMES - 1)];
   }
   /** Back a frame on first write. */
   #back(pfn: number): Uint8Array {
     const c = pfn >>> CHUNK_FRAMES_SHIFT;
-    let ci = this.#dir[c]!;
+    let ci = this.#chunkIndex(c);
     if (ci === 0) {
+      if (c >= this.#dir.length) {
+        const grown = new Int32Array(Math.min(this.#nChunks, Math.max(c + 1, 2 * this.#dir.length, DIR_INITIAL)));
+        grown.set(this.#dir);
+        this.#dir = grown;
+      }
       ci = this.#b8.length;
       this.#b8.push(new Array<Uint8Array | undefined>(CHUNK_FRAMES).fill(undefined));
       this.#w32.push(new Array<Uint32Array | undefined>(CHUNK_FRAMES).fill(undefined));
@@ -137,10 +156,9 @@ export class PhysicalMemory {
   /** Read a little-endian 32-bit value as an unsigned number. Aligned reads take the fast path. */
   read32(pa: number): number {
     if ((pa & 3) === 0 && pa >= 0) {
+      if (pa < this.#hitStart || pa + 4 > this.#hitEnd) this.#check("read32", pa, 4);
       const pfn = Math.floor(pa / FRAME_SIZE);
-      const c = pfn >>> CHUNK_FRAMES_SHIFT;
-      if (this.#chunkState[c] !== CHUNK_FULL) this.#check("read32", pa, 4);
-      const ci = this.#dir[c]!;
+      const ci = this.#chunkIndex(pfn >>> CHUNK_FRAMES_SHIFT);
       if (ci === 0) return 0;
       const f = this.#w32[ci]![pfn & (CHUNK_FRAMES - 1)];
       return f === undefined ? 0 : f[(pa - pfn * FRAME_SIZE) >>> 2]!;
@@ -160,9 +178,9 @@ export class PhysicalMemory {
    * shared all-zero array: read it, never write it.
    */
   frameWords(pa: number): Uint32Array {
+    if (!(pa >= this.#hitStart && pa + 8 <= this.#hitEnd)) this.#check("read", pa, 8);
     const pfn = Math.floor(pa / FRAME_SIZE);
-    if (this.#chunkState[pfn >>> CHUNK_FRAMES_SHIFT] !== CHUNK_FULL) this.#check("read", pa, 8);
-    const ci = this.#dir[pfn >>> CHUNK_FRAMES_SHIFT]!;
+    const ci = this.#chunkIndex(pfn >>> CHUNK_FRAMES_SHIFT);
     if (ci === 0) return this.#zeroWords;
     return this.#w32[ci]![pfn & (CHUNK_FRAMES - 1)] ?? this.#zeroWords;
   }
@@ -186,9 +204,8 @@ export class PhysicalMemory {
   /** Write a little-endian 32-bit value (truncated to 32 bits). */
   write32(pa: number, v: number): void {
     if ((pa & 3) === 0 && pa >= 0) {
+      if (pa < this.#hitStart || pa + 4 > this.#hitEnd) this.#check("write32", pa, 4);
       const pfn = Math.floor(pa / FRAME_SIZE);
-      const c = pfn >>> CHUNK_FRAMES_SHIFT;
-      if (this.#chunkState[c] !== CHUNK_FULL) this.#check("write32", pa, 4);
       let f = this.#frame32(pfn);
       if (f === undefined) {
         this.#back(pfn);
@@ -281,7 +298,7 @@ export class PhysicalMemory {
   #release(pfn: number): void {
     const c = pfn >>> CHUNK_FRAMES_SHIFT;
     const i = pfn & (CHUNK_FRAMES - 1);
-    const ci = this.#dir[c]!;
+    const ci = this.#chunkIndex(c);
     if (ci === 0 || this.#b8[ci]![i] === undefined) return;
     this.#b8[ci]![i] = undefined;
     this.#w32[ci]![i] = undefined;

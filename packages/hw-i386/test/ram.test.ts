@@ -66,6 +66,19 @@ describe("PhysicalMemory", () => {
     expect(() => big.ram.read8(2 ** 36)).toThrow(MachineCheckError);
     expect(big.ram.framesBacked).toBe(1);
   });
+  it("keeps every frame however its chunk directory grew (written high first, then low, then up one by one)", () => {
+    const { ram } = new Machine({ memBytes: 8 * 2 ** 30, pae: true });
+    const chunk = 2 * 2 ** 20;
+    const addrs = [2 ** 32 + 3 * 2 ** 30, 0x1000, 0x100000 + 70 * chunk, 2 ** 32 + 5 * 2 ** 30 - 8];
+    for (let i = 0; i < 200; i++) addrs.push(0x100000 + i * chunk + 8 * i);
+    addrs.forEach((pa, i) => ram.write32(pa, 0x10000 + i));
+    addrs.forEach((pa, i) => expect(ram.read32(pa)).toBe(0x10000 + i));
+    expect(ram.read32(2 ** 32 + 4 * 2 ** 30)).toBe(0); // past every chunk written: zeros
+    expect(ram.framesBacked).toBe(new Set(addrs.map((pa) => Math.floor(pa / 4096))).size);
+    ram.zeroFrame(asPfn(Math.floor(addrs[0]! / 4096)));
+    expect(ram.read32(addrs[0]!)).toBe(0);
+    expect(() => ram.read32(0xa0000)).toThrow(MachineCheckError); // the hole, right after RAM above 4 GiB
+  });
 });
 
 describe("PhysicalMemory against a byte-array reference", () => {
