@@ -40,6 +40,18 @@ const stats = (ns, cpu) => {
       : {}),
   };
 };
+/**
+ * process.memoryUsage() once garbage is really gone: a full GC, a pause, then two more. Right after
+ * one gc() the ArrayBuffers of objects it freed are often still counted (V8 releases their backing
+ * stores a little later): a boot's scratch RAM showed up in some runs and not in others.
+ */
+const settledMemoryUsage = async () => {
+  globalThis.gc();
+  await new Promise((r) => setTimeout(r, 100));
+  globalThis.gc();
+  globalThis.gc();
+  return process.memoryUsage();
+};
 /** Run fn once: [wall ns, CPU ns] divided by `per`. */
 const timed = (fn, per) => {
   const c0 = process.cpuUsage();
@@ -265,13 +277,11 @@ if (what === "page-trace") {
   const opts = { mem: memBytes, pae: pae === "1" };
   // warm the code on a small boot, kept alive so nothing of it is collected inside the measurement
   const warm = boot({ mem: 64 * MiB, pae: opts.pae });
-  globalThis.gc();
-  const a = process.memoryUsage();
+  const a = await settledMemoryUsage();
   const t0 = performance.now();
   const k = boot(opts);
   const ms = performance.now() - t0;
-  globalThis.gc();
-  const b = process.memoryUsage();
+  const b = await settledMemoryUsage();
   const frames = k.pa.mem_map.nr_pages;
   out({
     mem: Number(mem),
@@ -317,27 +327,26 @@ if (what === "page-trace") {
   const { PageCache } = await dist("page-cache");
   const { boot } = await dist("kernel");
   const warm = boot({ mem: 64 * MiB });
-  const used = () => {
-    globalThis.gc();
-    const u = process.memoryUsage();
+  const used = async () => {
+    const u = await settledMemoryUsage();
     return u.arrayBuffers + u.heapUsed;
   };
   const rows = [];
-  let before = used();
-  const step = (layer, make) => {
+  let before = await used();
+  const step = async (layer, make) => {
     const t0 = performance.now();
     const v = make();
     const ms = performance.now() - t0;
-    const now = used();
+    const now = await used();
     rows.push({ layer, bytes: now - before, ms });
     before = now;
     return v;
   };
-  const machine = step("hw-i386", () => new Machine({ memBytes }));
-  const pa = step("page-alloc", () => new PageAllocator(machine));
-  const slab = step("slab", () => new SlabAllocator(pa));
-  const km = step("kmap", () => new Kmap(pa));
-  const pc = step("page-cache", () => new PageCache(slab, km));
+  const machine = await step("hw-i386", () => new Machine({ memBytes }));
+  const pa = await step("page-alloc", () => new PageAllocator(machine));
+  const slab = await step("slab", () => new SlabAllocator(pa));
+  const km = await step("kmap", () => new Kmap(pa));
+  const pc = await step("page-cache", () => new PageCache(slab, km));
   out({ mem: Number(mem), frames: pa.mem_map.nr_pages, rows, keep: [warm.pa.mem_map.nr_pages, pc ? 1 : 0] });
 } else {
   throw new Error(`measure.mjs: unknown measurement ${what}`);
