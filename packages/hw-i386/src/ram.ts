@@ -119,7 +119,9 @@ export class PhysicalMemory {
     let ci = this.#chunkIndex(c);
     if (ci === 0) {
       if (c >= this.#dir.length) {
-        const grown = new Int32Array(Math.min(this.#nChunks, Math.max(c + 1, 2 * this.#dir.length, DIR_INITIAL)));
+        const grown = new Int32Array(
+          Math.min(this.#nChunks, Math.max(c + 1, 2 * this.#dir.length, DIR_INITIAL)),
+        );
         grown.set(this.#dir);
         this.#dir = grown;
       }

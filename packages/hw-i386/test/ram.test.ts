@@ -71,8 +71,8 @@ describe("PhysicalMemory", () => {
     const chunk = 2 * 2 ** 20;
     const addrs = [2 ** 32 + 3 * 2 ** 30, 0x1000, 0x100000 + 70 * chunk, 2 ** 32 + 5 * 2 ** 30 - 8];
     for (let i = 0; i < 200; i++) addrs.push(0x100000 + i * chunk + 8 * i);
-    addrs.forEach((pa, i) => ram.write32(pa, 0x10000 + i));
-    addrs.forEach((pa, i) => expect(ram.read32(pa)).toBe(0x10000 + i));
+    for (const [i, pa] of addrs.entries()) ram.write32(pa, 0x10000 + i);
+    for (const [i, pa] of addrs.entries()) expect(ram.read32(pa)).toBe(0x10000 + i);
     expect(ram.read32(2 ** 32 + 4 * 2 ** 30)).toBe(0); // past every chunk written: zeros
     expect(ram.framesBacked).toBe(new Set(addrs.map((pa) => Math.floor(pa / 4096))).size);
     ram.zeroFrame(asPfn(Math.floor(addrs[0]! / 4096)));
