@@ -42,6 +42,8 @@ export interface Invocation {
   readonly hash: boolean;
   /** `--e820 FILE`: boot from the BIOS map in FILE instead of QEMU's map for --mem. */
   readonly e820File?: string;
+  /** `--highmem SIZE`: the kernel's highmem= boot option (force this much high memory). */
+  readonly highmem?: number;
   /** run: the script path (absent = REPL); cat: the view; replay: the trace; help: the command asked about. */
   readonly operand?: string;
   /** replay `--every N`: sample external fragmentation every N events. */
@@ -65,10 +67,11 @@ export const REPLAY_DEFAULT_MEM = 128 << 20;
 
 /** The flags each command accepts (besides -h/--help; run also takes -i for --interactive). */
 export const COMMAND_FLAGS: Readonly<Record<Command, readonly string[]>> = {
-  boot: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json", "--boot-log"],
+  boot: ["--mem", "--e820", "--highmem", "--pae", "--cpus", "--nodes", "--json", "--boot-log"],
   run: [
     "--mem",
     "--e820",
+    "--highmem",
     "--pae",
     "--cpus",
     "--nodes",
@@ -82,12 +85,13 @@ export const COMMAND_FLAGS: Readonly<Record<Command, readonly string[]>> = {
   replay: ["--mem", "--pae", "--cpus", "--nodes", "--every", "--svg", "--json"],
   exec: ["--mem", "--pae", "--cpus", "--layout", "--stack-limit", "--image", "--compare", "--json"],
   tour: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json", "--no-model-checks", "--boot-log"],
-  check: ["--mem", "--e820", "--pae", "--cpus", "--nodes", "--json", "--hash"],
+  check: ["--mem", "--e820", "--highmem", "--pae", "--cpus", "--nodes", "--json", "--hash"],
   help: [],
 };
 const VALUE_FLAGS = new Set([
   "--mem",
   "--e820",
+  "--highmem",
   "--cpus",
   "--nodes",
   "--every",
@@ -111,6 +115,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
   let memBytes = DEFAULT_MEM;
   let memGiven = false;
   let e820File: string | undefined;
+  let highmem: number | undefined;
   let pae = false;
   let cpus = 1;
   let nodes: 1 | 2 = 1;
@@ -156,6 +161,9 @@ export function parseArgs(argv: readonly string[]): Invocation {
         break;
       case "--e820":
         e820File = value!;
+        break;
+      case "--highmem":
+        highmem = parseSizeText(value!, "--highmem");
         break;
       case "--cpus":
         cpus = parseCount(value!, flag, MAX_CPUS);
@@ -246,6 +254,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
     help,
     hash,
     ...(e820File === undefined ? {} : { e820File }),
+    ...(highmem === undefined ? {} : { highmem }),
     ...(every === undefined ? {} : { every }),
     ...(svg === undefined ? {} : { svg }),
     ...(layout === undefined ? {} : { layout }),

@@ -6,6 +6,10 @@
  *                                       file system is mounted at /mnt (at="/mnt2" for another)
  *   fd = open("/mnt/hello.txt", O_RDONLY)      read(fd, 100)      write(fd, "text")
  *   lseek(fd, 0, SEEK_SET)   close(fd)   sync()   umount("/mnt")
+ *   attach_disk("raw.img")              the host file becomes the next disk (hda, hdb, ...), unmounted:
+ *                                       open("/dev/hdb", O_RDWR) reads and writes it raw
+ *   pwrite64(fd, "\x01\x02", 4096)      pread64(fd, 100, 0)      fsync(fd)     the positioned calls
+ *   invalidate_mapping_pages(fd, 0, 0xffffffff)   drop the clean, unmapped page-cache pages of fd
  *   set_blocksize(fd, 512)              the block size of an open block device (/dev/hda)
  *   p = find_get_page(fd, 0)            the page-cache page of the open file at that index
  *   page_buffer_list(p)                 its buffer heads, one line each
@@ -64,6 +68,42 @@ export function fileBindings(ctx: ProcessContext): Binding[] {
   const n = argNumber;
   const fileOf = (a: readonly unknown[]): File | null =>
     (table.get(n(a, 0))?.file as File | undefined) ?? null;
+  /** read and pread64: `count` bytes into a buffer, returned as a string (the language has no buffers). */
+  const readCall = (a: readonly unknown[], read: (f: File, buf: Uint8Array, count: number) => number) => {
+    const f = fileOf(a);
+    if (!f) return errno(-Errno.EBADF);
+    const count = n(a, 1);
+    if (!Number.isInteger(count) || count < 0 || count > 1 << 20)
+      throw new ProcessError(`count ${count} is outside 0..1M (the scenario's buffer)`);
+    const buf = new Uint8Array(count);
+    const r = read(f, buf, count);
+    if (r < 0) return errno(r);
+    let v = "";
+    for (let i = 0; i < r; i += 8192) v += String.fromCharCode(...buf.subarray(i, Math.min(r, i + 8192)));
+    return new TypedResult({ t: "str", v });
+  };
+  /** write and pwrite64: the string's bytes (each character's low 8 bits). */
+  const writeCall = (a: readonly unknown[], write: (f: File, buf: Uint8Array) => number) => {
+    const f = fileOf(a);
+    if (!f) return errno(-Errno.EBADF);
+    const buf = Uint8Array.from(String(a[1] ?? ""), (c) => c.charCodeAt(0) & 0xff);
+    const r = write(f, buf);
+    return r < 0 ? errno(r) : r;
+  };
+  /** The host file `image` plugged in as disk `name` (default the first free one): its name. */
+  const attach = (image: string, name?: string): string => {
+    if (!ctx.host) throw new ProcessError(`${image}: this front end reads no host files`);
+    const bytes = ctx.host.read(image);
+    if (typeof bytes === "string") throw new ProcessError(`${image}: ${bytes}`);
+    const free = (d: string) => ![...pc.disks.values()].some((g) => g.disk_name === d);
+    const disk = name ?? DISKS.find(free);
+    if (disk === undefined) throw new ProcessError(`${image}: no free disk (${DISKS.join(", ")} in use)`);
+    if (!DISKS.includes(disk) || !free(disk))
+      throw new ProcessError(`${image}: disk=${disk}: not a free disk of ${DISKS.join(", ")}`);
+    const g = pc.add_disk(disk, new ByteArrayBackend(bytes));
+    if (IS_ERR(g)) throw new ProcessError(`${image}: add_disk ${disk}: ${errName(PTR_ERR(g))}`);
+    return disk;
+  };
 
   def(
     "fs/namespace.c",
@@ -74,13 +114,7 @@ export function fileBindings(ctx: ProcessContext): Binding[] {
       const image = String(a[0] ?? "");
       const at = String(kw.at ?? "/mnt");
       const type = String(kw.type ?? "ext2");
-      if (!ctx.host) throw new ProcessError(`${image}: this front end reads no host files`);
-      const bytes = ctx.host.read(image);
-      if (typeof bytes === "string") throw new ProcessError(`${image}: ${bytes}`);
-      const disk = DISKS.find((d) => ![...pc.disks.values()].some((g) => g.disk_name === d));
-      if (disk === undefined) throw new ProcessError(`${image}: no free disk (${DISKS.join(", ")} in use)`);
-      const g = pc.add_disk(disk, new ByteArrayBackend(bytes));
-      if (IS_ERR(g)) throw new ProcessError(`${image}: add_disk ${disk}: ${errName(PTR_ERR(g))}`);
+      const disk = attach(image);
       const mk = pc.sys_mkdir(at);
       if (mk < 0 && mk !== -Errno.EEXIST) throw new ProcessError(`${at}: ${errName(mk)}`);
       const r = pc.sys_mount(`/dev/${disk}`, at, type, 0);
@@ -96,6 +130,18 @@ export function fileBindings(ctx: ProcessContext): Binding[] {
       { name: "at", type: "str", doc: "the mount point (default /mnt; made if missing)" },
       { name: "type", type: "str", doc: "the file system type (default ext2)" },
     ],
+  );
+  def(
+    "drivers/block/genhd.c",
+    "struct",
+    "attach_disk",
+    [["str", "image"]],
+    (a, kw) => {
+      // The front end's act of plugging a disk in (mount's first half, without the file system):
+      // the host file's bytes become the next IDE disk, registered by add_disk.
+      return `/dev/${attach(String(a[0] ?? ""), kw.disk === undefined ? undefined : String(kw.disk))}`;
+    },
+    [{ name: "disk", type: "str", doc: "the disk's name, hda .. hdd (default the first free one)" }],
   );
   def("fs/namespace.c", "errno", "umount", [["str", "dir"]], (a) => pc.sys_umount(String(a[0] ?? "")));
   def(
@@ -132,17 +178,7 @@ export function fileBindings(ctx: ProcessContext): Binding[] {
       ["int", "fd"],
       ["int", "count"],
     ],
-    (a) => {
-      const f = fileOf(a);
-      if (!f) return errno(-Errno.EBADF);
-      const count = n(a, 1);
-      if (!Number.isInteger(count) || count < 0 || count > 1 << 20)
-        throw new ProcessError(`count ${count} is outside 0..1M (the scenario's buffer)`);
-      const buf = new Uint8Array(count);
-      const r = pc.sys_read(f, buf, count);
-      if (r < 0) return errno(r);
-      return new TypedResult({ t: "str", v: String.fromCharCode(...buf.subarray(0, r)) });
-    },
+    (a) => readCall(a, (f, buf, count) => pc.sys_read(f, buf, count)),
   );
   def(
     "fs/read_write.c",
@@ -152,14 +188,7 @@ export function fileBindings(ctx: ProcessContext): Binding[] {
       ["int", "fd"],
       ["str", "data"],
     ],
-    (a) => {
-      const f = fileOf(a);
-      if (!f) return errno(-Errno.EBADF);
-      const s = String(a[1] ?? "");
-      const buf = Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
-      const r = pc.sys_write(f, buf, buf.length);
-      return r < 0 ? errno(r) : r;
-    },
+    (a) => writeCall(a, (f, buf) => pc.sys_write(f, buf, buf.length)),
   );
   def(
     "fs/read_write.c",
@@ -175,6 +204,48 @@ export function fileBindings(ctx: ProcessContext): Binding[] {
       if (!f) return errno(-Errno.EBADF);
       const r = pc.sys_lseek(f, n(a, 1), n(a, 2));
       return r < 0 ? errno(r) : r;
+    },
+  );
+  def(
+    "fs/read_write.c",
+    "int",
+    "pread64",
+    [
+      ["int", "fd"],
+      ["int", "count"],
+      ["int", "pos"],
+    ],
+    (a) => readCall(a, (f, buf, count) => pc.sys_pread64(f, buf, count, n(a, 2))),
+  );
+  def(
+    "fs/read_write.c",
+    "int",
+    "pwrite64",
+    [
+      ["int", "fd"],
+      ["str", "data"],
+      ["int", "pos"],
+    ],
+    (a) => writeCall(a, (f, buf) => pc.sys_pwrite64(f, buf, buf.length, n(a, 2))),
+  );
+  def("fs/buffer.c", "errno", "fsync", [["int", "fd"]], (a) => {
+    const f = fileOf(a);
+    return f ? pc.vfs_fsync(f) : -Errno.EBADF;
+  });
+  def(
+    "mm/truncate.c",
+    "int",
+    "invalidate_mapping_pages",
+    [
+      ["int", "fd"],
+      ["int", "start"],
+      ["int", "end"],
+    ],
+    (a) => {
+      // The mapping is the open file's (f_mapping), as find_get_page(fd, index) finds it.
+      const f = fileOf(a);
+      if (!f) throw new ProcessError(`fd ${n(a, 0)} is not open (-EBADF)`);
+      return pc.invalidate_mapping_pages(f.f_mapping, n(a, 1), n(a, 2));
     },
   );
   def("fs/buffer.c", "errno", "sync", [], () => pc.sys_sync());

@@ -69,7 +69,7 @@ Examples:
   i386mm                            the tour on 1G, 2-level paging
   i386mm tour --mem 2G --pae        the same walk with PAE (3-level) page tables
   i386mm tour --json`,
-  boot: `Usage: i386mm boot [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--boot-log FMT] [--json]
+  boot: `Usage: i386mm boot [--mem SIZE | --e820 FILE] [--highmem SIZE] [--pae] [--cpus N] [--nodes N] [--boot-log FMT] [--json]
 
 Boot the model from QEMU's e820 map for SIZE of RAM and print the boot log as 2.6.11 prints it:
 the BIOS-e820 map, HIGHMEM/LOWMEM available, each zone's pages, Built N zonelists and the
@@ -78,6 +78,8 @@ block of later kernels, min_free_kbytes). Every number is computed by the model.
 
 Flags:
 ${COMMON}
+  --highmem SIZE  the kernel's highmem= boot option: force SIZE of high memory (honoured when
+                  at least 64M of low memory remain, as 2.6.11's find_max_low_pfn does)
   --boot-log FMT  2.6.11 (default) or 6.1: with 6.1, the BIOS-e820 lines and the Zone ranges
                 block in 6.1's formats, to compare with a 6.1 capture (the other lines are
                 2.6.11's: 6.1 does not print them)
@@ -87,7 +89,7 @@ Examples:
   i386mm boot --mem 128M            no high memory
   i386mm boot --mem 2G --pae --json
   i386mm boot --e820 fixtures/oracle/686-1024M.log    the map a real 6.1 kernel printed`,
-  run: `Usage: i386mm run [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--strict] [--no-model-checks] [--boot-log FMT] [--json] [-i] [SCRIPT]
+  run: `Usage: i386mm run [--mem SIZE | --e820 FILE] [--highmem SIZE] [--pae] [--cpus N] [--nodes N] [--strict] [--no-model-checks] [--boot-log FMT] [--json] [-i] [SCRIPT]
 
 Run a scenario: one kernel call per line in the book's C syntax. Without SCRIPT, read
 statements interactively (a REPL; 'help' lists what it knows, 'quit' leaves). SCRIPT is a
@@ -109,11 +111,17 @@ Statements:
   a = mmap(pid, 0, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)
   touch(pid, a, "w")                      an access through the MMU: the fault path taken
   child = fork(pid)   exit(pid)   find_vma(pid, a)   translate pid a   cat /proc/$pid/maps
+  user_write(pid, a, 7)   user_read(pid, a)   a byte stored/loaded by user code (a fault's
+                                          signal is handled, not fatal: its name is the result)
   mount("fixtures/elf/memorylayout.ext2")  fd = open("/mnt/memorylayout-static", O_RDONLY)
+  attach_disk("raw.img")                  a host file as the next disk, unmounted (/dev/hdb)
+  pwrite64(fd, "\\x01\\xff", 4096)   pread64(fd, 16, 0)   fsync(fd)   sys_truncate("/f", 0)
   # comment
 
 Flags:
 ${COMMON}
+  --highmem SIZE  the kernel's highmem= boot option: force SIZE of high memory (honoured when
+                  at least 64M of low memory remain, as 2.6.11's find_max_low_pfn does)
   --strict      stop at the first error
   --no-model-checks  behave as 2.6.11 where the model adds a check the kernel does not have (a
                 block freed with the wrong order, kfree of a pointer that is no object, ...):
@@ -204,7 +212,7 @@ Examples:
   i386mm exec fixtures/elf/memorylayout-static --json
 
 Exit codes: 0 ok, 1 the kernel refused the program or the image, 2 bad usage (unreadable file).`,
-  check: `Usage: i386mm check [SCRIPT] [--hash] [--mem SIZE | --e820 FILE] [--pae] [--cpus N] [--nodes N] [--json]
+  check: `Usage: i386mm check [SCRIPT] [--hash] [--mem SIZE | --e820 FILE] [--highmem SIZE] [--pae] [--cpus N] [--nodes N] [--json]
 
 Boot, run SCRIPT quietly when given, then the whole-machine check: every layer's own
 checker and the model's cross-layer ones (every allocated frame has exactly one owner, counts
@@ -214,6 +222,8 @@ script ran without errors, 1 otherwise.
 
 Flags:
 ${COMMON}
+  --highmem SIZE  the kernel's highmem= boot option: force SIZE of high memory (honoured when
+                  at least 64M of low memory remain, as 2.6.11's find_max_low_pfn does)
   --hash        also print the hash of the whole machine state (RAM, mem_map, zones, slab,
                 kmap, page cache, processes): the same options and script give the same hash
                 on every run and every machine

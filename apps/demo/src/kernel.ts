@@ -65,6 +65,8 @@ export interface BootOptions {
   readonly memBytes: number;
   /** A BIOS map instead of QEMU's for memBytes (`--e820 FILE`); hw-i386 validates it. */
   readonly e820?: readonly E820Entry[];
+  /** The highmem= boot option in bytes (`--highmem SIZE`): force this much high memory. */
+  readonly highmem?: number;
   readonly pae?: boolean;
   readonly cpus?: number;
   readonly nodes?: 1 | 2;
@@ -106,7 +108,8 @@ export class Kernel implements KernelApi {
   /** Processes: mm_struct, VMAs, page faults, exec (vma). */
   readonly vm: VmSystem;
   /** What was booted, defaults filled in. */
-  readonly opts: Required<Omit<BootOptions, "e820" | "userland" | "host">> & Pick<BootOptions, "e820">;
+  readonly opts: Required<Omit<BootOptions, "e820" | "highmem" | "userland" | "host">> &
+    Pick<BootOptions, "e820" | "highmem">;
   /** The front end's binaries and host files (process-bindings.ts). */
   readonly userland?: Userland;
   readonly host?: HostFiles;
@@ -137,7 +140,10 @@ export class Kernel implements KernelApi {
       pae: this.opts.pae,
       cpus: this.opts.cpus,
       nodes: this.opts.nodes,
-      pageAlloc: { bootLog: this.opts.bootLog },
+      pageAlloc: {
+        bootLog: this.opts.bootLog,
+        ...(this.opts.highmem === undefined ? {} : { highmem: this.opts.highmem }),
+      },
       ...(opts.e820 ? { e820: opts.e820 } : {}),
     });
     this.booted = k;

@@ -3,8 +3,9 @@
  * kernel calls (`p = alloc_pages(GFP_KERNEL|__GFP_ZERO, 3)`).
  * Tokens: identifiers (kernel names keep their exact spelling, leading underscores included),
  * decimal and 0x-hex numbers (C suffixes U/L accepted and ignored; a K, M or G suffix multiplies by
- * 2^10, 2^20 or 2^30 as the kernel's memparse does: `stack=8M`), "strings" with C escapes,
- * operators and punctuation. `#` outside a string starts a comment that runs to the end of line.
+ * 2^10, 2^20 or 2^30 as the kernel's memparse does: `stack=8M`), "strings" with C escapes
+ * (\n \t \0 \\ \" and \xHH, exactly two hex digits), operators and punctuation. `#` outside a
+ * string starts a comment that runs to the end of line.
  * Invariant: every token records its 1-based column, so errors can point at it.
  */
 
@@ -102,6 +103,15 @@ export function tokenize(line: string): Token[] {
         if (d === '"') break;
         if (d === "\\") {
           const e = src[j + 1];
+          // \xHH: one byte by two hex digits (exactly two: C reads on while digits follow)
+          if (e === "x") {
+            const hh = src.slice(j + 2, j + 4);
+            if (!/^[0-9a-fA-F]{2}$/.test(hh))
+              throw new ScenarioSyntaxError("\\x needs two hex digits (\\x00 .. \\xff)", j + 1);
+            s += String.fromCharCode(Number.parseInt(hh, 16));
+            j += 4;
+            continue;
+          }
           const map: Record<string, string> = { n: "\n", t: "\t", "\\": "\\", '"': '"', "0": "\0" };
           if (e === undefined || map[e] === undefined)
             throw new ScenarioSyntaxError(`unknown escape '\\${e ?? ""}' in string`, j + 1);

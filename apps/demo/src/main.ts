@@ -148,6 +148,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       modelChecks: !inv.noModelChecks,
       bootLog: inv.bootLog,
       ...(map ? { e820: map.entries } : {}),
+      ...(inv.highmem === undefined ? {} : { highmem: inv.highmem }),
       userland: shippedUserland(),
       host: hostFiles(io.cwd),
     });

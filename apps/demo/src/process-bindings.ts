@@ -7,6 +7,8 @@
  *   a = mmap(pid, 0, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)
  *   munmap(pid, a, 4096)   mprotect(pid, a, 4096, PROT_READ)   brk(pid, addr)
  *   touch(pid, a, "w")     a user access through the MMU: the fault path the kernel took
+ *   user_write(pid, a, 7)  user_read(pid, a)   one byte stored/loaded by user code; a fault
+ *                          signal is handled (stepped over) instead of killing: its name returns
  *   child = fork(pid)      exit(pid)      find_vma(pid, addr)      follow_page(pid, addr, 0)
  *   translate pid 0x08048000      cat /proc/PID/maps | status | statm
  *
@@ -362,6 +364,45 @@ export function processBindings(ctx: ProcessContext): Binding[] {
         doc: "the user stack pointer at the access (the esp - 32 rule of stack growth)",
       },
     ],
+  );
+  // user_read/user_write: one byte loaded or stored by user code (the fuzzer's accesses, whose
+  // failure scenarios replay through them). Unlike touch, a fault signal does not kill: the
+  // process is taken to have a SIGSEGV/SIGBUS handler that steps over the access, so the signal
+  // the fault queued is delivered and dropped, and the call returns its name.
+  const userByte = (call: string, a: readonly unknown[], store: number | null): TypedResult => {
+    const t = enter(call, a[0]);
+    mmOf(call, t);
+    const sig0 = t.pending.length;
+    const r =
+      store === null ? vma.user_read(vm, n(a, 1) >>> 0, 1) : vma.user_write(vm, n(a, 1) >>> 0, [store]);
+    t.pending.length = Math.min(t.pending.length, sig0);
+    if (typeof r === "string") return new TypedResult({ t: "str", v: r });
+    return new TypedResult(num(r === null ? 0 : r[0]!, "int"));
+  };
+  def(
+    "arch/i386/mm/fault.c",
+    "int",
+    "user_read",
+    [
+      ["int", "pid"],
+      ["addr", "addr"],
+    ],
+    (a) => userByte("user_read", a, null),
+  );
+  def(
+    "arch/i386/mm/fault.c",
+    "int",
+    "user_write",
+    [
+      ["int", "pid"],
+      ["addr", "addr"],
+      ["int", "byte"],
+    ],
+    (a) => {
+      const v = n(a, 2);
+      if (!Number.isInteger(v) || v < 0 || v > 255) throw new ProcessError(`byte ${v} is not 0..255`);
+      return userByte("user_write", a, v);
+    },
   );
   def("include/asm-i386/processor.h", "addr", "KSTK_ESP", [["int", "pid"]], (a) => {
     return taskOf(vm, "KSTK_ESP", a[0]).regs.esp >>> 0;
@@ -755,8 +796,6 @@ export const PROCESS_NOT_BOUND: Readonly<Record<string, string>> = {
   unmap_vmas: "munmap's and exit's step",
   user_access: "touch(pid, addr, access)",
   user_mode: "the fault handler's test of the saved registers",
-  user_read: "byte buffers; get_user(pid, ptr) reads a word",
-  user_write: "byte buffers; put_user(pid, x, ptr) writes a word",
   vm_area_alloc: "mmap's step; a vm_area_struct from its slab cache",
   vm_user_syscalls: "run_memorylayout's played glibc calls",
   vma_list: "cat /proc/PID/maps lists the VMAs",

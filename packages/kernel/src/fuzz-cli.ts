@@ -2,10 +2,12 @@
  * fuzz-cli.ts — `pnpm fuzz [--steps N] [--seed S] [--run-length L] [--out FILE] [--no-ext2]`: a
  * long whole-machine fuzz session (fuzz.ts) from the command line. Progress on a terminal (steps,
  * steps per second); on a failure the shrunk sequence is printed as a scenario and written to
- * FILE (default fuzz-failure-<seed>.mm), and the exit status is 1. Node only (reads the ext2
+ * FILE (default fuzz-failure-<seed>.mm) with the disk images it names beside it (FILE's stem
+ * .hda.img, .hdb.img), so that `i386mm run FILE` replays it; the exit status is 1. Node only (reads the ext2
  * fixture, writes the file); not part of `pnpm test`.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runFuzz } from "./fuzz.js";
 
@@ -94,12 +96,16 @@ function main(): number {
     process.stderr.write(tty ? `\r${line}` : `${line}\n`);
   };
   process.stderr.write(`fuzz: seed ${args.seed}, ${args.steps} steps, runs of up to ${args.runLength}\n`);
+  // the scenario names its disk images beside it, relative to where it is run from
+  const out = args.out ?? `fuzz-failure-${args.seed}.mm`;
+  const stem = join(dirname(out), basename(out).replace(/\.mm$/, ""));
+  const images = { hda: `${stem}.hda.img`, hdb: `${stem}.hdb.img` };
   const r = runFuzz({
     steps: args.steps,
     seed: args.seed,
     runLength: args.runLength,
     onProgress: progress,
-    ...(args.ext2 ? { machine: { ext2Image: ext2Image() } } : {}),
+    machine: { images, ...(args.ext2 ? { ext2Image: ext2Image() } : {}) },
   });
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   if (tty) process.stderr.write("\n");
@@ -108,10 +114,15 @@ function main(): number {
     return 0;
   }
   const f = r.failure!;
-  const out = args.out ?? `fuzz-failure-${r.seed}.mm`;
   writeFileSync(out, f.scenario);
+  // on the terminal, long lines (a program's or a write's bytes) are cut: the file has them whole
+  const shown = f.scenario
+    .split("\n")
+    .map((l) => (l.length > 160 ? `${l.slice(0, 150)}... (${l.length} characters: see the file)` : l))
+    .join("\n");
+  for (const img of f.images) writeFileSync(img.name, img.bytes);
   process.stdout.write(
-    `fuzz: seed ${r.seed} FAILED after ${r.steps} steps (${secs} s); shrunk to ${f.ops.length} operations (fast-check path ${f.path}):\n${f.message}\n\n${f.scenario}\nfuzz: the scenario is in ${out}; rerun with --seed ${r.seed}\n`,
+    `fuzz: seed ${r.seed} FAILED after ${r.steps} steps (${secs} s); shrunk to ${f.ops.length} operations (fast-check path ${f.path}):\n${f.message}\n\n${shown}\nfuzz: the scenario is in ${out} (its disks: ${f.images.map((i) => i.name).join(", ")}); replay it with \`i386mm run ${out}\` from this directory, or rerun with --seed ${r.seed}\n`,
   );
   return 1;
 }

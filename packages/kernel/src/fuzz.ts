@@ -24,7 +24,7 @@
  * the call where it has not yet), so a failing sequence prints as a runnable scenario.
  * Deterministic: every random choice is fast-check's, from the seed.
  */
-import { PAGE_OFFSET, PAGE_SIZE, type VirtAddr } from "@i386mm/hw-i386";
+import { PAGE_ALIGN, PAGE_OFFSET, PAGE_SIZE, type VirtAddr } from "@i386mm/hw-i386";
 import { KM_USER0 } from "@i386mm/kmap";
 import {
   GFP_ATOMIC,
@@ -35,7 +35,7 @@ import {
   type Page,
   PG_highmem,
 } from "@i386mm/page-alloc";
-import { ByteArrayBackend, type file, IS_ERR, O_RDWR } from "@i386mm/page-cache";
+import { ByteArrayBackend, type file, IS_ERR, O_CREAT, O_RDWR, O_WRONLY } from "@i386mm/page-cache";
 import type { kmem_cache_t } from "@i386mm/slab";
 import {
   create_task,
@@ -44,8 +44,8 @@ import {
   do_fork,
   do_mmap_pgoff,
   generateElf,
+  INIT_RLIMITS,
   IS_ERR_ADDR,
-  install_file,
   kernel_access,
   MAP_ANONYMOUS,
   MAP_FIXED,
@@ -75,9 +75,10 @@ export class FuzzDivergenceError extends Error {
 }
 
 const P = PAGE_SIZE;
-/** The user window the process operations aim at, so that they collide often. */
-const BASE = 0x40000000;
-const SPAN = 64; // pages
+/** Pages of the user window the process operations aim at (RefProc.base), so that they collide often. */
+const SPAN = 64;
+/** The environment of every exec (the demo's exec and do_execve pass the same). */
+const ENVP = ["HOME=/", "TERM=linux"];
 /** Pages of the ramfs file every process may map ("/m"); page k starts with byte k + 1. */
 const MAPPED_PAGES = 16;
 /** The raw block device's size (hdb). */
@@ -146,7 +147,13 @@ export type FuzzOp =
   | { k: "exec"; elf: number }
   | { k: "exit" }
   | { k: "spawn" }
-  | { k: "switch"; to: number };
+  | { k: "switch"; to: number }
+  /**
+   * A planted bug, for the fuzzer's own tests (never drawn at random): a reference of the newest
+   * held block dropped behind its holder's back (page_cache_release of a page the page cache does
+   * not hold; an order-0 block is freed by it).
+   */
+  | { k: "planted_put_page" };
 
 const protArb = fc.constantFrom(
   PROT_NONE,
@@ -331,6 +338,8 @@ interface RefProc {
   pages: Map<number, RefPage>;
   brk: number;
   start_brk: number;
+  /** The user window the process operations aim at (SPAN pages), so that they collide often. */
+  base: number;
 }
 interface Block {
   page: Page;
@@ -378,6 +387,20 @@ const PROT_NAMES = (prot: number) =>
         .filter(Boolean)
         .join("|");
 
+/** Bytes as the inside of a scenario string: printable ASCII as is, the rest as \xHH. */
+export function escapeBytes(b: Uint8Array): string {
+  let out = "";
+  for (const c of b)
+    out +=
+      c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c
+        ? String.fromCharCode(c)
+        : `\\x${c.toString(16).padStart(2, "0")}`;
+  return out;
+}
+
+/** The scenario's variable for a process. */
+const pidVar = (t: task_struct) => `pid${t.pid}`;
+
 /** Seeded bytes (xorshift) for file writes. */
 function bytesOf(len: number, seed: number): Uint8Array {
   const b = new Uint8Array(len);
@@ -397,6 +420,8 @@ export interface FuzzMachineOptions {
   readonly ext2Image?: Uint8Array;
   /** RAM (default 80 MiB, 8 MiB of it high memory: highmem= leaves lowmem at least 64 MiB). */
   readonly mem?: number;
+  /** The host file names the printed scenario mounts (hda, the ext2 image) and attaches (hdb, the raw disk). */
+  readonly images?: { readonly hda: string; readonly hdb: string };
   /** Called after every step, before the check (the fuzzer's own tests plant a bug here). */
   readonly afterStep?: (m: FuzzMachine) => void;
 }
@@ -418,6 +443,10 @@ export class FuzzMachine {
   readonly procs: RefProc[] = [];
   readonly ext2: ByteArrayBackend | null;
   readonly raw: ByteArrayBackend;
+  /** The raw disk's bytes at boot (the scenario's hdb image). */
+  readonly rawImage: Uint8Array;
+  /** The host file names the scenario gives the disk images. */
+  readonly images: { readonly hda: string; readonly hdb: string };
   /** Bytes of high memory the machine was booted with (highmem=). */
   readonly highmem: number;
   /** Cells of the mapped file's pages (byte 0 of each page). */
@@ -437,9 +466,13 @@ export class FuzzMachine {
       ...(highmem === undefined ? {} : { pageAlloc: { highmem } }),
     });
     this.highmem = highmem ?? 0;
+    this.images = opts.images ?? { hda: "fuzz.hda.img", hdb: "fuzz.hdb.img" };
+    // The set-up, call by call as the scenario's lines replay it (the demo's mount, attach_disk,
+    // open, pwrite64, write, exec bindings make these same calls, in this order).
     const { pc } = this.k;
+    const line = (l: string) => this.lines.push(l);
     this.raw = new ByteArrayBackend(bytesOf(RAW_SIZE, 99));
-    this.#ok(!IS_ERR(pc.add_disk("hdb", this.raw)), "add_disk hdb");
+    this.rawImage = this.raw.bytes.slice();
     this.ext2 = null;
     if (opts.ext2Image !== undefined) {
       this.ext2 = new ByteArrayBackend(opts.ext2Image.slice());
@@ -447,27 +480,20 @@ export class FuzzMachine {
       this.#ok(pc.sys_mkdir("/mnt") === 0, "mkdir /mnt");
       const err = pc.sys_mount("/dev/hda", "/mnt", "ext2", 0);
       this.#ok(err === 0, `mount ext2: ${err}`);
-    } else this.#ok(pc.sys_mkdir("/mnt") === 0, "mkdir /mnt");
-    const mapped = new Uint8Array(MAPPED_PAGES * P);
-    for (let i = 0; i < MAPPED_PAGES; i++) mapped[i * P] = i + 1;
-    for (const path of FUZZ_FILES) {
-      let initial: Uint8Array;
-      if (path === "/dev/hdb") initial = this.raw.bytes.slice();
-      else if (path === "/mnt/e" && this.ext2 !== null) {
-        // the image's file, at full size (the model's ext2 allocates no blocks: overwrites only)
-        const got = pc.readFile(path);
-        if (IS_ERR(got)) throw new FuzzDivergenceError(`the ext2 image has no ${path}: ${got}`);
-        initial = got;
-      } else {
-        initial = path === "/m" ? mapped : path === "/mnt/e" ? new Uint8Array(EXT2_FILE) : new Uint8Array(0);
-        this.#ok(pc.writeFile(path, initial) === 0, `create ${path}`);
-      }
-      const f = pc.filp_open(path, O_RDWR, 0o644);
-      if (IS_ERR(f)) throw new FuzzDivergenceError(`open ${path}: ${f}`);
-      this.files.push({ path, bytes: initial.slice(), file: f, fixed: path !== "/r" });
+      line(
+        `mount(${JSON.stringify(this.images.hda)})   # an ext2 image holding "e" (96 KiB): /dev/hda on /mnt`,
+      );
+    } else {
+      this.#ok(pc.sys_mkdir("/mnt") === 0, "mkdir /mnt");
+      line('sys_mkdir("/mnt")');
     }
-    const m = this.files[0]!;
-    for (let i = 0; i < MAPPED_PAGES; i++) this.fileCells.push(new FileCell(m, i * P));
+    this.#ok(!IS_ERR(pc.add_disk("hdb", this.raw)), "add_disk hdb");
+    line(
+      `attach_disk(${JSON.stringify(this.images.hdb)}, disk="hdb")   # 256 KiB of seeded bytes, read and written raw`,
+    );
+    // two generated ELF programs, written as a shell would copy them in
+    this.#ok(pc.sys_mkdir("/bin") === 0, "mkdir /bin");
+    line('sys_mkdir("/bin")');
     for (let e = 0; e < 2; e++) {
       const elf = generateElf(1000 + e, {
         type: 2,
@@ -475,10 +501,56 @@ export class FuzzMachine {
         maxFilesz: 8192,
         maxBss: 32768,
         lastFlags: 6,
-      });
-      this.#ok(install_file(pc, `/bin/e${e}`, elf.bytes) === 0, "install_file");
+      }).bytes;
+      const f = pc.filp_open(`/bin/e${e}`, O_CREAT | O_WRONLY, 0o755);
+      if (IS_ERR(f)) throw new FuzzDivergenceError(`create /bin/e${e}: ${f}`);
+      this.#ok(pc.sys_write(f, elf, elf.length) === elf.length, `write /bin/e${e}`);
+      pc.fput(f);
+      line(`e = open("/bin/e${e}", O_CREAT|O_WRONLY, mode=0x1ed)   # mode 0755`);
+      line(`write(e, "${escapeBytes(elf)}")`);
+      line("close(e)");
     }
-    this.spawn();
+    for (let i = 0; i < FUZZ_FILES.length; i++) {
+      const path = FUZZ_FILES[i]!;
+      const fd = `fd${i}`;
+      let initial: Uint8Array;
+      let f: file | ReturnType<typeof pc.filp_open>;
+      if (path === "/dev/hdb" || (path === "/mnt/e" && this.ext2 !== null)) {
+        f = pc.filp_open(path, O_RDWR, 0o644);
+        line(`${fd} = open("${path}", O_RDWR)`);
+        if (IS_ERR(f)) throw new FuzzDivergenceError(`open ${path}: ${f}`);
+        if (path === "/dev/hdb") initial = this.rawImage.slice();
+        else {
+          // the image's file, at full size (the model's ext2 allocates no blocks: overwrites only)
+          const buf = new Uint8Array(EXT2_FILE + P);
+          const got = pc.sys_pread64(f, buf, buf.length, 0);
+          if (got < 0) throw new FuzzDivergenceError(`the ext2 image's ${path}: ${got}`);
+          initial = buf.slice(0, got);
+          line(`pread64(${fd}, ${buf.length}, 0) != ""   # read it all (the fuzzer's reference of it)`);
+        }
+      } else {
+        f = pc.filp_open(path, O_CREAT | O_RDWR, 0o644);
+        line(`${fd} = open("${path}", O_CREAT|O_RDWR)`);
+        if (IS_ERR(f)) throw new FuzzDivergenceError(`create ${path}: ${f}`);
+        const size = path === "/m" ? MAPPED_PAGES * P : path === "/mnt/e" ? EXT2_FILE : 0;
+        initial = new Uint8Array(size);
+        if (path === "/m")
+          for (let k = 0; k < MAPPED_PAGES; k++) {
+            // page k of the mapped file starts with byte k + 1
+            initial[k * P] = k + 1;
+            this.#ok(pc.sys_pwrite64(f, initial.subarray(k * P, k * P + 1), 1, k * P) === 1, "write /m");
+            line(`pwrite64(${fd}, "${escapeBytes(initial.subarray(k * P, k * P + 1))}", ${k * P})`);
+          }
+        if (size > 0) {
+          this.#ok(pc.sys_truncate(path, size) === 0, `truncate ${path}`);
+          line(`sys_truncate("${path}", ${size})`);
+        }
+      }
+      this.files.push({ path, bytes: initial.slice(), file: f, fixed: path !== "/r" });
+    }
+    const m = this.files[0]!;
+    for (let i = 0; i < MAPPED_PAGES; i++) this.fileCells.push(new FileCell(m, i * P));
+    this.lines.push(...this.spawn());
   }
 
   #ok(cond: boolean, what: string): void {
@@ -563,34 +635,61 @@ export class FuzzMachine {
 
   // ------------------------------------------------------------------ processes
 
-  spawn(): void {
-    const t = create_task(this.k.vm, "fuzz");
+  /**
+   * A new process running /bin/e0, as the demo's exec() makes one: a task with the default
+   * rlimits, scheduled on this CPU, then do_execve. Its mapping window starts 32 pages above its
+   * break, so that brk and the mmaps collide. Returns the scenario line.
+   */
+  spawn(): string[] {
+    const vm = this.k.vm;
+    const t = create_task(vm, "e0", { rlim: INIT_RLIMITS() });
     if (t === null) throw new FuzzDivergenceError("create_task failed");
-    const mm = t.mm!;
-    mm.start_code = 0x08048000;
-    mm.end_code = 0x08049000;
-    mm.start_brk = mm.brk = BASE - 64 * P;
-    mm.start_data = mm.start_brk;
-    this.procs.push({ task: t, pages: new Map(), brk: mm.brk, start_brk: mm.brk });
+    schedule_to(vm, t);
+    const r = do_execve(vm, "/bin/e0", ["/bin/e0"], ENVP);
+    if (r.retval !== 0 || r.signal !== null)
+      throw new FuzzDivergenceError(
+        `exec /bin/e0 = ${r.retval} ${r.signal ?? ""} ${r.problem?.reason ?? ""}`,
+      );
+    this.procs.push(this.#procOf(t));
     this.cur = this.procs.length - 1;
-    this.#run(t);
+    return [`${pidVar(t)} = exec("/bin/e0")`];
   }
 
-  /** Schedule `t` on the CPU it runs on, or on the current one. */
-  #run(t: task_struct): void {
+  /** The reference of a task just exec'd: no pages of its own yet, the window above its break. */
+  #procOf(t: task_struct): RefProc {
+    const mm = t.mm!;
+    return {
+      task: t,
+      pages: new Map(),
+      brk: mm.brk,
+      start_brk: mm.start_brk,
+      base: PAGE_ALIGN(mm.brk) + 32 * P,
+    };
+  }
+
+  /** Schedule `t` on the CPU it runs on, or on the current one; returns the scenario lines. */
+  #run(t: task_struct): string[] {
     const vm = this.k.vm;
     const on = vm.curr.indexOf(t);
     if (on >= 0) vm.machine.setCurrentCpu(on);
     schedule_to(vm, t);
+    return [`cpu ${vm.machine.current}`, `schedule_to(${pidVar(t)})`];
   }
 
   // ------------------------------------------------------------------ one step
 
   /** Apply one operation; returns the scenario lines for it. Throws FuzzDivergenceError on a divergence. */
   step(op: FuzzOp): string[] {
-    const out = this.#step(op);
-    this.lines.push(...out);
-    return out;
+    // A step whose check can fail inside it pushes its line first (see #say), so that a failing
+    // scenario ends with the line that fails.
+    const start = this.lines.length;
+    this.lines.push(...this.#step(op));
+    return this.lines.slice(start);
+  }
+
+  /** Record a scenario line now, before the call it names runs. */
+  #say(line: string): void {
+    this.lines.push(line);
   }
 
   #step(op: FuzzOp): string[] {
@@ -624,6 +723,12 @@ export class FuzzMachine {
         }
         k.direct.__free_pages(b.page, b.order);
         return [...lines, `__free_pages(${b.name}, ${b.order})`];
+      }
+      case "planted_put_page": {
+        if (this.blocks.length === 0) return [];
+        const b = this.blocks[this.blocks.length - 1]!;
+        pc.page_cache_release(b.page);
+        return [`page_cache_release(${b.name})   # the planted bug: the page's holder still has it`];
       }
       case "cache_create": {
         if (this.caches.length >= CAP.caches) return [];
@@ -765,11 +870,13 @@ export class FuzzMachine {
         }
         f.bytes.set(data, pos);
         return [
-          `# pwrite64(${f.path}, ${len} bytes (seed ${op.seed}), at ${pos})  (no file calls in the scenario language yet)`,
+          `pwrite64(fd${op.f}, "${escapeBytes(data)}", ${pos})   # ${f.path}: ${len} bytes (seed ${op.seed})`,
         ];
       }
       case "read": {
         const f = this.files[op.f]!;
+        const ref = f.bytes.subarray(Math.min(op.pos, f.bytes.length), op.pos + op.len);
+        this.#say(`assert pread64(fd${op.f}, ${op.len}, ${op.pos}) == "${escapeBytes(ref)}"   # ${f.path}`);
         const buf = new Uint8Array(op.len);
         const r = pc.sys_pread64(f.file, buf, op.len, op.pos);
         const want = Math.max(0, Math.min(op.len, f.bytes.length - op.pos));
@@ -780,7 +887,7 @@ export class FuzzMachine {
             throw new FuzzDivergenceError(
               `pread(${f.path}) byte ${op.pos + i} is ${buf[i]}, the reference has ${f.bytes[op.pos + i]}`,
             );
-        return [`# pread64(${f.path}, ${op.len} bytes at ${op.pos})`];
+        return [];
       }
       case "truncate": {
         const f = this.files[op.f]!;
@@ -790,24 +897,25 @@ export class FuzzMachine {
         const g = new Uint8Array(op.len);
         g.set(f.bytes.subarray(0, Math.min(op.len, f.bytes.length)));
         f.bytes = g;
-        return [`# truncate(${f.path}, ${op.len})`];
+        return [`sys_truncate("${f.path}", ${op.len})`];
       }
       case "fsync": {
         const f = this.files[op.f]!;
         const r = pc.vfs_fsync(f.file);
         if (r !== 0) throw new FuzzDivergenceError(`fsync(${f.path}) = ${r}`);
         if (f.path === "/dev/hdb") this.#verifyRaw("fsync");
-        return [`# fsync(${f.path})`];
+        return [`fsync(fd${op.f})   # ${f.path}`];
       }
       case "sync": {
         const r = pc.sys_sync();
         if (r !== 0) throw new FuzzDivergenceError(`sync() = ${r}`);
         this.#verifyRaw("sync");
-        return ["# sync()"];
+        return ["sync()"];
       }
       case "evict": {
+        // evict the clean page-cache pages of every file
         for (const f of this.files) pc.invalidate_mapping_pages(f.file.f_mapping, 0, 0xffffffff);
-        return ["# evict clean page-cache pages of every file (invalidate_mapping_pages)"];
+        return this.files.map((_, i) => `invalidate_mapping_pages(fd${i}, 0, 0xffffffff)`);
       }
       default:
         return this.#processOp(op);
@@ -847,34 +955,36 @@ export class FuzzMachine {
   #processOp(op: FuzzOp): string[] {
     const vm = this.k.vm;
     const p = this.p;
-    const c = (s: string) => [`# ${s}  (pid ${p.task.pid}; no process calls in the scenario language yet)`];
+    const pid = pidVar(p.task);
     switch (op.k) {
-      case "mmap": {
-        const flags = (op.shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | (op.fixed ? MAP_FIXED : 0);
-        const hint = BASE + op.page * P;
-        const r = do_mmap_pgoff(vm, null, hint, op.npages * P, op.prot, flags, 0);
-        if (IS_ERR_ADDR(r)) throw new FuzzDivergenceError(`mmap failed ${-r}`);
-        if (op.fixed && r !== hint) throw new FuzzDivergenceError(`MAP_FIXED landed at ${hex(r)}`);
-        for (let i = 0; i < op.npages; i++) {
-          const a = r + i * P;
-          if (!op.fixed && p.pages.has(a))
-            throw new FuzzDivergenceError(`mmap returned ${hex(a)}, which was mapped`);
-          p.pages.set(a, { prot: op.prot, shared: op.shared, cell: { v: 0 } });
-        }
-        return c(
-          `mmap(${hex(hint)}, ${op.npages * P}, ${PROT_NAMES(op.prot)}, ${op.shared ? "MAP_SHARED" : "MAP_PRIVATE"}|MAP_ANONYMOUS${op.fixed ? "|MAP_FIXED" : ""}) = ${hex(r)}`,
-        );
-      }
+      case "mmap":
       case "mmap_file": {
-        const flags = (op.shared ? MAP_SHARED : MAP_PRIVATE) | (op.fixed ? MAP_FIXED : 0);
-        const hint = BASE + op.page * P;
-        const r = do_mmap_pgoff(vm, this.files[0]!.file, hint, op.npages * P, op.prot, flags, op.pgoff);
-        if (IS_ERR_ADDR(r)) throw new FuzzDivergenceError(`file mmap failed ${-r}`);
+        const file = op.k === "mmap_file";
+        const flags =
+          (op.shared ? MAP_SHARED : MAP_PRIVATE) | (file ? 0 : MAP_ANONYMOUS) | (op.fixed ? MAP_FIXED : 0);
+        const hint = p.base + op.page * P;
+        const pgoff = file ? op.pgoff : 0;
+        const call = `mmap(${pid}, ${hex(hint)}, ${op.npages * P}, ${PROT_NAMES(op.prot)}, ${op.shared ? "MAP_SHARED" : "MAP_PRIVATE"}${file ? "" : "|MAP_ANONYMOUS"}${op.fixed ? "|MAP_FIXED" : ""}, ${file ? "fd0" : "-1"}, ${pgoff * P})`;
+        this.#say(op.fixed ? `assert ${call} == ${hex(hint)}` : call);
+        const r = do_mmap_pgoff(
+          vm,
+          file ? this.files[0]!.file : null,
+          hint,
+          op.npages * P,
+          op.prot,
+          flags,
+          pgoff,
+        );
+        if (IS_ERR_ADDR(r)) throw new FuzzDivergenceError(`${file ? "file " : ""}mmap failed ${-r}`);
         if (op.fixed && r !== hint) throw new FuzzDivergenceError(`MAP_FIXED landed at ${hex(r)}`);
         for (let i = 0; i < op.npages; i++) {
           const a = r + i * P;
           if (!op.fixed && p.pages.has(a))
             throw new FuzzDivergenceError(`mmap returned ${hex(a)}, which was mapped`);
+          if (!file) {
+            p.pages.set(a, { prot: op.prot, shared: op.shared, cell: { v: 0 } });
+            continue;
+          }
           const fcell = this.fileCells[op.pgoff + i]!;
           p.pages.set(
             a,
@@ -883,26 +993,28 @@ export class FuzzMachine {
               : { prot: op.prot, shared: false, cell: fcell, fileCell: fcell },
           );
         }
-        return c(
-          `mmap(${hex(hint)}, ${op.npages * P}, ${PROT_NAMES(op.prot)}, ${op.shared ? "MAP_SHARED" : "MAP_PRIVATE"}${op.fixed ? "|MAP_FIXED" : ""}, /m, page ${op.pgoff}) = ${hex(r)}`,
-        );
+        return op.fixed ? [] : [`# (it mapped ${hex(r)})`];
       }
       case "munmap": {
-        const a = BASE + op.page * P;
+        const a = p.base + op.page * P;
+        this.#say(`assert munmap(${pid}, ${hex(a)}, ${op.npages * P}) == 0`);
         const r = sys_munmap(vm, a, op.npages * P);
         if (r !== 0) throw new FuzzDivergenceError(`munmap ${r}`);
         for (let i = 0; i < op.npages; i++) p.pages.delete(a + i * P);
-        return c(`munmap(${hex(a)}, ${op.npages * P})`);
+        return [];
       }
       case "mprotect": {
-        const a = BASE + op.page * P;
+        const a = p.base + op.page * P;
         let n = 0;
         while (n < op.npages && p.pages.has(a + n * P)) n++;
         const expectErr = n < op.npages ? -12 : 0; // the mapped prefix changes, then -ENOMEM at a hole
+        this.#say(
+          `assert mprotect(${pid}, ${hex(a)}, ${op.npages * P}, ${PROT_NAMES(op.prot)}) == ${expectErr}${expectErr === 0 ? "" : "   # -ENOMEM"}`,
+        );
         const r = sys_mprotect(vm, a, op.npages * P, op.prot);
         if (r !== expectErr) throw new FuzzDivergenceError(`mprotect ${r}, expected ${expectErr}`);
         for (let i = 0; i < n; i++) p.pages.get(a + i * P)!.prot = op.prot;
-        return c(`mprotect(${hex(a)}, ${op.npages * P}, ${PROT_NAMES(op.prot)}) = ${r}`);
+        return [];
       }
       case "brk": {
         const mm = p.task.mm!;
@@ -911,6 +1023,7 @@ export class FuzzMachine {
         const newEnd = Math.ceil(want / P) * P;
         let ok = true;
         if (newEnd > oldEnd) for (let a = oldEnd; a < newEnd + P; a += P) if (p.pages.has(a)) ok = false;
+        this.#say(`assert brk(${pid}, ${hex(want)}) == ${hex(ok ? want : p.brk)}${ok ? "" : "   # refused"}`);
         const r = sys_brk(vm, want);
         if (ok) {
           if (r !== want) throw new FuzzDivergenceError(`brk ${hex(r)}, expected ${hex(want)}`);
@@ -920,16 +1033,19 @@ export class FuzzMachine {
           p.brk = want;
         } else if (r !== p.brk) throw new FuzzDivergenceError(`a refused brk moved the break to ${hex(r)}`);
         if (mm.brk !== p.brk) throw new FuzzDivergenceError("mm->brk differs from the reference");
-        return c(`brk(${hex(want)}) = ${hex(r)}`);
+        return [];
       }
       case "touch": {
         const mapped = [...p.pages.keys()];
         const a =
-          op.mapped && mapped.length > 0 ? mapped[op.page % mapped.length]! : BASE + (op.page % SPAN) * P;
+          op.mapped && mapped.length > 0 ? mapped[op.page % mapped.length]! : p.base + (op.page % SPAN) * P;
         const rp = p.pages.get(a);
         if (op.write) {
-          const r = user_write(vm, a, [op.value]);
           const allowed = rp !== undefined && (rp.prot & PROT_WRITE) !== 0;
+          this.#say(
+            `assert user_write(${pid}, ${hex(a)}, ${op.value}) ${allowed ? "== 0" : "!= 0   # a fault signal, stepped over"}`,
+          );
+          const r = user_write(vm, a, [op.value]);
           if (allowed !== (r === null))
             throw new FuzzDivergenceError(`user store at ${hex(a)}: ${r ?? "done"}, allowed ${allowed}`);
           if (allowed) {
@@ -940,8 +1056,13 @@ export class FuzzMachine {
             rp!.cell.v = op.value;
           }
         } else {
-          const r = user_read(vm, a, 1);
           const allowed = rp !== undefined && readable(rp.prot);
+          this.#say(
+            allowed
+              ? `assert user_read(${pid}, ${hex(a)}) == ${rp!.cell.v}`
+              : `user_read(${pid}, ${hex(a)})   # a fault signal, stepped over`,
+          );
+          const r = user_read(vm, a, 1);
           if (allowed !== r instanceof Uint8Array)
             throw new FuzzDivergenceError(
               `user load at ${hex(a)}: ${r instanceof Uint8Array ? "done" : r}, allowed ${allowed}`,
@@ -951,8 +1072,8 @@ export class FuzzMachine {
               `user load at ${hex(a)} reads ${(r as Uint8Array)[0]}, the reference has ${rp!.cell.v}`,
             );
         }
-        p.task.pending.length = 0; // signals are not delivered: forget them
-        return c(op.write ? `user store ${op.value} at ${hex(a)}` : `user load at ${hex(a)}`);
+        p.task.pending.length = 0; // the process handles the signal (steps over the access)
+        return [];
       }
       case "fork": {
         if (this.procs.length >= CAP.procs) return [];
@@ -966,36 +1087,33 @@ export class FuzzMachine {
               ? { ...rp }
               : { prot: rp.prot, shared: false, cell: { v: rp.cell.v } },
           );
-        this.procs.push({ task: child, pages, brk: p.brk, start_brk: p.start_brk });
-        return c(`fork() = ${child.pid}`);
+        this.procs.push({ task: child, pages, brk: p.brk, start_brk: p.start_brk, base: p.base });
+        return [`${pidVar(child)} = fork(${pid})`];
       }
       case "exec": {
         const path = `/bin/e${op.elf}`;
-        const r = do_execve(vm, path, [path], ["HOME=/"]);
+        this.#say(`assert do_execve(${pid}, "${path}") == 0`);
+        const r = do_execve(vm, path, [path], ENVP);
         if (r.retval !== 0 || r.signal !== null)
           throw new FuzzDivergenceError(
             `execve(${path}) = ${r.retval} ${r.signal ?? ""} ${r.problem?.reason ?? ""}`,
           );
-        const mm = p.task.mm!;
-        p.pages.clear();
-        p.brk = mm.brk;
-        p.start_brk = mm.start_brk;
-        return c(`execve("${path}")`);
+        this.procs[this.cur] = this.#procOf(p.task);
+        return [];
       }
       case "exit": {
         const t = p.task;
         do_exit(vm, 0);
         release_task(vm, t);
         this.procs.splice(this.cur, 1);
-        if (this.procs.length === 0) this.spawn();
+        const lines = [`exit(${pid})`];
+        if (this.procs.length === 0) lines.push(...this.spawn());
         this.cur = 0;
-        this.#run(this.p.task);
-        return [`# exit() of pid ${t.pid}; now pid ${this.p.task.pid}`];
+        return [...lines, ...this.#run(this.p.task)];
       }
       case "spawn": {
         if (this.procs.length >= CAP.procs) return [];
-        this.spawn();
-        return [`# a new process, pid ${this.p.task.pid}`];
+        return this.spawn();
       }
       case "switch": {
         this.cur = op.to % this.procs.length;
@@ -1003,7 +1121,7 @@ export class FuzzMachine {
         const on = vm.curr.indexOf(t);
         vm.machine.setCurrentCpu(on >= 0 ? on : (op.to >> 1) % vm.machine.cpus.length);
         schedule_to(vm, t);
-        return [`cpu ${vm.machine.current}`, `# switch to pid ${t.pid}`];
+        return [`cpu ${vm.machine.current}`, `schedule_to(${pidVar(t)})`];
       }
       default:
         throw new FuzzDivergenceError(`unknown operation ${JSON.stringify(op)}`);
@@ -1025,9 +1143,10 @@ export class FuzzMachine {
     for (let i = 0; i < this.procs.length; i++) {
       const p = this.procs[i]!;
       this.cur = i;
-      this.#run(p.task);
+      this.lines.push(...this.#run(p.task));
       for (const [a, rp] of p.pages) {
         if (!readable(rp.prot)) continue;
+        this.#say(`assert user_read(${pidVar(p.task)}, ${hex(a)}) == ${rp.cell.v}`);
         const r = user_read(vm, a, 1);
         if (!(r instanceof Uint8Array) || r[0] !== rp.cell.v)
           throw new FuzzDivergenceError(
@@ -1035,7 +1154,7 @@ export class FuzzMachine {
           );
       }
       for (let v = p.task.mm!.mmap; v !== null; v = v.vm_next) {
-        if (v.vm_start < BASE || v.vm_end > 0xb0000000) continue; // the ELF image, the heap, the stack
+        if (v.vm_start < p.base || v.vm_end > 0xb0000000) continue; // the ELF image, the heap, the stack
         for (let a = v.vm_start; a < v.vm_end; a += P)
           if (!p.pages.has(a))
             throw new FuzzDivergenceError(`pid ${p.task.pid}: VMA page ${hex(a)} is not in the reference`);
@@ -1051,11 +1170,15 @@ export class FuzzMachine {
    */
   finish(): void {
     const { k } = this;
+    const say = (l: string) => this.#say(l);
+    say("# the end of the run: every process exits, every holder frees, the files are synced and closed");
     this.verifyProcesses();
     this.check();
+    say("check");
     while (this.procs.length > 0) {
       const p = this.procs.pop()!;
-      this.#run(p.task);
+      this.lines.push(...this.#run(p.task));
+      say(`exit(${pidVar(p.task)})`);
       do_exit(k.vm, 0);
       release_task(k.vm, p.task);
     }
@@ -1065,27 +1188,43 @@ export class FuzzMachine {
     for (let i = this.vmallocs.length; i > 0; i--) this.step({ k: "vfree", i: 0 });
     this.step({ k: "sync" });
     this.check();
+    say("check");
     const { pc } = k;
-    for (const f of this.files) {
-      const got = pc.readFile(f.path);
+    for (let i = 0; i < this.files.length; i++) {
+      const f = this.files[i]!;
       if (f.path !== "/dev/hdb") {
-        if (IS_ERR(got)) throw new FuzzDivergenceError(`readFile(${f.path}) = ${got}`);
-        if (!sameBytes(got, f.bytes))
+        // read it all back (the comparison with the reference is the fuzzer's: too long a line)
+        say(
+          `pread64(fd${i}, ${f.bytes.length + P}, 0) != ""   # ${f.path}: the fuzzer compares its ${f.bytes.length} bytes`,
+        );
+        const buf = new Uint8Array(f.bytes.length + P);
+        const r = pc.sys_pread64(f.file, buf, buf.length, 0);
+        if (r < 0) throw new FuzzDivergenceError(`pread64(${f.path}) = ${r}`);
+        if (!sameBytes(buf.subarray(0, r), f.bytes))
           throw new FuzzDivergenceError(`${f.path} reads back other bytes than were written`);
       }
+      say(`close(fd${i})`);
       pc.fput(f.file);
     }
     this.#verifyRaw("the last close");
     if (this.ext2 !== null) this.#verifyExt2();
     // give the page cache back: unlink the files, drop the block devices' pages
     for (const f of this.files)
-      if (f.path === "/m" || f.path === "/r" || this.ext2 === null) pc.sys_unlink(f.path);
+      if (f.path === "/m" || f.path === "/r" || this.ext2 === null) {
+        say(`sys_unlink("${f.path}")`);
+        pc.sys_unlink(f.path);
+      }
     if (this.ext2 !== null) {
+      say('umount("/mnt")');
       const err = pc.sys_umount("/mnt"); // the ext2 file's pages and the disk's buffers go back
       if (err !== 0) throw new FuzzDivergenceError(`umount /mnt: ${err}`);
     }
-    for (let e = 0; e < 2; e++) pc.sys_unlink(`/bin/e${e}`);
+    for (let e = 0; e < 2; e++) {
+      say(`sys_unlink("/bin/e${e}")`);
+      pc.sys_unlink(`/bin/e${e}`);
+    }
     this.check();
+    say("check");
     const own = machineOwnership(k);
     for (const o of [
       Owner.Direct,
@@ -1154,6 +1293,8 @@ export interface FuzzResult {
     readonly ops: readonly FuzzOp[];
     readonly message: string;
     readonly scenario: string;
+    /** The disk images the scenario mounts and attaches (write them where it is run from). */
+    readonly images: readonly { readonly name: string; readonly bytes: Uint8Array }[];
     /** fast-check's path to replay the exact counterexample. */
     readonly path: string;
   } | null;
@@ -1178,34 +1319,56 @@ export function runOps(
   return m;
 }
 
-/** The scenario text of a run (replayed on a fresh machine to name its handles). */
+/**
+ * The scenario a run prints: the demo's language, one call per line, `check` after each operation,
+ * so that `i386mm run FILE` replays it — the set-up (disks, files, programs, the first process),
+ * the operations, then the end of the run — up to the failing line (or to the end). The fuzzer's
+ * expectations become `assert` lines (a user load's byte, a read's bytes, an mmap's address, brk's
+ * result); its tag bytes in kernel memory (written and read back through the MMU) have no line.
+ * The scenario mounts and attaches the disk images named by `opts.images`: write
+ * {@link fuzzImages} there (the CLI puts them beside the scenario).
+ */
 export function fuzzScenario(
   config: FuzzConfig,
   ops: readonly FuzzOp[],
   opts: FuzzMachineOptions = {},
   message = "",
 ): string {
+  const highmem = (opts.mem ?? DEFAULT_MEM) >= 80 * MiB ? " --highmem 8M" : "";
   const head = [
-    "# A whole-machine fuzz failure, shrunk (packages/kernel/src/fuzz.ts).",
-    `# i386mm: --mem ${(opts.mem ?? DEFAULT_MEM) / MiB}M${config.pae ? " --pae" : ""} --cpus ${config.cpus}`,
-    "# (the fuzzer boots with highmem=8M, 8M of high memory; the demo has no such flag yet)",
-    ...message.split("\n").map((l) => `# ${l}`),
-    "# Operations the scenario language has no call for yet are comments naming the call.",
+    `# i386mm: --mem ${(opts.mem ?? DEFAULT_MEM) / MiB}M${highmem}${config.pae ? " --pae" : ""} --cpus ${config.cpus}`,
+    "# A whole-machine fuzz run (packages/kernel/src/fuzz.ts), as a scenario: i386mm run FILE replays it.",
+    ...(message === "" ? [] : message.split("\n").map((l) => `# ${l}`)),
     `# The operations as JSON: ${JSON.stringify(ops)}`,
     "",
   ];
-  let m: FuzzMachine | null = null;
   const body: string[] = [];
+  let m: FuzzMachine | null = null;
   try {
     m = new FuzzMachine(config, opts);
+    body.push(...m.lines.splice(0), "check");
     for (const op of ops) {
-      body.push(...m.step(op));
-      body.push("check");
+      m.step(op);
+      opts.afterStep?.(m);
+      body.push(...m.lines.splice(0), "check");
+      m.check();
     }
+    m.finish();
+    body.push(...m.lines.splice(0));
   } catch (e) {
-    body.push(`# the step above fails: ${(e as Error).message.split("\n")[0]}`);
+    if (m !== null) body.push(...m.lines.splice(0));
+    body.push(`# the fuzzer failed at the line above: ${(e as Error).message.split("\n")[0]}`);
   }
   return [...head, ...body, ""].join("\n");
+}
+
+/** The disk images a run's scenario names (opts.images): hda the ext2 image (when given), hdb the raw disk. */
+export function fuzzImages(opts: FuzzMachineOptions = {}): { name: string; bytes: Uint8Array }[] {
+  const names = opts.images ?? { hda: "fuzz.hda.img", hdb: "fuzz.hdb.img" };
+  return [
+    ...(opts.ext2Image === undefined ? [] : [{ name: names.hda, bytes: opts.ext2Image }]),
+    { name: names.hdb, bytes: bytesOf(RAW_SIZE, 99) },
+  ];
 }
 
 /** A fuzz session: runs of random operations until `steps` steps ran or one failed (then shrunk). */
@@ -1255,6 +1418,7 @@ export function runFuzz(opts: FuzzOptions): FuzzResult {
       ops,
       message,
       scenario: fuzzScenario(config, ops, opts.machine, message),
+      images: fuzzImages(opts.machine),
       path: details.counterexamplePath ?? "",
     },
   };
