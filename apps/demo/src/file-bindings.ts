@@ -10,6 +10,7 @@
  *                                       open("/dev/hdb", O_RDWR) reads and writes it raw
  *   pwrite64(fd, "\x01\x02", 4096)      pread64(fd, 100, 0)      fsync(fd)     the positioned calls
  *   invalidate_mapping_pages(fd, 0, 0xffffffff)   drop the clean, unmapped page-cache pages of fd
+ *   p = page_cache_alloc(fd)            a page with the file's gfp mask, held by the scenario
  *   set_blocksize(fd, 512)              the block size of an open block device (/dev/hda)
  *   p = find_get_page(fd, 0)            the page-cache page of the open file at that index
  *   page_buffer_list(p)                 its buffer heads, one line each
@@ -21,6 +22,7 @@
  */
 
 import { Errno } from "@i386mm/hw-i386";
+import { __GFP_COLD } from "@i386mm/page-alloc";
 import * as pcPkg from "@i386mm/page-cache";
 import { ByteArrayBackend, IS_ERR, PTR_ERR } from "@i386mm/page-cache";
 import { type Binding, TypedResult } from "./kernel-api.js";
@@ -248,6 +250,19 @@ export function fileBindings(ctx: ProcessContext): Binding[] {
       return pc.invalidate_mapping_pages(f.f_mapping, n(a, 1), n(a, 2));
     },
   );
+  // page_cache_alloc(mapping) is alloc_pages(mapping_gfp_mask(mapping), 0) (include/linux/pagemap.h):
+  // the mapping is the open file's; the page goes to the scenario through the record of direct
+  // callers, as alloc_pages does, so that `check` knows who holds it.
+  for (const [name, cold] of [
+    ["page_cache_alloc", 0],
+    ["page_cache_alloc_cold", __GFP_COLD],
+  ] as const)
+    def("include/linux/pagemap.h", "page", name, [["int", "fd"]], (a) => {
+      const f = fileOf(a);
+      if (!f) throw new ProcessError(`fd ${n(a, 0)} is not open (-EBADF)`);
+      const page = ctx.direct.alloc_pages(pc.mapping_gfp_mask(f.f_mapping) | cold, 0);
+      return page === null ? null : (page as number);
+    });
   def("fs/buffer.c", "errno", "sync", [], () => pc.sys_sync());
   def(
     "fs/block_dev.c",

@@ -120,9 +120,7 @@ export function freeBindings(ctx: BindingContext): Binding[] {
   hwFn("include/asm-i386/processor.h", "void", "clear_in_cr4", [["int", "mask"]], (a) =>
     hw.clear_in_cr4(cpu(), n(a, 0)),
   );
-  hwFn("include/asm-i386/processor.h", "void", "write_cr3", [["phys", "pgdir"]], (a) =>
-    hw.write_cr3(cpu(), hw.asPhys(n(a, 0))),
-  );
+  // write_cr3 is a process binding (process-bindings.ts): it needs the CPU's active_mm
   hwFn("include/asm-i386/processor.h", "phys", "read_cr3", [], () => hw.read_cr3(cpu()));
 
   // --- the TLB: include/asm-i386/tlbflush.h, arch/i386/kernel/smp.c

@@ -16,6 +16,7 @@ import * as hwInternal from "@i386mm/hw-i386/internal";
 import {
   type Kernel as BootedKernel,
   boot,
+  type DirectBuffers,
   type DirectPages,
   fraginfo,
   fraginfoText,
@@ -105,6 +106,8 @@ export class Kernel implements KernelApi {
   readonly pc: PageCache;
   /** The record of the pages the scenario holds (alloc_pages & co. go through it: see bind()). */
   readonly direct: DirectPages;
+  /** The record of the buffer heads the scenario holds (alloc_buffer_head & co. go through it). */
+  readonly directBuffers: DirectBuffers;
   /** Processes: mm_struct, VMAs, page faults, exec (vma). */
   readonly vm: VmSystem;
   /** What was booted, defaults filled in. */
@@ -153,6 +156,7 @@ export class Kernel implements KernelApi {
     this.km = k.km;
     this.pc = k.pc;
     this.direct = k.direct;
+    this.directBuffers = k.directBuffers;
     this.vm = k.vm;
     this.layers = k.layers;
     this.machine.modelChecks = this.opts.modelChecks;
@@ -207,6 +211,8 @@ export class Kernel implements KernelApi {
       // the page allocator's alloc/free functions through the record of direct callers, so that
       // `check` knows the scenario holds the pages it allocated
       ["page-alloc", this.direct],
+      // the buffer heads a scenario allocates are its own: recorded, so that `check` knows them
+      ["page-cache", this.directBuffers],
       ["kmap", this.km],
       ["slab", this.slab],
       ["page-alloc", this.pa],

@@ -25,6 +25,7 @@
 
 import * as hw from "@i386mm/hw-i386";
 import { Errno } from "@i386mm/hw-i386";
+import type { DirectPages } from "@i386mm/kernel";
 import { IS_ERR, type PageCache } from "@i386mm/page-cache";
 import type { mm_struct, task_struct, VmSystem, vm_area_struct } from "@i386mm/vma";
 import * as vma from "@i386mm/vma";
@@ -51,6 +52,8 @@ export interface HostFiles {
 /** What the process bindings need: the layers, the VM system, the page cache, the front end's files. */
 export interface ProcessContext extends BindingContext {
   readonly vm: VmSystem;
+  /** The record of the pages the scenario holds (page_cache_alloc allocates through it). */
+  readonly direct: DirectPages;
   readonly pc: PageCache;
   readonly userland?: Userland;
   readonly host?: HostFiles;
@@ -647,8 +650,26 @@ function kernelCalls(
     vma.vm_flags_names(n(a, 0)),
   );
   def("include/linux/err.h", "bool", "IS_ERR_ADDR", [["addr", "addr"]], (a) => vma.IS_ERR_ADDR(n(a, 0)));
-  def(MM, "void", "vm_acct_memory", [["int", "pages"]], (a) => vma.vm_acct_memory(vm, n(a, 0)));
-  def(MM, "void", "vm_unacct_memory", [["int", "pages"]], (a) => vma.vm_unacct_memory(vm, n(a, 0)));
+  // The overcommit accounting, as the book shows it. Its callers in 2.6.11 (mmap, brk, mprotect,
+  // shmem, exit) always pass a page count they computed, 0 .. what the address space can hold; a
+  // scenario passing a negative or a fractional count by hand would leave vm_committed_space
+  // disagreeing with the mappings it accounts for, so the model's argument check (not 2.6.11's)
+  // refuses it: -EINVAL from the two that return an errno, a refused line from the two void ones.
+  const pagesOk = (p: number) => Number.isInteger(p) && p >= 0 && p <= 0xfffff;
+  const pagesArg = (call: string, a: readonly unknown[]): number => {
+    const p = n(a, 0);
+    if (!pagesOk(p))
+      throw new ProcessError(
+        `${call}: ${p} pages is no page count (the model's argument check: 0 .. 0xfffff, as 2.6.11's callers pass; -EINVAL)`,
+      );
+    return p;
+  };
+  def(MM, "void", "vm_acct_memory", [["int", "pages"]], (a) =>
+    vma.vm_acct_memory(vm, pagesArg("vm_acct_memory", a)),
+  );
+  def(MM, "void", "vm_unacct_memory", [["int", "pages"]], (a) =>
+    vma.vm_unacct_memory(vm, pagesArg("vm_unacct_memory", a)),
+  );
   def(
     MM,
     "errno",
@@ -657,11 +678,30 @@ function kernelCalls(
       ["int", "pages"],
       ["int", "cap_sys_admin"],
     ],
-    (a) => vma.__vm_enough_memory(vm, n(a, 0), n(a, 1) !== 0),
+    (a) => (pagesOk(n(a, 0)) ? vma.__vm_enough_memory(vm, n(a, 0), n(a, 1) !== 0) : -Errno.EINVAL),
   );
   def("include/linux/security.h", "errno", "security_vm_enough_memory", [["int", "pages"]], (a) =>
-    vma.security_vm_enough_memory(vm, n(a, 0)),
+    pagesOk(n(a, 0)) ? vma.security_vm_enough_memory(vm, n(a, 0)) : -Errno.EINVAL,
   );
+  // write_cr3 by hand: 2.6.11 loads CR3 only in switch_mm and leave_mm, with the page directory of
+  // the mm the CPU switches to (and its cpu_vm_mask bit). A scenario may reload this CPU's own
+  // (a TLB flush); any other frame is refused (the model's check: the CPU would walk a table of
+  // another mm, or garbage, while the kernel's records say otherwise). schedule_to(pid) switches.
+  def("include/asm-i386/processor.h", "void", "write_cr3", [["phys", "pgdir"]], (a) => {
+    const m = vm.machine;
+    const cpu = m.cpus[m.current]!;
+    const own = vm.pgd_pa(vm.cpu_tlbstate[m.current]!.active_mm);
+    const pgdir = n(a, 0);
+    if (pgdir !== own && pgdir !== cpu.cr3)
+      throw new hw.ModelCheckError(
+        "write_cr3",
+        pgdir,
+        `not the page directory of the mm CPU ${m.current} runs (${hex(own, 8)}); schedule_to(pid) switches mm`,
+        "load it and translate through a table the kernel's records do not say is in use",
+        false,
+      );
+    hw.write_cr3(cpu, hw.asPhys(pgdir));
+  });
   def("kernel/sched.c", "void", "schedule_to", [P], (a) => {
     enter("schedule_to", a[0]);
   });

@@ -37,40 +37,10 @@ const fingerprint = (k: Kernel): string => VIEWS.map((v) => k.view(v)?.lines.joi
 /**
  * Names whose call goes through with a bad argument and leaves a machine the whole-machine check
  * rejects, each with why it stays so for now (the scenario language's table of what is left).
+ * Empty since session 5: the 14 entries it had are fixed in the model (see "the former KNOWN
+ * entries" below); a new one needs a reason here, and the test fails once it is fixed.
  */
-const KNOWN = new Map<string, string>([
-  ...["__vm_enough_memory", "security_vm_enough_memory", "vm_acct_memory", "vm_unacct_memory"].map(
-    (n) =>
-      [
-        n,
-        "overcommit accounting internals: 2.6.11 adds what it is given to vm_committed_space unchecked",
-      ] as const,
-  ),
-  ...["alloc_buffer_head", "alloc_page_buffers", "create_empty_buffers"].map(
-    (n) =>
-      [
-        n,
-        "the buffer heads are the scenario's, but the checker knows only those on a page's ring (leaked)",
-      ] as const,
-  ),
-  ...["alloc_pages_node", "page_cache_alloc", "page_cache_alloc_cold"].map(
-    (n) =>
-      [
-        n,
-        "bound to the page allocator directly, not through the record of direct callers: the page is 'lost'",
-      ] as const,
-  ),
-  ["alloc_super", "a super_block with no file system type: the page-cache checker follows s_type and throws"],
-  [
-    "get_vm_area",
-    "a size below one page: 2.6.11's __get_vm_area takes it, slab's checker refuses an area smaller than its guard",
-  ],
-  ["write_cr3", "raw hardware: a CR3 that is no page directory (2.6.11 would fault at the next access)"],
-  [
-    "set_in_cr4",
-    "raw hardware: CR4.PAE against the kernel's paging mode (2.6.11 would fault at the next access)",
-  ],
-]);
+const KNOWN = new Map<string, string>([]);
 
 const errorsOf = (evs: readonly RunEvent[]) =>
   evs.filter((e): e is Extract<RunEvent, { t: "error" }> => e.t === "error");
@@ -173,6 +143,36 @@ describe("bad input in the scenario language", () => {
       "KNOWN names that no longer break the machine",
     ).toEqual([]);
   }, 300_000);
+
+  it("the former KNOWN entries: refused with nothing changed, or held by the scenario, and the machine stays consistent", async () => {
+    const script = [
+      // refused: no file system type (an oops at sget), no block size, no page count, no page directory, reserved CR4 bits
+      "expect_error alloc_super(0)",
+      "expect_error alloc_page_buffers(0, 0)",
+      "expect_error vm_acct_memory(-1)",
+      "assert __vm_enough_memory(-1, 0) == -22",
+      "expect_error write_cr3(0x100000000)",
+      "expect_error set_in_cr4(-1)",
+      "write_cr3(read_cr3())",
+      // held by the scenario, through the records of direct callers
+      "p = alloc_pages_node(0, GFP_KERNEL, 0)",
+      'fd = open("/f", O_CREAT|O_RDWR)',
+      "q = page_cache_alloc(fd)",
+      "r = page_cache_alloc_cold(fd)",
+      "bh = alloc_buffer_head(GFP_KERNEL)",
+      // 2.6.11's size += PAGE_SIZE wraps: a 4095-byte area, as the kernel makes it
+      "a = get_vm_area(0xffffffff, 0)",
+      "check",
+      "__free_pages(p, 0)",
+      "__free_page(q)",
+      "__free_page(r)",
+      "free_buffer_head(bh)",
+      "check",
+    ].join("\n");
+    const r = await runCli(["run", "-", "--mem", "16M", "--strict"], script);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+  });
 
   it("files that are no scenario: an ELF binary, random bytes with NULs, a 1 MB line", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "i386mm-bad-"));

@@ -8,7 +8,7 @@
  * HARDIRQ 0x0fff0000, PREEMPT_ACTIVE 0x10000000); validation happens before any mutation.
  */
 
-import { GeneralProtectionError, KernelBugError } from "./errors.js";
+import { GeneralProtectionError, KernelBugError, MachineCheckError, ModelCheckError } from "./errors.js";
 import { paeEntry } from "./paging.js";
 import type { PhysicalMemory } from "./ram.js";
 import { Tlb } from "./tlb.js";
@@ -56,6 +56,8 @@ export const X86_CR4_PSE = 0x0010;
 export const X86_CR4_PAE = 0x0020;
 /** Page Global Enable. */
 export const X86_CR4_PGE = 0x0080;
+/** The CR4 bits a CPU of 2.6.11's time defines (VME .. OSXMMEXCPT, bits 0-10); the rest are reserved. */
+export const X86_CR4_DEFINED = 0x07ff;
 /** EFER.NXE (bit 11): enables the NX bit. */
 export const EFER_NX = 1 << 11;
 
@@ -167,6 +169,16 @@ export class Cpu {
   }
   set cr4(v: number) {
     const nv = v >>> 0;
+    if ((nv & ~X86_CR4_DEFINED) !== 0)
+      throw new GeneralProtectionError("write_cr4", undefined, "a reserved CR4 bit set", { value: nv });
+    if (((nv ^ this._cr4) & X86_CR4_PAE) !== 0 && this.paging)
+      throw new ModelCheckError(
+        "write_cr4",
+        undefined,
+        `CR4.PAE ${nv & X86_CR4_PAE ? "set" : "cleared"} with paging on: the kernel's page tables are in the other format`,
+        "switch the MMU to the other paging mode at once and fault on the next translation",
+        false,
+      );
     if ((nv & X86_CR4_PAE) !== 0 && !this.features.pae)
       throw new GeneralProtectionError("write_cr4", undefined, "CR4.PAE set on a CPU without PAE", {
         value: nv,
@@ -210,6 +222,21 @@ export class Cpu {
    */
   load_cr3(pa: PhysAddr): void {
     const v = pa >>> 0;
+    // The model's check: CR3 holds a page-directory frame (with PAE a 32-byte-aligned PDPT) below
+    // 4G, as every 2.6.11 write does (__pa of a pgd). Low bits the CPU would take as PWT/PCD or
+    // ignore, or a value no 32-bit register holds, are refused with nothing changed.
+    const table = this.paeMode ? 32 : 4096;
+    if (v !== pa || v % table !== 0)
+      throw new ModelCheckError(
+        "load_cr3",
+        undefined,
+        `CR3 ${Number.isInteger(pa) ? `0x${(pa as number).toString(16)}` : String(pa)} is no ${this.paeMode ? "32-byte-aligned PDPT" : "page-directory frame"} address below 4G`,
+        "load it and walk garbage at the next translation",
+        false,
+      );
+    // A table beyond RAM (or in a hole): the first walk through it is a bus error. Refused now.
+    if (!this.ram.exists(v, table))
+      throw new MachineCheckError("load_cr3", v, "the page directory is beyond RAM or in a memory-map hole");
     const pdptes = this.paeMode && this.paging ? this.#readPdptes(v, "load_cr3") : null;
     if (pdptes !== null) for (let i = 0; i < 4; i++) this.pdpte[i] = pdptes[i]!;
     this._cr3 = v;

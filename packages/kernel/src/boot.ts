@@ -20,6 +20,7 @@ import { PageCache, type PageCacheOptions } from "@i386mm/page-cache";
 import { SlabAllocator, type SlabAllocatorOptions } from "@i386mm/slab";
 import { VmSystem, type VmSystemOptions } from "@i386mm/vma";
 import { DirectPages } from "./direct.js";
+import { DirectBuffers } from "./direct-buffers.js";
 import { install_oom_killer } from "./oom.js";
 import { parseMemSize } from "./size.js";
 
@@ -75,6 +76,11 @@ export interface Kernel {
    * no one the check knows.
    */
   readonly direct: DirectPages;
+  /**
+   * The model's record of the buffer heads direct callers hold (alloc_buffer_head and
+   * alloc_page_buffers called from outside the page cache): the check counts them as held.
+   */
+  readonly directBuffers: DirectBuffers;
   /** The layers, bottom first. */
   readonly layers: readonly LayerName[];
 }
@@ -104,5 +110,15 @@ export function boot(opts: KernelOptions): Kernel {
   vm.attach_page_cache(pc);
   // out_of_memory's select_bad_process and TIF_MEMDIE over the tasks (unless the caller gave a hook)
   if (pa.oom_killer === undefined) install_oom_killer(pa, vm);
-  return Object.freeze({ machine, pa, slab, km, pc, vm, direct: new DirectPages(pa), layers: LAYERS });
+  return Object.freeze({
+    machine,
+    pa,
+    slab,
+    km,
+    pc,
+    vm,
+    direct: new DirectPages(pa),
+    directBuffers: new DirectBuffers(pc),
+    layers: LAYERS,
+  });
 }

@@ -18,6 +18,18 @@
 import { PAGE_OFFSET, type VirtAddr } from "@i386mm/hw-i386";
 import type { Page, PageAllocator } from "@i386mm/page-alloc";
 
+/**
+ * The model's argument check of the allocation calls (not 2.6.11's: no C caller can pass such a
+ * value): a gfp_mask or an order that is no unsigned int — NaN, a fraction, a negative number,
+ * 2^32 or more, a string — gets NULL (0 for the address forms), as an order >= MAX_ORDER does in
+ * alloc_pages_node. It is made here, on the record's side, so that the page allocator's own fast
+ * path is untouched; `k.pa.alloc_pages` itself takes what it is given.
+ */
+function uints(gfp_mask: unknown, order: unknown): boolean {
+  const u = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+  return u(gfp_mask) && u(order);
+}
+
 /** The pages direct callers of the page allocator hold (the model's record; see the file comment). */
 export class DirectPages {
   /** The page allocator the calls go to. */
@@ -83,26 +95,37 @@ export class DirectPages {
 
   /** alloc_pages(gfp_mask, order): a block of 2^order pages, held by the caller. */
   alloc_pages(gfp_mask: number, order: number): Page | null {
+    if (!uints(gfp_mask, order)) return null;
     return this.#took(this.pa.alloc_pages(gfp_mask, order), order);
   }
   /** alloc_page(gfp_mask). */
   alloc_page(gfp_mask: number): Page | null {
+    if (!uints(gfp_mask, 0)) return null;
     return this.#took(this.pa.alloc_page(gfp_mask), 0);
+  }
+  /** alloc_pages_node(nid, gfp_mask, order): as alloc_pages, from node nid's zonelist. */
+  alloc_pages_node(nid: number, gfp_mask: number, order: number): Page | null {
+    if (!uints(gfp_mask, order)) return null;
+    return this.#took(this.pa.alloc_pages_node(nid, gfp_mask, order), order);
   }
   /** __get_free_pages(gfp_mask, order): the block's lowmem address, or 0. */
   __get_free_pages(gfp_mask: number, order: number): VirtAddr | 0 {
+    if (!uints(gfp_mask, order)) return 0;
     return this.#tookAddr(this.pa.__get_free_pages(gfp_mask, order), order);
   }
   /** __get_free_page(gfp_mask). */
   __get_free_page(gfp_mask: number): VirtAddr | 0 {
+    if (!uints(gfp_mask, 0)) return 0;
     return this.#tookAddr(this.pa.__get_free_page(gfp_mask), 0);
   }
   /** get_zeroed_page(gfp_mask). */
   get_zeroed_page(gfp_mask: number): VirtAddr | 0 {
+    if (!uints(gfp_mask, 0)) return 0;
     return this.#tookAddr(this.pa.get_zeroed_page(gfp_mask), 0);
   }
   /** __get_dma_pages(gfp_mask, order). */
   __get_dma_pages(gfp_mask: number, order: number): VirtAddr | 0 {
+    if (!uints(gfp_mask, order)) return 0;
     return this.#tookAddr(this.pa.__get_dma_pages(gfp_mask, order), order);
   }
   /** __free_pages(page, order): drop the caller's reference (the last one frees the block). */

@@ -4,6 +4,7 @@
  */
 export { boot, type Kernel, type KernelOptions, LAYERS, type LayerName } from "./boot.js";
 export { DirectPages } from "./direct.js";
+export { DirectBuffers } from "./direct-buffers.js";
 export { type FragInfo, type FragKernel, fraginfo, fraginfoText, fragPercent } from "./fraginfo.js";
 export { type MachineHashOptions, machineHash } from "./hash.js";
 export { checkKernelInvariants, kernelProblems } from "./invariants.js";

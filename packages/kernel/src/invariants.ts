@@ -22,7 +22,15 @@ const LAYER_CHECKS: readonly (readonly [LayerName, (k: Kernel) => void])[] = [
   ["slab", (k) => checkSlabInvariants(k.slab)],
   ["kmap", (k) => checkKmapInvariants(k.km)],
   // references direct callers took on page-cache pages (get_page) are the "extra" ones
-  ["page-cache", (k) => checkPageCacheInvariants(k.pc, { extraRefs: (page) => k.direct.refsOf(page) })],
+  // and the buffer heads direct callers hold are theirs, not leaked
+  [
+    "page-cache",
+    (k) =>
+      checkPageCacheInvariants(k.pc, {
+        extraRefs: (page) => k.direct.refsOf(page),
+        heldBh: (addr) => k.directBuffers.heldHead(addr),
+      }),
+  ],
   ["vma", (k) => checkVmaInvariants(k.vm)],
 ];
 

@@ -20,6 +20,7 @@
  */
 import {
   Errno,
+  ModelCheckError,
   PAGE_OFFSET,
   PAGE_SIZE,
   type Page,
@@ -588,6 +589,20 @@ export abstract class BufferCache extends Filemap implements BufferHeadResolver 
    * the last points to null), b_data at offsets 0, size, ...; null (everything freed) without memory.
    */
   alloc_page_buffers(page: Page, size: number): buffer_head | null {
+    // The model's check (2.6.11 has none): its callers pass a block size of 512..PAGE_SIZE, a power
+    // of two (sb_set_blocksize's rule). With 0 or less the loop never ends (heads are allocated
+    // until memory runs out, and create_empty_buffers retries for ever); a size that does not
+    // divide the page leaves a ring that does not make one. Refused before anything is allocated.
+    if (!(Number.isInteger(size) && size >= 512 && size <= PAGE_SIZE && PAGE_SIZE % size === 0))
+      throw new ModelCheckError(
+        "alloc_page_buffers",
+        undefined,
+        `block size ${String(size)} is not a power of two in 512..${PAGE_SIZE}`,
+        size > 0
+          ? "make a ring of buffers that does not cover the page"
+          : "allocate buffer heads until memory runs out, then retry for ever",
+        false,
+      );
     let head: buffer_head | null = null;
     let offset = PAGE_SIZE;
     while ((offset -= size) >= 0) {

@@ -32,6 +32,11 @@ export interface PageCacheInvariantOptions {
   extraRefs?: (page: Page) => number;
   /** References to a buffer head held by the caller (a __bread not yet brelse'd); default none. */
   extraBhRefs?: (bh: buffer_head) => number;
+  /**
+   * Buffer heads a caller outside the page cache holds, on no page's ring yet (alloc_buffer_head,
+   * alloc_page_buffers called directly): not leaked; default none.
+   */
+  heldBh?: (addr: number) => boolean;
 }
 
 /** Check every page-cache invariant; throws InvariantError listing each broken one. */
@@ -141,7 +146,7 @@ export function checkPageCacheInvariants(pc: BlockDevices, opts: PageCacheInvari
   const ext2 = (pc as unknown as { ext2?: { probe_bh: buffer_head } }).ext2;
   if (ext2) standIns.add(ext2.probe_bh.addr);
   for (const addr of pc.buffer_heads.keys())
-    if (!seenBh.has(addr) && !standIns.has(addr))
+    if (!seenBh.has(addr) && !standIns.has(addr) && !opts.heldBh?.(addr))
       problems.push(`buffer_head 0x${addr.toString(16)} is on no page's ring (leaked)`);
   if (problems.length) throw new InvariantError(problems);
 }

@@ -393,6 +393,15 @@ export abstract class Vfs extends BufferCache {
 
   /** alloc_super / sget's new superblock (the caller fills it). */
   alloc_super(n: NewSuperBlock): super_block {
+    // sget, which hands 2.6.11's alloc_super its type, first walks type->fs_supers: a pointer that
+    // is no file_system_type is an oops there, before any superblock exists.
+    const type = (n as Partial<NewSuperBlock> | null | undefined)?.type;
+    if (typeof type !== "object" || type === null || typeof type.name !== "string")
+      throw new PageCacheError(
+        "alloc_super",
+        undefined,
+        "Unable to handle kernel paging request: the new superblock's file_system_type is no such structure",
+      );
     const sb: super_block = {
       s_dev: 0,
       s_blocksize: 1024,

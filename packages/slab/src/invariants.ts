@@ -196,22 +196,26 @@ export function checkSlabInvariants(s: SlabAllocator): void {
     prevEnd = a.addr + a.size;
     // 2.6.11's __get_vm_area neither page-aligns the size nor refuses an empty one (get_vm_area(3, 0)
     // gives a 4099-byte area, vmap of 0 pages a lone guard page, and the next area starts unaligned
-    // after them); only vmalloc's own areas are whole pages. The guard is the first page after the
-    // mapped bytes.
-    if (a.size < PAGE_SIZE)
+    // after them); its `size += PAGE_SIZE` wraps for a size above 4G - 4K (get_vm_area(-1, 0): a
+    // 4095-byte area, refused only when the sum is 0). Only the areas vmalloc filled with pages are
+    // whole pages, guard included, whatever flags a caller passed. The guard is the first page
+    // after the mapped bytes.
+    const pages = a.flags & VM_ALLOC ? a.pages : null;
+    const filled = pages !== null;
+    if (filled && a.size < PAGE_SIZE)
       p.push(`vmlist: area 0x${a.addr.toString(16)} is smaller than its guard page (size ${a.size})`);
-    if (a.flags & VM_ALLOC && (a.addr % PAGE_SIZE || a.size % PAGE_SIZE))
+    if (filled && (a.addr % PAGE_SIZE || a.size % PAGE_SIZE))
       p.push(`vmlist: vmalloc area 0x${a.addr.toString(16)} is not page aligned (size ${a.size})`);
     const guardAddr = Math.ceil((a.addr + a.size - PAGE_SIZE) / PAGE_SIZE) * PAGE_SIZE;
     const guard = lookupPte(s.machine, s.pa.swapper_pg_dir, guardAddr >>> 0);
     if (guard !== null && guard.pte !== 0)
       p.push(`vmlist: guard page of area 0x${a.addr.toString(16)} is mapped`);
-    if (a.flags & VM_ALLOC && a.pages !== null) {
+    if (pages !== null) {
       if (a.nr_pages !== a.size / PAGE_SIZE - 1)
         p.push(`vmlist: area 0x${a.addr.toString(16)} has nr_pages ${a.nr_pages} for size ${a.size}`);
       for (let i = 0; i < a.nr_pages; i++) {
         const l = lookupPte(s.machine, s.pa.swapper_pg_dir, (a.addr + i * PAGE_SIZE) >>> 0);
-        if (l === null || (l.pte & 1) === 0 || pte_pfn(l.pte) !== (a.pages[i] as number | null))
+        if (l === null || (l.pte & 1) === 0 || pte_pfn(l.pte) !== (pages[i] as number | null))
           p.push(`vmlist: page ${i} of area 0x${a.addr.toString(16)} is not mapped to pages[${i}]`);
       }
     }
