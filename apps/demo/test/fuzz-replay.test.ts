@@ -9,6 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { machineHash } from "@i386mm/kernel";
 import {
   type FuzzConfig,
   type FuzzMachineOptions,
@@ -58,6 +59,21 @@ describe("a fuzz run's scenario replays in the scenario language", () => {
     // the set-up, process calls, file calls and the end of the run all ran
     for (const call of ["mount(", "attach_disk(", "exec(", "pwrite64(", "exit(", "umount("])
       expect(text).toContain(call);
+  }, 120_000);
+
+  it("a passing run without the tags in kernel memory: the scenario's check --hash is the fuzzer's final state hash", async () => {
+    const config: FuzzConfig = { pae: false, cpus: 2 };
+    const ops = draw(20261129, 40);
+    const plain = { ...machine, reference: false };
+    const m = runOps(config, ops, plain);
+    const text = fuzzScenario(config, ops, plain);
+    writeFileSync(join(dir, "hash.mm"), text);
+    for (const img of fuzzImages(machine)) writeFileSync(join(dir, img.name), img.bytes);
+    const r = await runCli(["check", "hash.mm", "--hash"], undefined, dir);
+    expect(r.code, r.all.slice(-2000)).toBe(0);
+    expect(r.out).toContain(`hash: ${machineHash(m.k)}`);
+    // the scenario says so itself
+    expect(text).toContain(`prints hash: ${machineHash(m.k)}`);
   }, 120_000);
 
   it("a failing run: the scenario stops at the whole-machine check the fuzzer failed", async () => {
