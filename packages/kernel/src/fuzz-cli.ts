@@ -1,5 +1,5 @@
 /*
- * fuzz-cli.ts — `pnpm fuzz [--steps N] [--seed S] [--run-length L] [--out FILE] [--no-ext2]`: a
+ * fuzz-cli.ts — `pnpm fuzz [--steps N] [--seed S] [--run-length L] [--out FILE] [--no-ext2] [--no-tags]`: a
  * long whole-machine fuzz session (fuzz.ts) from the command line. Progress on a terminal (steps,
  * steps per second); on a failure the shrunk sequence is printed as a scenario and written to
  * FILE (default fuzz-failure-<seed>.mm) with the disk images it names beside it (FILE's stem
@@ -18,12 +18,20 @@ interface Args {
   runLength: number;
   out: string | null;
   ext2: boolean;
+  tags: boolean;
 }
 
-const USAGE = "usage: pnpm fuzz [--steps N] [--seed S] [--run-length L] [--out FILE] [--no-ext2]";
+const USAGE = "usage: pnpm fuzz [--steps N] [--seed S] [--run-length L] [--out FILE] [--no-ext2] [--no-tags]";
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { steps: 10_000, seed: Date.now() % 2 ** 31, runLength: 120, out: null, ext2: true };
+  const a: Args = {
+    steps: 10_000,
+    seed: Date.now() % 2 ** 31,
+    runLength: 120,
+    out: null,
+    ext2: true,
+    tags: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
@@ -52,6 +60,10 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case "--no-ext2":
         a.ext2 = false;
+        break;
+      case "--no-tags":
+        // no tag bytes in kernel memory: the run makes only its scenario's calls (same state hash)
+        a.tags = false;
         break;
       case "-h":
       case "--help":
@@ -105,7 +117,7 @@ function main(): number {
     seed: args.seed,
     runLength: args.runLength,
     onProgress: progress,
-    machine: { images, ...(args.ext2 ? { ext2Image: ext2Image() } : {}) },
+    machine: { images, reference: args.tags, ...(args.ext2 ? { ext2Image: ext2Image() } : {}) },
   });
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   if (tty) process.stderr.write("\n");
