@@ -269,6 +269,12 @@ export class PageAllocator {
   readonly #lowmem_reserve_ratio: number[];
   /** node_data[cpu_to_node[cpu]] by CPU (both fixed at boot): alloc_pages' node in one load. */
   readonly #cpu_pgdat: readonly pg_data_t[];
+  /**
+   * The OR of the tail pages' flags of the order>0 block #checkFreeBlock last passed (FREE_CLEAR when
+   * it took the check-by-check path): #__free_pages_ok clears the tails only when one has a
+   * FREE_CLEAR bit, instead of a second pass over every page of every block.
+   */
+  #freeTailFlags = 0;
   /** The layers built on this allocator, by name (attachLayer). */
   readonly #layers = new Map<string, object>();
 
@@ -531,7 +537,7 @@ export class PageAllocator {
       order,
       this.#cpu_pgdat[cpu].node_zonelists[gfp_mask & GFP_ZONEMASK],
     );
-    if (this.sized_requests.pending) this.sized_requests.allocated(cpu, page ?? -1, order);
+    if (this.sized_requests.pending === true) this.sized_requests.allocated(cpu, page ?? -1, order);
     return page;
   }
   /**
@@ -903,7 +909,7 @@ export class PageAllocator {
   __free_pages(page: Page, order: number): void {
     const m = this.mem_map;
     const sized = this.sized_requests;
-    if (sized.pending) sized.drop(this.machine.current);
+    if (sized.pending === true) sized.drop(this.machine.current);
     // #checkPage's test written out (its throw stays out of line: the hot path must stay small)
     if (!(page >= 0 && page < m.nr_pages && (page | 0) === page)) this.#checkPage("__free_pages", page);
     if (!(order >= 0 && order < MAX_ORDER && (order | 0) === order)) this.#badFreeOrder(page, order);
@@ -965,6 +971,7 @@ export class PageAllocator {
       f & COMPOUND
     ) {
       this.#explainBadFreeBlock(fn, page, order);
+      this.#freeTailFlags = FREE_CLEAR;
       return zone;
     }
     const mapcount = m._mapcount;
@@ -975,8 +982,13 @@ export class PageAllocator {
       ~mapcount[page] | (order === 0 && head_mapping & 1 ? 0 : head_mapping) | (f & FREE_PAGES_CHECK_BAD);
     if (order !== 0) {
       const count = m._count;
-      for (let p = page + 1, end = page + n; p < end; p++)
-        bad |= ~mapcount[p] | mapping[p] | ~count[p] | (flags[p] & TAIL_FREE_CHECK_BAD);
+      let tails = 0;
+      for (let p = page + 1, end = page + n; p < end; p++) {
+        const pf = flags[p];
+        bad |= ~mapcount[p] | mapping[p] | ~count[p] | (pf & TAIL_FREE_CHECK_BAD);
+        tails |= pf;
+      }
+      this.#freeTailFlags = bad === 0 ? tails : FREE_CLEAR;
     }
     if (bad !== 0) this.#explainBadFreeBlock(fn, page, order);
     return zone;
@@ -1075,14 +1087,18 @@ export class PageAllocator {
   /**
    * __free_pages_ok: a checked order>0 block of `zone` straight to the buddy lists
    * (destroy_compound_page first). free_pages_check's ClearPageDirty, and the compound and order
-   * marks, on every page: written only where set (the tail descriptors stay clean in the cache).
+   * marks, on every page: the head's always, the tails' only when #checkFreeBlock's pass saw one of
+   * those bits on a tail (#freeTailFlags), and then only where set (clean descriptors stay clean).
    */
   #__free_pages_ok(zone: Zone, page: number, order: number): void {
     const m = this.mem_map;
     const flags = m.flags;
-    for (let p = page, end = page + (1 << order); p < end; p++) {
-      const f = flags[p];
-      if (f & FREE_CLEAR) flags[p] = f & ~FREE_CLEAR;
+    flags[page] &= ~FREE_CLEAR;
+    if (this.#freeTailFlags & FREE_CLEAR) {
+      for (let p = page + 1, end = page + (1 << order); p < end; p++) {
+        const f = flags[p];
+        if (f & FREE_CLEAR) flags[p] = f & ~FREE_CLEAR;
+      }
     }
     m._count[page] = -1;
     zone.all_unreclaimable = 0;

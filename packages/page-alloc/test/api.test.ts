@@ -12,7 +12,7 @@ import {
 } from "../src/gfp.js";
 import { checkPageAllocInvariants } from "../src/invariants.js";
 import type { PageAllocator } from "../src/page-alloc.js";
-import { PG_compound, PG_slab } from "../src/page-flags.js";
+import { PG_compound, PG_dirty, PG_slab } from "../src/page-flags.js";
 import { bootPA, GiB, MiB } from "./helpers.js";
 
 /** Pages on every per-CPU hot and cold list. */
@@ -168,6 +168,18 @@ describe("the seed's API", () => {
     pa.put_page(tail); // last reference: the whole compound page is freed
     expect(pa.page_count(p)).toBe(0);
     expect(m.flags[p + 5] & (1 << PG_compound)).toBe(0);
+    checkPageAllocInvariants(pa);
+  });
+
+  it("clears PG_dirty on every page of a freed block, tails included (free_pages_check's ClearPageDirty)", () => {
+    const m = pa.mem_map;
+    const DIRTY = 1 << PG_dirty;
+    for (const dirty of [[], [2], [0, 7]]) {
+      const p = pa.alloc_pages(GFP_KERNEL, 3)!;
+      for (const i of dirty) m.flags[p + i] |= DIRTY;
+      pa.__free_pages(p, 3);
+      for (let i = 0; i < 8; i++) expect(m.flags[p + i] & DIRTY, `page ${i} of [${dirty}]`).toBe(0);
+    }
     checkPageAllocInvariants(pa);
   });
 
