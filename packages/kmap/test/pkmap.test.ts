@@ -111,6 +111,20 @@ describe("kmap / kunmap", () => {
     const before = snapshot(km);
     expect(() => km.kmap_high(low)).toThrow(/kmap_high: not a highmem page/);
     expect(() => km.kunmap_high(low)).toThrow(/kunmap_high: not a highmem page/);
+    expect(() => km.kmap_high(low)).toThrow(expect.objectContaining({ call: "kmap_high", pfn: low }));
+    /* the sleeping form, called directly, names kmap_high too */
+    expect(() => km.pkmap.kmap_high_wait(low)).toThrow(/^kmap_high: not a highmem page/);
+    expect(snapshot(km)).toEqual(before);
+  });
+
+  it("kmap_high and its sleeping form called directly in interrupt context are kmap_high's BUG", () => {
+    const { machine, pa, km } = boot();
+    const [p] = highPages(pa, 1);
+    const before = snapshot(km);
+    irq_enter(machine.cpus[0]);
+    expect(() => km.kmap_high(p)).toThrow(/^kmap_high: called in interrupt context/);
+    expect(() => km.pkmap.kmap_high_wait(p)).toThrow(/^kmap_high: called in interrupt context/);
+    irq_exit(machine.cpus[0]);
     expect(snapshot(km)).toEqual(before);
   });
 
@@ -247,10 +261,12 @@ describe("exhaustion, waiting and wake-up", () => {
     expect(km.pkmap.pkmap_map_wait.length).toBe(1);
     checkKmapInvariants(km);
 
-    /* a kunmap that leaves the slot in use (count 3 -> 2) wakes nobody */
+    /* a kunmap that leaves the slot in use (count 3 -> 2) wakes nobody: no retry searches or flushes */
     km.kmap(pages[100]);
+    const [last, flushes] = [km.last_pkmap_nr, km.pkmap.flushes];
     km.kunmap(pages[100]);
     expect(km.pkmap.pkmap_map_wait.length).toBe(1);
+    expect([km.last_pkmap_nr, km.pkmap.flushes]).toEqual([last, flushes]);
 
     const victimVa = pa.page_address(pages[100])!;
     /* load the old translation into CPU 0's TLB: the retry's flush must remove it */
