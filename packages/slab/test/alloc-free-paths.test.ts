@@ -9,6 +9,8 @@ import { asVirt, ModelCheckError, type VirtAddr } from "@i386mm/hw-i386";
 import { __GFP_HIGHMEM, GFP_ATOMIC, GFP_DMA, GFP_KERNEL } from "@i386mm/page-alloc";
 import { describe, expect, it } from "vitest";
 import {
+  POISON_END,
+  POISON_INUSE,
   RED_ACTIVE,
   RED_INACTIVE,
   SLAB_CACHE_DMA,
@@ -186,6 +188,13 @@ describe("__cache_free / cache_flusharray / free_block", () => {
     );
     expect(() => slab.kmem_cache_free(c, asVirt(p + 2))).toThrow(ModelCheckError);
     expect(snapshot(slab)).toBe(before);
+    /* a kernel address far past lowmem: a vmalloc'ed area, freed with the slab's calls by mistake */
+    const v = slab.vmalloc(4096)!;
+    const withV = snapshot(slab);
+    expect(() => slab.kmem_cache_free(c, v)).toThrow(/^kmem_cache_free: not a lowmem address/);
+    expect(() => slab.kfree(v)).toThrow(/^kfree: not a lowmem address/);
+    expect(snapshot(slab)).toBe(withV);
+    slab.vfree(v);
     checkSlabInvariants(slab);
   });
 
@@ -203,6 +212,8 @@ describe("__cache_free / cache_flusharray / free_block", () => {
       }
       expect(err).toBeInstanceOf(ModelCheckError);
       expect((err as ModelCheckError).call).toBe("kmem_cache_free");
+      /* refused even with the model's checks off: the model cannot hold a foreign object on this array */
+      expect((err as ModelCheckError).modelled).toBe(false);
       expect((err as ModelCheckError).kernelWould).toMatch(
         debug
           ? /^print "mismatch in kmem_cache_free: expected cache/
@@ -387,6 +398,19 @@ describe("CONFIG_DEBUG_SLAB: cache_alloc_debugcheck_after and cache_free_debugch
     expect(slab.kmem_cache_alloc(c, GFP_KERNEL)).toBe(p);
     slab.kmem_cache_free(c, p);
     expect(machine.dmesg.slice(n).filter((l) => l.startsWith("slab error"))).toEqual([]);
+  });
+
+  it("a cache without red zones (8192 bytes, nothing asked): allocation checks and writes none, the poison stays whole", () => {
+    const { slab, machine } = boot({ debug: true, cpus: 1 });
+    const c = slab.kmem_cache_create("plain8k", 8192, 0, 0, null)!;
+    expect(c.flags & (SLAB_RED_ZONE | SLAB_POISON)).toBe(SLAB_POISON);
+    expect(c.dbghead).toBe(0);
+    const n = machine.dmesg.length;
+    const p = slab.kmem_cache_alloc(c, GFP_KERNEL)!;
+    const bytes = machine.ram.readBytes(p - PO, 8192);
+    expect(bytes.subarray(0, 8191).every((b) => b === POISON_INUSE)).toBe(true);
+    expect(bytes[8191]).toBe(POISON_END);
+    expect(machine.dmesg.length).toBe(n);
   });
 
   it("a cache without SLAB_POISON (SLAB_DESTROY_BY_RCU) is neither poisoned at free nor checked at allocation", () => {
