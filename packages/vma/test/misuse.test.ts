@@ -59,7 +59,11 @@ function snapshot(vm: VmSystem): string {
   return parts.join("\n");
 }
 
-describe("refusals change nothing", () => {
+/**
+ * The process every refusal is tried on, built afresh inside each test (not while the file is
+ * collected: code run outside a test counts as every test's for mutation testing's coverage).
+ */
+function machine() {
   const vm = bootVm();
   const t = create_task(vm, "t")!;
   schedule_to(vm, t);
@@ -78,21 +82,29 @@ describe("refusals change nothing", () => {
   );
   user_write(vm, a, [1]);
   do_mmap_pgoff(vm, null, 0x40008000, 0x1000, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
-  const cases: [string, () => unknown, unknown][] = [
-    ["mmap: bad type", () => do_mmap_pgoff(vm, null, 0, 4096, PROT_READ, MAP_ANONYMOUS, 0), -Errno.EINVAL],
+  return { vm, t, mm, a };
+}
+
+describe("refusals change nothing", () => {
+  const cases: [string, (m: ReturnType<typeof machine>) => unknown, unknown][] = [
+    [
+      "mmap: bad type",
+      ({ vm }) => do_mmap_pgoff(vm, null, 0, 4096, PROT_READ, MAP_ANONYMOUS, 0),
+      -Errno.EINVAL,
+    ],
     [
       "mmap: too long",
-      () => do_mmap_pgoff(vm, null, 0, 0xd0000000, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, 0),
+      ({ vm }) => do_mmap_pgoff(vm, null, 0, 0xd0000000, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, 0),
       -Errno.EINVAL,
     ],
     [
       "mmap: unaligned MAP_FIXED",
-      () => do_mmap_pgoff(vm, null, 0x123, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0),
+      ({ vm }) => do_mmap_pgoff(vm, null, 0x123, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0),
       -Errno.EINVAL,
     ],
     [
       "mmap: MAP_LOCKED without RLIMIT_MEMLOCK",
-      () => {
+      ({ vm, t }) => {
         t.signal.rlim[RLIMIT_MEMLOCK]!.rlim_cur = 0;
         const r = do_mmap_pgoff(vm, null, 0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, 0);
         t.signal.rlim[RLIMIT_MEMLOCK]!.rlim_cur = 32768;
@@ -102,15 +114,16 @@ describe("refusals change nothing", () => {
     ],
     [
       "mmap: overcommit refused",
-      () => do_mmap_pgoff(vm, null, 0, 0x20000000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, 0),
+      ({ vm }) =>
+        do_mmap_pgoff(vm, null, 0, 0x20000000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, 0),
       -Errno.ENOMEM,
     ],
-    ["munmap: unaligned", () => do_munmap(vm, mm, a + 1, 4096), -Errno.EINVAL],
-    ["mprotect: unknown bits", () => sys_mprotect(vm, a, 4096, 0x40), -Errno.EINVAL],
-    ["mprotect: not mapped", () => sys_mprotect(vm, 0x30000000, 4096, PROT_READ), -Errno.ENOMEM],
+    ["munmap: unaligned", ({ vm, mm, a }) => do_munmap(vm, mm, a + 1, 4096), -Errno.EINVAL],
+    ["mprotect: unknown bits", ({ vm, a }) => sys_mprotect(vm, a, 4096, 0x40), -Errno.EINVAL],
+    ["mprotect: not mapped", ({ vm }) => sys_mprotect(vm, 0x30000000, 4096, PROT_READ), -Errno.ENOMEM],
     [
       "mprotect: VM_MAYEXEC missing",
-      () => {
+      ({ vm, mm, a }) => {
         const v = mm.mmap!;
         v.vm_flags &= ~0x40;
         const r = sys_mprotect(vm, a, 4096, PROT_READ | PROT_EXEC);
@@ -119,11 +132,11 @@ describe("refusals change nothing", () => {
       },
       -Errno.EACCES,
     ],
-    ["brk below end_code", () => sys_brk(vm, 0x08040000), 0x08060000],
-    ["do_brk wrapping", () => do_brk(vm, 0xbffff000, 0x3000), -Errno.EINVAL],
+    ["brk below end_code", ({ vm }) => sys_brk(vm, 0x08040000), 0x08060000],
+    ["do_brk wrapping", ({ vm }) => do_brk(vm, 0xbffff000, 0x3000), -Errno.EINVAL],
     [
       "split_vma at max_map_count",
-      () => {
+      ({ vm, mm, a }) => {
         vm.sysctl_max_map_count = mm.map_count;
         const r = split_vma(vm, mm, mm.mmap!, a + 4096, false);
         vm.sysctl_max_map_count = 65536;
@@ -134,9 +147,10 @@ describe("refusals change nothing", () => {
   ];
   for (const [name, call, want] of cases)
     it(name, () => {
-      const before = snapshot(vm);
-      expect(call()).toBe(want);
-      expect(snapshot(vm)).toBe(before);
+      const m = machine();
+      const before = snapshot(m.vm);
+      expect(call(m)).toBe(want);
+      expect(snapshot(m.vm)).toBe(before);
     });
 
   it("BUGs are thrown before anything changes: scheduling a running task elsewhere, killing the idle task, reaping a live task", () => {
