@@ -1,8 +1,10 @@
 /*
  * The VMA lookups of mm/mmap.c against a plain sorted array of ranges: find_vma (the first VMA
  * ending above addr, mmap_cache first, hits and misses counted), find_vma_prev (and the VMA
- * before it, the cache untouched), find_vma_intersection, and find_extend_vma (get_user_pages'
- * lookup: grows a stack down without the esp check, within the rlimits).
+ * before it, the cache untouched), find_vma_intersection, find_vma_prepare (the VMA at or after
+ * addr, its predecessor, and the empty tree slot beside one of them where a VMA at addr is
+ * linked), and find_extend_vma (get_user_pages' lookup: grows a stack down without the esp check,
+ * within the rlimits).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -26,6 +28,7 @@ import {
   schedule_to,
   type vm_area_struct,
 } from "../src/index.js";
+import { find_vma_prepare } from "../src/vma.js";
 import { bootVm } from "./helpers.js";
 
 const RW = PROT_READ | PROT_WRITE;
@@ -81,6 +84,19 @@ describe("find_vma, find_vma_prev, find_vma_intersection against a sorted array"
             // find_vma_intersection: the first VMA overlapping [a, a + len)
             const x = ranges.find((r) => r.start < a + len && a < r.end) ?? null;
             expect(span(find_vma_intersection(mm, a, a + len))).toEqual(x);
+            // find_vma_prepare: a VMA containing a is answered at once; else the VMA after a, the
+            // one before, and the free child slot of one of them, next to a in the tree's order
+            const p2 = find_vma_prepare(mm, a);
+            if (inside) expect([span(p2.vma), p2.prev]).toEqual([want, null]);
+            else {
+              expect([span(p2.vma), span(p2.prev)]).toEqual([want, prev]);
+              const { parent, left } = p2.link;
+              if (ranges.length === 0) expect(parent).toBeNull();
+              else {
+                expect(span(parent!.entry)).toEqual(left ? want : prev);
+                expect(left ? parent!.rb_left : parent!.rb_right).toBeNull();
+              }
+            }
           }
           do_exit(vm, 0);
           schedule_to(vm, vm.idle[0]!);
@@ -90,6 +106,48 @@ describe("find_vma, find_vma_prev, find_vma_intersection against a sorted array"
       { seed: 1313, numRuns: 40 },
     );
     checkVmaInvariants(vm);
+  });
+});
+
+describe("the lookups at the edges of a VMA", () => {
+  it("find_vma and mmap_cache: vm_start is inside, vm_end is not; no mm, no VMA", () => {
+    const vm = bootVm();
+    const t = create_task(vm, "edges")!;
+    schedule_to(vm, t);
+    const mm = t.mm!;
+    expect(find_vma(mm, 0)).toBeNull();
+    expect(mm.mmap_cache).toBeNull(); // a miss stores nothing
+    expect(find_vma(null, BASE)).toBeNull();
+    expect(find_vma_prev(null, BASE)).toEqual({ vma: null, prev: null });
+    expect(find_vma_intersection(null, BASE, BASE + 4096)).toBeNull();
+    const lo = do_mmap_pgoff(vm, null, BASE, 0x2000, RW, ANON | MAP_FIXED, 0);
+    const hi = do_mmap_pgoff(vm, null, BASE + 0x3000, 0x1000, PROT_READ, ANON | MAP_FIXED, 0);
+    const [L, H] = [find_vma(mm, lo)!, find_vma(mm, hi)!];
+    expect([L.vm_start, H.vm_start]).toEqual([lo, hi]);
+    // the cache holds L: a hit at its first byte and its last, a miss at its end (answered H)
+    mm.mmap_cache = L;
+    const count = () => [mm.mmap_cache_hits, mm.mmap_cache_misses];
+    const [h0, m0] = count();
+    expect(find_vma(mm, lo)).toBe(L);
+    expect(find_vma(mm, lo + 0x1fff)).toBe(L);
+    expect(count()).toEqual([h0 + 2, m0]);
+    expect(find_vma(mm, lo + 0x2000)).toBe(H); // in the hole: the next VMA, from the tree
+    expect(count()).toEqual([h0 + 2, m0 + 1]);
+    expect(mm.mmap_cache).toBe(H);
+    // the cache holds H: an address below it is no hit, though H is the answer
+    expect(find_vma(mm, hi - 1)).toBe(H);
+    expect(count()).toEqual([h0 + 2, m0 + 2]);
+    expect(find_vma(mm, hi + 0x1000)).toBeNull(); // at H's end: nothing above
+    expect(mm.mmap_cache).toBe(H); // kept
+    // find_vma_prev at the edges: prev is the VMA ending at or below addr
+    expect(find_vma_prev(mm, lo + 0x2000)).toEqual({ vma: H, prev: L });
+    expect(find_vma_prev(mm, lo + 0x1fff)).toEqual({ vma: L, prev: null });
+    expect(find_vma_prev(mm, hi + 0x1000)).toEqual({ vma: null, prev: H });
+    // find_vma_intersection: [start, end) touching a VMA's start does not overlap it
+    expect(find_vma_intersection(mm, lo + 0x2000, hi)).toBeNull();
+    expect(find_vma_intersection(mm, lo + 0x2000, hi + 1)).toBe(H);
+    expect(find_vma_intersection(mm, lo - 0x1000, lo)).toBeNull();
+    expect(find_vma_intersection(mm, lo + 0x1fff, lo + 0x2000)).toBe(L);
   });
 });
 
