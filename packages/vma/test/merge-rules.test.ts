@@ -135,11 +135,20 @@ describe("can_vma_merge_before/after: file offsets", () => {
     map(vm, 12, 14, RO, f, 7); // behind the offset-6 VMA (case 2)
     map(vm, 8, 9, RO, f, 1); // 2 would lead into offset 3: 1 does not
     map(vm, 14, 15, RO, g, 9); // another file, though its offset continues
+    // offsets that continue across a hole: nothing merges over it, up or down
+    map(vm, 20, 21, RO, f, 0);
+    map(vm, 22, 23, RO, f, 1);
+    map(vm, 30, 31, RO, f, 1);
+    map(vm, 28, 29, RO, f, 0);
     expect(spans(vm, true)).toEqual([
       [8, 9, 1],
       [9, 11, 3],
       [11, 14, 6],
       [14, 15, 9],
+      [20, 21, 0],
+      [22, 23, 1],
+      [28, 29, 0],
+      [30, 31, 1],
     ]);
   });
 

@@ -306,6 +306,13 @@ describe("arch_get_unmapped_area_topdown against its statement", () => {
       // a hint running past TASK_SIZE is searched for instead, down from the base
       expect(arch_get_unmapped_area_topdown(mm, null, TASK_SIZE - P, 2 * P, 0, 0)).toBe(Y.start - 2 * P);
     });
+    // all of the user space: from a cache and base at TASK_SIZE, address 0
+    withMm(vm, [], (mm) => {
+      mm.mmap_base = TASK_SIZE;
+      mm.free_area_cache = TASK_SIZE;
+      expect(arch_get_unmapped_area_topdown(mm, null, 0, TASK_SIZE, 0, 0)).toBe(0);
+      expect(mm.free_area_cache).toBe(TASK_SIZE);
+    });
     // mmap_base low: nothing below it fits, the bottom-up search from TASK_UNMAPPED_BASE does
     withMm(vm, [{ start: 0x08000000, end: 0x20000000 }], (mm) => {
       mm.mmap_base = 0x20000000;
