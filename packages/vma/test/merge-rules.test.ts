@@ -280,6 +280,16 @@ describe("find_mergeable_anon_vma", () => {
     const real = mm.mmap!;
     const stray = Object.assign(Object.create(Object.getPrototypeOf(real)), real, { vm_next: null });
     expect(() => find_mergeable_anon_vma(stray)).toThrow(KernelBugError);
+    try {
+      find_mergeable_anon_vma(stray);
+    } catch (e) {
+      const bug = e as KernelBugError;
+      expect([bug.call, bug.addr, bug.detail]).toEqual([
+        "find_mergeable_anon_vma",
+        A,
+        "kernel BUG: VMA not in its mm",
+      ]);
+    }
     expect(find_mergeable_anon_vma(real)).toBeNull();
   });
 });
