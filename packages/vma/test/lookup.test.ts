@@ -148,6 +148,27 @@ describe("the lookups at the edges of a VMA", () => {
     expect(find_vma_intersection(mm, lo + 0x2000, hi + 1)).toBe(H);
     expect(find_vma_intersection(mm, lo - 0x1000, lo)).toBeNull();
     expect(find_vma_intersection(mm, lo + 0x1fff, lo + 0x2000)).toBe(L);
+    // find_vma_prepare at the edges: at L's end, H is after and L before; at H's end, nothing
+    // after and the slot is H's right child; at L's start, L itself
+    const atEnd = find_vma_prepare(mm, lo + 0x2000);
+    expect([atEnd.vma === H, atEnd.prev === L]).toEqual([true, true]);
+    const top = find_vma_prepare(mm, hi + 0x1000);
+    expect([top.vma, top.prev === H, top.link.parent?.entry === H, top.link.left]).toEqual([
+      null,
+      true,
+      true,
+      false,
+    ]);
+    expect(H.vm_rb.rb_right).toBeNull();
+    const atStart = find_vma_prepare(mm, lo);
+    expect([atStart.vma === L, atStart.prev]).toEqual([true, null]);
+    const below = find_vma_prepare(mm, lo - 1);
+    expect([below.vma === L, below.prev, below.link.parent?.entry === L, below.link.left]).toEqual([
+      true,
+      null,
+      true,
+      true,
+    ]);
   });
 });
 
