@@ -46,6 +46,20 @@ function anonProcess() {
   schedule_to(vm, t);
   return { vm, mm: t.mm! };
 }
+/** A process and two 16-page ramfs files, /f and /g, opened read-write. */
+function fileProcess() {
+  const { vm, pc } = bootVmWithFiles();
+  expect(pc.writeFile("/f", new Uint8Array(16 * P).fill(7))).toBeGreaterThanOrEqual(0);
+  expect(pc.writeFile("/g", new Uint8Array(16 * P).fill(9))).toBeGreaterThanOrEqual(0);
+  const t = create_task(vm, "t")!;
+  schedule_to(vm, t);
+  const open = (name: string) => {
+    const f = pc.filp_open(name, O_RDWR);
+    if (IS_ERR(f)) throw new Error(`open ${name}: ${f}`);
+    return f as file;
+  };
+  return { vm, f: open("/f"), g: open("/g") };
+}
 /** mmap pages [from, to) of the window at A (anonymous, or file pages from pgoff). */
 function map(vm: VmSystem, from: number, to: number, prot: number, f: file | null = null, pgoff = 0) {
   const flags = f === null ? ANON : MAP_PRIVATE | MAP_FIXED;
@@ -113,20 +127,6 @@ describe("is_mergeable_vma and VM_SPECIAL", () => {
 });
 
 describe("can_vma_merge_before/after: file offsets", () => {
-  function fileProcess() {
-    const { vm, pc } = bootVmWithFiles();
-    expect(pc.writeFile("/f", new Uint8Array(16 * P).fill(7))).toBeGreaterThanOrEqual(0);
-    expect(pc.writeFile("/g", new Uint8Array(16 * P).fill(9))).toBeGreaterThanOrEqual(0);
-    const t = create_task(vm, "t")!;
-    schedule_to(vm, t);
-    const open = (name: string) => {
-      const f = pc.filp_open(name, O_RDWR);
-      if (IS_ERR(f)) throw new Error(`open ${name}: ${f}`);
-      return f as file;
-    };
-    return { vm, f: open("/f"), g: open("/g") };
-  }
-
   it("a mapping merges behind a VMA of the same file only where its offset continues it, and in front where it leads into it", () => {
     const { vm, f, g } = fileProcess();
     map(vm, 10, 11, RO, f, 4);
@@ -247,13 +247,7 @@ describe("find_mergeable_anon_vma", () => {
   });
 
   it("file pages: shared only with a touching private mapping of the same file at the following or preceding offset", () => {
-    const { vm, pc } = bootVmWithFiles();
-    expect(pc.writeFile("/f", new Uint8Array(16 * P).fill(7))).toBeGreaterThanOrEqual(0);
-    expect(pc.writeFile("/g", new Uint8Array(16 * P).fill(9))).toBeGreaterThanOrEqual(0);
-    const t = create_task(vm, "t")!;
-    schedule_to(vm, t);
-    const f = pc.filp_open("/f", O_RDWR) as file;
-    const g = pc.filp_open("/g", O_RDWR) as file;
+    const { vm, f, g } = fileProcess();
     map(vm, 0, 1, RW, f, 2);
     map(vm, 1, 2, RWX, f, 3); // follows
     map(vm, 2, 3, RW, f, 9); // does not
@@ -267,7 +261,7 @@ describe("find_mergeable_anon_vma", () => {
     map(vm, 16, 17, RW, g, 1);
     for (const p of [0, 1, 2, 3, 9, 8, 10, 13, 12, 16, 15])
       expect(user_write(vm, A + p * P, [1]), `page ${p}`).toBeNull();
-    const av = vma_list(t.mm!).map((v) => v.anon_vma);
+    const av = vma_list(vm.current.mm!).map((v) => v.anon_vma);
     expect(av).toHaveLength(11);
     expect(av[1]).toBe(av[0]);
     expect(av[4]).toBe(av[5]);
