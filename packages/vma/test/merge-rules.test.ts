@@ -140,6 +140,9 @@ describe("can_vma_merge_before/after: file offsets", () => {
     map(vm, 22, 23, RO, f, 1);
     map(vm, 30, 31, RO, f, 1);
     map(vm, 28, 29, RO, f, 0);
+    map(vm, 40, 41, RO, f, 0);
+    map(vm, 43, 44, RO, f, 2);
+    map(vm, 41, 42, RO, f, 1); // behind [40,41) only: [43,44) continues its offset, past a hole
     expect(spans(vm, true)).toEqual([
       [8, 9, 1],
       [9, 11, 3],
@@ -149,6 +152,8 @@ describe("can_vma_merge_before/after: file offsets", () => {
       [22, 23, 1],
       [28, 29, 0],
       [30, 31, 1],
+      [40, 42, 0],
+      [43, 44, 2],
     ]);
   });
 
@@ -259,13 +264,17 @@ describe("find_mergeable_anon_vma", () => {
     map(vm, 13, 14, RW, f, 3);
     map(vm, 15, 16, RWX, f, 0); // the next one is another file
     map(vm, 16, 17, RW, g, 1);
-    for (const p of [0, 1, 2, 3, 9, 8, 10, 13, 12, 16, 15])
+    map(vm, 20, 21, RWX, f, 0); // offsets continue across a hole, up and down
+    map(vm, 22, 23, RW, f, 1);
+    map(vm, 24, 25, RW, f, 0);
+    map(vm, 26, 27, RWX, f, 1);
+    for (const p of [0, 1, 2, 3, 9, 8, 10, 13, 12, 16, 15, 22, 20, 24, 26])
       expect(user_write(vm, A + p * P, [1]), `page ${p}`).toBeNull();
     const av = vma_list(vm.current.mm!).map((v) => v.anon_vma);
-    expect(av).toHaveLength(11);
+    expect(av).toHaveLength(15);
     expect(av[1]).toBe(av[0]);
     expect(av[4]).toBe(av[5]);
-    expect(new Set(av).size).toBe(9);
+    expect(new Set(av).size).toBe(13);
   });
 
   it("kernel BUG when the VMA is not the one its mm has at that address", () => {
