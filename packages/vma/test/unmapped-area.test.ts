@@ -343,6 +343,8 @@ describe("arch_unmap_area and arch_unmap_area_topdown", () => {
       expect(mm.free_area_cache).toBe(B + 2 * P); // at the cache: unchanged
       arch_unmap_area(atBase!);
       expect(mm.free_area_cache).toBe(B);
+      arch_unmap_area(next!);
+      expect(mm.free_area_cache).toBe(B); // above the cache: unchanged
     });
   });
 
