@@ -99,12 +99,12 @@ export class PhysicalMemory {
       );
   }
 
-  /** The frame's words, or undefined when never written. */
   /** The chunk's index in the chunk lists, 0 when no frame of it was ever written. */
   #chunkIndex(c: number): number {
     const dir = this.#dir;
     return c < dir.length ? dir[c]! : 0;
   }
+  /** The frame's words, or undefined when never written. */
   #frame32(pfn: number): Uint32Array | undefined {
     const ci = this.#chunkIndex(pfn >>> CHUNK_FRAMES_SHIFT);
     return ci === 0 ? undefined : this.#w32[ci]![pfn & (CHUNK_FRAMES - 1)];
